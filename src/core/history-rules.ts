@@ -1,0 +1,49 @@
+/**
+ * History rules: where a cut lands. Pure functions over positions; `roleAt` gives the role of the
+ * message at an absolute position inside the visible range [start, next).
+ */
+
+/** `keepLast` as picoclaw does it: n ≤ 0 keeps none, n ≥ count keeps all. Returns the new start. */
+export function plainCut(start: number, next: number, keepLast: number): number {
+  const count = next - start;
+  const keep = Math.max(0, Math.min(count, keepLast));
+  return next - keep;
+}
+
+/**
+ * A cut that splits no turn: moved back to the nearest user message at or before the plain cut;
+ * when there is none, forward to the next one after it; when there is no user message at all
+ * after the cut either, everything goes (any other cut could orphan a tool result).
+ * Cutting at `start` (keep all) or `next` (keep none) is always safe.
+ */
+export function safeCut(start: number, next: number, keepLast: number, roleAt: (pos: number) => string): number {
+  const cut = plainCut(start, next, keepLast);
+  if (cut === start || cut === next) return cut;
+  for (let i = cut; i >= start; i--) if (roleAt(i) === 'user') return i;
+  for (let i = cut + 1; i < next; i++) if (roleAt(i) === 'user') return i;
+  return next;
+}
+
+/** `setSummary(…, { through })`: every message added at or before `through` goes, never later ones. */
+export function throughCut(start: number, nextAtThrough: number): number {
+  return Math.max(start, nextAtThrough);
+}
+
+/**
+ * Tool-call pairing check used by tests and `verify`: true when every tool result in `messages`
+ * answers a call made by an earlier assistant message in the same list.
+ */
+export function hasOrphanToolResult(messages: ReadonlyArray<{ role: string; [k: string]: unknown }>): boolean {
+  const open = new Set<string>();
+  for (const m of messages) {
+    const calls = m['tool_calls'];
+    if (m.role === 'assistant' && Array.isArray(calls)) {
+      for (const c of calls) if (c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string') open.add((c as { id: string }).id);
+    }
+    if (m.role === 'tool') {
+      const id = m['tool_call_id'];
+      if (typeof id !== 'string' || !open.has(id)) return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Tables of the store and the shape of their keys. Every table is ordered by key; keys are tuples
+ * of numbers and strings. `sid` is a session's internal number: it is never reused, so a deleted
+ * session's leftovers can be collected without ever touching a newer session of the same key.
+ *
+ * | table       | key                  | value                                   |
+ * |-------------|----------------------|-----------------------------------------|
+ * | meta        | [name]               | store-wide counters (next sid)          |
+ * | dir         | [sha256(key)]        | sid of the live session with that key   |
+ * | heads       | [sid]                | HeadRecord: version, range, checkpoint  |
+ * | state       | [sid]                | StateRecord: summary and metadata       |
+ * | events      | [sid, version]       | StoredEvent                             |
+ * | eventIds    | [sid, sha256(id)]    | version that applied the id             |
+ * | checkpoints | [sid, version]       | CheckpointRecord                        |
+ * | chunks      | [sid, first position]| JSON array of consecutive messages      |
+ * | recent      | [updatedAt, sid]     | empty: the recency index                |
+ * | dead        | [sid]                | empty: deleted sessions still to purge  |
+ */
+export const TABLES = ['meta', 'dir', 'heads', 'state', 'events', 'eventIds', 'checkpoints', 'chunks', 'recent', 'dead'] as const;
+export type Table = (typeof TABLES)[number];
+
+export type KeyPart = number | string;
+export type Key = KeyPart[];
+
+/** Tables keyed by [sid, …]: what a purge of one session removes. */
+export const PER_SESSION_TABLES = ['events', 'eventIds', 'checkpoints', 'chunks'] as const satisfies readonly Table[];
+
+/** Long session keys do not fit in an LMDB key; the directory is keyed by their digest. */
+export function digest(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export const META_NEXT_SID: Key = ['nextSid'];
+export const dirKey = (sessionKey: string): Key => [digest(sessionKey)];
+export const sidKey = (sid: number): Key => [sid];
+export const eventKey = (sid: number, version: number): Key => [sid, version];
+export const eventIdKey = (sid: number, id: string): Key => [sid, digest(id)];
+export const checkpointKey = (sid: number, version: number): Key => [sid, version];
+export const chunkKey = (sid: number, from: number): Key => [sid, from];
+export const recentKey = (updatedAt: number, sid: number): Key => [updatedAt, sid];

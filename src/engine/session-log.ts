@@ -1,0 +1,279 @@
+import { decodeMessage } from '../core/codec.js';
+import type { StoredEvent } from '../core/events.js';
+import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
+import { dirKey, recentKey, sidKey } from '../core/layout.js';
+import { encodeMessage, encodeMessages, encodePatch, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
+import { TurnlogError, invalid } from '../errors.js';
+import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import type { Backend, ReadTxn } from '../storage/backend.js';
+import { readCounter, bumpCounter } from './counters.js';
+import type { ResolvedOptions } from './options.js';
+import { CHUNK_BYTES } from './options.js';
+import { pendingPurges, purgeSession } from './purge.js';
+import { findHead, headBySid, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { applyWrite } from './writer.js';
+import type { DraftBuilder } from './writer.js';
+import { listPage } from './listing.js';
+
+/** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
+const EVENT_PAGE = 256;
+
+export interface SessionLogStats {
+  sessions: number;
+  events: number;
+  storage: Record<string, unknown>;
+}
+
+/** The public surface of a session log; see docs/api.md. */
+export interface SessionLog {
+  addMessage(key: string, role: string, content: unknown, opts?: WriteOptions): Promise<WriteResult>;
+  addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult>;
+  addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult>;
+  setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult>;
+  truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult>;
+  setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult>;
+  updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult>;
+  deleteSession(key: string): Promise<boolean>;
+  getHistory(key: string, opts?: ReadOptions): Message[];
+  getSummary(key: string, opts?: ReadOptions): string;
+  getSession(key: string): SessionInfo | undefined;
+  listSessions(opts?: ListOptions): SessionPage;
+  readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent>;
+  stats(): SessionLogStats;
+  close(): Promise<void>;
+}
+
+export class SessionLogEngine implements SessionLog {
+  private closed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly opts: ResolvedOptions,
+  ) {
+    // A deletion interrupted by a crash finishes in the background.
+    for (const sid of pendingPurges(backend)) this.track(purgeSession(backend, sid)).catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  addMessage(key: string, role: string, content: unknown, opts?: WriteOptions): Promise<WriteResult> {
+    return this.addFullMessage(key, { role, content }, opts);
+  }
+
+  addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const m = [encodeMessage(message, this.opts.maxMessageBytes)];
+      return () => ({ t: 'messages.added', m });
+    });
+  }
+
+  addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const m = encodeMessages(messages, this.opts.maxMessageBytes, false);
+      return () => ({ t: 'messages.added', m });
+    });
+  }
+
+  setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const m = encodeMessages(messages, this.opts.maxMessageBytes, true);
+      return () => ({ t: 'history.replaced', m });
+    });
+  }
+
+  setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const s = validateSummary(summary, this.opts.maxMessageBytes);
+      const through = validateVersionOption('through', opts?.through, true);
+      return ({ tx, head }) => {
+        if (through === undefined) return { t: 'summary.set', s };
+        const version = head?.version ?? 0;
+        if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
+        if (head === undefined || through === 0) return { t: 'summary.set', s, th: through, st: head?.start ?? 0 };
+        const atThrough = snapshotAt(tx, head, through).projection;
+        return { t: 'summary.set', s, th: through, st: throughCut(head.start, atThrough.next) };
+      };
+    });
+  }
+
+  truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const k = validateCount('keepLast', keepLast);
+      if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
+      const safe = opts?.safe === true;
+      return ({ tx, head }) => {
+        const start = head?.start ?? 0;
+        const next = head?.next ?? 0;
+        if (!safe || head === undefined) return { t: 'history.truncated', k, sf: safe, st: plainCut(start, next, k) };
+        const visible = messagesOf(tx, head.sid, snapshotAt(tx, head, head.version));
+        const cut = safeCut(start, next, k, (pos) => (visible[pos - start] as Message).role);
+        return { t: 'history.truncated', k, sf: true, st: cut };
+      };
+    });
+  }
+
+  updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, () => {
+      const p = encodePatch(patch, this.opts.maxMessageBytes);
+      return () => ({ t: 'metadata.updated', p });
+    });
+  }
+
+  async deleteSession(key: string): Promise<boolean> {
+    this.assertOpen();
+    validateKey(key);
+    const sid = await this.track(
+      this.backend.write((tx) => {
+        const head = findHead(tx, key);
+        if (head === undefined) return undefined;
+        tx.del('dir', dirKey(key));
+        tx.del('heads', sidKey(head.sid));
+        tx.del('state', sidKey(head.sid));
+        tx.del('recent', recentKey(head.updatedAt, head.sid));
+        tx.put('dead', sidKey(head.sid), new Uint8Array(0));
+        bumpCounter(tx, 'sessions', -1);
+        bumpCounter(tx, 'events', -head.version);
+        return head.sid;
+      }),
+    );
+    if (sid === undefined) return false;
+    await this.track(purgeSession(this.backend, sid));
+    return true;
+  }
+
+  /**
+   * Validation and encoding happen before the transaction (`prepare`), so bad input is rejected
+   * without touching the store; the returned builder runs inside it against the current state.
+   */
+  private write(key: string, opts: WriteOptions | undefined, prepare: () => DraftBuilder): Promise<WriteResult> {
+    try {
+      this.assertOpen();
+      validateKey(key);
+      if (opts !== undefined && (typeof opts !== 'object' || opts === null)) invalid('options must be an object');
+      const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
+      const eventId = validateEventId(opts?.eventId);
+      const build = prepare();
+      const cfg = { clock: this.opts.clock, checkpointEvery: this.opts.checkpointEvery, chunkBytes: CHUNK_BYTES };
+      return this.track(this.backend.write((tx) => applyWrite(tx, { key, expectedVersion, eventId, build }, cfg))).then((outcome) => {
+        if (!outcome.ok) throw outcome.error;
+        return outcome.result;
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inflight.add(p);
+    const forget = (): void => void this.inflight.delete(p);
+    p.then(forget, forget);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  getHistory(key: string, opts?: ReadOptions): Message[] {
+    return this.read(key, opts, (tx, head, version) => {
+      if (head === undefined || version === 0) return [];
+      return messagesOf(tx, head.sid, snapshotAt(tx, head, version));
+    });
+  }
+
+  getSummary(key: string, opts?: ReadOptions): string {
+    return this.read(key, opts, (tx, head, version) => {
+      if (head === undefined || version === 0) return '';
+      if (version === head.version) return readState(tx, head.sid).summary;
+      return snapshotAt(tx, head, version).projection.summary;
+    });
+  }
+
+  getSession(key: string): SessionInfo | undefined {
+    return this.read(key, undefined, (tx, head) => (head === undefined ? undefined : sessionInfo(tx, head.sid)));
+  }
+
+  listSessions(opts?: ListOptions): SessionPage {
+    this.assertOpen();
+    return listPage(this.backend, opts ?? {}, sessionInfo);
+  }
+
+  readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent> {
+    this.assertOpen();
+    validateKey(key);
+    const from = validateVersionOption('fromVersion', opts?.fromVersion, true) ?? 1;
+    const toOpt = validateVersionOption('toVersion', opts?.toVersion, true);
+    const head = this.backend.read((tx) => findHead(tx, key));
+    if (head === undefined) return [];
+    const to = Math.min(toOpt ?? head.version, head.version);
+    const backend = this.backend;
+    return {
+      *[Symbol.iterator]() {
+        for (let v = Math.max(1, from); v <= to; v += EVENT_PAGE) {
+          const upTo = Math.min(to, v + EVENT_PAGE - 1);
+          const page = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
+          for (const e of page) yield toPublicEvent(e);
+        }
+      },
+    };
+  }
+
+  stats(): SessionLogStats {
+    this.assertOpen();
+    const counts = this.backend.read((tx) => ({ sessions: readCounter(tx, 'sessions'), events: readCounter(tx, 'events') }));
+    return { ...counts, storage: this.backend.stats() };
+  }
+
+  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
+    this.assertOpen();
+    validateKey(key);
+    const at = validateVersionOption('atVersion', opts?.atVersion, true);
+    return this.backend.read((tx) => {
+      const head = findHead(tx, key);
+      const version = at ?? head?.version ?? 0;
+      if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
+      return fn(tx, head, version);
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  private assertOpen(): void {
+    if (this.closed) throw new TurnlogError('CLOSED', 'the session log is closed');
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) this.closed = true;
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.backend.close();
+  }
+}
+
+function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
+  const head = headBySid(tx, sid);
+  if (head === undefined) return undefined;
+  const state = readState(tx, sid);
+  return {
+    key: head.key,
+    version: head.version,
+    messageCount: head.next - head.start,
+    createdAt: head.createdAt,
+    updatedAt: head.updatedAt,
+    summary: state.summary,
+    metadata: JSON.parse(state.metadata) as Record<string, unknown>,
+  };
+}
+
+export function toPublicEvent(e: StoredEvent): SessionEvent {
+  const base = { version: e.v, at: e.at, ...(e.id === undefined ? {} : { eventId: e.id }) };
+  switch (e.t) {
+    case 'messages.added':
+    case 'history.replaced':
+      return { ...base, type: e.t, from: e.f as number, messages: (e.m ?? []).map(decodeMessage) };
+    case 'summary.set':
+      return { ...base, type: e.t, summary: e.s as string, ...(e.th === undefined ? {} : { through: e.th }), ...(e.st === undefined ? {} : { start: e.st }) };
+    case 'history.truncated':
+      return { ...base, type: e.t, keepLast: e.k as number, safe: e.sf === true, start: e.st as number };
+    case 'metadata.updated':
+      return { ...base, type: e.t, patch: JSON.parse(e.p as string) as Record<string, unknown> };
+  }
+}

@@ -1,0 +1,23 @@
+export { openSessionLog, openMemorySessionLog, openSessionLogOn } from './open.js';
+export type { SessionLog, SessionLogStats } from './engine/session-log.js';
+export type { SessionLogOptions, MemorySessionLogOptions } from './engine/options.js';
+export { TurnlogError, ERROR_CODES, isTurnlogError } from './errors.js';
+export type { ErrorCode } from './errors.js';
+export { EVENT_TYPES } from './types.js';
+export type {
+  EventType,
+  ListOptions,
+  Message,
+  ReadEventsOptions,
+  ReadOptions,
+  SessionEvent,
+  SessionInfo,
+  SessionPage,
+  SummaryOptions,
+  TruncateOptions,
+  WriteOptions,
+  WriteResult,
+} from './types.js';
+export type { Backend, ReadTxn, WriteTxn, RangeOptions, Entry, BackendStats } from './storage/backend.js';
+export { MemoryBackend } from './storage/memory-backend.js';
+export { hasOrphanToolResult } from './core/history-rules.js';

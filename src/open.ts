@@ -1,0 +1,32 @@
+import { SessionLogEngine } from './engine/session-log.js';
+import type { SessionLog } from './engine/session-log.js';
+import { resolveOptions } from './engine/options.js';
+import type { MemorySessionLogOptions, SessionLogOptions } from './engine/options.js';
+import { invalid } from './errors.js';
+import { LmdbBackend } from './storage/lmdb-backend.js';
+import { MemoryBackend } from './storage/memory-backend.js';
+import type { Backend } from './storage/backend.js';
+
+/**
+ * Opens (or creates) the store at `options.path`. Synchronous. Throws CORRUPT for anything that
+ * is not a turnlog store, UNSUPPORTED_FORMAT for a newer one, and never writes to either.
+ */
+export function openSessionLog(options: SessionLogOptions): SessionLog {
+  if (typeof options !== 'object' || options === null) invalid('options must be an object');
+  if (typeof options.path !== 'string' || options.path.length === 0) invalid('path must be a non-empty string');
+  const durability = options.durability ?? 'flushed';
+  if (durability !== 'flushed' && durability !== 'committed') invalid("durability must be 'flushed' or 'committed'");
+  const resolved = resolveOptions(options);
+  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock() });
+  return new SessionLogEngine(backend, resolved);
+}
+
+/** A session log held in memory only: the reference backend, handy in applications' own tests. */
+export function openMemorySessionLog(options: MemorySessionLogOptions = {}): SessionLog {
+  return new SessionLogEngine(new MemoryBackend(), resolveOptions(options));
+}
+
+/** Opens a session log over any backend (advanced: custom storage, tests). */
+export function openSessionLogOn(backend: Backend, options: MemorySessionLogOptions = {}): SessionLog {
+  return new SessionLogEngine(backend, resolveOptions(options));
+}

@@ -1,0 +1,174 @@
+import { chmodSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { decodeFormat, encodeFormat, STORE_FORMAT } from '../core/codec.js';
+import { TABLES } from '../core/layout.js';
+import type { Key, Table } from '../core/layout.js';
+import { TurnlogError } from '../errors.js';
+import type { Backend, BackendStats, Entry, RangeOptions, ReadTxn, WriteTxn } from './backend.js';
+import { prepareStorePath } from './store-guard.js';
+import { compareKeys } from './memory-backend.js';
+
+export interface LmdbBackendOptions {
+  path: string;
+  durability: 'flushed' | 'committed';
+  /** Create the store when missing (writers); readers pass false. */
+  create: boolean;
+  /** ms since epoch, stamped on a new store's format record. */
+  now: number;
+}
+
+/** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
+const FORMAT_KEY = 'turnlog:format';
+
+type Db = Database<Uint8Array, Key>;
+
+function ioError(what: string, error: unknown): TurnlogError {
+  if (error instanceof TurnlogError) return error;
+  return new TurnlogError('IO_ERROR', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
+  for (const e of it) {
+    if (compareKeys(e.key, low) < 0) return;
+    yield e;
+  }
+}
+
+/** All LMDB access of turnlog lives in this file. */
+export class LmdbBackend implements Backend {
+  readonly kind = 'lmdb';
+  private readonly root: RootDatabase<Uint8Array, Key | string>;
+  private readonly dbs = new Map<Table, Db>();
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: LmdbBackendOptions) {
+    const state = prepareStorePath(options.path, options.create);
+    try {
+      this.root = open<Uint8Array, Key | string>({
+        path: options.path,
+        maxDbs: TABLES.length + 2,
+        encoding: 'binary',
+        // Commit returns once pages are written; the fsync overlaps with the next transaction.
+        // 'flushed' durability then waits on `flushed` (see write()).
+        overlappingSync: true,
+        // Readers of other processes must see commits at once, not at their next event turn.
+        cache: false,
+      });
+    } catch (error) {
+      throw new TurnlogError('CORRUPT', `cannot open the store at ${options.path}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      this.initFormat(state);
+      for (const t of TABLES) this.dbs.set(t, this.root.openDB<Uint8Array, Key>({ name: t, encoding: 'binary' }));
+    } catch (error) {
+      void this.root.close();
+      throw error;
+    }
+    this.restrictModes();
+  }
+
+  /** Refuses foreign and newer stores before anything is written; stamps a new one. */
+  private initFormat(state: string): void {
+    const raw = this.root.get(FORMAT_KEY);
+    if (raw === undefined) {
+      const foreign = state === 'existing' && this.root.getKeysCount({ limit: 1 }) > 0;
+      if (foreign) throw new TurnlogError('CORRUPT', `${this.options.path} holds an LMDB database that is not a turnlog store; it was left untouched`);
+      this.root.transactionSync(() => {
+        if (this.root.get(FORMAT_KEY) === undefined) this.root.putSync(FORMAT_KEY, encodeFormat({ format: STORE_FORMAT, createdAt: this.options.now }));
+      });
+      return;
+    }
+    const { format } = decodeFormat(raw);
+    if (format > STORE_FORMAT) {
+      throw new TurnlogError('UNSUPPORTED_FORMAT', `the store at ${this.options.path} has format ${format}; this turnlog reads up to ${STORE_FORMAT}`);
+    }
+  }
+
+  private restrictModes(): void {
+    for (const f of ['data.mdb', 'lock.mdb']) {
+      const file = join(this.options.path, f);
+      try {
+        if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+      } catch {
+        // Another user's file: leave it (opening already succeeded, so it is readable to us).
+      }
+    }
+  }
+
+  private db(t: Table): Db {
+    return this.dbs.get(t) as Db;
+  }
+
+  private txnView(transaction: unknown): ReadTxn {
+    const opts = transaction === undefined ? undefined : { transaction };
+    return {
+      get: (t, k) => this.db(t).get(k, opts as never),
+      range: (t, o: RangeOptions): Iterable<Entry> => {
+        const limit = o.limit === undefined ? {} : { limit: o.limit };
+        if (!o.reverse) return this.db(t).getRange({ start: o.low, end: o.high, ...limit, ...opts } as never) as unknown as Iterable<Entry>;
+        // LMDB's reverse range excludes its end; the low bound is inclusive here, so stop by hand.
+        const it = this.db(t).getRange({ start: o.high, reverse: true, exclusiveStart: true, ...limit, ...opts } as never) as unknown as Iterable<Entry>;
+        return takeWhileAtLeast(it, o.low);
+      },
+    };
+  }
+
+  read<T>(fn: (tx: ReadTxn) => T): T {
+    this.assertOpen();
+    const txn = this.root.useReadTransaction();
+    try {
+      return fn(this.txnView(txn));
+    } finally {
+      txn.done();
+    }
+  }
+
+  async write<T>(fn: (tx: WriteTxn) => T): Promise<T> {
+    this.assertOpen();
+    let result: T;
+    try {
+      result = await this.root.transaction(() => {
+        const view = this.txnView(undefined);
+        return fn({
+          ...view,
+          put: (t, k, v) => void this.db(t).put(k, v),
+          del: (t, k) => void this.db(t).remove(k),
+        });
+      });
+    } catch (error) {
+      throw ioError('write failed', error);
+    }
+    if (this.options.durability === 'flushed') await this.root.flushed;
+    return result;
+  }
+
+  stats(): BackendStats {
+    const s = this.root.getStats() as Record<string, unknown>;
+    const file = join(this.options.path, 'data.mdb');
+    return {
+      backend: 'lmdb',
+      path: this.options.path,
+      fileBytes: existsSync(file) ? statSync(file).size : 0,
+      pageSize: s['pageSize'],
+      lastPageNumber: s['lastPageNumber'],
+      mapSize: s['mapSize'],
+      lastTxnId: s['lastTxnId'],
+      readers: s['numReaders'],
+      maxReaders: s['maxReaders'],
+    };
+  }
+
+  private assertOpen(): void {
+    if (this.closing) throw new TurnlogError('CLOSED', 'the session log is closed');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.root.flushed;
+      await this.root.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,97 @@
+/** A chat message as the agent hands it over. Every field is stored verbatim (as JSON). */
+export interface Message {
+  role: string;
+  content?: unknown;
+  [field: string]: unknown;
+}
+
+/** The closed set of event types in a session log. */
+export const EVENT_TYPES = [
+  'messages.added',
+  'summary.set',
+  'history.truncated',
+  'history.replaced',
+  'metadata.updated',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export interface WriteOptions {
+  /** Write only if the session is at this version (0 = the session must not exist); else CONFLICT. */
+  expectedVersion?: number;
+  /** Idempotency key: a write whose id was already applied in the session is not applied again. */
+  eventId?: string;
+}
+
+export interface WriteResult {
+  /** The session version of the event (for a duplicate: of the original event). */
+  version: number;
+  /** True when `eventId` had already been applied and nothing was written. */
+  duplicate?: boolean;
+}
+
+export interface SummaryOptions extends WriteOptions {
+  /** Also drop every message added at or before this session version, in the same event. */
+  through?: number;
+}
+
+export interface TruncateOptions extends WriteOptions {
+  /** Move the cut back to the start of a turn (a user message) so no tool call/result pair is split. */
+  safe?: boolean;
+}
+
+export interface ReadOptions {
+  /** Read the state as it was right after this version's event. Default: the current version. */
+  atVersion?: number;
+}
+
+export interface SessionInfo {
+  key: string;
+  version: number;
+  messageCount: number;
+  /** ms since epoch, from the first event. */
+  createdAt: number;
+  /** ms since epoch, from the last event. */
+  updatedAt: number;
+  summary: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface ListOptions {
+  /** Page size; default 50, at most 10,000. */
+  limit?: number;
+  /** The `cursor` of the previous page. */
+  cursor?: string;
+  /** Only keys starting with this string. */
+  prefix?: string;
+}
+
+export interface SessionPage {
+  sessions: SessionInfo[];
+  /** Present when more sessions follow. */
+  cursor?: string;
+}
+
+export interface ReadEventsOptions {
+  /** First version to return (inclusive); default 1. */
+  fromVersion?: number;
+  /** Last version to return (inclusive); default the current version. */
+  toVersion?: number;
+}
+
+interface EventBase {
+  version: number;
+  /** ms since epoch from the writer's clock. Informational: order is `version`. */
+  at: number;
+  eventId?: string;
+}
+
+/**
+ * Positions (`from`, `start`) are absolute: the n-th message ever added to the session has position n
+ * (from 0), whatever was cut or replaced since. They make every event replayable on its own.
+ */
+export type SessionEvent =
+  | (EventBase & { type: 'messages.added'; messages: Message[]; from: number })
+  | (EventBase & { type: 'summary.set'; summary: string; through?: number; start?: number })
+  | (EventBase & { type: 'history.truncated'; keepLast: number; safe: boolean; start: number })
+  | (EventBase & { type: 'history.replaced'; messages: Message[]; from: number })
+  | (EventBase & { type: 'metadata.updated'; patch: Record<string, unknown> });
