@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { SessionLog } from '../src/engine/session-log.js';
+import type { Message } from '../src/types.js';
+import { BACKENDS } from './support/harness.js';
+import type { Harness } from './support/harness.js';
+import { Model, modelSafeKeep, plain } from './support/model.js';
+import { replayEvents } from './support/replay.js';
+
+interface Real {
+  harness: Harness;
+  log: SessionLog;
+  checkpointEvery: number;
+}
+
+const KEYS = ['a', 'b', 'tg:1'];
+const keyArb = fc.constantFrom(...KEYS);
+const messageArb: fc.Arbitrary<Message> = fc.oneof(
+  fc.record({ role: fc.constant('user'), content: fc.string({ maxLength: 8 }) }),
+  fc.record({ role: fc.constant('assistant'), content: fc.string({ maxLength: 8 }), extra: fc.option(fc.integer(), { nil: undefined }) }, { requiredKeys: ['role', 'content'] }),
+  fc.record({ role: fc.constant('tool'), content: fc.string({ maxLength: 8 }), tool_call_id: fc.constant('c') }),
+);
+const messagesArb = (min: number) => fc.array(messageArb, { minLength: min, maxLength: 4 });
+
+function check(model: Model, real: Real, key: string): void {
+  const state = model.current(key);
+  expect(real.log.getHistory(key)).toEqual(plain(state.history));
+  expect(real.log.getSummary(key)).toBe(state.summary);
+  const info = real.log.getSession(key);
+  if (model.sessions.has(key)) {
+    expect(info).toMatchObject({ version: model.version(key), messageCount: state.history.length, metadata: state.metadata });
+  } else {
+    expect(info).toBeUndefined();
+  }
+}
+
+type Cmd = fc.AsyncCommand<Model, Real>;
+
+const write = (name: string, key: string, run: (log: SessionLog) => Promise<unknown>, apply: (m: Model) => void): Cmd => ({
+  check: () => true,
+  async run(model, real) {
+    await run(real.log);
+    apply(model);
+    check(model, real, key);
+  },
+  toString: () => name,
+});
+
+const commands: Array<fc.Arbitrary<Cmd>> = [
+  fc.tuple(keyArb, messagesArb(1)).map(([k, ms]) =>
+    write(`add(${k}, ${ms.length})`, k, (l) => l.addMessages(k, ms), (m) => void m.apply(k, (s, v) => ({ ...s, history: [...s.history, ...ms.map((message) => ({ message, addedAt: v }))] }))),
+  ),
+  fc.tuple(keyArb, messagesArb(0)).map(([k, ms]) =>
+    write(`setHistory(${k}, ${ms.length})`, k, (l) => l.setHistory(k, ms), (m) => void m.apply(k, (s, v) => ({ ...s, history: ms.map((message) => ({ message, addedAt: v })) }))),
+  ),
+  fc.tuple(keyArb, fc.integer({ min: -1, max: 6 }), fc.boolean()).map(([k, n, safe]) =>
+    write(`truncate(${k}, ${n}, ${safe})`, k, (l) => l.truncateHistory(k, n, { safe }), (m) =>
+      void m.apply(k, (s) => ({ ...s, history: safe ? modelSafeKeep(s.history, n) : n <= 0 ? [] : s.history.slice(-n) })),
+    ),
+  ),
+  fc.tuple(keyArb, fc.string({ maxLength: 6 }), fc.option(fc.nat({ max: 5 }), { nil: undefined })).map(([k, text, back]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const through = back === undefined ? undefined : Math.max(0, model.version(k) - back);
+      await real.log.setSummary(k, text, through === undefined ? {} : { through });
+      model.apply(k, (s) => ({ ...s, summary: text, history: through === undefined ? s.history : s.history.filter((x) => x.addedAt > through) }));
+      check(model, real, k);
+    },
+    toString: () => `summary(${k}, through −${back})`,
+  })),
+  fc.tuple(keyArb, fc.dictionary(fc.constantFrom('x', 'y', 'z', '__proto__'), fc.oneof(fc.integer(), fc.constant(null)))).map(([k, patch]) =>
+    write(`meta(${k}, ${JSON.stringify(patch)})`, k, (l) => l.updateMetadata(k, patch), (m) =>
+      void m.apply(k, (s) => {
+        const md: Record<string, unknown> = {};
+        for (const [f, v] of Object.entries(s.metadata)) Object.defineProperty(md, f, { value: v, enumerable: true, writable: true, configurable: true });
+        for (const [f, v] of Object.entries(patch)) {
+          if (v === null) delete md[f];
+          else Object.defineProperty(md, f, { value: v, enumerable: true, writable: true, configurable: true });
+        }
+        return { ...s, metadata: md };
+      }),
+    ),
+  ),
+  keyArb.map((k) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      expect(await real.log.deleteSession(k)).toBe(model.delete(k));
+      check(model, real, k);
+    },
+    toString: () => `delete(${k})`,
+  })),
+  fc.tuple(keyArb, fc.boolean()).map(([k, stale]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const expectedVersion = model.version(k) + (stale ? 1 : 0);
+      const result = real.log.addMessage(k, 'user', 'cond', { expectedVersion });
+      if (stale) await expect(result).rejects.toMatchObject({ code: 'CONFLICT', actual: model.version(k) });
+      else {
+        await result;
+        model.apply(k, (s, v) => ({ ...s, history: [...s.history, { message: { role: 'user', content: 'cond' }, addedAt: v }] }));
+      }
+      check(model, real, k);
+    },
+    toString: () => `conditional(${k}, stale=${stale})`,
+  })),
+  fc.tuple(keyArb, fc.constantFrom('e1', 'e2')).map(([k, id]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const seen = model.sessions.get(k)?.eventIds.get(id);
+      const r = await real.log.addMessage(k, 'user', id, { eventId: id });
+      if (seen !== undefined) expect(r).toEqual({ version: seen, duplicate: true });
+      else model.apply(k, (s, v) => ({ ...s, history: [...s.history, { message: { role: 'user', content: id }, addedAt: v }] }), id);
+      check(model, real, k);
+    },
+    toString: () => `idempotent(${k}, ${id})`,
+  })),
+  fc.constant<Cmd>({
+    check: () => true,
+    async run(model, real) {
+      await real.log.close();
+      real.log = real.harness.open({ checkpointEvery: real.checkpointEvery });
+      for (const k of KEYS) check(model, real, k);
+    },
+    toString: () => 'reopen',
+  }),
+  fc.tuple(keyArb, fc.double({ min: 0, max: 1, noNaN: true })).map(([k, frac]) => ({
+    check: (m: Readonly<Model>) => m.sessions.has(k),
+    async run(model: Model, real: Real) {
+      const v = Math.floor(frac * model.version(k));
+      const state = model.sessions.get(k)?.versions[v];
+      expect(real.log.getHistory(k, { atVersion: v })).toEqual(plain(state?.history ?? []));
+      expect(real.log.getSummary(k, { atVersion: v })).toBe(state?.summary ?? '');
+    },
+    toString: () => `readAt(${k}, ${frac.toFixed(2)})`,
+  })),
+];
+
+describe.each(BACKENDS)('model-based: %s', (name, factory) => {
+  it('random command sequences match the array model, across reopen', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'large' }), fc.integer({ min: 1, max: 6 }), async (cmds, checkpointEvery) => {
+        const harness = factory();
+        try {
+          const real: Real = { harness, log: harness.open({ checkpointEvery }), checkpointEvery };
+          await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
+          // checkpoint + tail ≡ a fold of every event, at every version
+          for (const k of KEYS) {
+            const events = [...real.log.readEvents(k)];
+            const replayed = replayEvents(events);
+            for (let v = 0; v < replayed.length; v++) {
+              expect(real.log.getHistory(k, { atVersion: v }), `${k}@${v}`).toEqual(replayed[v]?.history);
+              expect(real.log.getSummary(k, { atVersion: v })).toBe(replayed[v]?.summary);
+            }
+          }
+        } finally {
+          await harness.dispose();
+        }
+      }),
+      { numRuns: name === 'lmdb' ? 40 : 100 },
+    );
+  });
+});

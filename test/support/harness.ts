@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSessionLog, openSessionLogOn } from '../../src/open.js';
+import type { SessionLog } from '../../src/engine/session-log.js';
+import type { SessionLogOptions } from '../../src/engine/options.js';
+import { MemoryBackend } from '../../src/storage/memory-backend.js';
+
+export type HarnessOptions = Omit<SessionLogOptions, 'path'>;
+
+/** One store for one test: `open` may be called again after `close` to reopen the same data. */
+export interface Harness {
+  readonly name: string;
+  open(options?: HarnessOptions): SessionLog;
+  dispose(): Promise<void>;
+}
+
+export type HarnessFactory = () => Harness;
+
+export function tempDir(prefix = 'turnlog-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export const lmdbHarness: HarnessFactory = () => {
+  const dir = tempDir();
+  const path = join(dir, 'store');
+  const opened: SessionLog[] = [];
+  return {
+    name: 'lmdb',
+    open(options = {}) {
+      const log = openSessionLog({ durability: 'committed', ...options, path });
+      opened.push(log);
+      return log;
+    },
+    async dispose() {
+      for (const log of opened) await log.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const memoryHarness: HarnessFactory = () => {
+  const backend = new MemoryBackend();
+  const opened: SessionLog[] = [];
+  return {
+    name: 'memory',
+    open(options = {}) {
+      const log = openSessionLogOn(backend, options);
+      opened.push(log);
+      return log;
+    },
+    async dispose() {
+      for (const log of opened) await log.close();
+    },
+  };
+};
+
+export const BACKENDS: Array<[string, HarnessFactory]> = [
+  ['lmdb', lmdbHarness],
+  ['memory', memoryHarness],
+];

@@ -1,0 +1,75 @@
+import type { Message } from '../../src/types.js';
+
+/**
+ * The reference model: a plain array per session, written independently of the engine (no
+ * positions, no checkpoints). Each message remembers the version that added it, which is all
+ * `setSummary … through` needs.
+ */
+export interface ModelMessage {
+  message: Message;
+  addedAt: number;
+}
+
+export interface ModelState {
+  history: ModelMessage[];
+  summary: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface ModelSession {
+  versions: ModelState[]; // versions[v] = state right after event v; versions[0] = empty
+  eventIds: Map<string, number>;
+}
+
+export class Model {
+  sessions = new Map<string, ModelSession>();
+
+  session(key: string): ModelSession {
+    let s = this.sessions.get(key);
+    if (s === undefined) {
+      s = { versions: [{ history: [], summary: '', metadata: {} }], eventIds: new Map() };
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  version(key: string): number {
+    return (this.sessions.get(key)?.versions.length ?? 1) - 1;
+  }
+
+  current(key: string): ModelState {
+    const s = this.sessions.get(key);
+    return s === undefined ? { history: [], summary: '', metadata: {} } : (s.versions[s.versions.length - 1] as ModelState);
+  }
+
+  /** Applies one event; returns its version. */
+  apply(key: string, change: (state: ModelState, version: number) => ModelState, eventId?: string): number {
+    const s = this.session(key);
+    const version = s.versions.length;
+    const prev = s.versions[version - 1] as ModelState;
+    s.versions.push(change({ history: [...prev.history], summary: prev.summary, metadata: { ...prev.metadata } }, version));
+    if (eventId !== undefined) s.eventIds.set(eventId, version);
+    return version;
+  }
+
+  delete(key: string): boolean {
+    return this.sessions.delete(key);
+  }
+}
+
+export const plain = (h: ModelMessage[]): Message[] => h.map((m) => m.message);
+
+/** The model's own reading of "keep the last n, then back to a user message". */
+export function modelSafeKeep(history: ModelMessage[], keepLast: number): ModelMessage[] {
+  const n = history.length;
+  let cut = n - Math.max(0, Math.min(n, keepLast));
+  if (cut === 0 || cut === n) return history.slice(cut);
+  let i = cut;
+  while (i >= 0 && history[i]?.message.role !== 'user') i--;
+  if (i < 0) {
+    i = cut + 1;
+    while (i < n && history[i]?.message.role !== 'user') i++;
+  }
+  cut = i;
+  return history.slice(cut);
+}

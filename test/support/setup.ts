@@ -1,0 +1,9 @@
+import fc from 'fast-check';
+
+/**
+ * Property runs are reproducible: a fixed seed unless TURNLOG_PROP_SEED is set, and a modest
+ * number of runs in CI that TURNLOG_PROP_RUNS raises for longer local or soak runs.
+ */
+const seed = process.env['TURNLOG_PROP_SEED'] === undefined ? 20261121 : Number(process.env['TURNLOG_PROP_SEED']);
+const numRuns = process.env['TURNLOG_PROP_RUNS'] === undefined ? undefined : Number(process.env['TURNLOG_PROP_RUNS']);
+fc.configureGlobal({ seed, ...(numRuns === undefined ? {} : { numRuns }) });
