@@ -1,0 +1,104 @@
+import { hasOrphanToolResult } from '../core/history-rules.js';
+import type { SessionLog } from '../engine/session-log.js';
+import type { Message } from '../types.js';
+
+/**
+ * A simulated chat gateway: several conversations at once, each turn a user question, a tool
+ * call, its result and an answer; a background summariser that compacts long sessions while the
+ * agent loops keep appending (the race that broke picoclaw, done safely with `through`).
+ */
+export interface GatewayReport {
+  sessions: string[];
+  appends: number;
+  summaries: number;
+  elapsedMs: number;
+  /** Messages the agents wrote that are neither visible nor folded into a summary: must be 0. */
+  lost: number;
+  /** Sessions whose history starts with a tool result that lost its call: must be 0. */
+  orphans: number;
+}
+
+/** Small deterministic PRNG so every run tells the same story. */
+export function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const CITIES = ['Lisbon', 'Osaka', 'Nairobi', 'Quito', 'Tromsø', 'Hobart', 'Lima', 'Oslo'];
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function turn(session: number, i: number, rnd: () => number): Message[] {
+  const city = CITIES[Math.floor(rnd() * CITIES.length)] as string;
+  const id = `call_${session}_${i}`;
+  return [
+    { role: 'user', content: `What's the weather in ${city}?` },
+    { role: 'assistant', content: '', tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] },
+    { role: 'tool', tool_call_id: id, content: JSON.stringify({ city, tempC: Math.round(rnd() * 35), sky: rnd() > 0.5 ? 'clear' : 'rain' }) },
+    { role: 'assistant', content: `It is ${rnd() > 0.5 ? 'sunny' : 'raining'} in ${city}.` },
+  ];
+}
+
+export async function runGateway(log: SessionLog, options: { sessions: number; turns: number; summariseAbove: number }): Promise<GatewayReport> {
+  const rnd = prng(42);
+  const keys = Array.from({ length: options.sessions }, (_, i) => `demo:telegram:${1000 + i}`);
+  for (const key of keys) await log.deleteSession(key); // a re-run starts from the same state
+  let appends = 0;
+  let summaries = 0;
+  const written = new Map<string, string[]>(keys.map((k) => [k, []]));
+  const summarised = new Map<string, string[]>(keys.map((k) => [k, []]));
+  let running = true;
+  const started = performance.now();
+
+  const agents = keys.map(async (key, s) => {
+    await log.updateMetadata(key, { channel: 'telegram', chatId: 1000 + s, model: 'demo-model' });
+    for (let i = 0; i < options.turns; i++) {
+      for (const message of turn(s, i, rnd)) {
+        // One awaited append per message, as an agent loop does while it streams a turn.
+        await log.addFullMessage(key, message);
+        written.get(key)?.push(JSON.stringify(message));
+        appends++;
+      }
+      await tick();
+    }
+  });
+
+  const summariser = (async () => {
+    while (running) {
+      for (const key of keys) {
+        const info = log.getSession(key);
+        if (info === undefined || info.messageCount <= options.summariseAbove) continue;
+        const through = info.version; // read the version together with the history…
+        const history = log.getHistory(key);
+        // Cut only after a finished turn, so no tool call is separated from its result.
+        const last = history[history.length - 1];
+        if (last?.role !== 'assistant' || last['tool_calls'] !== undefined) continue;
+        await tick(); // …the "LLM call": the agent loop keeps appending meanwhile…
+        const text = `${info.summary ? `${info.summary} ` : ''}Discussed ${history.filter((m) => m.role === 'user').length} questions.`;
+        await log.setSummary(key, text, { through }); // …and only what was read is dropped.
+        summarised.get(key)?.push(...history.map((m) => JSON.stringify(m)));
+        summaries++;
+      }
+      await tick();
+    }
+  })();
+
+  await Promise.all(agents);
+  running = false;
+  await summariser;
+  const elapsedMs = performance.now() - started;
+
+  let lost = 0;
+  let orphans = 0;
+  for (const key of keys) {
+    if (hasOrphanToolResult(log.getHistory(key))) orphans++;
+    const kept = new Set([...log.getHistory(key).map((m) => JSON.stringify(m)), ...(summarised.get(key) ?? [])]);
+    for (const m of written.get(key) ?? []) if (!kept.has(m)) lost++;
+  }
+  return { sessions: keys, appends, summaries, elapsedMs, lost, orphans };
+}

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { decodeChunk, decodeEvent, decodeHead, encodeChunk, encodeEvent } from '../src/core/codec.js';
+import type { StoredEvent } from '../src/core/events.js';
+import { hasOrphanToolResult, plainCut, safeCut, throughCut } from '../src/core/history-rules.js';
+import { applyEvent, emptyProjection, foldEvents, mergeMetadata } from '../src/core/projection.js';
+import { assertJsonData, encodeMessage, validateKey } from '../src/core/validate.js';
+import { TurnlogError } from '../src/errors.js';
+import { toolTurn } from './support/messages.js';
+
+const add = (v: number, f: number, n: number): StoredEvent => ({ v, at: v * 10, t: 'messages.added', f, m: Array.from({ length: n }, () => '{"role":"user"}') });
+
+describe('projection fold', () => {
+  it('tracks the visible range through adds, cuts, summaries and replacements', () => {
+    const p = foldEvents(emptyProjection(), [
+      add(1, 0, 3),
+      { v: 2, at: 20, t: 'history.truncated', k: 1, st: 2 },
+      add(3, 3, 2),
+      { v: 4, at: 40, t: 'summary.set', s: 'sum', th: 3, st: 5 },
+      { v: 5, at: 50, t: 'history.replaced', f: 5, m: ['{"role":"user"}'] },
+      { v: 6, at: 60, t: 'metadata.updated', p: '{"a":1,"b":null}' },
+    ]);
+    expect(p).toEqual({ version: 6, start: 5, next: 6, summary: 'sum', metadata: { a: 1 }, createdAt: 10, updatedAt: 60 });
+  });
+
+  it('refuses a gap in versions, a misplaced message run or an impossible cut (CORRUPT)', () => {
+    const p = applyEvent(emptyProjection(), add(1, 0, 2));
+    for (const bad of [add(3, 2, 1), add(2, 5, 1), { v: 2, at: 0, t: 'history.truncated', st: 9 } as StoredEvent]) {
+      expect(() => applyEvent(p, bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+    }
+  });
+
+  it('merges metadata shallowly with null deleting, __proto__ as data', () => {
+    const out = mergeMetadata({ a: 1 }, JSON.parse('{"__proto__":{"x":1},"a":null}') as Record<string, unknown>);
+    expect(Object.keys(out)).toEqual(['__proto__']);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+  });
+});
+
+describe('history rules', () => {
+  const roles = ['user', 'assistant', 'tool', 'assistant', 'user', 'assistant'];
+  const roleAt = (p: number) => roles[p - 10] as string; // positions 10..15
+
+  it('plain cut keeps the last n, clamped', () => {
+    expect([plainCut(10, 16, 2), plainCut(10, 16, 0), plainCut(10, 16, -5), plainCut(10, 16, 99)]).toEqual([14, 16, 16, 10]);
+  });
+
+  it('safe cut goes back to a user message, else forward, else drops all', () => {
+    expect(safeCut(10, 16, 3, roleAt)).toBe(10); // cut at 13 (assistant) → back to 10
+    expect(safeCut(10, 16, 2, roleAt)).toBe(14); // already a user message
+    const noUserBefore = (p: number) => (['assistant', 'tool', 'user', 'assistant'] as const)[p] as string;
+    expect(safeCut(0, 4, 3, noUserBefore)).toBe(2);
+    expect(safeCut(0, 2, 1, () => 'tool')).toBe(2);
+  });
+
+  it('through never moves the start backwards', () => {
+    expect([throughCut(5, 3), throughCut(5, 8)]).toEqual([5, 8]);
+  });
+
+  it('detects orphan tool results', () => {
+    const turn = toolTurn('q', 'c');
+    expect(hasOrphanToolResult(turn)).toBe(false);
+    expect(hasOrphanToolResult(turn.slice(2))).toBe(true);
+  });
+});
+
+describe('validation and codec', () => {
+  it('messages are encoded as JSON, size-checked', () => {
+    expect(encodeMessage({ role: 'user', content: 'x', dropped: undefined }, 100)).toBe('{"role":"user","content":"x"}');
+    expect(() => encodeMessage({ role: 'user', content: 'x'.repeat(100) }, 100)).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
+    expect(() => assertJsonData({ a: [1, { b: () => 0 }] }, 'm')).toThrow(/m\.a\[1\]\.b is a function/);
+  });
+
+  it('keys: exact, non-empty, well-formed, ≤ 4096 bytes', () => {
+    expect(validateKey('telegram:123')).toBe('telegram:123');
+    expect(() => validateKey('x'.repeat(4097))).toThrow(TurnlogError);
+  });
+
+  it('damaged records decode as CORRUPT, never as data', () => {
+    const e = encodeEvent(add(1, 0, 1));
+    expect(decodeEvent(e).v).toBe(1);
+    for (const bad of [e.subarray(0, 5), Buffer.from([0xc1]), Buffer.from('garbage')]) {
+      expect(() => decodeEvent(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+      expect(() => decodeHead(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+    }
+    expect(() => decodeChunk(Buffer.from('[{"role":'))).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+    expect(decodeChunk(encodeChunk(['{"role":"a"}', '{"role":"b"}']))).toEqual([{ role: 'a' }, { role: 'b' }]);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { openSessionLogOn } from '../src/open.js';
+import { DEFAULT_CHECKPOINT_EVERY } from '../src/engine/options.js';
+import { CountingBackend } from './support/counting-backend.js';
+
+/** The cost model of docs/architecture.md, checked by counting rows and bytes (never time). */
+const message = (i: number) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i} `.padEnd(400, 'x') });
+const encodedSize = (i: number) => Buffer.byteLength(JSON.stringify(message(i)));
+
+describe('costs', () => {
+  it('an append writes under 3× its encoded size, even with 10,000 visible messages', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend);
+    for (let i = 0; i < 10_000; i += 500) await log.addMessages('k', Array.from({ length: 500 }, (_, j) => message(i + j)));
+    // One checkpoint cycle first: the bulk adds above are sealed once, then the steady state is measured.
+    for (let i = 10_000; i < 10_000 + DEFAULT_CHECKPOINT_EVERY; i++) await log.addFullMessage('k', message(i));
+    backend.reset();
+    const appends = DEFAULT_CHECKPOINT_EVERY * 4; // whole checkpoint cycles: sealing included
+    let payload = 0;
+    for (let i = 10_000 + DEFAULT_CHECKPOINT_EVERY; i < 10_000 + DEFAULT_CHECKPOINT_EVERY + appends; i++) {
+      await log.addFullMessage('k', message(i));
+      payload += encodedSize(i);
+    }
+    const ratio = backend.bytesWritten / payload;
+    expect(ratio, JSON.stringify(Object.fromEntries(backend.writesByTable))).toBeLessThan(3);
+    expect(log.getSession('k')?.messageCount).toBe(10_000 + DEFAULT_CHECKPOINT_EVERY + appends);
+    await log.close();
+  });
+
+  it('a read costs O(visible + events since the checkpoint), not O(all events)', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend, { checkpointEvery: 16 });
+    for (let i = 0; i < 3_000; i++) {
+      await log.addFullMessage('k', message(i));
+      if (i % 100 === 99) await log.truncateHistory('k', 10);
+    }
+    const rowsFor = (fn: () => void): number => {
+      backend.reset();
+      fn();
+      return backend.rowsRead;
+    };
+    const visible = log.getHistory('k').length;
+    const current = rowsFor(() => log.getHistory('k'));
+    // dir + head + checkpoint + the chunks holding the visible messages + at most 16 tail events
+    expect(current).toBeLessThanOrEqual(3 + Math.ceil(visible / 1) + 16);
+    expect(current).toBeLessThan(60);
+    const old = rowsFor(() => log.getHistory('k', { atVersion: 1_000 }));
+    expect(old).toBeLessThan(60);
+    await log.close();
+  });
+
+  it('getSession and listSessions never read events', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend);
+    for (let s = 0; s < 200; s++) await log.addMessage(`s${s}`, 'user', 'x');
+    for (let i = 0; i < 100; i++) await log.addMessage('s0', 'user', `m${i}`);
+    backend.reset();
+    log.listSessions({ limit: 50 });
+    // per session: recency entry + head + state; plus one look-ahead entry
+    expect(backend.rowsRead).toBeLessThanOrEqual(50 * 3 + 3);
+    await log.close();
+  });
+});

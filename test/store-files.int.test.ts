@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { open } from 'lmdb';
+import { Packr } from 'msgpackr';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openSessionLog } from '../src/open.js';
+import { expectCode } from './support/messages.js';
+import { tempDir } from './support/harness.js';
+
+const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+let dir: string;
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function makeStore(path: string): Promise<void> {
+  const log = openSessionLog({ path });
+  await log.addMessage('k', 'user', 'hello');
+  await log.close();
+}
+
+describe('opening what is not a turnlog store', () => {
+  it('a plain file: CORRUPT, file untouched', async () => {
+    const file = join(dir, 'sessions.json');
+    writeFileSync(file, '{"a":1}');
+    await expectCode(() => openSessionLog({ path: file }), 'CORRUPT');
+    expect(readFileSync(file, 'utf8')).toBe('{"a":1}');
+  });
+
+  it('a data.mdb that is not LMDB: CORRUPT, untouched, no lock file created', async () => {
+    mkdirSync(join(dir, 's'));
+    const data = join(dir, 's', 'data.mdb');
+    writeFileSync(data, Buffer.alloc(65536, 0x41));
+    const before = sha(data);
+    await expectCode(() => openSessionLog({ path: join(dir, 's') }), 'CORRUPT');
+    expect(sha(data)).toBe(before);
+    expect(existsSync(join(dir, 's', 'lock.mdb'))).toBe(false);
+  });
+
+  it('a truncated data.mdb: CORRUPT, untouched', async () => {
+    const path = join(dir, 's');
+    await makeStore(path);
+    const data = join(path, 'data.mdb');
+    truncateSync(data, 4096 * 3);
+    const before = sha(data);
+    await expectCode(() => openSessionLog({ path }), 'CORRUPT');
+    expect(sha(data)).toBe(before);
+  });
+
+  it('an LMDB database of another program: CORRUPT, untouched', async () => {
+    const path = join(dir, 'other');
+    const other = open({ path });
+    await other.openDB({ name: 'things' }).put('x', { y: 1 });
+    await other.close();
+    const before = sha(join(path, 'data.mdb'));
+    await expectCode(() => openSessionLog({ path }), 'CORRUPT');
+    expect(sha(join(path, 'data.mdb'))).toBe(before);
+  });
+
+  it('a store of a newer format: UNSUPPORTED_FORMAT, untouched', async () => {
+    const path = join(dir, 's');
+    await makeStore(path);
+    const raw = open({ path, encoding: 'binary' });
+    await raw.put('turnlog:format', new Packr({ useRecords: false }).pack({ format: 99, createdAt: 0 }));
+    await raw.close();
+    const before = sha(join(path, 'data.mdb'));
+    await expectCode(() => openSessionLog({ path }), 'UNSUPPORTED_FORMAT');
+    expect(sha(join(path, 'data.mdb'))).toBe(before);
+  });
+
+  it('a missing store with create: false: NOT_FOUND, nothing created', async () => {
+    const path = join(dir, 'nope');
+    await expectCode(() => openSessionLog({ path, create: false }), 'NOT_FOUND');
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('rejects bad options', async () => {
+    await expectCode(() => openSessionLog({ path: '' }), 'INVALID_ARGUMENT');
+    await expectCode(() => openSessionLog({ path: join(dir, 'x'), durability: 'sometimes' as never }), 'INVALID_ARGUMENT');
+    await expectCode(() => openSessionLog({ path: join(dir, 'x'), checkpointEvery: 0 }), 'INVALID_ARGUMENT');
+    await expectCode(() => openSessionLog({ path: join(dir, 'x'), maxMessageBytes: -1 }), 'INVALID_ARGUMENT');
+  });
+});
+
+describe('a new store', () => {
+  it('is private: directory 0700, files 0600', async () => {
+    const path = join(dir, 'nested', 'store');
+    await makeStore(path);
+    expect(statSync(path).mode & 0o777).toBe(0o700);
+    for (const f of ['data.mdb', 'lock.mdb']) expect(statSync(join(path, f)).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps flushed writes across reopen (default durability)', async () => {
+    const path = join(dir, 's');
+    await makeStore(path);
+    const log = openSessionLog({ path, create: false });
+    expect(log.getHistory('k')).toEqual([{ role: 'user', content: 'hello' }]);
+    await log.close();
+  });
+});
