@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { hasOrphanToolResult } from '../src/core/history-rules.js';
 import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
+import { propRuns } from './support/prop.js';
 import { texts, toolTurn } from './support/messages.js';
 
 /**
@@ -10,7 +11,7 @@ import { texts, toolTurn } from './support/messages.js';
  * cutting history while the agent loop appends), conditional writers, safe truncation.
  */
 describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
-  const runs = { numRuns: name === 'lmdb' ? 30 : 80 };
+  const runs = propRuns(name === 'lmdb' ? 30 : 80);
 
   it('a summariser using through never loses a message added after it read', async () => {
     await fc.assert(

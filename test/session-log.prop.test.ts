@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
 import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
+import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
 import { Model, modelSafeKeep, plain } from './support/model.js';
 import { replayEvents } from './support/replay.js';
@@ -156,7 +157,7 @@ describe.each(BACKENDS)('model-based: %s', (name, factory) => {
           await harness.dispose();
         }
       }),
-      { numRuns: name === 'lmdb' ? 40 : 100 },
+      propRuns(name === 'lmdb' ? 40 : 100),
     );
   });
 });

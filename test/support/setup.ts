@@ -5,5 +5,5 @@ import fc from 'fast-check';
  * number of runs in CI that TURNLOG_PROP_RUNS raises for longer local or soak runs.
  */
 const seed = process.env['TURNLOG_PROP_SEED'] === undefined ? 20261121 : Number(process.env['TURNLOG_PROP_SEED']);
-const numRuns = process.env['TURNLOG_PROP_RUNS'] === undefined ? undefined : Number(process.env['TURNLOG_PROP_RUNS']);
-fc.configureGlobal({ seed, ...(numRuns === undefined ? {} : { numRuns }) });
+
+fc.configureGlobal({ seed });
