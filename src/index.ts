@@ -1,5 +1,10 @@
 export { openSessionLog, openMemorySessionLog, openSessionLogOn } from './open.js';
-export type { SessionLog, SessionLogStats } from './engine/session-log.js';
+export type { SessionLog } from './engine/session-log.js';
+export type { SessionLogStats } from './engine/stats.js';
+export type { GcOptions, GcReport } from './engine/gc.js';
+export type { VerifyReport, VerifyMismatch } from './engine/verify.js';
+export type { Duration } from './core/duration.js';
+export { parseDuration } from './core/duration.js';
 export type { SessionLogOptions, MemorySessionLogOptions } from './engine/options.js';
 export { TurnlogError, ERROR_CODES, isTurnlogError } from './errors.js';
 export type { ErrorCode } from './errors.js';

@@ -24,6 +24,14 @@ export interface HeadRecord {
   updatedAt: number;
   /** Version of the newest checkpoint (0: none yet). */
   cp: number;
+  /** Oldest readable version: GC collected everything before it (0: nothing collected). */
+  base: number;
+  /** Key time of this session's entry in the GC review queue (0: none queued). */
+  gcAt: number;
+  /** Bytes of this session's events, checkpoints and chunks (keys and values). */
+  logBytes: number;
+  /** Of those, bytes that no current state needs: events and checkpoints behind the newest checkpoint. */
+  deadBytes: number;
 }
 
 export interface StateRecord {
@@ -81,7 +89,8 @@ export function encodeHead(h: HeadRecord): Uint8Array {
 
 export function decodeHead(bytes: Uint8Array): HeadRecord {
   const r = unpack(bytes, 'session head');
-  for (const f of ['sid', 'version', 'start', 'next', 'cp'] as const) if (!isInt(r[f])) corrupt('session head');
+  for (const f of ['sid', 'version', 'start', 'next', 'cp', 'base', 'logBytes', 'deadBytes'] as const) if (!isInt(r[f])) corrupt('session head');
+  if (!isNum(r['gcAt'])) corrupt('session head');
   if (typeof r['key'] !== 'string' || !isNum(r['createdAt']) || !isNum(r['updatedAt'])) corrupt('session head');
   return r as unknown as HeadRecord;
 }

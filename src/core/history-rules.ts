@@ -29,6 +29,11 @@ export function throughCut(start: number, nextAtThrough: number): number {
   return Math.max(start, nextAtThrough);
 }
 
+/** Roles that carry a tool's result (OpenAI-style `tool`, pi-agent-style `toolResult`). */
+export function isToolResultRole(role: string): boolean {
+  return role === 'tool' || role === 'toolResult';
+}
+
 /**
  * Tool-call pairing check used by tests and `verify`: true when every tool result in `messages`
  * answers a call made by an earlier assistant message in the same list.

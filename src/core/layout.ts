@@ -17,8 +17,9 @@ import { createHash } from 'node:crypto';
  * | chunks      | [sid, first position]| JSON array of consecutive messages      |
  * | recent      | [updatedAt, sid]     | empty: the recency index                |
  * | dead        | [sid]                | empty: deleted sessions still to purge  |
+ * | gcq         | [reviewAt, sid]      | empty: when GC should look at a session |
  */
-export const TABLES = ['meta', 'dir', 'heads', 'state', 'events', 'eventIds', 'checkpoints', 'chunks', 'recent', 'dead'] as const;
+export const TABLES = ['meta', 'dir', 'heads', 'state', 'events', 'eventIds', 'checkpoints', 'chunks', 'recent', 'dead', 'gcq'] as const;
 export type Table = (typeof TABLES)[number];
 
 export type KeyPart = number | string;
@@ -40,3 +41,7 @@ export const eventIdKey = (sid: number, id: string): Key => [sid, digest(id)];
 export const checkpointKey = (sid: number, version: number): Key => [sid, version];
 export const chunkKey = (sid: number, from: number): Key => [sid, from];
 export const recentKey = (updatedAt: number, sid: number): Key => [updatedAt, sid];
+export const gcqKey = (reviewAt: number, sid: number): Key => [reviewAt, sid];
+/** Bounds of tables keyed by [time, sid]: strings sort after every number. */
+export const KEY_TOP: Key = ['~'];
+export const KEY_BOTTOM: Key = [-Number.MAX_VALUE];

@@ -2,7 +2,7 @@ import { decodeNumber, encodeNumber } from '../core/codec.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
 
 /** Store-wide counters kept in the meta table, so stats() never scans. */
-export const COUNTERS = ['sessions', 'events'] as const;
+export const COUNTERS = ['sessions', 'events', 'logBytes', 'deadBytes'] as const;
 export type Counter = (typeof COUNTERS)[number];
 
 export function readCounter(tx: ReadTxn, name: Counter): number {

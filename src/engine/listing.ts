@@ -1,3 +1,4 @@
+import { KEY_BOTTOM, KEY_TOP } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import { invalid } from '../errors.js';
 import type { ListOptions, SessionInfo, SessionPage } from '../types.js';
@@ -7,9 +8,6 @@ export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 10_000;
 /** Index entries examined per read transaction when a prefix filter skips many. */
 const SCAN_PAGE = 1024;
-/** Sorts after every [updatedAt, sid] key: strings sort after numbers. */
-const TOP: Key = ['~'];
-const BOTTOM: Key = [-Number.MAX_VALUE];
 
 function encodeCursor(k: Key): string {
   return Buffer.from(JSON.stringify(k), 'utf8').toString('base64url');
@@ -35,7 +33,7 @@ export function listPage(backend: Backend, o: ListOptions, info: (tx: ReadTxn, s
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) invalid(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   if (o.prefix !== undefined && typeof o.prefix !== 'string') invalid('prefix must be a string');
   if (o.cursor !== undefined && typeof o.cursor !== 'string') invalid('cursor must be a string');
-  let high: Key = o.cursor === undefined ? TOP : decodeCursor(o.cursor);
+  let high: Key = o.cursor === undefined ? KEY_TOP : decodeCursor(o.cursor);
   const sessions: SessionInfo[] = [];
   let last: Key | undefined;
   for (;;) {
@@ -43,7 +41,7 @@ export function listPage(backend: Backend, o: ListOptions, info: (tx: ReadTxn, s
       const found: Array<{ key: Key; info: SessionInfo }> = [];
       let scanned = 0;
       let lastKey: Key | undefined;
-      for (const e of tx.range('recent', { low: BOTTOM, high, reverse: true, limit: SCAN_PAGE })) {
+      for (const e of tx.range('recent', { low: KEY_BOTTOM, high, reverse: true, limit: SCAN_PAGE })) {
         scanned++;
         lastKey = [...e.key];
         const s = info(tx, e.key[1] as number);

@@ -1,3 +1,5 @@
+import { parseDuration } from '../core/duration.js';
+import type { Duration } from '../core/duration.js';
 import { invalid } from '../errors.js';
 
 /** Options of `openSessionLog`. */
@@ -22,10 +24,35 @@ export interface SessionLogOptions {
   clock?: () => number;
   /** Create the store when it does not exist. Default true; false gives NOT_FOUND instead (read-only tools). */
   create?: boolean;
+  /**
+   * A session with no write for longer than this expires: GC removes its events, checkpoints and
+   * index entries. Milliseconds or a string ('90s', '12h', '30d'). Default: never.
+   */
+  ttl?: Duration;
+  /**
+   * Cap on visible messages per session. A write that goes over it is followed, in the same
+   * transaction, by an ordinary `history.truncated` event; the cut moves forward to a user message
+   * so no tool result is orphaned. Default: no cap.
+   */
+  maxMessages?: number;
+  /**
+   * How long versions that are no longer current stay readable (`atVersion`, `readEvents`)
+   * before GC may fold them into a base checkpoint. Reading a collected version gives PRUNED.
+   * Milliseconds or a string; `0`: collect at the next GC; `Infinity`: keep everything. Default '7d'.
+   */
+  replayWindow?: Duration;
+  /**
+   * Run `gc()` in the background every `interval` (an unref'd timer, stopped by `close()`).
+   * `true` means every '10m'. Default false: a library does not start timers unasked.
+   */
+  autoGc?: boolean | { interval: Duration };
 }
 
 /** Options of `openMemorySessionLog`: the same minus what only files have. */
 export type MemorySessionLogOptions = Omit<SessionLogOptions, 'path' | 'durability' | 'create'>;
+
+export const DEFAULT_REPLAY_WINDOW = '7d';
+export const DEFAULT_AUTO_GC_INTERVAL = '10m';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_CHECKPOINT_EVERY = 32;
@@ -36,6 +63,14 @@ export interface ResolvedOptions {
   maxMessageBytes: number;
   checkpointEvery: number;
   clock: () => number;
+  /** ms; Infinity = never. */
+  ttl: number;
+  /** Infinity = no cap. */
+  maxMessages: number;
+  /** ms; Infinity = keep all. */
+  replayWindow: number;
+  /** ms between background GC runs; 0 = off. */
+  autoGcInterval: number;
 }
 
 export function resolveOptions(o: MemorySessionLogOptions): ResolvedOptions {
@@ -45,5 +80,15 @@ export function resolveOptions(o: MemorySessionLogOptions): ResolvedOptions {
   if (!Number.isSafeInteger(checkpointEvery) || checkpointEvery < 1) invalid('checkpointEvery must be a positive integer');
   const clock = o.clock ?? Date.now;
   if (typeof clock !== 'function') invalid('clock must be a function');
-  return { maxMessageBytes, checkpointEvery, clock };
+  const ttl = o.ttl === undefined ? Infinity : parseDuration('ttl', o.ttl, true);
+  if (ttl === 0) invalid('ttl must be > 0 (omit it to keep sessions forever)');
+  const maxMessages = o.maxMessages ?? Infinity;
+  if (maxMessages !== Infinity && (!Number.isSafeInteger(maxMessages) || maxMessages < 1)) invalid('maxMessages must be a positive integer');
+  const replayWindow = parseDuration('replayWindow', o.replayWindow ?? DEFAULT_REPLAY_WINDOW, true);
+  let autoGcInterval = 0;
+  if (o.autoGc === true) autoGcInterval = parseDuration('autoGc', DEFAULT_AUTO_GC_INTERVAL);
+  else if (typeof o.autoGc === 'object' && o.autoGc !== null) autoGcInterval = parseDuration('autoGc.interval', o.autoGc.interval);
+  else if (o.autoGc !== undefined && o.autoGc !== false) invalid('autoGc must be a boolean or { interval }');
+  if (o.autoGc !== undefined && o.autoGc !== false && autoGcInterval < 1000) invalid('autoGc interval must be at least 1s');
+  return { maxMessageBytes, checkpointEvery, clock, ttl, maxMessages, replayWindow, autoGcInterval };
 }

@@ -1,35 +1,91 @@
-import { PER_SESSION_TABLES, sidKey } from '../core/layout.js';
-import type { Backend } from '../storage/backend.js';
-
-/** Rows removed per write transaction while purging, so the write lock is never held for long. */
-export const PURGE_BATCH = 2000;
+import type { HeadRecord } from '../core/codec.js';
+import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
+import type { Backend, WriteTxn } from '../storage/backend.js';
+import { Budget, TXN_MS, TXN_ROWS } from './budget.js';
+import { bumpCounter } from './counters.js';
 
 /**
- * Removes every row of a deleted session (its sid is in `dead`), a bounded batch per
- * transaction. Idempotent and resumable: after a crash, the `dead` entry is still there and the
- * next purge finishes the job.
+ * Removing sessions. Unlinking (directory, head, state, index entries) is one small write; the
+ * session's rows (events, checkpoints, chunks, event ids) are then removed in bounded
+ * transactions. Its sid stays in `dead` until the last row is gone, so a purge cut short by a
+ * crash is finished by the next one.
  */
-export async function purgeSession(backend: Backend, sid: number): Promise<number> {
-  let removed = 0;
-  for (;;) {
-    const n = await backend.write((tx) => {
-      let left = PURGE_BATCH;
-      for (const table of PER_SESSION_TABLES) {
-        if (left === 0) break;
-        const keys = [...tx.range(table, { low: [sid], high: [sid + 1], limit: left })].map((e) => e.key);
-        for (const k of keys) tx.del(table, k);
-        left -= keys.length;
+
+/** Unlinks a session inside a write transaction and marks its rows for purging. */
+export function unlinkSession(tx: WriteTxn, head: HeadRecord): void {
+  tx.del('dir', dirKey(head.key));
+  tx.del('heads', sidKey(head.sid));
+  tx.del('state', sidKey(head.sid));
+  tx.del('recent', recentKey(head.updatedAt, head.sid));
+  if (head.gcAt !== 0) tx.del('gcq', gcqKey(head.gcAt, head.sid));
+  tx.put('dead', sidKey(head.sid), new Uint8Array(0));
+  // Events and log bytes are uncounted by the purge, row by row, as they really go.
+  bumpCounter(tx, 'sessions', -1);
+  bumpCounter(tx, 'deadBytes', -head.deadBytes);
+}
+
+export interface PurgeCount {
+  rows: number;
+  bytes: number;
+  events: number;
+  sessionsFinished: number;
+}
+
+/** One bounded transaction's worth of purging, across every dead sid. */
+export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: boolean } {
+  const out = { rows: 0, bytes: 0, events: 0, sessionsFinished: 0, done: false };
+  let events = 0;
+  let logBytes = 0;
+  const settle = (): void => {
+    out.events = events;
+    if (events > 0) bumpCounter(tx, 'events', -events);
+    if (logBytes > 0) bumpCounter(tx, 'logBytes', -logBytes);
+  };
+  for (const d of [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 64 })]) {
+    const sid = d.key[0] as number;
+    let finished = true;
+    for (const table of PER_SESSION_TABLES) {
+      const rows = [...tx.range(table, { low: [sid], high: [sid + 1], limit: TXN_ROWS })];
+      for (const r of rows) {
+        if (budget.exhausted) break;
+        tx.del(table, r.key);
+        out.rows++;
+        out.bytes += r.value.byteLength;
+        if (table === 'events') events++;
+        if (table !== 'eventIds') logBytes += r.value.byteLength;
+        budget.spend();
       }
-      const done = left > 0;
-      if (done) tx.del('dead', sidKey(sid));
-      return { count: PURGE_BATCH - left, done };
-    });
-    removed += n.count;
-    if (n.done) return removed;
+      if (budget.exhausted) {
+        finished = false;
+        break;
+      }
+    }
+    if (!finished) {
+      settle();
+      return out;
+    }
+    tx.del('dead', d.key);
+    out.sessionsFinished++;
+  }
+  settle();
+  out.done = [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 1 })].length === 0;
+  return out;
+}
+
+/** Purges until no dead session is left. */
+export async function purgeAll(backend: Backend): Promise<PurgeCount> {
+  const total = { rows: 0, bytes: 0, events: 0, sessionsFinished: 0 };
+  for (;;) {
+    const r = await backend.write((tx) => purgeSome(tx, new Budget(TXN_ROWS, TXN_MS)));
+    total.rows += r.rows;
+    total.bytes += r.bytes;
+    total.events += r.events;
+    total.sessionsFinished += r.sessionsFinished;
+    if (r.done) return total;
   }
 }
 
-/** Sids of deleted sessions whose rows are not all gone yet (a crash interrupted their purge). */
-export function pendingPurges(backend: Backend): number[] {
-  return backend.read((tx) => [...tx.range('dead', { low: [0], high: ['~'] })].map((e) => e.key[0] as number));
+/** True when some deleted session still has rows to remove (a crash interrupted its purge). */
+export function hasPendingPurges(backend: Backend): boolean {
+  return backend.read((tx) => [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 1 })].length > 0);
 }

@@ -53,17 +53,30 @@ export function checkpointAtOrBefore(tx: ReadTxn, head: HeadRecord, version: num
   return undefined;
 }
 
-/** Events (after, upTo] of a session; throws CORRUPT on a gap. */
-export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number): StoredEvent[] {
-  const out: StoredEvent[] = [];
+/** Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. */
+export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): Array<{ event: StoredEvent; bytes: number }> {
+  const out: Array<{ event: StoredEvent; bytes: number }> = [];
   if (upTo <= after) return out;
   for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) {
     const e = decodeEvent(entry.value);
     if (e.v !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
-    out.push(e);
+    out.push({ event: e, bytes: entry.value.byteLength });
   }
   if (out.length !== upTo - after) corrupt(`events ${after + out.length + 1}..${upTo} of session #${sid} are missing`);
   return out;
+}
+
+export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number): StoredEvent[] {
+  return decodeRawEvents(tx, sid, after, upTo).map((r) => r.event);
+}
+
+/** Versions before the session's GC base were collected: reading them is PRUNED, never a guess. */
+export function assertReadable(head: HeadRecord, version: number): void {
+  if (version < head.base) {
+    throw new TurnlogError('PRUNED', `version ${version} of ${JSON.stringify(head.key)} was garbage-collected; the oldest readable is ${head.base}`, {
+      oldestReadable: head.base,
+    });
+  }
 }
 
 export interface Snapshot {
@@ -75,6 +88,7 @@ export interface Snapshot {
 }
 
 export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number): Snapshot {
+  assertReadable(head, version);
   const base = checkpointAtOrBefore(tx, head, version);
   const from = base?.projection ?? emptyProjection();
   const tail = readEventRange(tx, head.sid, from.version, version);
@@ -103,6 +117,32 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot): Message[] 
   }
   if (pos < next) corrupt(`messages ${pos}..${next - 1} of session #${sid} are missing`);
   return out;
+}
+
+/**
+ * Random access to the messages of a snapshot, decoding only what is asked for (one chunk is
+ * kept decoded). For scans that stop early: safe cuts and the `maxMessages` cap.
+ */
+export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: number) => Message {
+  const sealed = snap.base?.projection.next ?? 0;
+  let cached: { from: number; messages: Message[] } | undefined;
+  return (pos) => {
+    if (pos < snap.projection.start || pos >= snap.projection.next) corrupt(`message ${pos} is not visible`);
+    if (pos >= sealed) {
+      for (const e of snap.tail) {
+        if (e.m !== undefined && e.f !== undefined && pos >= e.f && pos < e.f + e.m.length) return decodeMessage(e.m[pos - e.f] as string);
+      }
+      return corrupt(`message ${pos} of session #${sid} is missing`);
+    }
+    if (cached === undefined || pos < cached.from || pos >= cached.from + cached.messages.length) {
+      cached = undefined;
+      for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, pos + 1), reverse: true, limit: 1 })) {
+        cached = { from: e.key[1] as number, messages: decodeChunk(e.value) };
+      }
+      if (cached === undefined || pos >= cached.from + cached.messages.length) corrupt(`no chunk holds message ${pos} of session #${sid}`);
+    }
+    return cached.messages[pos - cached.from] as Message;
+  };
 }
 
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[]): void {

@@ -1,28 +1,26 @@
 import { decodeMessage } from '../core/codec.js';
 import type { StoredEvent } from '../core/events.js';
 import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
-import { dirKey, recentKey, sidKey } from '../core/layout.js';
 import { encodeMessage, encodeMessages, encodePatch, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
-import { readCounter, bumpCounter } from './counters.js';
 import type { ResolvedOptions } from './options.js';
 import { CHUNK_BYTES } from './options.js';
-import { pendingPurges, purgeSession } from './purge.js';
-import { findHead, headBySid, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
+import { runGc } from './gc.js';
+import type { GcOptions, GcReport } from './gc.js';
+import { collectStats } from './stats.js';
+import type { SessionLogStats } from './stats.js';
+import { verifyStore } from './verify.js';
+import type { VerifyReport } from './verify.js';
+import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
 import { applyWrite } from './writer.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
-
-export interface SessionLogStats {
-  sessions: number;
-  events: number;
-  storage: Record<string, unknown>;
-}
 
 /** The public surface of a session log; see docs/api.md. */
 export interface SessionLog {
@@ -40,19 +38,28 @@ export interface SessionLog {
   listSessions(opts?: ListOptions): SessionPage;
   readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent>;
   stats(): SessionLogStats;
+  gc(opts?: GcOptions): Promise<GcReport>;
+  backup(dest: string, opts?: { compact?: boolean }): Promise<void>;
+  verify(opts?: { onProgress?: (done: number, total: number) => void }): VerifyReport;
   close(): Promise<void>;
 }
 
 export class SessionLogEngine implements SessionLog {
   private closed = false;
   private readonly inflight = new Set<Promise<unknown>>();
+  private gcTimer: NodeJS.Timeout | undefined;
+  private gcRunning: Promise<GcReport> | undefined;
 
   constructor(
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
     // A deletion interrupted by a crash finishes in the background.
-    for (const sid of pendingPurges(backend)) this.track(purgeSession(backend, sid)).catch(() => undefined);
+    if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
+    if (opts.autoGcInterval > 0) {
+      this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), opts.autoGcInterval);
+      this.gcTimer.unref();
+    }
   }
 
   // ---------------------------------------------------------------- writes
@@ -106,8 +113,8 @@ export class SessionLogEngine implements SessionLog {
         const start = head?.start ?? 0;
         const next = head?.next ?? 0;
         if (!safe || head === undefined) return { t: 'history.truncated', k, sf: safe, st: plainCut(start, next, k) };
-        const visible = messagesOf(tx, head.sid, snapshotAt(tx, head, head.version));
-        const cut = safeCut(start, next, k, (pos) => (visible[pos - start] as Message).role);
+        const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
+        const cut = safeCut(start, next, k, (pos) => at(pos).role);
         return { t: 'history.truncated', k, sf: true, st: cut };
       };
     });
@@ -123,23 +130,15 @@ export class SessionLogEngine implements SessionLog {
   async deleteSession(key: string): Promise<boolean> {
     this.assertOpen();
     validateKey(key);
-    const sid = await this.track(
+    const existed = await this.track(
       this.backend.write((tx) => {
         const head = findHead(tx, key);
-        if (head === undefined) return undefined;
-        tx.del('dir', dirKey(key));
-        tx.del('heads', sidKey(head.sid));
-        tx.del('state', sidKey(head.sid));
-        tx.del('recent', recentKey(head.updatedAt, head.sid));
-        tx.put('dead', sidKey(head.sid), new Uint8Array(0));
-        bumpCounter(tx, 'sessions', -1);
-        bumpCounter(tx, 'events', -head.version);
-        return head.sid;
+        if (head !== undefined) unlinkSession(tx, head);
+        return head !== undefined;
       }),
     );
-    if (sid === undefined) return false;
-    await this.track(purgeSession(this.backend, sid));
-    return true;
+    if (existed) await this.track(purgeAll(this.backend));
+    return existed;
   }
 
   /**
@@ -154,7 +153,7 @@ export class SessionLogEngine implements SessionLog {
       const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
       const eventId = validateEventId(opts?.eventId);
       const build = prepare();
-      const cfg = { clock: this.opts.clock, checkpointEvery: this.opts.checkpointEvery, chunkBytes: CHUNK_BYTES };
+      const cfg = { clock: this.opts.clock, checkpointEvery: this.opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: this.opts.maxMessages };
       return this.track(this.backend.write((tx) => applyWrite(tx, { key, expectedVersion, eventId, build }, cfg))).then((outcome) => {
         if (!outcome.ok) throw outcome.error;
         return outcome.result;
@@ -204,11 +203,13 @@ export class SessionLogEngine implements SessionLog {
     const toOpt = validateVersionOption('toVersion', opts?.toVersion, true);
     const head = this.backend.read((tx) => findHead(tx, key));
     if (head === undefined) return [];
+    // Events up to the GC base were folded into its checkpoint.
+    if (opts?.fromVersion !== undefined && from <= head.base) assertReadable(head, from - 1);
     const to = Math.min(toOpt ?? head.version, head.version);
     const backend = this.backend;
     return {
       *[Symbol.iterator]() {
-        for (let v = Math.max(1, from); v <= to; v += EVENT_PAGE) {
+        for (let v = Math.max(head.base + 1, from); v <= to; v += EVENT_PAGE) {
           const upTo = Math.min(to, v + EVENT_PAGE - 1);
           const page = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
           for (const e of page) yield toPublicEvent(e);
@@ -219,8 +220,35 @@ export class SessionLogEngine implements SessionLog {
 
   stats(): SessionLogStats {
     this.assertOpen();
-    const counts = this.backend.read((tx) => ({ sessions: readCounter(tx, 'sessions'), events: readCounter(tx, 'events') }));
-    return { ...counts, storage: this.backend.stats() };
+    return collectStats(this.backend);
+  }
+
+  /** Garbage collection with this log's ttl and replay window; see docs/operations.md. */
+  async gc(opts: GcOptions = {}): Promise<GcReport> {
+    this.assertOpen();
+    if (opts.now !== undefined && (typeof opts.now !== 'number' || !Number.isFinite(opts.now))) invalid('now must be a finite number of ms');
+    // One GC at a time per handle: a timer tick during a long manual run just waits for it.
+    while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
+    const policy = { now: opts.now ?? this.opts.clock(), ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES };
+    const run = runGc(this.backend, policy, opts.dryRun === true);
+    this.gcRunning = run;
+    try {
+      return await this.track(run);
+    } finally {
+      this.gcRunning = undefined;
+    }
+  }
+
+  async backup(dest: string, opts: { compact?: boolean } = {}): Promise<void> {
+    this.assertOpen();
+    if (typeof dest !== 'string' || dest.length === 0) invalid('backup destination must be a non-empty path');
+    if (!this.backend.backup) throw new TurnlogError('INVALID_ARGUMENT', `the ${this.backend.kind} backend cannot make backups`);
+    await this.track(this.backend.backup(dest, opts.compact === true));
+  }
+
+  verify(opts: { onProgress?: (done: number, total: number) => void } = {}): VerifyReport {
+    this.assertOpen();
+    return verifyStore(this.backend, opts.onProgress);
   }
 
   private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
@@ -243,6 +271,7 @@ export class SessionLogEngine implements SessionLog {
 
   async close(): Promise<void> {
     if (!this.closed) this.closed = true;
+    if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.backend.close();
   }

@@ -1,14 +1,17 @@
 import { decodeNumber, encodeCheckpoint, encodeChunk, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
 import type { HeadRecord, StateRecord } from '../core/codec.js';
 import type { StoredEvent } from '../core/events.js';
-import { checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
+import { capCut } from '../core/gc-plan.js';
+import { checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
 import type { WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
-import { checkpointAtOrBefore, findHead, readEventRange, readState } from './reader.js';
 import { bumpCounter } from './counters.js';
+import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState } from './reader.js';
+import { sealPlan } from './checkpoint.js';
+import type { SealPlan } from './checkpoint.js';
 
 /** What a write call wants, minus the parts that need the session's current state. */
 export type EventDraft = Omit<StoredEvent, 'v' | 'at' | 'id' | 'f'>;
@@ -27,6 +30,8 @@ export interface WriterConfig {
   clock: () => number;
   checkpointEvery: number;
   chunkBytes: number;
+  /** Cap on visible messages (Infinity: none). */
+  maxMessages: number;
 }
 
 export type WriteOutcome = { ok: true; result: WriteResult } | { ok: false; error: TurnlogError };
@@ -64,10 +69,7 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): 
   if (req.eventId !== undefined) event.id = req.eventId;
   if (draft.m !== undefined) event.f = head?.next ?? 0;
 
-  const isNew = head === undefined;
   const sid = head?.sid ?? nextSid(tx);
-  const checkpointDue = event.v - (head?.cp ?? 0) >= cfg.checkpointEvery;
-  const touchesState = event.t === 'summary.set' || event.t === 'metadata.updated';
   const before: Projection = {
     version: actual,
     start: head?.start ?? 0,
@@ -77,46 +79,77 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): 
     summary: '',
     metadata: {},
   };
+  const events = [event];
+  let after = applyEvent(before, event);
+  const capped = capEvent(tx, head, sid, after, event, cfg);
+  if (capped !== undefined) {
+    events.push(capped);
+    after = applyEvent(after, capped);
+  }
+  const checkpointDue = after.version - (head?.cp ?? 0) >= cfg.checkpointEvery;
+  const touchesState = event.t === 'summary.set' || event.t === 'metadata.updated';
   // Summary and metadata are only loaded when the event or a checkpoint needs them, so a plain
   // append never reads or rewrites them.
   if (head !== undefined && (touchesState || checkpointDue)) {
     const state = readState(tx, sid);
     before.summary = state.summary;
     before.metadata = JSON.parse(state.metadata) as Record<string, unknown>;
+    after = events.reduce(applyEvent, before);
   }
-  const after = applyEvent(before, event);
-  const seal = checkpointDue ? sealPlan(tx, head, sid, after, event, cfg.chunkBytes) : undefined;
+  const encoded = events.map(encodeEvent);
+  let logBytes = encoded.reduce((n, b) => n + b.byteLength, 0);
+  let deadBytes = 0;
+  let seal: SealPlan | undefined;
+  let checkpointBytes: Uint8Array | undefined;
+  if (checkpointDue) {
+    seal = sealPlan(tx, head, sid, after, events, encoded, cfg.chunkBytes);
+    checkpointBytes = encodeCheckpoint({ pf: PROJECTION_FORMAT, projection: after });
+    logBytes += checkpointBytes.byteLength + seal.chunkBytes;
+    deadBytes += seal.deadBytes;
+  }
 
   // ---- phase 2: write
-  if (isNew) {
+  if (head === undefined) {
     tx.put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     tx.put('dir', dirKey(req.key), encodeNumber(sid));
     bumpCounter(tx, 'sessions', 1);
   }
-  bumpCounter(tx, 'events', 1);
-  tx.put('events', eventKey(sid, event.v), encodeEvent(event));
+  bumpCounter(tx, 'events', events.length);
+  bumpCounter(tx, 'logBytes', logBytes);
+  if (deadBytes > 0) bumpCounter(tx, 'deadBytes', deadBytes);
+  events.forEach((e, i) => tx.put('events', eventKey(sid, e.v), encoded[i] as Uint8Array));
   if (req.eventId !== undefined) tx.put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.v));
   if (touchesState) {
     const state: StateRecord = { summary: after.summary, metadata: JSON.stringify(after.metadata) };
     tx.put('state', sidKey(sid), encodeState(state));
   }
   if (head !== undefined) tx.del('recent', recentKey(head.updatedAt, sid));
-  tx.put('recent', recentKey(at, sid), new Uint8Array(0));
+  tx.put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
+  // A session with new events gets one entry in the GC review queue, from its first write on.
+  let gcAt = head?.gcAt ?? 0;
+  if (gcAt === 0) {
+    gcAt = at;
+    tx.put('gcq', gcqKey(gcAt, sid), new Uint8Array(0));
+  }
   let cp = head?.cp ?? 0;
-  if (seal !== undefined) {
-    for (const chunk of seal.chunks) tx.put('chunks', chunkKey(sid, chunk.from), encodeChunk(chunk.messages));
-    tx.put('checkpoints', checkpointKey(sid, event.v), encodeCheckpoint({ pf: PROJECTION_FORMAT, projection: after }));
-    cp = event.v;
+  if (seal !== undefined && checkpointBytes !== undefined) {
+    for (const chunk of seal.chunks) tx.put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
+    tx.put('checkpoints', checkpointKey(sid, after.version), checkpointBytes);
+    cp = after.version;
   }
   const newHead: HeadRecord = {
     key: req.key,
     sid,
-    version: event.v,
+    version: after.version,
     start: after.start,
     next: after.next,
     createdAt: after.createdAt,
     updatedAt: after.updatedAt,
     cp,
+    base: head?.base ?? 0,
+    gcAt,
+    logBytes: (head?.logBytes ?? 0) + logBytes,
+    deadBytes: (head?.deadBytes ?? 0) + deadBytes,
   };
   tx.put('heads', sidKey(sid), encodeHead(newHead));
   return { ok: true, result: { version: event.v } };
@@ -127,38 +160,17 @@ function nextSid(tx: WriteTxn): number {
   return raw === undefined ? 1 : decodeNumber(raw, 'sid counter');
 }
 
-interface SealPlan {
-  chunks: Array<{ from: number; messages: string[] }>;
+/**
+ * `maxMessages`: when an event leaves more visible messages than the cap, an ordinary
+ * truncation event follows it in the same transaction. Only the roles from the cut onwards are
+ * read, so the cost does not grow with the cap.
+ */
+function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: StoredEvent, cfg: WriterConfig): StoredEvent | undefined {
+  if (after.next - after.start <= cfg.maxMessages || event.m === undefined) return undefined;
+  const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
+  const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
+  const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });
+  const st = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role) as number;
+  return { v: event.v + 1, at: event.at, t: 'history.truncated', k: cfg.maxMessages, sf: true, st };
 }
 
-/**
- * A checkpoint at this event must make every visible position a chunk holds: the positions
- * added since the previous checkpoint that are still visible are copied (as JSON text, not
- * re-encoded) from the tail events into chunks of at most `chunkBytes`.
- */
-function sealPlan(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: StoredEvent, chunkBytes: number): SealPlan {
-  const prev = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
-  const prevNext = prev?.projection.next ?? 0;
-  const tail = head === undefined ? [] : readEventRange(tx, sid, prev?.projection.version ?? 0, head.version);
-  tail.push(event);
-  const from = Math.max(after.start, prevNext);
-  const chunks: SealPlan['chunks'] = [];
-  let current: { from: number; messages: string[] } | undefined;
-  let bytes = 0;
-  for (const e of tail) {
-    if (e.m === undefined || e.f === undefined) continue;
-    for (let i = 0; i < e.m.length; i++) {
-      const pos = e.f + i;
-      if (pos < from || pos >= after.next) continue;
-      const json = e.m[i] as string;
-      if (current === undefined || bytes + json.length > chunkBytes) {
-        current = { from: pos, messages: [] };
-        chunks.push(current);
-        bytes = 0;
-      }
-      current.messages.push(json);
-      bytes += json.length;
-    }
-  }
-  return { chunks };
-}

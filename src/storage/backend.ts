@@ -46,5 +46,7 @@ export interface Backend {
    */
   write<T>(fn: (tx: WriteTxn) => T): Promise<T>;
   stats(): BackendStats;
+  /** A consistent copy of the store in `dest` (a new directory), optionally compacted. */
+  backup?(dest: string, compact: boolean): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
@@ -29,10 +29,28 @@ function ioError(what: string, error: unknown): TurnlogError {
   return new TurnlogError('IO_ERROR', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
+type RawEntry = { key: Key | Key[number]; value: Uint8Array };
+
+/** ordered-binary reads a one-element key back as a bare value; the engine always sees tuples. */
+function* asTupleKeys(it: Iterable<RawEntry>): Iterable<Entry> {
+  for (const e of it) yield Array.isArray(e.key) ? (e as Entry) : { key: [e.key], value: e.value };
+}
+
 function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
   for (const e of it) {
     if (compareKeys(e.key, low) < 0) return;
     yield e;
+  }
+}
+
+/** A backup goes to a new or empty directory, owner-only: it never overwrites a store. */
+function prepareBackupDir(dest: string): void {
+  if (existsSync(dest)) {
+    if (!statSync(dest).isDirectory() || readdirSync(dest).length > 0) {
+      throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} exists and is not an empty directory`);
+    }
+  } else {
+    mkdirSync(dest, { recursive: true, mode: 0o700 });
   }
 }
 
@@ -107,10 +125,10 @@ export class LmdbBackend implements Backend {
       get: (t, k) => this.db(t).get(k, opts as never),
       range: (t, o: RangeOptions): Iterable<Entry> => {
         const limit = o.limit === undefined ? {} : { limit: o.limit };
-        if (!o.reverse) return this.db(t).getRange({ start: o.low, end: o.high, ...limit, ...opts } as never) as unknown as Iterable<Entry>;
+        if (!o.reverse) return asTupleKeys(this.db(t).getRange({ start: o.low, end: o.high, ...limit, ...opts } as never) as unknown as Iterable<RawEntry>);
         // LMDB's reverse range excludes its end; the low bound is inclusive here, so stop by hand.
-        const it = this.db(t).getRange({ start: o.high, reverse: true, exclusiveStart: true, ...limit, ...opts } as never) as unknown as Iterable<Entry>;
-        return takeWhileAtLeast(it, o.low);
+        const it = this.db(t).getRange({ start: o.high, reverse: true, exclusiveStart: true, ...limit, ...opts } as never) as unknown as Iterable<RawEntry>;
+        return takeWhileAtLeast(asTupleKeys(it), o.low);
       },
     };
   }
@@ -145,19 +163,42 @@ export class LmdbBackend implements Backend {
   }
 
   stats(): BackendStats {
+    this.assertOpen();
     const s = this.root.getStats() as Record<string, unknown>;
+    const pagesOf = (x: unknown): number => {
+      const t = x as { treeBranchPageCount?: number; treeLeafPageCount?: number; overflowPages?: number } | undefined;
+      return (t?.treeBranchPageCount ?? 0) + (t?.treeLeafPageCount ?? 0) + (t?.overflowPages ?? 0);
+    };
+    // Pages reachable from a tree (every table, the catalogue, the free list, two meta pages)
+    // are in use; the rest of the file is free for LMDB to reuse.
+    let inUse = 2 + pagesOf(s['root']) + pagesOf(s['free']);
+    for (const db of this.dbs.values()) inUse += pagesOf(db.getStats());
+    const pages = Number(s['lastPageNumber']) + 1;
     const file = join(this.options.path, 'data.mdb');
     return {
       backend: 'lmdb',
       path: this.options.path,
       fileBytes: existsSync(file) ? statSync(file).size : 0,
       pageSize: s['pageSize'],
-      lastPageNumber: s['lastPageNumber'],
+      pages,
+      pagesInUse: Math.min(inUse, pages),
+      pagesFree: Math.max(0, pages - inUse),
       mapSize: s['mapSize'],
       lastTxnId: s['lastTxnId'],
       readers: s['numReaders'],
       maxReaders: s['maxReaders'],
     };
+  }
+
+  async backup(dest: string, compact: boolean): Promise<void> {
+    this.assertOpen();
+    prepareBackupDir(dest);
+    try {
+      await this.root.backup(dest, compact);
+    } catch (error) {
+      throw ioError(`backup to ${dest} failed`, error);
+    }
+    for (const f of readdirSync(dest)) chmodSync(join(dest, f), 0o600);
   }
 
   private assertOpen(): void {

@@ -1,0 +1,32 @@
+/**
+ * A bound on one write transaction's work, so GC and purges never hold LMDB's write lock (shared
+ * by every process) for long: at most `rows` row operations and about `ms` milliseconds.
+ */
+export class Budget {
+  private left: number;
+  private readonly deadline: number;
+  readonly startedAt = performance.now();
+
+  constructor(rows: number, ms: number) {
+    this.left = rows;
+    this.deadline = this.startedAt + ms;
+  }
+
+  /** Records `n` row operations; false once the budget is spent. */
+  spend(n = 1): boolean {
+    this.left -= n;
+    return !this.exhausted;
+  }
+
+  get exhausted(): boolean {
+    return this.left <= 0 || performance.now() >= this.deadline;
+  }
+
+  elapsedMs(): number {
+    return performance.now() - this.startedAt;
+  }
+}
+
+/** Rows per GC or purge transaction, and the time budget that stops one earlier. */
+export const TXN_ROWS = 2000;
+export const TXN_MS = 20;
