@@ -86,3 +86,15 @@ describe('validation and codec', () => {
     expect(decodeChunk(encodeChunk(['{"role":"a"}', '{"role":"b"}']))).toEqual([{ role: 'a' }, { role: 'b' }]);
   });
 });
+
+describe('durations', () => {
+  it('reads ms and unit strings, Infinity only where allowed', async () => {
+    const { parseDuration } = await import('../src/core/duration.js');
+    expect(['250ms', '90s', '15m', '12h', '30d', '2w', '1.5h', '0', 1234].map((d) => parseDuration('x', d))).toEqual([
+      250, 90_000, 900_000, 43_200_000, 2_592_000_000, 1_209_600_000, 5_400_000, 0, 1234,
+    ]);
+    expect(parseDuration('x', Infinity, true)).toBe(Infinity);
+    expect(parseDuration('x', 'Infinity', true)).toBe(Infinity);
+    for (const bad of ['soon', '-1s', '1y', Infinity, -5, Number.NaN]) expect(() => parseDuration('x', bad)).toThrow(TurnlogError);
+  });
+});

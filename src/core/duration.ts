@@ -14,7 +14,7 @@ export function parseDuration(name: string, value: Duration, allowInfinity = fal
   }
   if (typeof value !== 'string') invalid(`${name} must be a duration (ms or a string like '30d')`);
   if (value === 'Infinity' && allowInfinity) return Infinity;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$/.exec(value);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(value);
   if (m === null) invalid(`${name}: cannot read '${value}' as a duration (use e.g. '90s', '12h', '30d')`);
-  return Number(m[1]) * (UNITS[m[2] as string] as number);
+  return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
 }

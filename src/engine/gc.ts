@@ -17,6 +17,8 @@ export interface GcOptions {
   dryRun?: boolean;
   /** The time GC acts at, ms since the epoch. Default: the log's clock. */
   now?: number;
+  /** Called after each GC transaction with the running totals (for progress displays). */
+  onProgress?: (report: GcReport) => void;
 }
 
 export interface GcReport {
@@ -50,7 +52,7 @@ interface Policy {
  * checkpoint, found through the review queue, O(due)), and purging of removed sessions' rows.
  * Every step is a bounded transaction; interrupted at any point, the next run carries on.
  */
-export async function runGc(backend: Backend, policy: Policy, dryRun: boolean): Promise<GcReport> {
+export async function runGc(backend: Backend, policy: Policy, dryRun: boolean, onProgress?: (r: GcReport) => void): Promise<GcReport> {
   const started = performance.now();
   const report: GcReport = {
     dryRun,
@@ -76,6 +78,8 @@ export async function runGc(backend: Backend, policy: Policy, dryRun: boolean): 
         });
         report.transactions++;
         report.longestTransactionMs = Math.max(report.longestTransactionMs, ms);
+        report.durationMs = performance.now() - started;
+        onProgress?.({ ...report });
         if (done) return;
       }
     };

@@ -230,7 +230,7 @@ export class SessionLogEngine implements SessionLog {
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
     const policy = { now: opts.now ?? this.opts.clock(), ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES };
-    const run = runGc(this.backend, policy, opts.dryRun === true);
+    const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress);
     this.gcRunning = run;
     try {
       return await this.track(run);

@@ -1,0 +1,212 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Harness, HarnessFactory, HarnessOptions } from '../support/harness.js';
+import type { SessionLog } from '../../src/engine/session-log.js';
+import { hasOrphanToolResult } from '../../src/core/history-rules.js';
+import { expectCode, texts, toolTurn } from '../support/messages.js';
+
+const HOUR = 3_600_000;
+
+/** Expiry, caps and the replay window: GC must never change what an agent sees. */
+export function lifecycleConformance(factory: HarnessFactory): void {
+  let h: Harness;
+  let now: number;
+  const clock = (): number => now;
+  const open = (o: HarnessOptions = {}): SessionLog => h.open({ clock, checkpointEvery: 4, ...o });
+  beforeEach(() => {
+    h = factory();
+    now = 1_700_000_000_000;
+  });
+  afterEach(() => h.dispose());
+
+  const snapshot = (log: SessionLog, keys: string[]) =>
+    keys.map((k) => ({ history: log.getHistory(k), summary: log.getSummary(k), session: log.getSession(k) }));
+
+  describe('ttl', () => {
+    it('expires sessions idle longer than the ttl; a write refreshes them', async () => {
+      const log = open({ ttl: '1h' });
+      await log.addMessage('idle', 'user', 'x');
+      await log.addMessage('busy', 'user', 'x');
+      now += 50 * 60_000;
+      await log.addMessage('busy', 'user', 'still here');
+      now += 20 * 60_000; // idle: 70 min, busy: 20 min
+      const report = await log.gc();
+      expect(report).toMatchObject({ sessionsExpired: 1, eventsRemoved: 1, dryRun: false });
+      expect(log.getSession('idle')).toBeUndefined();
+      expect(log.getHistory('idle')).toEqual([]);
+      expect(texts(log.getHistory('busy'))).toEqual(['x', 'still here']);
+      expect(log.stats()).toMatchObject({ sessions: 1, events: 2, pendingPurges: 0 });
+      expect(log.listSessions().sessions.map((s) => s.key)).toEqual(['busy']);
+      expect((await log.addMessage('idle', 'user', 'new life')).version).toBe(1);
+      expect(log.verify().ok).toBe(true);
+    });
+
+    it('a session idle exactly the ttl is kept', async () => {
+      const log = open({ ttl: 1000 });
+      await log.addMessage('k', 'user', 'x');
+      now += 1000;
+      expect((await log.gc()).sessionsExpired).toBe(0);
+      now += 1;
+      expect((await log.gc()).sessionsExpired).toBe(1);
+    });
+  });
+
+  describe('maxMessages', () => {
+    it('caps the visible history with recorded truncation events', async () => {
+      const log = open({ maxMessages: 5 });
+      for (let i = 0; i < 8; i++) await log.addMessage('k', 'user', `m${i}`);
+      expect(texts(log.getHistory('k'))).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+      const events = [...log.readEvents('k')];
+      const cuts = events.filter((e) => e.type === 'history.truncated');
+      expect(cuts).toHaveLength(3);
+      expect(cuts[0]).toMatchObject({ keepLast: 5, safe: true, start: 1 });
+      expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
+      // the write's own version is the message's event, the cap follows it
+      const r = await log.addMessage('k', 'user', 'm8');
+      expect([...log.readEvents('k', { fromVersion: r.version })].map((e) => e.type)).toEqual(['messages.added', 'history.truncated']);
+      expect(log.getSession('k')?.messageCount).toBe(5);
+    });
+
+    it('never leaves a tool result without its call', async () => {
+      const log = open({ maxMessages: 6 });
+      for (let i = 0; i < 5; i++) {
+        for (const m of toolTurn(`q${i}`, `c${i}`)) {
+          await log.addFullMessage('k', m);
+          const history = log.getHistory('k');
+          expect(history.length).toBeLessThanOrEqual(6);
+          expect(hasOrphanToolResult(history)).toBe(false);
+        }
+      }
+    });
+  });
+
+  describe('replay window', () => {
+    async function workload(log: SessionLog): Promise<void> {
+      for (let i = 0; i < 10; i++) {
+        await log.addMessage('k', i % 2 ? 'assistant' : 'user', `m${i}`);
+        now += 1000;
+      }
+      await log.truncateHistory('k', 4);
+      await log.setSummary('k', 'first summary');
+      await log.setHistory('k', [{ role: 'user', content: 'fresh' }]);
+      await log.updateMetadata('k', { a: 1 });
+      for (let i = 0; i < 6; i++) {
+        await log.addMessage('k', 'user', `n${i}`);
+        now += 1000;
+      }
+    }
+
+    it('old versions stay readable inside the window and are PRUNED after, never wrong', async () => {
+      const log = open({ replayWindow: '1h' });
+      await workload(log);
+      const before = snapshot(log, ['k']);
+      const v1 = log.getHistory('k', { atVersion: 1 });
+      now += 30 * 60_000;
+      const inside = await log.gc();
+      expect(inside.eventsRemoved).toBe(0);
+      expect(log.getHistory('k', { atVersion: 1 })).toEqual(v1);
+      now += 2 * HOUR;
+      const after = await log.gc();
+      expect(after.sessionsCompacted).toBe(1);
+      expect(after.eventsRemoved).toBeGreaterThan(0);
+      expect(snapshot(log, ['k'])).toEqual(before);
+      const err = await expectCode(() => log.getHistory('k', { atVersion: 1 }), 'PRUNED');
+      expect(err.oldestReadable).toBe(log.getSession('k')?.version);
+      await expectCode(() => log.getSummary('k', { atVersion: 3 }), 'PRUNED');
+      await expectCode(() => [...log.readEvents('k', { fromVersion: 1 })], 'PRUNED');
+      expect([...log.readEvents('k')]).toEqual([]);
+      expect(log.getHistory('k', { atVersion: log.getSession('k')?.version })).toEqual(before[0]?.history);
+      // life goes on after compaction
+      await log.addMessage('k', 'assistant', 'later');
+      expect(texts(log.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
+      expect(log.verify()).toMatchObject({ ok: true, mismatches: [] });
+      await log.close();
+      const again = open({ replayWindow: '1h' });
+      expect(texts(again.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
+      expect(again.getSummary('k')).toBe('first summary');
+      expect(again.getSession('k')?.metadata).toEqual({ a: 1 });
+    });
+
+    it('replayWindow 0 collects everything not current at the next GC; Infinity keeps all', async () => {
+      const keep = open({ replayWindow: Infinity });
+      await workload(keep);
+      now += 1000 * HOUR;
+      expect((await keep.gc()).eventsRemoved).toBe(0);
+      await keep.close();
+      const log = open({ replayWindow: 0 });
+      const before = snapshot(log, ['k']);
+      const report = await log.gc();
+      expect(report.eventsRemoved).toBe(before[0]?.session?.version);
+      expect(snapshot(log, ['k'])).toEqual(before);
+      expect(log.stats()).toMatchObject({ events: 0, deadBytes: 0 });
+      expect(log.verify().ok).toBe(true);
+    });
+
+    it('GC is idempotent and a dry run predicts the real run without changing anything', async () => {
+      const log = open({ replayWindow: '1h', ttl: '3h' });
+      await workload(log);
+      now += HOUR;
+      await log.addMessage('other', 'user', 'x');
+      now += 2.5 * HOUR; // k idle 3.5h: expires; other idle 2.5h: compacted
+      await log.addMessage('third', 'user', 'x');
+      const before = snapshot(log, ['k', 'other', 'third']);
+      const statsBefore = log.stats();
+      const dry = await log.gc({ dryRun: true });
+      expect(snapshot(log, ['k', 'other', 'third'])).toEqual(before);
+      expect(log.stats()).toEqual(statsBefore);
+      const real = await log.gc();
+      for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'checkpointsRemoved'] as const) expect(dry[f], f).toBe(real[f]);
+      expect(real.sessionsExpired).toBe(1);
+      const afterFirst = snapshot(log, ['k', 'other', 'third']);
+      const second = await log.gc();
+      expect(second).toMatchObject({ sessionsExpired: 0, sessionsCompacted: 0, eventsRemoved: 0, bytesRemoved: 0 });
+      expect(snapshot(log, ['k', 'other', 'third'])).toEqual(afterFirst);
+      expect(afterFirst[1]).toEqual(before[1]);
+      expect(afterFirst[2]).toEqual(before[2]);
+    });
+
+    it('a summariser whose through was collected gets PRUNED, never a wrong cut', async () => {
+      const log = open({ replayWindow: 0 });
+      await log.addMessage('k', 'user', 'a');
+      const seen = log.getSession('k')?.version ?? 0;
+      await log.addMessage('k', 'user', 'b');
+      await log.gc();
+      await expectCode(log.setSummary('k', 's', { through: seen }), 'PRUNED');
+      expect(texts(log.getHistory('k'))).toEqual(['a', 'b']);
+    });
+  });
+
+  describe('background GC and stats', () => {
+    it('autoGc runs on an unref’d timer and stops at close', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const log = open({ ttl: '1m', autoGc: { interval: '5m' } });
+        await log.addMessage('k', 'user', 'x');
+        now += 2 * 60_000;
+        vi.advanceTimersByTime(5 * 60_000);
+        await vi.waitFor(() => expect(log.getSession('k')).toBeUndefined());
+        await log.close();
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('stats reports counts, bytes and formats', async () => {
+      const log = open();
+      for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
+      const s = log.stats();
+      expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: 1, projection: 1 } });
+      expect(s.logBytes).toBeGreaterThan(0);
+      expect(s.deadBytes).toBeGreaterThan(0); // events behind the checkpoint at 8
+      expect(s.liveBytes).toBe(s.logBytes - s.deadBytes);
+    });
+
+    it('rejects bad lifecycle options', async () => {
+      await expectCode(() => open({ ttl: 'soon' }), 'INVALID_ARGUMENT');
+      await expectCode(() => open({ ttl: -1 }), 'INVALID_ARGUMENT');
+      await expectCode(() => open({ maxMessages: 0 }), 'INVALID_ARGUMENT');
+      await expectCode(() => open({ replayWindow: '3 fortnights' }), 'INVALID_ARGUMENT');
+      await expectCode(() => open({ autoGc: { interval: 10 } }), 'INVALID_ARGUMENT');
+    });
+  });
+}
