@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { measureCadence } from './core-costs.js';
+import { measureChurn, measureExpiry } from './gc-churn.js';
 
 /**
- * `npm run bench [-- --quick]`. Writes bench/results/core-costs.json and prints a table.
+ * `npm run bench [-- --quick]`. Writes bench/results/core-costs.json (checkpoint cadence, GC expiry, churn) and prints a table.
  * --quick runs toy sizes in seconds to keep the harness working (no numbers to quote).
  */
 const quick = process.argv.includes('--quick');
@@ -18,6 +19,17 @@ for (const c of cadences) {
       `getHistory 100 msgs ${r.read100Ms.toFixed(3)} ms, ${big} msgs ${r.read10kMs.toFixed(2)} ms; file ${r.fileBytesPerMessage.toFixed(0)} B/msg\n`,
   );
 }
+const expiry = await measureExpiry(quick ? 2_000 : 100_000, 3);
+process.stdout.write(
+  `GC expiry: ${expiry.sessions} idle sessions (${expiry.eventsPerSession} events each) expired in ${expiry.gcMs.toFixed(0)} ms = ` +
+    `${Math.round(expiry.expirePerSecond).toLocaleString('en-US')} sessions/s; ${expiry.transactions} transactions, longest ${expiry.longestTransactionMs.toFixed(1)} ms\n`,
+);
+const churn = await measureChurn(quick ? 5 : 40, quick ? 50 : 500, 20);
+const mb = (b: number) => (b / 1048576).toFixed(1);
+process.stdout.write(
+  `Churn: ${churn.cycles} cycles of ${churn.sessionsPerCycle} sessions × ${churn.messagesPerSession} messages, expired each cycle; ` +
+    `data.mdb start ${mb(churn.fileBytes[0] ?? 0)} MB, peak ${mb(Math.max(...churn.fileBytes))} MB, end ${mb(churn.fileBytes[churn.fileBytes.length - 1] ?? 0)} MB\n`,
+);
 const out = {
   date: new Date().toISOString(),
   quick,
@@ -26,6 +38,8 @@ const out = {
   cores: cpus().length,
   visibleMessagesBig: big,
   cadences: results,
+  gcExpiry: expiry,
+  churn,
 };
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL(`../../bench/results/${quick ? 'core-costs.quick.json' : 'core-costs.json'}`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
