@@ -1,5 +1,6 @@
 export { openSessionLog, openMemorySessionLog, openSessionLogOn } from './open.js';
 export type { SessionLog } from './engine/session-log.js';
+export type { ReplayStep } from './engine/replay.js';
 export type { SessionLogStats } from './engine/stats.js';
 export type { GcOptions, GcReport } from './engine/gc.js';
 export type { VerifyReport, VerifyMismatch } from './engine/verify.js';

@@ -44,6 +44,18 @@ function turn(session: number, i: number, rnd: () => number): Message[] {
   ];
 }
 
+/** The version just before the event that added the n-th newest visible message. */
+function versionBeforeLast(log: SessionLog, key: string, version: number, n: number): number {
+  const events = [...log.readEvents(key, { fromVersion: Math.max(1, version - 4 * n) })];
+  let seen = 0;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.type === 'messages.added') seen += e.messages.length;
+    if (seen >= n) return (e?.version ?? 1) - 1;
+  }
+  return 0;
+}
+
 export async function runGateway(log: SessionLog, options: { sessions: number; turns: number; summariseAbove: number }): Promise<GatewayReport> {
   const rnd = prng(42);
   const keys = Array.from({ length: options.sessions }, (_, i) => `demo:telegram:${1000 + i}`);
@@ -52,6 +64,7 @@ export async function runGateway(log: SessionLog, options: { sessions: number; t
   let summaries = 0;
   const written = new Map<string, string[]>(keys.map((k) => [k, []]));
   const summarised = new Map<string, string[]>(keys.map((k) => [k, []]));
+  const summaryCounts = new Map<string, number>();
   let running = true;
   const started = performance.now();
 
@@ -73,15 +86,20 @@ export async function runGateway(log: SessionLog, options: { sessions: number; t
       for (const key of keys) {
         const info = log.getSession(key);
         if (info === undefined || info.messageCount <= options.summariseAbove) continue;
-        const through = info.version; // read the version together with the history…
-        const history = log.getHistory(key);
-        // Cut only after a finished turn, so no tool call is separated from its result.
+        const history = log.getHistory(key); // read the history together with its version…
+        // Cut only after a finished turn, so no tool call is separated from its result, and keep
+        // the last two turns (one event per message, four messages per turn) verbatim.
         const last = history[history.length - 1];
         if (last?.role !== 'assistant' || last['tool_calls'] !== undefined) continue;
+        const through = versionBeforeLast(log, key, info.version, 8);
         await tick(); // …the "LLM call": the agent loop keeps appending meanwhile…
-        const text = `${info.summary ? `${info.summary} ` : ''}Discussed ${history.filter((m) => m.role === 'user').length} questions.`;
-        await log.setSummary(key, text, { through }); // …and only what was read is dropped.
-        summarised.get(key)?.push(...history.map((m) => JSON.stringify(m)));
+        const folded = history.slice(0, -8);
+        const asked = (summaryCounts.get(key) ?? 0) + folded.filter((m) => m.role === 'user').length;
+        summaryCounts.set(key, asked);
+        const cities = [...new Set(folded.map((m) => /weather in (\w+)/.exec(String(m.content))?.[1]).filter(Boolean))].join(', ');
+        const text = `The user has asked about the weather ${asked} times so far${cities ? `, lately in ${cities}` : ''}.`;
+        await log.setSummary(key, text, { through }); // …and only what was read up to `through` is dropped.
+        summarised.get(key)?.push(...folded.map((m) => JSON.stringify(m)));
         summaries++;
       }
       await tick();

@@ -1,5 +1,6 @@
-import { decodeMessage } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import { toPublicEvent } from './public-events.js';
+import { replaySteps } from './replay.js';
+import type { ReplayStep } from './replay.js';
 import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
 import { encodeMessage, encodeMessages, encodePatch, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
@@ -37,6 +38,7 @@ export interface SessionLog {
   getSession(key: string): SessionInfo | undefined;
   listSessions(opts?: ListOptions): SessionPage;
   readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent>;
+  replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep>;
   stats(): SessionLogStats;
   gc(opts?: GcOptions): Promise<GcReport>;
   backup(dest: string, opts?: { compact?: boolean }): Promise<void>;
@@ -218,6 +220,18 @@ export class SessionLogEngine implements SessionLog {
     };
   }
 
+  /** Each event with what it changed in the history (added, removed messages; summary). */
+  replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep> {
+    this.assertOpen();
+    validateKey(key);
+    const from = validateVersionOption('fromVersion', opts?.fromVersion, true) ?? 1;
+    const toOpt = validateVersionOption('toVersion', opts?.toVersion, true);
+    const head = this.backend.read((tx) => findHead(tx, key));
+    if (head === undefined) return [];
+    if (opts?.fromVersion !== undefined) assertReadable(head, from - 1);
+    return replaySteps(this.backend, head, from, Math.min(toOpt ?? head.version, head.version));
+  }
+
   stats(): SessionLogStats {
     this.assertOpen();
     return collectStats(this.backend);
@@ -292,17 +306,3 @@ function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
   };
 }
 
-export function toPublicEvent(e: StoredEvent): SessionEvent {
-  const base = { version: e.v, at: e.at, ...(e.id === undefined ? {} : { eventId: e.id }) };
-  switch (e.t) {
-    case 'messages.added':
-    case 'history.replaced':
-      return { ...base, type: e.t, from: e.f as number, messages: (e.m ?? []).map(decodeMessage) };
-    case 'summary.set':
-      return { ...base, type: e.t, summary: e.s as string, ...(e.th === undefined ? {} : { through: e.th }), ...(e.st === undefined ? {} : { start: e.st }) };
-    case 'history.truncated':
-      return { ...base, type: e.t, keepLast: e.k as number, safe: e.sf === true, start: e.st as number };
-    case 'metadata.updated':
-      return { ...base, type: e.t, patch: JSON.parse(e.p as string) as Record<string, unknown> };
-  }
-}

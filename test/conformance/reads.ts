@@ -40,6 +40,34 @@ export function readConformance(factory: HarnessFactory): void {
       await expectCode(() => log.getHistory('k', { atVersion: expected.length }), 'INVALID_ARGUMENT');
     });
 
+    it('replay steps add and remove exactly what atVersion reads show', async () => {
+      await log.addMessages('k', [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }]);
+      await log.addMessage('k', 'user', 'c');
+      await log.setSummary('k', 'ab', { through: 1 });
+      await log.truncateHistory('k', 0);
+      await log.setHistory('k', [{ role: 'user', content: 'x' }, { role: 'user', content: 'y' }]);
+      await log.updateMetadata('k', { m: 1 });
+      await log.addMessage('k', 'assistant', 'z');
+      const steps = [...log.replay('k')];
+      expect(steps.map((s) => s.event.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+      let history: unknown[] = [];
+      for (const s of steps) {
+        expect(history.slice(0, s.removed.length)).toEqual(texts(s.removed));
+        history = [...history.slice(s.removed.length), ...texts(s.added)];
+        expect(history, `after v${s.event.version}`).toEqual(texts(log.getHistory('k', { atVersion: s.event.version })));
+        expect(s.messageCount).toBe(history.length);
+        expect(s.summary).toBe(log.getSummary('k', { atVersion: s.event.version }));
+      }
+      expect(steps.map((s) => s.summaryChanged)).toEqual([false, false, true, false, false, false, false]);
+      expect(steps[5]?.metadata).toEqual({ m: 1 });
+      const tail = [...log.replay('k', { fromVersion: 5 })];
+      expect(tail.map((s) => [s.event.version, texts(s.removed), texts(s.added)])).toEqual([
+        [5, [], ['x', 'y']],
+        [6, [], []],
+        [7, [], ['z']],
+      ]);
+    });
+
     it('returns empty values for unknown sessions', () => {
       expect(log.getHistory('nobody')).toEqual([]);
       expect(log.getSummary('nobody')).toBe('');

@@ -1,0 +1,42 @@
+import type { Command } from '../command.js';
+import { flag } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { columns } from '../style.js';
+
+export const gc: Command = {
+  name: 'gc',
+  summary: 'expire idle sessions and collect versions older than the replay window',
+  usage: '[--dry-run] [--ttl DURATION] [--replay-window DURATION]',
+  details: ['Durations: ms or 90s, 15m, 12h, 30d, 2w; --replay-window also 0 or Infinity.'],
+  flags: {
+    'dry-run': { kind: 'boolean', help: 'count what would be removed, remove nothing' },
+    ttl: { kind: 'string', value: 'DURATION', help: 'expire sessions idle longer than this (default: never)' },
+    'replay-window': { kind: 'string', value: 'DURATION', help: 'keep old versions readable this long (default 7d)' },
+  },
+  positionals: { min: 0, max: 0 },
+  async run(ctx) {
+    const ttl = flag<string>(ctx, 'ttl');
+    const window = flag<string>(ctx, 'replay-window');
+    const log = ctx.open({ ...(ttl === undefined ? {} : { ttl }), ...(window === undefined ? {} : { replayWindow: window }) });
+    const progress = ctx.progress('gc: transactions');
+    const report = await log.gc({ dryRun: flag<boolean>(ctx, 'dry-run') === true, onProgress: (r) => progress.update(r.transactions) });
+    progress.done();
+    if (ctx.json) {
+      ctx.emitJson(report);
+      return EXIT.OK;
+    }
+    const b = ctx.style.bold;
+    ctx.out(report.dryRun ? ctx.style.yellow('dry run: nothing was removed') : ctx.style.green('gc done'));
+    const rows = [
+      [b('sessions expired'), String(report.sessionsExpired)],
+      [b('sessions compacted'), String(report.sessionsCompacted)],
+      [b('events removed'), String(report.eventsRemoved)],
+      [b('checkpoints removed'), String(report.checkpointsRemoved)],
+      [b('chunks removed'), String(report.chunksRemoved)],
+      [b('bytes removed'), report.bytesRemoved.toLocaleString('en-US')],
+      [b('time'), `${report.durationMs.toFixed(0)} ms in ${report.transactions} transactions (longest ${report.longestTransactionMs.toFixed(1)} ms)`],
+    ];
+    for (const line of columns(rows)) ctx.out(line);
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,27 @@
+import type { Command } from '../command.js';
+import { flag } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { renderReplayStep } from '../render.js';
+
+export const replay: Command = {
+  name: 'replay',
+  summary: 'step through the events, showing what each changed in the history',
+  usage: 'KEY [--from V] [--to V]',
+  flags: {
+    from: { kind: 'integer', value: 'V', help: 'first version (default: the oldest kept)' },
+    to: { kind: 'integer', value: 'V', help: 'stop after this version' },
+  },
+  positionals: { min: 1, max: 1 },
+  run(ctx) {
+    const key = ctx.args.positionals[0] as string;
+    const from = flag<number>(ctx, 'from');
+    const to = flag<number>(ctx, 'to');
+    const steps = ctx.open().replay(key, { ...(from === undefined ? {} : { fromVersion: from }), ...(to === undefined ? {} : { toVersion: to }) });
+    if (ctx.json) {
+      ctx.emitJson([...steps]);
+      return EXIT.OK;
+    }
+    for (const step of steps) for (const line of renderReplayStep(step, ctx.style)) ctx.out(line);
+    return EXIT.OK;
+  },
+};

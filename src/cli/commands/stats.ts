@@ -1,0 +1,40 @@
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { columns } from '../style.js';
+
+/** 1.2 MB, 340 KB, 512 B. */
+export function bytes(n: unknown): string {
+  const b = Number(n);
+  if (b >= 1048576) return `${(b / 1048576).toFixed(1)} MB`;
+  if (b >= 1024) return `${(b / 1024).toFixed(0)} KB`;
+  return `${b} B`;
+}
+
+export const stats: Command = {
+  name: 'stats',
+  summary: 'sessions, events, live and dead bytes, file size, pages, readers',
+  usage: '',
+  flags: {},
+  positionals: { min: 0, max: 0 },
+  run(ctx) {
+    const s = ctx.open().stats();
+    if (ctx.json) {
+      ctx.emitJson(s);
+      return EXIT.OK;
+    }
+    const st = s.storage;
+    const b = ctx.style.bold;
+    const rows = [
+      [b('store'), ctx.path],
+      [b('sessions'), s.sessions.toLocaleString('en-US')],
+      [b('events'), s.events.toLocaleString('en-US')],
+      [b('log bytes'), `${bytes(s.logBytes)} (live ${bytes(s.liveBytes)}, dead ${bytes(s.deadBytes)})`],
+      [b('data file'), `${bytes(st['fileBytes'])}, ${st['pages']} pages of ${st['pageSize']} B: ${st['pagesInUse']} in use, ${st['pagesFree']} free`],
+      [b('readers'), `${st['readers']} of ${st['maxReaders']}`],
+      [b('format'), `store ${s.format.store}, projection ${s.format.projection}`],
+    ];
+    if (s.pendingPurges > 0) rows.push([b('purging'), `${s.pendingPurges} removed sessions still being deleted`]);
+    for (const line of columns(rows)) ctx.out(line);
+    return EXIT.OK;
+  },
+};

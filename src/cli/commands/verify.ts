@@ -1,0 +1,24 @@
+import type { Command } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+
+export const verify: Command = {
+  name: 'verify',
+  summary: 're-fold every session from its events and compare with checkpoints and indexes',
+  usage: '',
+  details: ['Exit 0 when everything agrees, 3 when something does not (each mismatch is listed).'],
+  flags: {},
+  positionals: { min: 0, max: 0 },
+  run(ctx) {
+    const log = ctx.open();
+    const progress = ctx.progress('verifying');
+    const report = log.verify({ onProgress: (done, total) => progress.update(done, total) });
+    progress.done();
+    if (ctx.json) ctx.emitJson(report);
+    else {
+      for (const m of report.mismatches) ctx.out(`${ctx.style.red('mismatch')} ${ctx.style.cyan(m.key)}: ${m.problem}`);
+      const summary = `${report.sessions} sessions, ${report.events} events, ${report.checkpoints} checkpoints`;
+      ctx.out(report.ok ? ctx.style.green(`ok: ${summary} agree`) : ctx.style.red(`${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'} in ${summary}`));
+    }
+    return report.ok ? EXIT.OK : EXIT.MISMATCH;
+  },
+};

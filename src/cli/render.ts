@@ -1,0 +1,91 @@
+import type { ReplayStep } from '../engine/replay.js';
+import type { Message, SessionEvent } from '../types.js';
+import { fold, isoTime } from './style.js';
+import type { Style } from './style.js';
+
+/**
+ * Renderers shared by the CLI and the demo: messages as the model gets them (tool calls as
+ * calls, results as results), events as one line each, replay steps as readable diffs.
+ */
+
+const plain = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+
+interface ToolCall {
+  id?: unknown;
+  function?: { name?: unknown; arguments?: unknown };
+  name?: unknown;
+  arguments?: unknown;
+}
+
+function toolCalls(m: Message): ToolCall[] {
+  const calls = m['tool_calls'];
+  if (Array.isArray(calls)) return calls as ToolCall[];
+  // pi-agent style: content blocks of type toolCall
+  if (Array.isArray(m.content)) return (m.content as Array<Record<string, unknown>>).filter((b) => b?.['type'] === 'toolCall') as ToolCall[];
+  return [];
+}
+
+function contentText(m: Message): string {
+  if (Array.isArray(m.content)) {
+    return (m.content as Array<Record<string, unknown>>)
+      .filter((b) => b?.['type'] !== 'toolCall')
+      .map((b) => (typeof b?.['text'] === 'string' ? b['text'] : typeof b?.['thinking'] === 'string' ? `[thinking] ${b['thinking']}` : plain(b)))
+      .join(' ');
+  }
+  return plain(m.content ?? '');
+}
+
+function roleColour(s: Style, role: string): (t: string) => string {
+  if (role === 'user') return s.green;
+  if (role === 'assistant') return s.blue;
+  if (role === 'tool' || role === 'toolResult') return s.magenta;
+  return s.yellow;
+}
+
+/** One message, as lines: "role  text", then "→ name(args)" per tool call, "← id" for results. */
+export function renderMessage(m: Message, s: Style, width = 100, indent = ''): string[] {
+  const lines: string[] = [];
+  const role = roleColour(s, m.role)(m.role.padEnd(9));
+  const text = contentText(m);
+  const id = m['tool_call_id'] ?? m['toolCallId'];
+  if (m.role === 'tool' || m.role === 'toolResult') lines.push(`${indent}${role} ${s.dim(`← ${plain(id ?? '?')}`)} ${fold(text, width)}`);
+  else if (text.length > 0 || toolCalls(m).length === 0) lines.push(`${indent}${role} ${fold(text, width)}`);
+  for (const c of toolCalls(m)) {
+    const name = plain(c.function?.name ?? c.name ?? '?');
+    const args = plain(c.function?.arguments ?? c.arguments ?? '');
+    lines.push(`${indent}${text.length > 0 ? ' '.repeat(10) : role + ' '}${s.cyan(`→ ${name}(${fold(args, width - name.length - 4)})`)}${c.id === undefined ? '' : s.dim(` ${plain(c.id)}`)}`);
+  }
+  return lines;
+}
+
+/** A compact description of an event's payload. */
+export function describeEvent(e: SessionEvent): string {
+  switch (e.type) {
+    case 'messages.added':
+      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${m.role}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => plain(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
+    case 'history.replaced':
+      return `history replaced by ${e.messages.length} message${e.messages.length === 1 ? '' : 's'}`;
+    case 'summary.set':
+      return `${JSON.stringify(fold(e.summary, 50))}${e.through === undefined ? '' : ` through v${e.through}`}`;
+    case 'history.truncated':
+      return `keep last ${e.keepLast}${e.safe ? ' (safe)' : ''} → starts at #${e.start}`;
+    case 'metadata.updated':
+      return fold(JSON.stringify(e.patch), 70);
+  }
+}
+
+export function renderEventLine(e: SessionEvent, s: Style): string {
+  return `${s.bold(`v${e.version}`.padEnd(6))} ${s.dim(isoTime(e.at))}  ${s.cyan(e.type.padEnd(17))} ${describeEvent(e)}${e.eventId === undefined ? '' : s.dim(` [${e.eventId}]`)}`;
+}
+
+/** A replay step as a readable diff of the projection. */
+export function renderReplayStep(step: ReplayStep, s: Style, width = 90): string[] {
+  const lines = [`${s.bold(`v${step.event.version}`)} ${s.dim(isoTime(step.event.at))} ${s.cyan(step.event.type)}${step.event.eventId === undefined ? '' : s.dim(` [${step.event.eventId}]`)}`];
+  for (const m of step.removed) for (const l of renderMessage(m, s, width - 4)) lines.push(s.red(`  - `) + l);
+  for (const m of step.added) for (const l of renderMessage(m, s, width - 4)) lines.push(s.green(`  + `) + l);
+  if (step.summaryChanged) lines.push(`  ${s.yellow('~ summary:')} ${fold(step.summary, width - 12)}`);
+  if (step.event.type === 'metadata.updated') lines.push(`  ${s.yellow('~ metadata:')} ${fold(JSON.stringify(step.event.patch), width - 13)}`);
+  if (step.event.type === 'history.truncated' && step.removed.length === 0) lines.push(s.dim('  (nothing cut)'));
+  lines.push(s.dim(`  = ${step.messageCount} message${step.messageCount === 1 ? '' : 's'} visible`));
+  return lines;
+}

@@ -1,0 +1,77 @@
+import { applyEvent } from '../core/projection.js';
+import type { HeadRecord } from '../core/codec.js';
+import type { Backend } from '../storage/backend.js';
+import type { Message, SessionEvent } from '../types.js';
+import { messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { toPublicEvent } from './public-events.js';
+
+/** What one event changed in the history an agent would get. */
+export interface ReplayStep {
+  event: SessionEvent;
+  /** Messages that became visible. */
+  added: Message[];
+  /** Messages that stopped being visible (cut by a truncation or summary, or replaced). */
+  removed: Message[];
+  /** Visible message count after the event. */
+  messageCount: number;
+  /** The summary after the event, and whether this event changed it. */
+  summary: string;
+  summaryChanged: boolean;
+  /** The metadata after the event. */
+  metadata: Record<string, unknown>;
+}
+
+const PAGE = 256;
+
+/**
+ * Steps through a session's events from `fromVersion` (default: the oldest readable) and yields,
+ * for each, the change to the projection. Holds only the visible messages in memory; reads the
+ * log in pages of short read transactions.
+ */
+export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: number, toVersion: number): Iterable<ReplayStep> {
+  const startAt = Math.max(head.base, fromVersion - 1);
+  let { projection, visible } = backend.read((tx) => {
+    const snap = snapshotAt(tx, head, startAt);
+    const state = startAt === head.version ? readState(tx, head.sid) : undefined;
+    const p = state === undefined ? snap.projection : { ...snap.projection, summary: state.summary };
+    return { projection: p, visible: messagesOf(tx, head.sid, snap) };
+  });
+  // position → message, for the visible range only
+  let byPos = new Map<number, Message>(visible.map((m, i) => [projection.start + i, m]));
+  visible = [];
+  for (let v = startAt + 1; v <= toVersion; v += PAGE) {
+    const upTo = Math.min(toVersion, v + PAGE - 1);
+    const events = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
+    for (const stored of events) {
+      const event = toPublicEvent(stored);
+      const next = applyEvent(projection, stored);
+      const added: Message[] = [];
+      if (event.type === 'messages.added' || event.type === 'history.replaced') {
+        event.messages.forEach((m, i) => {
+          byPos.set(event.from + i, m);
+          added.push(m);
+        });
+      }
+      const removed: Message[] = [];
+      for (let p = projection.start; p < Math.min(next.start, projection.next); p++) {
+        const m = byPos.get(p);
+        if (m !== undefined) removed.push(m);
+      }
+      if (next.start > projection.start) {
+        const kept = new Map<number, Message>();
+        for (const [p, m] of byPos) if (p >= next.start) kept.set(p, m);
+        byPos = kept;
+      }
+      yield {
+        event,
+        added,
+        removed,
+        messageCount: next.next - next.start,
+        summary: next.summary,
+        summaryChanged: next.summary !== projection.summary,
+        metadata: next.metadata,
+      };
+      projection = next;
+    }
+  }
+}

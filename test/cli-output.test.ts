@@ -1,0 +1,69 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import { parseArgs } from '../src/cli/args.js';
+import { Progress } from '../src/cli/progress.js';
+import { fold, relativeTime } from '../src/cli/style.js';
+import { openSessionLog } from '../src/open.js';
+import { tempDir } from './support/harness.js';
+
+function capture(isTTY: boolean) {
+  const out = { text: '', isTTY, write: (s: string) => ((out.text += s), true) };
+  const err = { text: '', isTTY, write: (s: string) => ((err.text += s), true) };
+  return { out, err };
+}
+
+let dir: string;
+let path: string;
+beforeAll(async () => {
+  dir = tempDir();
+  path = join(dir, 'store');
+  const log = openSessionLog({ path });
+  await log.addMessage('k', 'user', 'hi');
+  await log.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('CLI presentation', () => {
+  it('colours on a terminal, plain with NO_COLOR, TERM=dumb or --json', async () => {
+    const cases: Array<[boolean, NodeJS.ProcessEnv, string[], boolean]> = [
+      [true, {}, [], true],
+      [true, { NO_COLOR: '1' }, [], false],
+      [true, { TERM: 'dumb' }, [], false],
+      [false, {}, [], false],
+      [true, {}, ['--json'], false],
+    ];
+    for (const [tty, env, extra, coloured] of cases) {
+      const { out, err } = capture(tty);
+      expect(await main(['sessions', '--path', path, ...extra], { stdout: out, stderr: err, env })).toBe(0);
+      expect(out.text.includes('\u001b['), JSON.stringify({ tty, env, extra })).toBe(coloured);
+    }
+  });
+
+  it('parses flags strictly', () => {
+    expect(parseArgs(['KEY', '--at=3', '--json'], { at: { kind: 'integer', help: '' } })).toEqual({ positionals: ['KEY'], flags: { at: 3, json: true } });
+    expect(() => parseArgs(['--at'], { at: { kind: 'integer', help: '' } })).toThrow(/needs a value/);
+    expect(() => parseArgs(['--json=1'], {})).toThrow(/takes no value/);
+  });
+
+  it('folds, relative times, and a progress bar only on a terminal', () => {
+    expect(fold('a\n b   c', 10)).toBe('a b c');
+    expect(fold('x'.repeat(20), 10)).toBe(`${'x'.repeat(9)}… (+11 chars)`);
+    expect([relativeTime(0, 30_000), relativeTime(0, 600_000), relativeTime(0, 7_200_000), relativeTime(0, 3 * 86_400_000), relativeTime(60_000, 0)]).toEqual([
+      '30s ago',
+      '10m ago',
+      '2h ago',
+      '3d ago',
+      'in 1m',
+    ]);
+    const tty = capture(true).err;
+    const bar = new Progress(tty, 'verifying', true);
+    bar.update(5, 10);
+    bar.done();
+    expect(tty.text).toContain('[############............] 5/10');
+    const piped = capture(false).err;
+    new Progress(piped, 'verifying', true).update(5, 10);
+    expect(piped.text).toBe('');
+  });
+});
