@@ -96,7 +96,7 @@ export async function runGateway(log: SessionLog, options: { sessions: number; t
         const folded = history.slice(0, -8);
         const asked = (summaryCounts.get(key) ?? 0) + folded.filter((m) => m.role === 'user').length;
         summaryCounts.set(key, asked);
-        const cities = [...new Set(folded.map((m) => /weather in (\w+)/.exec(String(m.content))?.[1]).filter(Boolean))].join(', ');
+        const cities = [...new Set(folded.map((m) => /weather in (\p{L}+)/u.exec(String(m.content))?.[1]).filter(Boolean))].join(', ');
         const text = `The user has asked about the weather ${asked} times so far${cities ? `, lately in ${cities}` : ''}.`;
         await log.setSummary(key, text, { through }); // …and only what was read up to `through` is dropped.
         summarised.get(key)?.push(...folded.map((m) => JSON.stringify(m)));

@@ -126,20 +126,25 @@ function checkpointTimes(tx: ReadTxn, head: HeadRecord): CheckpointTime[] {
   return out;
 }
 
-/** Rows of a session below its base: events ≤ base, checkpoints < base, chunks wholly before the base's start. */
-function* rowsBelowBase(tx: ReadTxn, head: HeadRecord): Iterable<{ table: 'events' | 'checkpoints' | 'chunks'; key: Key; bytes: number }> {
-  for (const e of tx.range('events', { low: eventKey(head.sid, 0), high: eventKey(head.sid, head.base + 1) })) yield { table: 'events', key: [...e.key], bytes: e.value.byteLength };
-  for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, 0), high: checkpointKey(head.sid, head.base) })) yield { table: 'checkpoints', key: [...e.key], bytes: e.value.byteLength };
-  const baseCp = tx.get('checkpoints', checkpointKey(head.sid, head.base));
-  if (baseCp === undefined) return;
-  const start = decodeCheckpoint(baseCp).projection.start;
-  const below = [...tx.range('chunks', { low: chunkKey(head.sid, 0), high: chunkKey(head.sid, start) })];
+/**
+ * Rows of a session below a base version whose visible range starts at `start`: events ≤ base,
+ * checkpoints < base, chunks that end at or before `start`.
+ */
+function* rowsBelow(tx: ReadTxn, sid: number, base: number, start: number): Iterable<{ table: 'events' | 'checkpoints' | 'chunks'; key: Key; bytes: number }> {
+  for (const e of tx.range('events', { low: eventKey(sid, 0), high: eventKey(sid, base + 1) })) yield { table: 'events', key: [...e.key], bytes: e.value.byteLength };
+  for (const e of tx.range('checkpoints', { low: checkpointKey(sid, 0), high: checkpointKey(sid, base) })) yield { table: 'checkpoints', key: [...e.key], bytes: e.value.byteLength };
+  const below = [...tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start) })];
   // Chunks never overlap: all but the last one below `start` end before it; the last may span it.
   for (let i = 0; i < below.length; i++) {
     const e = below[i] as (typeof below)[number];
     if (i === below.length - 1 && (e.key[1] as number) + decodeChunk(e.value).length > start) break;
     yield { table: 'chunks', key: e.key, bytes: e.value.byteLength };
   }
+}
+
+function* rowsBelowBase(tx: ReadTxn, head: HeadRecord): Iterable<{ table: 'events' | 'checkpoints' | 'chunks'; key: Key; bytes: number }> {
+  const baseCp = head.base > 0 ? tx.get('checkpoints', checkpointKey(head.sid, head.base)) : undefined;
+  yield* rowsBelow(tx, head.sid, head.base, baseCp === undefined ? 0 : decodeCheckpoint(baseCp).projection.start);
 }
 
 /** Compacts due sessions; returns true when none is left due. */
@@ -232,14 +237,14 @@ function dryRunCount(tx: ReadTxn, p: Policy, report: GcReport): void {
     const choice = chooseBase(head, checkpointTimes(tx, head), p.now, p.replayWindow);
     if (choice === undefined) continue;
     report.sessionsCompacted++;
-    // What lies below the new base: every event up to it, checkpoints before it.
-    for (const e of tx.range('events', { low: eventKey(head.sid, 0), high: eventKey(head.sid, choice.version + 1) })) {
-      report.eventsRemoved++;
-      report.bytesRemoved += e.value.byteLength;
-    }
-    for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, 0), high: checkpointKey(head.sid, choice.version) })) {
-      report.checkpointsRemoved++;
-      report.bytesRemoved += e.value.byteLength;
+    // What lies below the new base; its start is the head's when GC would checkpoint the head.
+    let start = head.start;
+    if (!choice.needsCheckpoint) start = decodeCheckpoint(tx.get('checkpoints', checkpointKey(head.sid, choice.version)) as Uint8Array).projection.start;
+    for (const row of rowsBelow(tx, head.sid, choice.version, start)) {
+      report.bytesRemoved += row.bytes;
+      if (row.table === 'events') report.eventsRemoved++;
+      else if (row.table === 'checkpoints') report.checkpointsRemoved++;
+      else report.chunksRemoved++;
     }
   }
 }

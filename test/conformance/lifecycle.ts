@@ -154,7 +154,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       expect(snapshot(log, ['k', 'other', 'third'])).toEqual(before);
       expect(log.stats()).toEqual(statsBefore);
       const real = await log.gc();
-      for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'checkpointsRemoved'] as const) expect(dry[f], f).toBe(real[f]);
+      for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'checkpointsRemoved', 'chunksRemoved'] as const) expect(dry[f], f).toBe(real[f]);
       expect(real.sessionsExpired).toBe(1);
       const afterFirst = snapshot(log, ['k', 'other', 'third']);
       const second = await log.gc();
