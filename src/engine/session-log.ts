@@ -7,6 +7,7 @@ import { TurnlogError, invalid } from '../errors.js';
 import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
+import type { HeadRecord } from '../core/codec.js';
 import { CHUNK_BYTES } from './options.js';
 import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
 import { runGc } from './gc.js';
@@ -199,19 +200,13 @@ export class SessionLogEngine implements SessionLog {
   }
 
   readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent> {
-    this.assertOpen();
-    validateKey(key);
-    const from = validateVersionOption('fromVersion', opts?.fromVersion, true) ?? 1;
-    const toOpt = validateVersionOption('toVersion', opts?.toVersion, true);
-    const head = this.backend.read((tx) => findHead(tx, key));
-    if (head === undefined) return [];
-    // Events up to the GC base were folded into its checkpoint.
-    if (opts?.fromVersion !== undefined && from <= head.base) assertReadable(head, from - 1);
-    const to = Math.min(toOpt ?? head.version, head.version);
+    const range = this.versionRange(key, opts);
+    if (range === undefined) return [];
+    const { head, from, to } = range;
     const backend = this.backend;
     return {
       *[Symbol.iterator]() {
-        for (let v = Math.max(head.base + 1, from); v <= to; v += EVENT_PAGE) {
+        for (let v = from; v <= to; v += EVENT_PAGE) {
           const upTo = Math.min(to, v + EVENT_PAGE - 1);
           const page = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
           for (const e of page) yield toPublicEvent(e);
@@ -222,14 +217,23 @@ export class SessionLogEngine implements SessionLog {
 
   /** Each event with what it changed in the history (added, removed messages; summary). */
   replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep> {
+    const range = this.versionRange(key, opts);
+    return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
+  }
+
+  /**
+   * The versions a log read covers. By default from the oldest kept event (after the GC base);
+   * an explicit `fromVersion` inside what GC collected is PRUNED.
+   */
+  private versionRange(key: string, opts: ReadEventsOptions | undefined): { head: HeadRecord; from: number; to: number } | undefined {
     this.assertOpen();
     validateKey(key);
-    const from = validateVersionOption('fromVersion', opts?.fromVersion, true) ?? 1;
-    const toOpt = validateVersionOption('toVersion', opts?.toVersion, true);
+    const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
+    const to = validateVersionOption('toVersion', opts?.toVersion, true);
     const head = this.backend.read((tx) => findHead(tx, key));
-    if (head === undefined) return [];
-    if (opts?.fromVersion !== undefined) assertReadable(head, from - 1);
-    return replaySteps(this.backend, head, from, Math.min(toOpt ?? head.version, head.version));
+    if (head === undefined) return undefined;
+    if (from !== undefined) assertReadable(head, Math.max(0, from - 1));
+    return { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
   }
 
   stats(): SessionLogStats {
