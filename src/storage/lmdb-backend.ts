@@ -24,6 +24,16 @@ const FORMAT_KEY = 'turnlog:format';
 
 type Db = Database<Uint8Array, Key>;
 
+/** LMDB's own damage reports (MDB_CORRUPTED, MDB_PAGE_NOTFOUND…) become CORRUPT; ours pass through. */
+function storageError(error: unknown): unknown {
+  if (error instanceof TurnlogError) return error;
+  const message = (error as Error)?.message ?? String(error);
+  if (/MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_INVALID|MDB_VERSION_MISMATCH/.test(message)) {
+    return new TurnlogError('CORRUPT', `the store's data file is damaged: ${message}`, { cause: error });
+  }
+  return error;
+}
+
 function ioError(what: string, error: unknown): TurnlogError {
   if (error instanceof TurnlogError) return error;
   return new TurnlogError('IO_ERROR', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
@@ -138,6 +148,8 @@ export class LmdbBackend implements Backend {
     const txn = this.root.useReadTransaction();
     try {
       return fn(this.txnView(txn));
+    } catch (error) {
+      throw storageError(error);
     } finally {
       txn.done();
     }
@@ -156,7 +168,8 @@ export class LmdbBackend implements Backend {
         });
       });
     } catch (error) {
-      throw ioError('write failed', error);
+      const mapped = storageError(error);
+      throw mapped instanceof TurnlogError ? mapped : ioError('write failed', error);
     }
     if (this.options.durability === 'flushed') await this.root.flushed;
     return result;
