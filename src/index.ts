@@ -27,3 +27,5 @@ export type {
 export type { Backend, ReadTxn, WriteTxn, RangeOptions, Entry, BackendStats } from './storage/backend.js';
 export { MemoryBackend } from './storage/memory-backend.js';
 export { hasOrphanToolResult } from './core/history-rules.js';
+export { importPicoclaw, importOpenclaw } from './import/index.js';
+export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus } from './import/types.js';

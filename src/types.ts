@@ -20,6 +20,11 @@ export interface WriteOptions {
   expectedVersion?: number;
   /** Idempotency key: a write whose id was already applied in the session is not applied again. */
   eventId?: string;
+  /**
+   * The event's timestamp (ms since the epoch) instead of the log's clock: for importers carrying
+   * over the times of another store. Like every `at`, informational only; order is by version.
+   */
+  at?: number;
 }
 
 export interface WriteResult {

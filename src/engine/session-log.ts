@@ -155,9 +155,11 @@ export class SessionLogEngine implements SessionLog {
       if (opts !== undefined && (typeof opts !== 'object' || opts === null)) invalid('options must be an object');
       const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
       const eventId = validateEventId(opts?.eventId);
+      if (opts?.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) invalid('at must be a finite number of ms');
+      const at = opts?.at;
       const build = prepare();
       const cfg = { clock: this.opts.clock, checkpointEvery: this.opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: this.opts.maxMessages };
-      return this.track(this.backend.write((tx) => applyWrite(tx, { key, expectedVersion, eventId, build }, cfg))).then((outcome) => {
+      return this.track(this.backend.write((tx) => applyWrite(tx, { key, expectedVersion, eventId, at, build }, cfg))).then((outcome) => {
         if (!outcome.ok) throw outcome.error;
         return outcome.result;
       });

@@ -23,6 +23,8 @@ export interface WriteRequest {
   key: string;
   expectedVersion: number | undefined;
   eventId: string | undefined;
+  /** Explicit timestamp; the clock's otherwise. */
+  at: number | undefined;
   build: DraftBuilder;
 }
 
@@ -64,7 +66,7 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): 
     if (error instanceof TurnlogError) return { ok: false, error };
     throw error;
   }
-  const at = cfg.clock();
+  const at = req.at ?? cfg.clock();
   const event: StoredEvent = { ...draft, v: actual + 1, at };
   if (req.eventId !== undefined) event.id = req.eventId;
   if (draft.m !== undefined) event.f = head?.next ?? 0;

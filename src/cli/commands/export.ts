@@ -1,22 +1,24 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import { exportPicoclaw } from '../../import/export-picoclaw.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import type { Command } from '../command.js';
 import { flag } from '../command.js';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 
-const FORMATS = ['jsonl', 'json'] as const;
+const FORMATS = ['jsonl', 'json', 'picoclaw-jsonl'] as const;
 type Format = (typeof FORMATS)[number];
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'dump one session or all: jsonl = every event, json = current histories',
-  usage: '[KEY] [--format jsonl|json] [--output FILE]',
+  summary: 'dump one session or all: jsonl = every event, json = current histories, picoclaw-jsonl = back to picoclaw',
+  usage: '[KEY] [--format jsonl|json|picoclaw-jsonl] [--output FILE|DIR]',
   details: [
     'jsonl: one line per event, {"key", ...event}; a session whose oldest versions were collected',
     'starts with a "session.base" line holding the state at its oldest readable version.',
     'json: [{ key, version, createdAt, updatedAt, summary, metadata, messages }].',
+    'picoclaw-jsonl: picoclaw JSONL + meta pairs of the current histories into --output DIR (new or empty).',
     'Without --output, writes to stdout. --output writes a temporary file and renames it at the end.',
   ],
   flags: {
@@ -31,6 +33,7 @@ export const exportCommand: Command = {
     const key = ctx.args.positionals[0];
     const keys = key === undefined ? allKeys(log) : [key];
     const output = flag<string>(ctx, 'output');
+    if (format === 'picoclaw-jsonl') return toPicoclaw(ctx, log, keys, output);
     const sink = output === undefined ? stdoutSink() : fileSink(output);
     const progress = ctx.progress('exporting');
     let events = 0;
@@ -57,6 +60,19 @@ export const exportCommand: Command = {
     return EXIT.OK;
   },
 };
+
+function toPicoclaw(ctx: Context, log: SessionLog, keys: string[], output: string | undefined): number {
+  if (output === undefined) throw new UsageError('--format picoclaw-jsonl needs --output DIR');
+  const progress = ctx.progress('exporting');
+  const r = exportPicoclaw(log, resolve(output), keys, (d) => progress.update(d, keys.length));
+  progress.done();
+  if (ctx.json) ctx.emitJson(r);
+  else {
+    for (const p of r.problems) ctx.out(`${ctx.style.red('not exported')} ${p.reason}`);
+    ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'} (${r.messages} messages) to ${r.dir}`);
+  }
+  return r.problems.length > 0 ? EXIT.FAILURE : EXIT.OK;
+}
 
 function report(ctx: Context, r: { output: string; format: string; sessions: number; events: number }): void {
   if (ctx.json) ctx.emitJson(r);

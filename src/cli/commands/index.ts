@@ -3,6 +3,7 @@ import { backup } from './backup.js';
 import { exportCommand } from './export.js';
 import { gc } from './gc.js';
 import { history } from './history.js';
+import { importCommand } from './import.js';
 import { log } from './log.js';
 import { replay } from './replay.js';
 import { sessions } from './sessions.js';
@@ -10,8 +11,8 @@ import { stats } from './stats.js';
 import { tail } from './tail.js';
 import { verify } from './verify.js';
 
-/** Every subcommand, in help order. A new command (e.g. import) is one more entry here. */
-export const COMMANDS: readonly Command[] = [sessions, history, log, replay, tail, exportCommand, stats, gc, backup, verify];
+/** Every subcommand, in help order. */
+export const COMMANDS: readonly Command[] = [sessions, history, log, replay, tail, exportCommand, importCommand, stats, gc, backup, verify];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

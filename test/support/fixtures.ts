@@ -1,0 +1,24 @@
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The shared import fixtures, read in place (never copied into the repository). */
+export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
+export const PICOCLAW_HOME = join(FIXTURES, 'picoclaw');
+export const PICOCLAW_SESSIONS = join(FIXTURES, 'picoclaw/workspace/sessions');
+export const OPENCLAW_STATE = join(FIXTURES, 'openclaw');
+export const OPENCLAW_SESSIONS = join(FIXTURES, 'openclaw/agents/main/sessions');
+
+/** A working copy for tests that must change a source (appending, breaking files). */
+export function copyTree(from: string, to: string): string {
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+export function writeFiles(root: string, files: Record<string, string>): string {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  return root;
+}
