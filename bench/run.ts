@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { measureCadence } from './core-costs.js';
 import { measureChurn, measureExpiry } from './gc-churn.js';
+import { measureImport } from './import-speed.js';
 
 /**
  * `npm run bench [-- --quick]`. Writes bench/results/core-costs.json (checkpoint cadence, GC expiry, churn) and prints a table.
@@ -30,6 +31,10 @@ process.stdout.write(
   `Churn: ${churn.cycles} cycles of ${churn.sessionsPerCycle} sessions × ${churn.messagesPerSession} messages, expired each cycle; ` +
     `data.mdb start ${mb(churn.fileBytes[0] ?? 0)} MB, peak ${mb(Math.max(...churn.fileBytes))} MB, end ${mb(churn.fileBytes[churn.fileBytes.length - 1] ?? 0)} MB\n`,
 );
+const imported = await measureImport(quick ? 50 : 1_000, 20);
+process.stdout.write(
+  `Import: ${imported.sessions} picoclaw sessions × ${imported.messages} messages in ${imported.ms.toFixed(0)} ms (flushed); re-run (nothing new) ${imported.again.toFixed(0)} ms\n`,
+);
 const out = {
   date: new Date().toISOString(),
   quick,
@@ -40,6 +45,7 @@ const out = {
   cadences: results,
   gcExpiry: expiry,
   churn,
+  import: imported,
 };
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
 writeFileSync(new URL(`../../bench/results/${quick ? 'core-costs.quick.json' : 'core-costs.json'}`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);

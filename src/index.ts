@@ -28,4 +28,6 @@ export type { Backend, ReadTxn, WriteTxn, RangeOptions, Entry, BackendStats } fr
 export { MemoryBackend } from './storage/memory-backend.js';
 export { hasOrphanToolResult } from './core/history-rules.js';
 export { importPicoclaw, importOpenclaw } from './import/index.js';
+export { importTurnlogJsonl } from './import/turnlog-jsonl.js';
+export { exportPicoclaw } from './import/export-picoclaw.js';
 export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus } from './import/types.js';

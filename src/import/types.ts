@@ -45,7 +45,7 @@ export interface ImportProblem {
 
 export interface ImportReport {
   source: string;
-  format: 'picoclaw' | 'openclaw';
+  format: 'picoclaw' | 'openclaw' | 'turnlog';
   dryRun: boolean;
   sessions: ImportedSession[];
   problems: ImportProblem[];

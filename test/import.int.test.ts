@@ -1,0 +1,113 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSessionLog } from '../src/open.js';
+import { tempDir } from './support/harness.js';
+import { OPENCLAW_STATE, PICOCLAW_HOME } from './support/fixtures.js';
+import { toolTurn } from './support/messages.js';
+import { assertBuilt, ROOT, runNode } from './support/processes.js';
+
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+let dir: string;
+beforeAll(() => {
+  assertBuilt();
+  dir = tempDir();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const cli = (store: string, ...args: string[]) => runNode([CLI, '--path', store, ...args]);
+
+function state(path: string): Record<string, { history: unknown; summary: string }> {
+  const log = openSessionLog({ path, create: false });
+  try {
+    const out: Record<string, { history: unknown; summary: string }> = {};
+    for (const s of log.listSessions({ limit: 1000 }).sessions) out[s.key] = { history: log.getHistory(s.key), summary: s.summary };
+    return out;
+  } finally {
+    void log.close();
+  }
+}
+
+describe('turnlog import', () => {
+  it('exit codes: 1 when some files could not be read, 0 when all imported, 2 on usage', async () => {
+    const store = join(dir, 'codes');
+    const pico = await cli(store, 'import', 'picoclaw', PICOCLAW_HOME);
+    expect(pico.code).toBe(1); // broken.json
+    expect(pico.stdout).toMatch(/not read .*broken\.json/);
+    expect(pico.stdout).toMatch(/5 imported, 0 updated, 0 unchanged, 0 skipped; \d+ events written in \d+ ms; 1 files not read, 2 ignored/);
+    const open = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE, '--json');
+    expect(open.code).toBe(0); // only a malformed line: reported, not fatal
+    const report = JSON.parse(open.stdout) as { sessions: Array<{ status: string }>; problems: Array<{ fatal: boolean }> };
+    expect(report.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported']);
+    expect(report.problems).toEqual([expect.objectContaining({ fatal: false })]);
+    const again = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE);
+    expect(again.stdout).toContain('0 imported, 0 updated, 3 unchanged');
+    expect((await cli(store, 'import', 'hermes', PICOCLAW_HOME)).code).toBe(2);
+    expect((await cli(store, 'import', 'picoclaw', join(dir, 'missing'))).code).toBe(2);
+    const dry = await cli(join(dir, 'dry'), 'import', 'openclaw', OPENCLAW_STATE, '--dry-run');
+    expect(dry.stdout).toContain('dry run: 3 imported');
+    expect(existsSync(join(dir, 'dry'))).toBe(false); // a dry run creates nothing
+  });
+
+  it('round trip picoclaw → turnlog → picoclaw → turnlog keeps histories and summaries', async () => {
+    const first = join(dir, 'rt1');
+    await cli(first, 'import', 'picoclaw', PICOCLAW_HOME);
+    const back = join(dir, 'pico-again');
+    const exp = await cli(first, 'export', '--format', 'picoclaw-jsonl', '--output', back);
+    expect(exp.code).toBe(0);
+    expect(readdirSync(back).sort()).toContain('agent_main_main.meta.json');
+    const second = join(dir, 'rt2');
+    const imp = await cli(second, 'import', 'picoclaw', back);
+    expect(imp.code).toBe(0);
+    expect(state(second)).toEqual(state(first));
+  });
+
+  it('round trip turnlog export jsonl → import jsonl keeps every event and every version', async () => {
+    const src = join(dir, 'jsonl-src');
+    let now = 1_700_000_000_000;
+    const log = openSessionLog({ path: src, clock: () => (now += 1000), checkpointEvery: 3 });
+    await log.addMessages('a', toolTurn('q1', 'c1'));
+    await log.addMessage('a', 'user', 'q2', { eventId: 'turn-2' });
+    await log.setSummary('a', 'sum', { through: 1 });
+    await log.truncateHistory('a', 0, { safe: true });
+    await log.setHistory('a', [{ role: 'user', content: 'fresh' }]);
+    await log.updateMetadata('a', { channel: 'x', drop: null });
+    await log.addMessage('b', 'user', 'other');
+    await log.close();
+    const file = join(dir, 'dump.jsonl');
+    expect((await cli(src, 'export', '--output', file)).code).toBe(0);
+    const dst = join(dir, 'jsonl-dst');
+    const r = await cli(dst, 'import', 'jsonl', file);
+    expect(r.code).toBe(0);
+    const a = openSessionLog({ path: src, create: false });
+    const b = openSessionLog({ path: dst, create: false });
+    for (const key of ['a', 'b']) {
+      expect([...b.readEvents(key)]).toEqual([...a.readEvents(key)]);
+      const v = a.getSession(key)?.version ?? 0;
+      for (let i = 0; i <= v; i++) expect(b.getHistory(key, { atVersion: i })).toEqual(a.getHistory(key, { atVersion: i }));
+    }
+    await a.close();
+    await b.close();
+    expect((await cli(dst, 'import', 'jsonl', file)).stdout).toContain('0 imported, 0 updated, 2 unchanged');
+  });
+
+  it('a session whose old versions GC collected re-imports from its base line', async () => {
+    const src = join(dir, 'gc-src');
+    const log = openSessionLog({ path: src, replayWindow: 0, checkpointEvery: 2 });
+    for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `m${i}`);
+    const seen = log.getSession('k')?.version ?? 0;
+    await log.setSummary('k', 'early', { through: 2 });
+    await log.gc();
+    await log.addMessage('k', 'user', 'after gc');
+    await log.setSummary('k', 'later', { through: seen + 1 });
+    const want = { history: log.getHistory('k'), summary: log.getSummary('k') };
+    await log.close();
+    const file = join(dir, 'gc.jsonl');
+    await cli(src, 'export', 'k', '--output', file);
+    const dst = join(dir, 'gc-dst');
+    expect((await cli(dst, 'import', 'jsonl', file)).code).toBe(0);
+    const back = openSessionLog({ path: dst, create: false });
+    expect({ history: back.getHistory('k'), summary: back.getSummary('k') }).toEqual(want);
+    await back.close();
+  });
+});
