@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, chmodSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importOpenclaw, importPicoclaw } from '../src/import/index.js';
@@ -175,6 +175,7 @@ describe('picoclaw variants', () => {
       '.tmp-123': '{"key":"partial',
     });
     chmodSync(join(src, 'locked.json'), 0o000);
+    symlinkSync(join(dir, 'gone.jsonl'), join(src, 'dangling.jsonl'));
     const r = await importPicoclaw(log, src);
     expect(texts('chat:x')).toEqual(['a', 'b']);
     expect(texts('e')).toEqual(['<b> &']);
@@ -183,6 +184,7 @@ describe('picoclaw variants', () => {
     expect(reasons).toContain('x.jsonl:5:false');
     expect(reasons).toContain('orphan.jsonl::true');
     expect(reasons).toContain('lonely.meta.json::true');
+    expect(reasons).toContain('dangling.jsonl::true');
     if (process.getuid?.() !== 0) expect(reasons).toContain('locked.json::true'); // root reads anything
     expect(r.ignored.map((f) => f.split('/').pop())).toContain('.tmp-123');
     chmodSync(join(src, 'locked.json'), 0o600);

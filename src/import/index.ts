@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { invalid } from '../errors.js';
@@ -25,6 +26,24 @@ function readText(file: string, problems: ImportProblem[]): string | undefined {
   } catch (error) {
     problems.push({ file, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, fatal: true });
     return undefined;
+  }
+}
+
+/** stat, or a reported problem (a dangling link, a file that vanished, no permission). */
+function statOrReport(file: string, problems: ImportProblem[]): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch (error) {
+    problems.push({ file, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, fatal: true });
+    return undefined;
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
   }
 }
 
@@ -75,7 +94,9 @@ function planPicoclaw(folders: string[]): Plan {
     for (const name of names) {
       const file = join(folder, name);
       const kind = classifyPicoclawFile(name);
-      if (kind === 'ignored' || !statSync(file).isFile()) {
+      const stat = statOrReport(file, plan.problems);
+      if (stat === undefined) continue;
+      if (kind === 'ignored' || !stat.isFile()) {
         plan.ignored.push(file);
         continue;
       }
@@ -85,7 +106,7 @@ function planPicoclaw(folders: string[]): Plan {
       }
       const text = readText(file, plan.problems);
       if (text === undefined) continue;
-      const mtime = statSync(file).mtimeMs;
+      const mtime = stat.mtimeMs;
       const parsed =
         kind === 'jsonl'
           ? (() => {
@@ -130,7 +151,7 @@ function planOpenclaw(folders: string[]): Plan {
       const sessionId = entry['sessionId'] as string;
       const declared = typeof entry['sessionFile'] === 'string' ? entry['sessionFile'] : undefined;
       const candidates = [declared === undefined ? undefined : isAbsolute(declared) ? declared : join(folder, declared), join(folder, `${sessionId}.jsonl`)];
-      const file = candidates.find((c): c is string => c !== undefined && existsSync(c) && statSync(c).isFile());
+      const file = candidates.find((c): c is string => c !== undefined && isFile(c));
       if (declared !== undefined && file !== candidates[0]) plan.notes.set(key, `sessionFile ${declared} does not exist${file ? `; used ${basename(file)}` : ''}`);
       if (file === undefined) {
         plan.images.push(imageOf(key, entry, undefined, [indexFile]));
