@@ -2,8 +2,11 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The shared import fixtures, read in place (never copied into the repository). */
-export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
+/**
+ * The shared import fixtures, read in place (never copied into the repository): `../shared/fixtures`
+ * beside the checkout, or TURNLOG_FIXTURES.
+ */
+export const FIXTURES = process.env['TURNLOG_FIXTURES'] ?? fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
 export const PICOCLAW_HOME = join(FIXTURES, 'picoclaw');
 export const PICOCLAW_SESSIONS = join(FIXTURES, 'picoclaw/workspace/sessions');
 export const OPENCLAW_STATE = join(FIXTURES, 'openclaw');
