@@ -16,8 +16,10 @@ export function openSessionLog(options: SessionLogOptions): SessionLog {
   if (typeof options.path !== 'string' || options.path.length === 0) invalid('path must be a non-empty string');
   const durability = options.durability ?? 'flushed';
   if (durability !== 'flushed' && durability !== 'committed') invalid("durability must be 'flushed' or 'committed'");
+  const check = options.checkOnOpen ?? 'auto';
+  if (check !== 'auto' && check !== 'full' && check !== 'quick') invalid("checkOnOpen must be 'auto', 'full' or 'quick'");
   const resolved = resolveOptions(options);
-  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock() });
+  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock(), checkOnOpen: check });
   return new SessionLogEngine(backend, resolved);
 }
 

@@ -8,6 +8,7 @@ import type { Key, Table } from '../core/layout.js';
 import { TurnlogError } from '../errors.js';
 import type { Backend, BackendStats, Entry, RangeOptions, ReadTxn, WriteTxn } from './backend.js';
 import { prepareStorePath } from './store-guard.js';
+import { checkPages } from './page-check.js';
 import { compareKeys } from './memory-backend.js';
 
 export interface LmdbBackendOptions {
@@ -17,7 +18,12 @@ export interface LmdbBackendOptions {
   create: boolean;
   /** ms since epoch, stamped on a new store's format record. */
   now: number;
+  /** Page check before LMDB opens an existing file (see SessionLogOptions.checkOnOpen). */
+  checkOnOpen: 'auto' | 'full' | 'quick';
 }
+
+/** Files up to this size get the full page check under 'auto'. */
+const AUTO_FULL_CHECK_BYTES = 512 * 1024 * 1024;
 
 /** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
 const FORMAT_KEY = 'turnlog:format';
@@ -73,6 +79,11 @@ export class LmdbBackend implements Backend {
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
+    if (state === 'existing') {
+      const file = join(options.path, 'data.mdb');
+      const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
+      if (full) checkPages(file);
+    }
     try {
       this.root = open<Uint8Array, Key | string>({
         path: options.path,
