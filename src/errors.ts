@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   /** The storage engine or file system failed (disk full, permissions, map full…). */
   'IO_ERROR',
+  /** An encrypted store opened without its key or with another one, or a plain store opened with a key. */
+  'WRONG_KEY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -19,7 +19,7 @@ export function openSessionLog(options: SessionLogOptions): SessionLog {
   const check = options.checkOnOpen ?? 'auto';
   if (check !== 'auto' && check !== 'full' && check !== 'quick') invalid("checkOnOpen must be 'auto', 'full' or 'quick'");
   const resolved = resolveOptions(options);
-  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock(), checkOnOpen: check });
+  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock(), checkOnOpen: check, encryptionKey: options.encryptionKey });
   return new SessionLogEngine(backend, resolved);
 }
 

@@ -32,6 +32,12 @@ export interface SessionLogOptions {
    */
   checkOnOpen?: 'auto' | 'full' | 'quick';
   /**
+   * Encrypts the data file at rest (LMDB page encryption, ChaCha8): a Buffer/Uint8Array of 32
+   * bytes or a string of 32 UTF-8 bytes. A store created with a key opens only with it: a wrong
+   * or missing key is WRONG_KEY, never an empty store. Default: no encryption.
+   */
+  encryptionKey?: Buffer | Uint8Array | string;
+  /**
    * A session with no write for longer than this expires: GC removes its events, checkpoints and
    * index entries. Milliseconds or a string ('90s', '12h', '30d'). Default: never.
    */
@@ -56,7 +62,7 @@ export interface SessionLogOptions {
 }
 
 /** Options of `openMemorySessionLog`: the same minus what only files have. */
-export type MemorySessionLogOptions = Omit<SessionLogOptions, 'path' | 'durability' | 'create' | 'checkOnOpen'>;
+export type MemorySessionLogOptions = Omit<SessionLogOptions, 'path' | 'durability' | 'create' | 'checkOnOpen' | 'encryptionKey'>;
 
 export const DEFAULT_REPLAY_WINDOW = '7d';
 export const DEFAULT_AUTO_GC_INTERVAL = '10m';

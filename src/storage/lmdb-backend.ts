@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
@@ -9,6 +9,8 @@ import { TurnlogError } from '../errors.js';
 import type { Backend, BackendStats, Entry, RangeOptions, ReadTxn, WriteTxn } from './backend.js';
 import { prepareStorePath } from './store-guard.js';
 import { checkPages } from './page-check.js';
+import { KEY_CHECK_FILE, prepareEncryption } from './encryption.js';
+import type { EncryptionKey } from './encryption.js';
 import { compareKeys } from './memory-backend.js';
 
 export interface LmdbBackendOptions {
@@ -20,6 +22,7 @@ export interface LmdbBackendOptions {
   now: number;
   /** Page check before LMDB opens an existing file (see SessionLogOptions.checkOnOpen). */
   checkOnOpen: 'auto' | 'full' | 'quick';
+  encryptionKey: EncryptionKey | undefined;
 }
 
 /** Files up to this size get the full page check under 'auto'. */
@@ -79,7 +82,9 @@ export class LmdbBackend implements Backend {
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
-    if (state === 'existing') {
+    const key = prepareEncryption(options.path, state === 'existing', options.encryptionKey);
+    // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
+    if (state === 'existing' && key === undefined) {
       const file = join(options.path, 'data.mdb');
       const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
       if (full) checkPages(file);
@@ -94,6 +99,7 @@ export class LmdbBackend implements Backend {
         overlappingSync: true,
         // Readers of other processes must see commits at once, not at their next event turn.
         cache: false,
+        ...(key === undefined ? {} : { encryptionKey: key }),
       });
     } catch (error) {
       throw new TurnlogError('CORRUPT', `cannot open the store at ${options.path}: ${(error as Error).message}`, { cause: error });
@@ -126,7 +132,7 @@ export class LmdbBackend implements Backend {
   }
 
   private restrictModes(): void {
-    for (const f of ['data.mdb', 'lock.mdb']) {
+    for (const f of ['data.mdb', 'lock.mdb', KEY_CHECK_FILE]) {
       const file = join(this.options.path, f);
       try {
         if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
@@ -217,12 +223,47 @@ export class LmdbBackend implements Backend {
   async backup(dest: string, compact: boolean): Promise<void> {
     this.assertOpen();
     prepareBackupDir(dest);
+    if (this.options.encryptionKey !== undefined) return this.encryptedCopy(dest);
     try {
       await this.root.backup(dest, compact);
     } catch (error) {
       throw ioError(`backup to ${dest} failed`, error);
     }
+    // An encrypted copy needs its key check to open.
+    const keyFile = join(this.options.path, KEY_CHECK_FILE);
+    if (existsSync(keyFile)) copyFileSync(keyFile, join(dest, KEY_CHECK_FILE));
     for (const f of readdirSync(dest)) chmodSync(join(dest, f), 0o600);
+  }
+
+  /**
+   * The binding's environment copy cannot be used on an encrypted store (a plain copy fails, a
+   * compacting copy writes decrypted pages), so an encrypted backup is a logical one: a new store
+   * with the same key, filled from one read snapshot, table by table. It is always compact.
+   */
+  private async encryptedCopy(dest: string): Promise<void> {
+    const copy = new LmdbBackend({ ...this.options, path: dest, create: true, checkOnOpen: 'quick' });
+    const txn = this.root.useReadTransaction();
+    try {
+      const view = this.txnView(txn);
+      for (const table of TABLES) {
+        let batch: Array<[Key, Uint8Array]> = [];
+        const flush = async (): Promise<void> => {
+          const rows = batch;
+          batch = [];
+          await copy.write((tx) => rows.forEach(([k, v]) => tx.put(table, k, v)));
+        };
+        for (const e of view.range(table, { low: [-Number.MAX_VALUE], high: ['~'] })) {
+          batch.push([[...e.key], Uint8Array.from(e.value)]);
+          if (batch.length >= 1000) await flush();
+        }
+        await flush();
+      }
+    } catch (error) {
+      throw ioError(`backup to ${dest} failed`, error);
+    } finally {
+      txn.done();
+      await copy.close();
+    }
   }
 
   private assertOpen(): void {
