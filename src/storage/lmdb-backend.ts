@@ -180,13 +180,23 @@ export class LmdbBackend implements Backend {
         const view = this.txnView(undefined);
         return fn({
           ...view,
-          put: (t, k, v) => void this.db(t).put(k, v),
-          del: (t, k) => void this.db(t).remove(k),
+          // The sync forms write into this transaction and return nothing: the async ones would
+          // return promises that reject, unhandled, if the commit fails.
+          put: (t, k, v) => void this.db(t).putSync(k, v),
+          del: (t, k) => void this.db(t).removeSync(k),
         });
       });
     } catch (error) {
+      // A failed commit (disk full…) carries a second rejected promise with the cause; handle it
+      // here, or the host process would die of an unhandled rejection.
+      const cause = (error as { commitError?: Promise<unknown> }).commitError;
+      if (cause !== undefined) {
+        cause.catch(() => undefined);
+        // The binding's own promise for the failed batch has no handler either.
+        (this.root.committed as PromiseLike<unknown>).then(undefined, () => undefined);
+      }
       const mapped = storageError(error);
-      throw mapped instanceof TurnlogError ? mapped : ioError('write failed', error);
+      throw mapped instanceof TurnlogError ? mapped : ioError('write failed (is the disk full?)', error);
     }
     if (this.options.durability === 'flushed') await this.root.flushed;
     return result;
