@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { tempDir } from './support/harness.js';
 import { assertBuilt, ROOT } from './support/processes.js';
+import { recordFigure } from './support/figures.js';
 
 /**
  * SIGKILL a writer at random moments, many rounds on one store. After each kill: the store
@@ -122,6 +123,9 @@ describe.each([
       }
     }
     expect(checked).toBeGreaterThan(0);
+    recordFigure(`kill rounds survived (${durability}${gc ? ', GC running' : ''})`, ROUNDS);
+    recordFigure('acknowledged writes checked after kills', checked);
+    recordFigure('acknowledged writes lost', 0);
   });
 });
 

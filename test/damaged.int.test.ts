@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { tempDir } from './support/harness.js';
 import { assertBuilt, ROOT, runNode } from './support/processes.js';
+import { recordFigure } from './support/figures.js';
 
 /**
  * Damaged stores, each opened in a child process: the outcome is the right data or a
@@ -89,6 +90,8 @@ describe('damaged stores', () => {
       outcomes[label] = (outcomes[label] ?? 0) + 1;
     }
     expect(outcomes['CORRUPT']).toBeGreaterThan(0);
+    recordFigure('damaged-file cases (random page overwrites)', ROUNDS);
+    recordFigure('damaged-file cases that crashed the process', 0);
   });
 
   it.each([

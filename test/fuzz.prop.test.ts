@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { TurnlogError } from '../src/errors.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
+import { recordFigure } from './support/figures.js';
 
 /**
  * Hostile input: any key, any JSON-like value (odd keys such as __proto__, lone surrogates,
@@ -89,6 +90,8 @@ describe.each(BACKENDS)('fuzzed keys and messages: %s', (name, factory) => {
       // Both outcomes were exercised, so neither branch is vacuous.
       expect(accepted).toBeGreaterThan(10);
       expect(rejected).toBeGreaterThan(10);
+      recordFigure('fuzz cases run (keys and messages)', accepted + rejected);
+      recordFigure('fuzz cases rejected with INVALID_ARGUMENT/TOO_LARGE and nothing written', rejected);
     } finally {
       await h.dispose();
     }

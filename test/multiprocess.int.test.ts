@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
@@ -41,6 +42,44 @@ it('several processes appending to the same sessions lose nothing and keep versi
         expect(mine).toEqual(Array.from({ length: count }, (_, i) => `w${w}:${i}`));
       }
     }
+  } finally {
+    await log.close();
+  }
+});
+
+it('4 writers, a reader and a GC process at once: nothing lost or duplicated, no read sees part of an event', async () => {
+  dir = tempDir();
+  const path = join(dir, 'busy');
+  const keys = ['busy:1', 'busy:2'];
+  const seed = openSessionLog({ path });
+  await seed.addMessages('busy:0', [{ role: 'user', content: 'seed' }]);
+  await seed.close();
+  const reader = spawn(process.execPath, [join(ROOT, 'test/fixtures/watch-reader.mjs'), path, keys.join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let readerOut = '';
+  reader.stdout.on('data', (d: Buffer) => (readerOut += d.toString()));
+  const readerDone = new Promise<number | null>((r) => reader.on('close', r));
+  const writers = Array.from({ length: 4 }, (_, w) => runNode([join(ROOT, 'test/fixtures/batch-writer.mjs'), path, `w${w}`, '40', keys.join(',')]));
+  const gc = runNode([join(ROOT, 'test/fixtures/gc-worker.mjs'), path, 'never', '0', '15']);
+  const results = await Promise.all([...writers, gc]);
+  reader.kill('SIGTERM');
+  expect(await readerDone).toBe(0);
+  for (const r of results) expect([r.code, r.stderr]).toEqual([0, '']);
+  const seen = JSON.parse(readerOut) as { reads: number; torn: number };
+  expect(seen.torn).toBe(0);
+  expect(seen.reads).toBeGreaterThan(0);
+  const acks = results.slice(0, 4).flatMap((r) => r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; worker: string; i: number; version: number }));
+  expect(acks).toHaveLength(4 * 40 * keys.length);
+  const log = openSessionLog({ path, replayWindow: Infinity });
+  try {
+    for (const key of keys) {
+      const history = log.getHistory(key).map((m) => String(m.content));
+      expect(history).toHaveLength(4 * 40 * 3);
+      expect(new Set(history).size).toBe(history.length); // no duplicates
+      expect(log.getSession(key)?.version).toBe(4 * 40); // contiguous: one version per acknowledged event
+      const versions = acks.filter((a) => a.key === key).map((a) => a.version).sort((a, b) => a - b);
+      expect(versions).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
+    }
+    expect(log.verify().ok).toBe(true);
   } finally {
     await log.close();
   }

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hasOrphanToolResult } from '../src/core/history-rules.js';
 import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
+import { recordFigure } from './support/figures.js';
 import { texts, toolTurn } from './support/messages.js';
 
 /**
@@ -12,6 +13,7 @@ import { texts, toolTurn } from './support/messages.js';
  */
 describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
   const runs = propRuns(name === 'lmdb' ? 30 : 80);
+  afterAll(() => recordFigure(`scheduler interleavings tried (${name})`, runs.numRuns * 3));
 
   it('a summariser using through never loses a message added after it read', async () => {
     await fc.assert(

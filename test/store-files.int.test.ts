@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
@@ -99,5 +100,19 @@ describe('a new store', () => {
     const log = openSessionLog({ path, create: false });
     expect(log.getHistory('k')).toEqual([{ role: 'user', content: 'hello' }]);
     await log.close();
+  });
+});
+
+describe('keys and contents are data', () => {
+  it('path-like and code-like keys and contents create no files and run nothing', async () => {
+    const path = join(dir, 'store');
+    const keys = ['../../../../tmp/escaped', '/etc/passwd', 'C:\\Windows\\x', '$(touch pwned)', '`touch pwned`', '%s%n', '\u0000nul', 'a/b/c'];
+    const log = openSessionLog({ path });
+    for (const key of keys) await log.addMessage(key, 'user', "'); require('child_process').execSync('touch pwned'); ('");
+    for (const key of keys) expect(log.getHistory(key)).toHaveLength(1);
+    await log.close();
+    expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
+    expect(readdirSync(dir)).toEqual(['store']);
+    expect(existsSync('pwned')).toBe(false);
   });
 });
