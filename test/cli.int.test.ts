@@ -118,10 +118,16 @@ describe('turnlog CLI', () => {
       const log = openSessionLog({ path: ${JSON.stringify(path)} });
       await log.addMessage('cli:7', 'user', 'from another process');
       await log.close();`;
-    await following;
-    const w = await runNode(['--input-type=module', '-e', writer]);
-    expect(w.stderr).toBe('');
-    const out = await got;
+    let out: string;
+    try {
+      await following;
+      const w = await runNode(['--input-type=module', '-e', writer]);
+      expect(w.stderr).toBe('');
+      out = await got;
+    } catch (error) {
+      child.kill('SIGKILL'); // never leave a follower running behind a failed test
+      throw error;
+    }
     const event = JSON.parse(out.trim().split('\n').pop() as string) as { version: number; type: string };
     expect(event).toMatchObject({ version: 3, type: 'messages.added' });
     const closed = new Promise<number | null>((r) => child.on('close', r));
