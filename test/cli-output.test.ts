@@ -41,6 +41,19 @@ describe('CLI presentation', () => {
     }
   });
 
+  it('tail on a session whose old versions GC collected shows what is kept, without PRUNED', async () => {
+    const gcPath = join(dir, 'compacted');
+    const log = openSessionLog({ path: gcPath, replayWindow: 0 });
+    for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `m${i}`);
+    await log.gc();
+    await log.addMessage('k', 'user', 'after gc');
+    await log.close();
+    const { out, err } = capture(false);
+    expect(await main(['tail', 'k', '--lines', '4', '--json', '--path', gcPath], { stdout: out, stderr: err, env: {} })).toBe(0);
+    expect(err.text).toBe('');
+    expect((JSON.parse(out.text) as Array<{ version: number }>).map((e) => e.version)).toEqual([6]);
+  });
+
   it('parses flags strictly', () => {
     expect(parseArgs(['KEY', '--at=3', '--json'], { at: { kind: 'integer', help: '' } })).toEqual({ positionals: ['KEY'], flags: { at: 3, json: true } });
     expect(() => parseArgs(['--at'], { at: { kind: 'integer', help: '' } })).toThrow(/needs a value/);

@@ -7,7 +7,7 @@ import { parseRfc3339 } from '../src/import/timestamps.js';
 import { openSessionLog } from '../src/open.js';
 import type { SessionLog } from '../src/engine/session-log.js';
 import { tempDir } from './support/harness.js';
-import { copyTree, OPENCLAW_SESSIONS, OPENCLAW_STATE, PICOCLAW_HOME, PICOCLAW_SESSIONS, writeFiles } from './support/fixtures.js';
+import { OPENCLAW_SESSIONS, OPENCLAW_STATE, PICOCLAW_HOME, PICOCLAW_SESSIONS, writeFiles } from './support/fixtures.js';
 import { expectCode } from './support/messages.js';
 
 let dir: string;

@@ -56,6 +56,11 @@ function corrupt(what: string, cause?: unknown): never {
   throw new TurnlogError('CORRUPT', `damaged ${what} record`, { cause });
 }
 
+/** A MessagePack object record; anything else is CORRUPT. */
+export function unpackRecord(bytes: Uint8Array, what: string): Record<string, unknown> {
+  return unpack(bytes, what);
+}
+
 function unpack(bytes: Uint8Array, what: string): Record<string, unknown> {
   let value: unknown;
   try {

@@ -1,15 +1,33 @@
-import { decodeNumber, encodeNumber } from '../core/codec.js';
+import { pack, unpackRecord } from '../core/codec.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
 
-/** Store-wide counters kept in the meta table, so stats() never scans. */
+/**
+ * Store-wide counters, so stats() never scans. They live in one meta record: a write that moves
+ * several of them (an append moves `events` and `logBytes`) reads and rewrites one row.
+ */
 export const COUNTERS = ['sessions', 'events', 'logBytes', 'deadBytes'] as const;
 export type Counter = (typeof COUNTERS)[number];
+export type Counts = Record<Counter, number>;
 
-export function readCounter(tx: ReadTxn, name: Counter): number {
-  const raw = tx.get('meta', ['count', name]);
-  return raw === undefined ? 0 : decodeNumber(raw, `${name} counter`);
+const KEY = ['counts'];
+
+export function readCounters(tx: ReadTxn): Counts {
+  const raw = tx.get('meta', KEY);
+  const r = raw === undefined ? {} : unpackRecord(raw, 'counters');
+  const out = {} as Counts;
+  for (const c of COUNTERS) out[c] = typeof r[c] === 'number' && Number.isFinite(r[c]) ? (r[c] as number) : 0;
+  return out;
 }
 
-export function bumpCounter(tx: WriteTxn, name: Counter, delta: number): void {
-  tx.put('meta', ['count', name], encodeNumber(Math.max(0, readCounter(tx, name) + delta)));
+/** Adds `delta` to the counters (never below zero), in one read and one write. */
+export function adjustCounters(tx: WriteTxn, delta: Partial<Counts>): void {
+  const counts = readCounters(tx);
+  let changed = false;
+  for (const c of COUNTERS) {
+    const d = delta[c];
+    if (d === undefined || d === 0) continue;
+    counts[c] = Math.max(0, counts[c] + d);
+    changed = true;
+  }
+  if (changed) tx.put('meta', KEY, pack(counts));
 }

@@ -8,7 +8,7 @@ import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { Backend, ReadTxn, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS } from './budget.js';
 import { sealPlan } from './checkpoint.js';
-import { bumpCounter } from './counters.js';
+import { adjustCounters } from './counters.js';
 import { purgeSome, unlinkSession } from './purge.js';
 import { headBySid, readState, snapshotAt } from './reader.js';
 
@@ -170,7 +170,7 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
         tx.put('checkpoints', checkpointKey(head.sid, head.version), bytes);
         cp = head.version;
         logBytes += bytes.byteLength + seal.chunkBytes;
-        bumpCounter(tx, 'logBytes', bytes.byteLength + seal.chunkBytes);
+        adjustCounters(tx, { logBytes: bytes.byteLength + seal.chunkBytes });
       }
       report.sessionsCompacted++;
       head = { ...head, base: choice.version, cp, logBytes };
@@ -196,10 +196,8 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
     }
     report.bytesRemoved += removedBytes;
     report.eventsRemoved += eventsRemoved;
-    if (eventsRemoved > 0) bumpCounter(tx, 'events', -eventsRemoved);
     if (removedBytes > 0) {
-      bumpCounter(tx, 'logBytes', -removedBytes);
-      bumpCounter(tx, 'deadBytes', -Math.min(deadRemoved, head.deadBytes));
+      adjustCounters(tx, { events: -eventsRemoved, logBytes: -removedBytes, deadBytes: -Math.min(deadRemoved, head.deadBytes) });
       head = { ...head, logBytes: Math.max(0, head.logBytes - removedBytes), deadBytes: Math.max(0, head.deadBytes - deadRemoved) };
     }
     if (!finished) {

@@ -2,7 +2,7 @@ import type { HeadRecord } from '../core/codec.js';
 import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS } from './budget.js';
-import { bumpCounter } from './counters.js';
+import { adjustCounters } from './counters.js';
 
 /**
  * Removing sessions. Unlinking (directory, head, state, index entries) is one small write; the
@@ -20,8 +20,7 @@ export function unlinkSession(tx: WriteTxn, head: HeadRecord): void {
   if (head.gcAt !== 0) tx.del('gcq', gcqKey(head.gcAt, head.sid));
   tx.put('dead', sidKey(head.sid), new Uint8Array(0));
   // Events and log bytes are uncounted by the purge, row by row, as they really go.
-  bumpCounter(tx, 'sessions', -1);
-  bumpCounter(tx, 'deadBytes', -head.deadBytes);
+  adjustCounters(tx, { sessions: -1, deadBytes: -head.deadBytes });
 }
 
 export interface PurgeCount {
@@ -38,8 +37,7 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
   let logBytes = 0;
   const settle = (): void => {
     out.events = events;
-    if (events > 0) bumpCounter(tx, 'events', -events);
-    if (logBytes > 0) bumpCounter(tx, 'logBytes', -logBytes);
+    adjustCounters(tx, { events: -events, logBytes: -logBytes });
   };
   for (const d of [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 64 })]) {
     const sid = d.key[0] as number;

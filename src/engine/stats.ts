@@ -1,7 +1,7 @@
 import { STORE_FORMAT } from '../core/codec.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { Backend, BackendStats } from '../storage/backend.js';
-import { readCounter } from './counters.js';
+import { readCounters } from './counters.js';
 
 export interface SessionLogStats {
   /** Live sessions. */
@@ -23,15 +23,14 @@ export interface SessionLogStats {
 
 export function collectStats(backend: Backend): SessionLogStats {
   const counts = backend.read((tx) => ({
-    sessions: readCounter(tx, 'sessions'),
-    events: readCounter(tx, 'events'),
-    logBytes: readCounter(tx, 'logBytes'),
-    deadBytes: Math.min(readCounter(tx, 'deadBytes'), readCounter(tx, 'logBytes')),
+    ...readCounters(tx),
     pendingPurges: [...tx.range('dead', { low: [-Number.MAX_VALUE], high: ['~'], limit: 10_000 })].length,
   }));
+  const deadBytes = Math.min(counts.deadBytes, counts.logBytes);
   return {
     ...counts,
-    liveBytes: counts.logBytes - counts.deadBytes,
+    deadBytes,
+    liveBytes: counts.logBytes - deadBytes,
     format: { store: STORE_FORMAT, projection: PROJECTION_FORMAT },
     storage: backend.stats(),
   };

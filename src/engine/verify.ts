@@ -5,7 +5,7 @@ import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from
 import type { Projection } from '../core/projection.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import { TurnlogError } from '../errors.js';
-import { readCounter } from './counters.js';
+import { readCounters } from './counters.js';
 import { messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
 
 export interface VerifyMismatch {
@@ -31,7 +31,7 @@ const PAGE = 64;
  */
 export function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void): VerifyReport {
   const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [] };
-  const total = backend.read((tx) => readCounter(tx, 'sessions'));
+  const total = backend.read((tx) => readCounters(tx).sessions);
   let after = 0;
   for (;;) {
     const heads = backend.read((tx) => [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: PAGE })].map((e) => decodeHead(e.value)));
@@ -43,7 +43,7 @@ export function verifyStore(backend: Backend, onProgress?: (done: number, total:
     onProgress?.(report.sessions, total);
   }
   backend.read((tx) => {
-    const counted = readCounter(tx, 'sessions');
+    const counted = readCounters(tx).sessions;
     if (counted !== report.sessions) report.mismatches.push({ key: '*', problem: `session counter says ${counted}, ${report.sessions} sessions found` });
     let dirEntries = 0;
     for (const _ of tx.range('dir', { low: KEY_BOTTOM, high: KEY_TOP })) dirEntries++;

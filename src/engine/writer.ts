@@ -1,4 +1,4 @@
-import { decodeNumber, encodeCheckpoint, encodeChunk, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
+import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
 import type { HeadRecord, StateRecord } from '../core/codec.js';
 import type { StoredEvent } from '../core/events.js';
 import { capCut } from '../core/gc-plan.js';
@@ -8,7 +8,7 @@ import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
 import type { WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
-import { bumpCounter } from './counters.js';
+import { adjustCounters } from './counters.js';
 import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState } from './reader.js';
 import { sealPlan } from './checkpoint.js';
 import type { SealPlan } from './checkpoint.js';
@@ -114,11 +114,8 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): 
   if (head === undefined) {
     tx.put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     tx.put('dir', dirKey(req.key), encodeNumber(sid));
-    bumpCounter(tx, 'sessions', 1);
   }
-  bumpCounter(tx, 'events', events.length);
-  bumpCounter(tx, 'logBytes', logBytes);
-  if (deadBytes > 0) bumpCounter(tx, 'deadBytes', deadBytes);
+  adjustCounters(tx, { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes });
   events.forEach((e, i) => tx.put('events', eventKey(sid, e.v), encoded[i] as Uint8Array));
   if (req.eventId !== undefined) tx.put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.v));
   if (touchesState) {

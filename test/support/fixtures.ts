@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,12 +11,6 @@ export const PICOCLAW_HOME = join(FIXTURES, 'picoclaw');
 export const PICOCLAW_SESSIONS = join(FIXTURES, 'picoclaw/workspace/sessions');
 export const OPENCLAW_STATE = join(FIXTURES, 'openclaw');
 export const OPENCLAW_SESSIONS = join(FIXTURES, 'openclaw/agents/main/sessions');
-
-/** A working copy for tests that must change a source (appending, breaking files). */
-export function copyTree(from: string, to: string): string {
-  cpSync(from, to, { recursive: true });
-  return to;
-}
 
 export function writeFiles(root: string, files: Record<string, string>): string {
   for (const [name, text] of Object.entries(files)) {

@@ -1,6 +1,7 @@
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import type { SessionLog } from '../../engine/session-log.js';
+import { isTurnlogError } from '../../errors.js';
 import type { SessionEvent } from '../../types.js';
 import type { Command } from '../command.js';
 import { flag } from '../command.js';
@@ -27,7 +28,7 @@ export const tail: Command = {
     const n = Math.max(0, flag<number>(ctx, 'lines') ?? 10);
     const version = log.getSession(key)?.version ?? 0;
     const follow = flag<boolean>(ctx, 'follow') === true;
-    const first = [...log.readEvents(key, { fromVersion: Math.max(1, version - n + 1, oldest(log, key)) })];
+    const first = [...eventsFrom(log, key, Math.max(1, version - n + 1))];
     if (ctx.json && !follow) {
       ctx.emitJson(first);
       return EXIT.OK;
@@ -40,9 +41,14 @@ export const tail: Command = {
   },
 };
 
-function oldest(log: SessionLog, key: string): number {
-  for (const e of log.readEvents(key)) return e.version;
-  return 1;
+/** Events from `version` on, or from the oldest kept one when GC collected that far. */
+function eventsFrom(log: SessionLog, key: string, version: number): Iterable<SessionEvent> {
+  try {
+    return log.readEvents(key, { fromVersion: version });
+  } catch (error) {
+    if (!isTurnlogError(error, 'PRUNED') || error.oldestReadable === undefined) throw error;
+    return log.readEvents(key, { fromVersion: error.oldestReadable + 1 });
+  }
 }
 
 /** Prints events after `seen` as they appear; resolves on SIGINT or SIGTERM. */
@@ -58,7 +64,7 @@ function followEvents(ctx: Context, log: SessionLog, key: string, seen: number, 
         last = 0;
       }
       if (current > last) {
-        for (const e of log.readEvents(key, { fromVersion: Math.max(last + 1, oldest(log, key)) })) print(e);
+        for (const e of eventsFrom(log, key, last + 1)) print(e);
         last = current;
       }
     };
