@@ -72,6 +72,22 @@ describe('opening what is not a turnlog store', () => {
     expect(sha(join(path, 'data.mdb'))).toBe(before);
   });
 
+  it('a healthy store whose meta page counts pages past the end of the file opens (LMDB leaves such pages unwritten)', async () => {
+    const path = join(dir, 's');
+    await makeStore(path);
+    const data = join(path, 'data.mdb');
+    const bytes = readFileSync(data);
+    for (const meta of [0, 4096]) bytes.writeBigUInt64LE(bytes.readBigUInt64LE(meta + 0x90) + 50n, meta + 0x90); // last page number
+    writeFileSync(data, bytes);
+    for (const checkOnOpen of ['full', 'quick'] as const) {
+      const log = openSessionLog({ path, checkOnOpen });
+      expect(log.getHistory('k')[0]).toEqual({ role: 'user', content: 'hello' });
+      await log.addMessage('k', 'user', `still writable (${checkOnOpen})`);
+      expect(log.verify().ok).toBe(true);
+      await log.close();
+    }
+  });
+
   it('a missing store with create: false: NOT_FOUND, nothing created', async () => {
     const path = join(dir, 'nope');
     await expectCode(() => openSessionLog({ path, create: false }), 'NOT_FOUND');

@@ -27,7 +27,7 @@ export interface SessionLogOptions {
   /**
    * How much of an existing data file is checked before LMDB reads it (a damaged page can crash
    * the LMDB binding, so damage must be found first). `'full'`: every page in use (about 1 ms per
-   * MB); `'quick'`: the meta pages and the file length only; `'auto'` (default): full up to
+   * MB); `'quick'`: the meta pages and the tree roots only; `'auto'` (default): full up to
    * 512 MiB, quick above.
    */
   checkOnOpen?: 'auto' | 'full' | 'quick';

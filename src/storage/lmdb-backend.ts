@@ -87,7 +87,7 @@ export class LmdbBackend implements Backend {
     if (state === 'existing' && key === undefined) {
       const file = join(options.path, 'data.mdb');
       const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
-      if (full) checkPages(file);
+      checkPages(file, full);
     }
     try {
       this.root = open<Uint8Array, Key | string>({

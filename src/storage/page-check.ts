@@ -68,6 +68,16 @@ class Walker {
     return buf;
   }
 
+  /** The root pages only: present in the file, numbered right, of a tree type. */
+  roots(roots: bigint[]): void {
+    for (const root of roots) {
+      if (root === P_INVALID) continue;
+      const p = this.page(Number(root));
+      const kind = p.readUInt16LE(0x12) & (P_BRANCH | P_LEAF | P_OVERFLOW);
+      if (kind !== P_BRANCH && kind !== P_LEAF) throw new Damage(`root page ${root} is neither a branch nor a leaf`);
+    }
+  }
+
   tree(root: bigint, depth = 0): void {
     if (root === P_INVALID) return;
     if (depth > 32) throw new Damage('B-tree deeper than 32 levels');
@@ -126,15 +136,20 @@ export interface PageCheck {
   attempts: number;
 }
 
-/** Throws CORRUPT when a page in use is damaged. `attempts` bounds restarts caused by concurrent commits. */
-export function checkPages(file: string, attempts = 5): PageCheck {
+/**
+ * Throws CORRUPT when a page in use is damaged. `full`: every page in use; otherwise only the
+ * roots of the catalogue and the free list (catches a truncated or clobbered file cheaply).
+ * `attempts` bounds restarts caused by concurrent commits.
+ */
+export function checkPages(file: string, full = true, attempts = 5): PageCheck {
   const fd = openSync(file, 'r');
   try {
     for (let attempt = 1; ; attempt++) {
       const meta = readMetas(fd);
       const walker = new Walker(fd, meta, fstatSync(fd).size);
       try {
-        for (const root of meta.roots) walker.tree(root);
+        if (full) for (const root of meta.roots) walker.tree(root);
+        else walker.roots(meta.roots);
         return { pages: walker.pages, attempts: attempt };
       } catch (error) {
         if (!(error instanceof Damage)) throw error;

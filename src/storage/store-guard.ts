@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TurnlogError } from '../errors.js';
 
@@ -39,11 +39,16 @@ function readMeta(buf: Buffer, offset: number): MetaPage | undefined {
   };
 }
 
-/** Validates `data.mdb`'s two meta pages and that the file holds every page they claim. */
+/**
+ * Validates `data.mdb`'s meta pages (signature, version, page size). It does not compare the file
+ * length with the meta page's last page number: LMDB counts pages a transaction allocated and
+ * freed again without ever writing them, so a healthy file can be shorter. Pages that are really
+ * missing are found by the page walk (page-check.ts), which follows only pages in use.
+ */
 export function inspectDataFile(file: string): MetaPage {
-  const size = statSync(file).size;
   const fd = openSync(file, 'r');
   try {
+    const size = fstatSync(fd).size;
     const head = Buffer.alloc(Math.min(size, 65536 + META.end));
     readSync(fd, head, 0, head.length, 0);
     const first = readMeta(head, 0);
@@ -54,11 +59,7 @@ export function inspectDataFile(file: string): MetaPage {
     const second = Buffer.alloc(META.end);
     const got = readSync(fd, second, 0, META.end, first.pageSize);
     const other = got === META.end ? readMeta(second, 0) : undefined;
-    const meta = other !== undefined && other.txnId > first.txnId ? other : first;
-    if (size < (meta.lastPage + 1) * meta.pageSize) {
-      corrupt(file, `file is truncated (${size} bytes, its meta page needs ${(meta.lastPage + 1) * meta.pageSize})`);
-    }
-    return meta;
+    return other !== undefined && other.txnId > first.txnId ? other : first;
   } finally {
     closeSync(fd);
   }
