@@ -56,9 +56,16 @@ function corrupt(what: string, cause?: unknown): never {
   throw new TurnlogError('CORRUPT', `damaged ${what} record`, { cause });
 }
 
-/** A MessagePack object record; anything else is CORRUPT. */
-export function unpackRecord(bytes: Uint8Array, what: string): Record<string, unknown> {
-  return unpack(bytes, what);
+/** A MessagePack array record; anything else is CORRUPT. */
+export function unpackArray(bytes: Uint8Array, what: string): unknown[] {
+  let value: unknown;
+  try {
+    value = packr.unpack(bytes);
+  } catch (error) {
+    corrupt(what, error);
+  }
+  if (!Array.isArray(value)) corrupt(what);
+  return value;
 }
 
 function unpack(bytes: Uint8Array, what: string): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { pack, unpackRecord } from '../core/codec.js';
+import { pack, unpackArray } from '../core/codec.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
 
 /**
@@ -11,11 +11,15 @@ export type Counts = Record<Counter, number>;
 
 const KEY = ['counts'];
 
+/** Stored as a fixed array in COUNTERS order: an append rewrites this record, so it stays small. */
 export function readCounters(tx: ReadTxn): Counts {
   const raw = tx.get('meta', KEY);
-  const r = raw === undefined ? {} : unpackRecord(raw, 'counters');
+  const values = raw === undefined ? [] : unpackArray(raw, 'counters');
   const out = {} as Counts;
-  for (const c of COUNTERS) out[c] = typeof r[c] === 'number' && Number.isFinite(r[c]) ? (r[c] as number) : 0;
+  COUNTERS.forEach((c, i) => {
+    const v = values[i];
+    out[c] = typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  });
   return out;
 }
 
@@ -29,5 +33,5 @@ export function adjustCounters(tx: WriteTxn, delta: Partial<Counts>): void {
     counts[c] = Math.max(0, counts[c] + d);
     changed = true;
   }
-  if (changed) tx.put('meta', KEY, pack(counts));
+  if (changed) tx.put('meta', KEY, pack(COUNTERS.map((c) => counts[c])));
 }
