@@ -1,51 +1,93 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { measureCadence } from './core-costs.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, release, tmpdir, totalmem, type } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { measureChurn, measureExpiry } from './gc-churn.js';
-import { measureImport } from './import-speed.js';
+import { fdatasyncUs, inTempDir, nowUs } from './measure.js';
+import type { Results } from './results.js';
+import { coldStart } from './scenarios/cold-start.js';
+import { sessionsList } from './scenarios/list.js';
+import { multiProcess } from './scenarios/multi-process.js';
+import { readHistory } from './scenarios/reads.js';
+import { summariser } from './scenarios/summariser.js';
+import { depth, gateway, singleAgent } from './scenarios/writes.js';
+import { checkTargets } from './targets.js';
 
 /**
- * `npm run bench [-- --quick]`. Writes bench/results/core-costs.json (checkpoint cadence, GC expiry, churn) and prints a table.
- * --quick runs toy sizes in seconds to keep the harness working (no numbers to quote).
+ * `npm run bench [-- --quick]`: every scenario against every peer in one run, then
+ * bench/results/latest.json (quick: latest.quick.json) and a summary on stdout.
+ * `npm run bench:report` turns latest.json into docs/benchmarks.md and its chart.
+ * --quick runs toy sizes in seconds so CI keeps the harness working; its numbers mean nothing.
  */
 const quick = process.argv.includes('--quick');
-const cadences = quick ? [4, 32] : [1, 4, 8, 16, 32, 64, 128, 256];
-const big = quick ? 1_000 : 10_000;
-const results = [];
-for (const c of cadences) {
-  const r = await measureCadence(c, big);
-  results.push(r);
-  process.stdout.write(
-    `checkpointEvery ${String(c).padStart(3)}: append ${r.appendCommittedUs.toFixed(0)} µs committed / ${r.appendFlushedUs.toFixed(0)} µs flushed; ` +
-      `getHistory 100 msgs ${r.read100Ms.toFixed(3)} ms, ${big} msgs ${r.read10kMs.toFixed(2)} ms; file ${r.fileBytesPerMessage.toFixed(0)} B/msg\n`,
-  );
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const started = nowUs();
+
+const sizes: Results['sizes'] = quick
+  ? { gatewaySessions: 10, gatewayAppendsPerSession: 5, singleAgentAppends: 50, read: [10, 100], readMid: 100, depthShallow: 10, depthDeep: 100, list: [100, 1000], listLargest: 1000, coldStartSessions: 200, coldStartEventsPerSession: 5, summariserTurns: 20, writers: 4 }
+  : { gatewaySessions: 100, gatewayAppendsPerSession: 50, singleAgentAppends: 1000, read: [100, 1000, 10_000], readMid: 1000, depthShallow: 100, depthDeep: 10_000, list: [1000, 10_000, 100_000], listLargest: 100_000, coldStartSessions: 100_000, coldStartEventsPerSession: 20, summariserTurns: 250, writers: 4 };
+
+function versionOf(pkg: string): string {
+  return (JSON.parse(readFileSync(`${root}node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
 }
-const expiry = await measureExpiry(quick ? 2_000 : 100_000, 3);
-process.stdout.write(
-  `GC expiry: ${expiry.sessions} idle sessions (${expiry.eventsPerSession} events each) expired in ${expiry.gcMs.toFixed(0)} ms = ` +
-    `${Math.round(expiry.expirePerSecond).toLocaleString('en-US')} sessions/s; ${expiry.transactions} transactions, longest ${expiry.longestTransactionMs.toFixed(1)} ms\n`,
-);
-const churn = await measureChurn(quick ? 5 : 40, quick ? 50 : 500, 20);
-const mb = (b: number) => (b / 1048576).toFixed(1);
-process.stdout.write(
-  `Churn: ${churn.cycles} cycles of ${churn.sessionsPerCycle} sessions × ${churn.messagesPerSession} messages, expired each cycle; ` +
-    `data.mdb start ${mb(churn.fileBytes[0] ?? 0)} MB, peak ${mb(Math.max(...churn.fileBytes))} MB, end ${mb(churn.fileBytes[churn.fileBytes.length - 1] ?? 0)} MB\n`,
-);
-const imported = await measureImport(quick ? 50 : 1_000, 20);
-process.stdout.write(
-  `Import: ${imported.sessions} picoclaw sessions × ${imported.messages} messages in ${imported.ms.toFixed(0)} ms (flushed); re-run (nothing new) ${imported.again.toFixed(0)} ms\n`,
-);
-const out = {
+
+function filesystem(): string {
+  const r = spawnSync('df', ['-T', tmpdir()], { encoding: 'utf8' });
+  return r.stdout.split('\n')[1]?.split(/\s+/)[1] ?? 'unknown';
+}
+
+const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  process.stderr.write(`${name}\n`);
+  return fn();
+};
+
+const sqliteVersion = (() => {
+  const db = new Database(':memory:');
+  const v = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  db.close();
+  return v;
+})();
+
+const fsync = await inTempDir(async (dir) => fdatasyncUs(dir, quick ? 50 : 1000));
+const scenarios: Results['scenarios'] = {
+  gateway: await step('1. gateway load', () => gateway(sizes.gatewaySessions, sizes.gatewayAppendsPerSession)),
+  singleAgent: await step('2. single agent', () => singleAgent(sizes.singleAgentAppends)),
+  read: await step('3. read history', () => readHistory(sizes.read)),
+  depth: await step('4. depth', () => depth(sizes.depthShallow, sizes.depthDeep, quick ? 10 : 100)),
+  list: await step('5. sessions list', () => sessionsList(sizes.list)),
+  coldStart: await step('6. cold start', () => coldStart(sizes.coldStartSessions, sizes.coldStartEventsPerSession)),
+  summariser: await step('7. summariser', () => summariser(sizes.summariserTurns)),
+  gc: await step('8. GC and churn', async () => ({
+    expiry: await measureExpiry(quick ? 500 : 100_000, 3),
+    churn: await measureChurn(quick ? 3 : 40, quick ? 20 : 500, 20),
+  })),
+  multiProcess: await step('9. multi-process', () => multiProcess(sizes.writers, quick ? 2 : 25, quick ? 5 : 40)),
+};
+
+const results: Results = {
   date: new Date().toISOString(),
   quick,
-  node: process.version,
-  cpu: cpus()[0]?.model,
-  cores: cpus().length,
-  visibleMessagesBig: big,
-  cadences: results,
-  gcExpiry: expiry,
-  churn,
-  import: imported,
+  machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), os: `${type()} ${release()}`, filesystem: filesystem() },
+  versions: {
+    node: process.version,
+    turnlog: (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version,
+    lmdb: versionOf('lmdb'),
+    msgpackr: versionOf('msgpackr'),
+    'better-sqlite3': versionOf('better-sqlite3'),
+    sqlite: sqliteVersion,
+  },
+  fdatasyncUs: fsync,
+  durationSec: (nowUs() - started) / 1e6,
+  sizes,
+  scenarios,
+  targets: [],
 };
-mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });
-writeFileSync(new URL(`../../bench/results/${quick ? 'core-costs.quick.json' : 'core-costs.json'}`, import.meta.url), `${JSON.stringify(out, null, 2)}\n`);
+results.targets = checkTargets(results);
+
+mkdirSync(`${root}bench/results`, { recursive: true });
+const out = `${root}bench/results/${quick ? 'latest.quick.json' : 'latest.json'}`;
+writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nfdatasync (4 KiB, median): ${fsync.toFixed(0)} µs; whole run ${results.durationSec.toFixed(0)} s\n`);
+for (const t of results.targets) process.stdout.write(`${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.measured} (target ${t.target})\n`);
+process.stdout.write(`results: ${out}\n`);

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { openSessionLog } from '../../src/open.js';
+import type { SessionLog } from '../../src/engine/session-log.js';
+import type { Message } from '../../src/types.js';
+import type { HistoryStore, IndexStore, SeenHistory } from './types.js';
+
+export type Durability = 'flushed' | 'committed';
+
+const DURABILITY: Record<Durability, string> = {
+  flushed: "durability 'flushed': synced to disk when the promise resolves",
+  committed: "durability 'committed': visible to all processes, survives a process crash; synced a moment later",
+};
+
+/** Writes of one seed batch share a commit, as concurrent writers' do. */
+const SEED_BATCH = 1000;
+
+/** turnlog through its public API, one event per message (its real shape). */
+export class TurnlogHistoryStore implements HistoryStore {
+  readonly name: string;
+  readonly durability: string;
+  readonly log: SessionLog;
+
+  constructor(path: string, durability: Durability) {
+    this.name = `turnlog ${durability}`;
+    this.durability = DURABILITY[durability];
+    this.log = openSessionLog({ path, durability });
+  }
+
+  async append(key: string, message: Message): Promise<void> {
+    await this.log.addFullMessage(key, message);
+  }
+
+  history(key: string): Message[] {
+    return this.log.getHistory(key);
+  }
+
+  snapshot(key: string): SeenHistory {
+    const version = this.log.getSession(key)?.version ?? 0;
+    return { messages: this.log.getHistory(key, { atVersion: version }), version };
+  }
+
+  /** The summary covers exactly what was read: `through` cuts those messages and no others. */
+  async summarise(key: string, summary: string, _keepLast: number, seen: SeenHistory): Promise<void> {
+    await this.log.setSummary(key, summary, { through: seen.version ?? 0 });
+  }
+
+  async seed(key: string, messages: Message[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += SEED_BATCH) {
+      await Promise.all(messages.slice(i, i + SEED_BATCH).map((m) => this.log.addFullMessage(key, m)));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+export class TurnlogIndexStore implements IndexStore {
+  readonly name: string;
+  readonly durability: string;
+  private readonly log: SessionLog;
+
+  constructor(path: string, durability: Durability) {
+    this.name = `turnlog ${durability}`;
+    this.durability = DURABILITY[durability];
+    this.log = openSessionLog({ path, durability });
+  }
+
+  async update(key: string, patch: Record<string, unknown>): Promise<void> {
+    await this.log.updateMetadata(key, patch);
+  }
+
+  newest(limit: number): string[] {
+    return this.log.listSessions({ limit }).sessions.map((s) => s.key);
+  }
+
+  async seed(count: number, entry: (i: number) => Record<string, unknown>): Promise<void> {
+    for (let i = 0; i < count; i += SEED_BATCH) {
+      const n = Math.min(SEED_BATCH, count - i);
+      await Promise.all(Array.from({ length: n }, (_, j) => this.log.updateMetadata(`s:${i + j}`, entry(i + j), { at: i + j })));
+    }
+  }
+
+  close(): Promise<void> {
+    return this.log.close();
+  }
+}
+
+export const turnlogHistory = (durability: Durability) => (dir: string) => new TurnlogHistoryStore(join(dir, 'store'), durability);
+export const turnlogIndex = (durability: Durability) => (dir: string) => new TurnlogIndexStore(join(dir, 'store'), durability);

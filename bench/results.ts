@@ -1,0 +1,46 @@
+import type { ChurnResult, ExpiryResult } from './gc-churn.js';
+import type { ColdStartRow } from './scenarios/cold-start.js';
+import type { ListRow } from './scenarios/list.js';
+import type { MultiProcessRow } from './scenarios/multi-process.js';
+import type { ReadRow } from './scenarios/reads.js';
+import type { SummariserRow } from './scenarios/summariser.js';
+import type { DepthRow, GatewayRow, SingleAgentRow } from './scenarios/writes.js';
+import type { TargetCheck } from './targets.js';
+
+/** The shape of bench/results/latest.json, read back by the report. */
+export interface Results {
+  date: string;
+  quick: boolean;
+  machine: { cpu: string; cores: number; memoryGb: number; os: string; filesystem: string };
+  versions: Record<string, string>;
+  /** Median of one 4 KiB write + fdatasync, µs, measured in this run. */
+  fdatasyncUs: number;
+  durationSec: number;
+  sizes: {
+    gatewaySessions: number;
+    gatewayAppendsPerSession: number;
+    singleAgentAppends: number;
+    read: number[];
+    readMid: number;
+    depthShallow: number;
+    depthDeep: number;
+    list: number[];
+    listLargest: number;
+    coldStartSessions: number;
+    coldStartEventsPerSession: number;
+    summariserTurns: number;
+    writers: number;
+  };
+  scenarios: {
+    gateway: GatewayRow[];
+    singleAgent: SingleAgentRow[];
+    read: ReadRow[];
+    depth: DepthRow[];
+    list: ListRow[];
+    coldStart: { events: number; rows: ColdStartRow[] };
+    summariser: SummariserRow[];
+    gc: { expiry: ExpiryResult; churn: ChurnResult };
+    multiProcess: MultiProcessRow[];
+  };
+  targets: TargetCheck[];
+}

@@ -1,0 +1,45 @@
+import { HISTORY_PEERS } from '../peers/index.js';
+import { inTempDir, mean, nowUs, progress } from '../measure.js';
+import { conversation, message } from '../workload.js';
+
+/**
+ * Scenario 3: read a whole history of each size. Between reads one message is appended, 32
+ * times, so a reader meets every distance from turnlog's last checkpoint (the average a real
+ * reader sees, not the best case); every store gets the same sequence.
+ */
+export interface ReadRow {
+  peer: string;
+  /** Visible messages → mean ms per read. */
+  ms: Record<string, number>;
+}
+
+export async function readHistory(sizes: readonly number[]): Promise<ReadRow[]> {
+  const rows: ReadRow[] = [];
+  for (const p of HISTORY_PEERS) {
+    progress(`read: ${p.name}`);
+    const ms: Record<string, number> = {};
+    for (const size of sizes) {
+      ms[size] = await inTempDir(async (dir) => {
+        const store = p.open(dir);
+        try {
+          await store.seed('read', conversation(size));
+          const t: number[] = [];
+          for (let i = 0; i < 32; i++) {
+            await store.append('read', message(size + i));
+            for (let r = 0; r < 3; r++) {
+              const s = nowUs();
+              const h = store.history('read');
+              t.push((nowUs() - s) / 1000);
+              if (h.length !== size + i + 1) throw new Error(`${p.name} read ${h.length} messages, expected ${size + i + 1}`);
+            }
+          }
+          return mean(t);
+        } finally {
+          await store.close();
+        }
+      });
+    }
+    rows.push({ peer: p.name, ms });
+  }
+  return rows;
+}

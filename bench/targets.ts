@@ -1,0 +1,46 @@
+import type { Results } from './results.js';
+
+/** The issue's targets, evaluated on one run's results: ratios, never absolute times. */
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+const row = <T extends { peer: string }>(rows: readonly T[], peer: string): T | undefined => rows.find((r) => r.peer === peer);
+
+export function checkTargets(r: Results): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? NaN : a / b);
+  const push = (name: string, target: string, value: number, met: boolean, unit = '×') =>
+    out.push({ name, target, measured: Number.isFinite(value) ? `${value.toFixed(2)}${unit}` : 'n/a', met: Number.isFinite(value) && met });
+
+  const gw = r.scenarios.gateway;
+  const gFull = ratio(row(gw, 'turnlog flushed')?.appendsPerSec, row(gw, 'sqlite FULL')?.appendsPerSec);
+  push('Gateway load, turnlog flushed ÷ sqlite FULL (appends/s)', '≥ 5×', gFull, gFull >= 5);
+  const gNormal = ratio(row(gw, 'turnlog flushed')?.appendsPerSec, row(gw, 'sqlite NORMAL')?.appendsPerSec);
+  push('Gateway load, turnlog flushed ÷ sqlite NORMAL (appends/s)', '≥ 2×', gNormal, gNormal >= 2);
+
+  const sa = r.scenarios.singleAgent;
+  const sFull = ratio(row(sa, 'turnlog flushed')?.p50Us, row(sa, 'sqlite FULL')?.p50Us);
+  push('Single agent, turnlog flushed ÷ sqlite FULL (p50 latency)', '≤ 2×', sFull, sFull <= 2);
+  const sNormal = ratio(row(sa, 'turnlog committed')?.p50Us, row(sa, 'sqlite NORMAL')?.p50Us);
+  push('Single agent, turnlog committed ÷ sqlite NORMAL (p50 latency)', '≤ 1×', sNormal, sNormal <= 1);
+
+  const rd = r.scenarios.read;
+  const size = String(r.sizes.readMid);
+  const rMid = ratio(row(rd, 'turnlog flushed')?.ms[size], row(rd, 'sqlite NORMAL')?.ms[size]);
+  push(`Read ${size} messages, turnlog ÷ sqlite NORMAL (ms)`, '≤ 0.5×', rMid, rMid <= 0.5);
+
+  const dp = row(r.scenarios.depth, 'turnlog flushed')?.ratio ?? NaN;
+  push(`Depth, append at ${r.sizes.depthDeep} ÷ at ${r.sizes.depthShallow} messages`, '≤ 1.3×', dp, dp <= 1.3);
+
+  const big = String(r.sizes.listLargest);
+  const list = row(r.scenarios.list, 'turnlog flushed')?.listMs[big] ?? NaN;
+  push(`List newest 50 of ${big} sessions`, '≤ 1 ms', list, list <= 1, ' ms');
+
+  const cold = row(r.scenarios.coldStart.rows, 'turnlog')?.totalMs ?? NaN;
+  push(`Cold start, open + first getHistory (${r.scenarios.coldStart.events.toLocaleString('en-US')} events)`, '≤ 50 ms', cold, cold <= 50, ' ms');
+  return out;
+}
