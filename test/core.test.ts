@@ -53,7 +53,19 @@ describe('history rules', () => {
   });
 
   it('through never moves the start backwards', () => {
-    expect([throughCut(5, 3), throughCut(5, 8)]).toEqual([5, 8]);
+    const role = () => 'user';
+    expect([throughCut(5, 10, 3, role), throughCut(5, 10, 8, role), throughCut(5, 10, 10, role)]).toEqual([5, 8, 10]);
+  });
+
+  it('through never leaves a tool result as the first message: the cut moves back to its turn', () => {
+    //            5       6            7       8            9
+    const roles = ['user', 'assistant', 'tool', 'assistant', 'user'];
+    const role = (pos: number) => roles[pos - 5] as string;
+    expect(throughCut(5, 10, 7, role)).toBe(5); // between the call (6) and its result (7)
+    expect(throughCut(5, 10, 8, role)).toBe(8); // after the result: exact
+    expect(throughCut(7, 10, 7, role)).toBe(7); // already orphaned before: nothing older to keep
+    expect(throughCut(6, 10, 7, role)).toBe(6); // no user message to go back to: keep everything
+    expect(hasOrphanToolResult([{ role: 'assistant', tool_calls: [{ id: 'a' }] }, { role: 'tool', tool_call_id: 'a' }])).toBe(false);
   });
 
   it('detects orphan tool results', () => {

@@ -5,7 +5,7 @@ import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
-import { Model, modelSafeKeep, plain } from './support/model.js';
+import { Model, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
 import { replayEvents } from './support/replay.js';
 
 interface Real {
@@ -64,7 +64,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     async run(model: Model, real: Real) {
       const through = back === undefined ? undefined : Math.max(0, model.version(k) - back);
       await real.log.setSummary(k, text, through === undefined ? {} : { through });
-      model.apply(k, (s) => ({ ...s, summary: text, history: through === undefined ? s.history : s.history.filter((x) => x.addedAt > through) }));
+      model.apply(k, (s) => ({ ...s, summary: text, history: through === undefined ? s.history : modelThroughKeep(s.history, through) }));
       check(model, real, k);
     },
     toString: () => `summary(${k}, through −${back})`,

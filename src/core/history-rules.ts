@@ -24,9 +24,18 @@ export function safeCut(start: number, next: number, keepLast: number, roleAt: (
   return next;
 }
 
-/** `setSummary(…, { through })`: every message added at or before `through` goes, never later ones. */
-export function throughCut(start: number, nextAtThrough: number): number {
-  return Math.max(start, nextAtThrough);
+/**
+ * `setSummary(…, { through })`: every message added at or before `through` goes, never later
+ * ones — unless the first message kept would be a tool result, whose call would then be cut (a
+ * summariser that read the history between a tool call and its result). Then the cut moves
+ * back to the user message that opened that turn (or keeps everything when there is none): a
+ * few summarised messages stay visible, and no request is ever sent with an orphaned result.
+ */
+export function throughCut(start: number, next: number, nextAtThrough: number, roleAt: (pos: number) => string): number {
+  const cut = Math.max(start, nextAtThrough);
+  if (cut >= next || !isToolResultRole(roleAt(cut))) return cut;
+  for (let i = cut - 1; i >= start; i--) if (roleAt(i) === 'user') return i;
+  return start;
 }
 
 /** Roles that carry a tool's result (OpenAI-style `tool`, pi-agent-style `toolResult`). */

@@ -34,7 +34,19 @@ export function digest(text: string): string {
 }
 
 export const META_NEXT_SID: Key = ['nextSid'];
-export const dirKey = (sessionKey: string): Key => [digest(sessionKey)];
+/** Digests of recently used session keys: every write and read looks its key up first. */
+const recentDigests = new Map<string, string>();
+const RECENT_DIGESTS = 4096;
+
+export function dirKey(sessionKey: string): Key {
+  let d = recentDigests.get(sessionKey);
+  if (d === undefined) {
+    if (recentDigests.size >= RECENT_DIGESTS) recentDigests.clear();
+    d = digest(sessionKey);
+    recentDigests.set(sessionKey, d);
+  }
+  return [d];
+}
 export const sidKey = (sid: number): Key => [sid];
 export const eventKey = (sid: number, version: number): Key => [sid, version];
 export const eventIdKey = (sid: number, id: string): Key => [sid, digest(id)];

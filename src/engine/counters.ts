@@ -23,6 +23,10 @@ export function readCounters(tx: ReadTxn): Counts {
   return out;
 }
 
+export function zeroCounts(): Counts {
+  return { sessions: 0, events: 0, logBytes: 0, deadBytes: 0 };
+}
+
 /** Adds `delta` to the counters (never below zero), in one read and one write. */
 export function adjustCounters(tx: WriteTxn, delta: Partial<Counts>): void {
   const counts = readCounters(tx);

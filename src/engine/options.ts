@@ -20,6 +20,12 @@ export interface SessionLogOptions {
    * bytes written. Default 32 (see docs/architecture.md for the measurement behind it).
    */
   checkpointEvery?: number;
+  /**
+   * Memory for decoded history chunks, in bytes of their stored JSON: an agent re-reads its
+   * history every turn, and sealed chunks never change, so they are parsed once per process.
+   * Readers always get their own copies. 0 turns the cache off. Default 64 MiB.
+   */
+  readCacheBytes?: number;
   /** Clock for event timestamps, in ms since the epoch. Default `Date.now`. Only informational: order is by version. */
   clock?: () => number;
   /** Create the store when it does not exist. Default true; false gives NOT_FOUND instead (read-only tools). */
@@ -67,6 +73,7 @@ export type MemorySessionLogOptions = Omit<SessionLogOptions, 'path' | 'durabili
 export const DEFAULT_REPLAY_WINDOW = '7d';
 export const DEFAULT_AUTO_GC_INTERVAL = '10m';
 
+export const DEFAULT_READ_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_CHECKPOINT_EVERY = 32;
 /** Target size of a sealed chunk, in UTF-16 units of JSON (≈ bytes for mostly-ASCII text). */
@@ -84,6 +91,8 @@ export interface ResolvedOptions {
   replayWindow: number;
   /** ms between background GC runs; 0 = off. */
   autoGcInterval: number;
+  /** Bytes of decoded chunks kept for reads; 0 = no cache. */
+  readCacheBytes: number;
 }
 
 export function resolveOptions(o: MemorySessionLogOptions): ResolvedOptions {
@@ -103,5 +112,7 @@ export function resolveOptions(o: MemorySessionLogOptions): ResolvedOptions {
   else if (typeof o.autoGc === 'object' && o.autoGc !== null) autoGcInterval = parseDuration('autoGc.interval', o.autoGc.interval);
   else if (o.autoGc !== undefined && o.autoGc !== false) invalid('autoGc must be a boolean or { interval }');
   if (o.autoGc !== undefined && o.autoGc !== false && autoGcInterval < 1000) invalid('autoGc interval must be at least 1s');
-  return { maxMessageBytes, checkpointEvery, clock, ttl, maxMessages, replayWindow, autoGcInterval };
+  const readCacheBytes = o.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+  if (!Number.isSafeInteger(readCacheBytes) || readCacheBytes < 0) invalid('readCacheBytes must be a non-negative integer');
+  return { maxMessageBytes, checkpointEvery, clock, ttl, maxMessages, replayWindow, autoGcInterval, readCacheBytes };
 }

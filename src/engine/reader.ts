@@ -7,6 +7,8 @@ import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
 import type { Message } from '../types.js';
 import type { ReadTxn } from '../storage/backend.js';
+import { cloneJson } from './chunk-cache.js';
+import type { ChunkCache } from './chunk-cache.js';
 
 /**
  * Reads of the projection: a checkpoint plus the events after it. Never folds more than the
@@ -99,12 +101,12 @@ export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number): Snap
  * The visible messages of a snapshot: positions below the checkpoint's `next` come from sealed
  * chunks, the rest from the tail events' payloads.
  */
-export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot): Message[] {
+export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache): Message[] {
   const { start, next } = snap.projection;
   const sealed = snap.base?.projection.next ?? 0;
   const out: Message[] = [];
   const chunkEnd = Math.min(sealed, next);
-  if (start < chunkEnd) readChunks(tx, sid, start, chunkEnd, out);
+  if (start < chunkEnd) readChunks(tx, sid, start, chunkEnd, out, cache);
   let pos = Math.max(start, sealed);
   for (const e of snap.tail) {
     if (e.m === undefined || e.f === undefined) continue;
@@ -145,7 +147,7 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
   };
 }
 
-function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[]): void {
+function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
   let first: number | undefined;
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1 })) {
     first = e.key[1] as number;
@@ -155,8 +157,13 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
   for (const e of tx.range('chunks', { low: chunkKey(sid, first), high: chunkKey(sid, end) })) {
     const from = e.key[1] as number;
     if (from > pos) corrupt(`messages ${pos}..${from - 1} of session #${sid} are in no chunk`);
-    const msgs = decodeChunk(e.value);
-    for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(msgs[i] as Message);
+    if (cache === undefined) {
+      const msgs = decodeChunk(e.value);
+      for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(msgs[i] as Message);
+    } else {
+      const msgs = cache.get(sid, from, e.value, decodeChunk);
+      for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(cloneJson(msgs[i] as Message));
+    }
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
 }

@@ -17,7 +17,10 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
-import { applyWrite } from './writer.js';
+import { applyBatch } from './write-batch.js';
+import type { WriteOutcome, WriteRequest, WriterConfig } from './writer.js';
+import { GroupCommit } from './group-commit.js';
+import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
 
@@ -52,11 +55,17 @@ export class SessionLogEngine implements SessionLog {
   private readonly inflight = new Set<Promise<unknown>>();
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
+  /** Concurrent writes share one transaction and one commit (see GroupCommit). */
+  private readonly writes: GroupCommit<WriteRequest, WriteOutcome>;
+  private readonly chunks: ChunkCache;
 
   constructor(
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
+    const cfg: WriterConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
+    this.chunks = new ChunkCache(opts.readCacheBytes);
+    this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch, cfg)));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
@@ -102,7 +111,10 @@ export class SessionLogEngine implements SessionLog {
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
         if (head === undefined || through === 0) return { t: 'summary.set', s, th: through, st: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
-        return { t: 'summary.set', s, th: through, st: throughCut(head.start, atThrough.next) };
+        const plain = Math.max(head.start, atThrough.next);
+        if (plain >= head.next) return { t: 'summary.set', s, th: through, st: plain };
+        const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
+        return { t: 'summary.set', s, th: through, st: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
       };
     });
   }
@@ -158,8 +170,7 @@ export class SessionLogEngine implements SessionLog {
       if (opts?.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) invalid('at must be a finite number of ms');
       const at = opts?.at;
       const build = prepare();
-      const cfg = { clock: this.opts.clock, checkpointEvery: this.opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: this.opts.maxMessages };
-      return this.track(this.backend.write((tx) => applyWrite(tx, { key, expectedVersion, eventId, at, build }, cfg))).then((outcome) => {
+      return this.track(this.writes.submit({ key, expectedVersion, eventId, at, build })).then((outcome) => {
         if (!outcome.ok) throw outcome.error;
         return outcome.result;
       });
@@ -180,7 +191,7 @@ export class SessionLogEngine implements SessionLog {
   getHistory(key: string, opts?: ReadOptions): Message[] {
     return this.read(key, opts, (tx, head, version) => {
       if (head === undefined || version === 0) return [];
-      return messagesOf(tx, head.sid, snapshotAt(tx, head, version));
+      return messagesOf(tx, head.sid, snapshotAt(tx, head, version), this.chunks);
     });
   }
 

@@ -8,7 +8,7 @@ import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
 import type { WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
-import { adjustCounters } from './counters.js';
+import type { Counts } from './counters.js';
 import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState } from './reader.js';
 import { sealPlan } from './checkpoint.js';
 import type { SealPlan } from './checkpoint.js';
@@ -40,9 +40,11 @@ export type WriteOutcome = { ok: true; result: WriteResult } | { ok: false; erro
 
 /**
  * Runs inside the backend's write transaction. Phase 1 reads and decides (and may fail); phase 2
- * only writes. That order matters: a backend may be unable to undo writes of a failed callback.
+ * only writes. That order matters: several writes share a transaction, and one that fails must
+ * leave nothing behind. The store-wide counters are not written here: the changes go into
+ * `counts`, which the caller writes once per transaction.
  */
-export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): WriteOutcome {
+export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig, counts: Counts): WriteOutcome {
   // ---- phase 1: read and decide
   const head = findHead(tx, req.key);
   if (head !== undefined && req.eventId !== undefined) {
@@ -115,7 +117,10 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig): 
     tx.put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     tx.put('dir', dirKey(req.key), encodeNumber(sid));
   }
-  adjustCounters(tx, { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes });
+  counts.sessions += head === undefined ? 1 : 0;
+  counts.events += events.length;
+  counts.logBytes += logBytes;
+  counts.deadBytes += deadBytes;
   events.forEach((e, i) => tx.put('events', eventKey(sid, e.v), encoded[i] as Uint8Array));
   if (req.eventId !== undefined) tx.put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.v));
   if (touchesState) {

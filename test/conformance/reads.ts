@@ -68,6 +68,19 @@ export function readConformance(factory: HarnessFactory): void {
       ]);
     });
 
+    it('a caller changing a history it was given never changes what the next read returns', async () => {
+      const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } };
+      for (let i = 0; i < 7; i++) await log.addFullMessage('k', i === 1 ? { role: 'assistant', content: 'x', tool_calls: [call] } : { role: 'user', content: `m${i}` });
+      const first = log.getHistory('k'); // sealed chunks are now decoded (and, on LMDB, cached)
+      first[0]!.content = 'changed';
+      ((first[1]!['tool_calls'] as Array<{ id: string }>)[0] as { id: string }).id = 'changed';
+      first.pop();
+      const again = log.getHistory('k');
+      expect(again).toHaveLength(7);
+      expect(again[0]?.content).toBe('m0');
+      expect(again[1]?.['tool_calls']).toEqual([call]);
+    });
+
     it('returns empty values for unknown sessions', () => {
       expect(log.getHistory('nobody')).toEqual([]);
       expect(log.getSummary('nobody')).toBe('');

@@ -73,3 +73,18 @@ export function modelSafeKeep(history: ModelMessage[], keepLast: number): ModelM
   cut = i;
   return history.slice(cut);
 }
+
+/**
+ * `setSummary … through`: drops what was added at or before `through`; when the first message
+ * left would be a tool result, keeps from the user message before it instead (or everything).
+ */
+export function modelThroughKeep(history: ModelMessage[], through: number): ModelMessage[] {
+  let cut = history.findIndex((x) => x.addedAt > through);
+  if (cut === -1) cut = history.length;
+  if (cut < history.length && history[cut]?.message.role === 'tool') {
+    let i = cut - 1;
+    while (i >= 0 && history[i]?.message.role !== 'user') i--;
+    cut = Math.max(i, 0);
+  }
+  return history.slice(cut);
+}
