@@ -58,6 +58,14 @@ const gRef = s.gateway.find((x) => x.peer === REF)?.appendsPerSec;
 out.push(table(['Store', 'Appends/s', 'turnlog flushed is'], s.gateway.map((x) => [x.peer, n(x.appendsPerSec), versus(gRef, x.appendsPerSec, true, x.peer === REF)])), '');
 
 out.push('## 2. Single agent', '', `One session, one awaited append at a time, ${n(r.sizes.singleAgentAppends)} appends.`, '');
+if (r.lmdbFloors !== undefined) {
+  out.push(
+    `For reference, in the same run: one 4 KiB write + fdatasync ${n(r.fdatasyncUs)} µs; one 500-byte put committed by the LMDB binding alone ` +
+      `${n(r.lmdbFloors.syncCommitUs)} µs as a synchronous transaction (${n(r.lmdbFloors.syncCommitUs / r.fdatasyncUs, 1)} fdatasyncs: LMDB syncs the data pages, then writes the meta page synchronously) ` +
+      `and ${n(r.lmdbFloors.asyncCommitUs)} µs through its asynchronous \`transaction()\`.`,
+    '',
+  );
+}
 const sRef = s.singleAgent.find((x) => x.peer === REF)?.p50Us;
 out.push(
   table(

@@ -1,3 +1,4 @@
+import type { LmdbFloors } from './floors.js';
 import type { ChurnResult, ExpiryResult } from './gc-churn.js';
 import type { ColdStartRow } from './scenarios/cold-start.js';
 import type { ListRow } from './scenarios/list.js';
@@ -15,6 +16,8 @@ export interface Results {
   versions: Record<string, string>;
   /** Median of one 4 KiB write + fdatasync, µs, measured in this run. */
   fdatasyncUs: number;
+  /** One small LMDB commit in the binding, µs (median), sync and async transactions. */
+  lmdbFloors: LmdbFloors;
   durationSec: number;
   sizes: {
     gatewaySessions: number;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { measureChurn, measureExpiry } from './gc-churn.js';
 import { fdatasyncUs, inTempDir, nowUs } from './measure.js';
+import { lmdbFloors } from './floors.js';
 import type { Results } from './results.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { sessionsList } from './scenarios/list.js';
@@ -50,6 +51,7 @@ const sqliteVersion = (() => {
 })();
 
 const fsync = await inTempDir(async (dir) => fdatasyncUs(dir, quick ? 50 : 1000));
+const floors = await inTempDir((dir) => lmdbFloors(dir, quick ? 50 : 1000));
 const scenarios: Results['scenarios'] = {
   gateway: await step('1. gateway load', () => gateway(sizes.gatewaySessions, sizes.gatewayAppendsPerSession)),
   singleAgent: await step('2. single agent', () => singleAgent(sizes.singleAgentAppends)),
@@ -78,6 +80,7 @@ const results: Results = {
     sqlite: sqliteVersion,
   },
   fdatasyncUs: fsync,
+  lmdbFloors: floors,
   durationSec: (nowUs() - started) / 1e6,
   sizes,
   scenarios,

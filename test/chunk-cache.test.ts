@@ -2,60 +2,33 @@ import { describe, expect, it } from 'vitest';
 import { ChunkCache, cloneJson } from '../src/engine/chunk-cache.js';
 import type { Message } from '../src/types.js';
 
-const bytes = (n: number) => new Uint8Array(n);
-
-function counting() {
-  let decodes = 0;
-  const decode = (b: Uint8Array): Message[] => {
-    decodes++;
-    return [{ role: 'user', content: `len ${b.byteLength}` }];
-  };
-  return { decode, decodes: () => decodes };
-}
+const chunk = (tag: string): Message[] => [{ role: 'user', content: tag }];
 
 describe('chunk cache', () => {
-  it('decodes a chunk once and serves it from memory afterwards', () => {
+  it('keeps chunks by session and position', () => {
     const c = new ChunkCache(1000);
-    const d = counting();
-    const first = c.get(1, 0, bytes(100), d.decode);
-    expect(c.get(1, 0, bytes(100), d.decode)).toBe(first);
-    expect(d.decodes()).toBe(1);
-    c.get(2, 0, bytes(100), d.decode); // another session's chunk at the same position
-    expect(d.decodes()).toBe(2);
+    const a = chunk('a');
+    c.store(1, 0, 100, a);
+    expect(c.lookup(1, 0)).toBe(a);
+    expect(c.lookup(2, 0)).toBeUndefined(); // another session's chunk at the same position
+    expect(c.lookup(1, 10)).toBeUndefined();
   });
 
   it('evicts the least recently used chunks beyond its capacity', () => {
     const c = new ChunkCache(250);
-    const d = counting();
-    c.get(1, 0, bytes(100), d.decode);
-    c.get(1, 10, bytes(100), d.decode);
-    c.get(1, 0, bytes(100), d.decode); // touch: now the newest
-    c.get(1, 20, bytes(100), d.decode); // over capacity: (1, 10) goes
-    expect(d.decodes()).toBe(3);
-    c.get(1, 0, bytes(100), d.decode);
-    c.get(1, 20, bytes(100), d.decode);
-    expect(d.decodes()).toBe(3);
-    c.get(1, 10, bytes(100), d.decode);
-    expect(d.decodes()).toBe(4);
+    c.store(1, 0, 100, chunk('0'));
+    c.store(1, 10, 100, chunk('10'));
+    c.lookup(1, 0); // touched: now the newest
+    c.store(1, 20, 100, chunk('20')); // over capacity: (1, 10) goes
+    expect(c.lookup(1, 10)).toBeUndefined();
+    expect(c.lookup(1, 0)?.[0]?.content).toBe('0');
+    expect(c.lookup(1, 20)?.[0]?.content).toBe('20');
   });
 
-  it('with capacity 0, or for a chunk larger than the cache, always decodes', () => {
-    const off = new ChunkCache(0);
-    const d = counting();
-    off.get(1, 0, bytes(10), d.decode);
-    off.get(1, 0, bytes(10), d.decode);
-    const small = new ChunkCache(50);
-    small.get(1, 0, bytes(100), d.decode);
-    small.get(1, 0, bytes(100), d.decode);
-    expect(d.decodes()).toBe(4);
-  });
-
-  it('a stored chunk of another size under the same key is decoded again, never served stale', () => {
-    const c = new ChunkCache(1000);
-    const d = counting();
-    c.get(1, 0, bytes(100), d.decode);
-    expect(c.get(1, 0, bytes(120), d.decode)[0]?.content).toBe('len 120');
-    expect(d.decodes()).toBe(2);
+  it('does not keep a chunk larger than the whole cache', () => {
+    const c = new ChunkCache(50);
+    c.store(1, 0, 100, chunk('big'));
+    expect(c.lookup(1, 0)).toBeUndefined();
   });
 });
 

@@ -11,31 +11,32 @@ export class ChunkCache {
   private readonly entries = new Map<string, { bytes: number; messages: Message[] }>();
   private size = 0;
 
-  /** `capacity` in stored bytes of the chunks held; 0 disables the cache. */
+  /** `capacity` in stored bytes of the chunks held; 0 keeps nothing. */
   constructor(private readonly capacity: number) {}
 
-  /** The chunk's messages (shared: read-only), decoding and caching them on a miss. */
-  get(sid: number, from: number, stored: Uint8Array, decode: (bytes: Uint8Array) => Message[]): Message[] {
-    if (this.capacity === 0) return decode(stored);
+  /** The chunk's messages (shared: read-only) when cached; marks them most recently used. */
+  lookup(sid: number, from: number): Message[] | undefined {
     const key = `${sid}:${from}`;
     const hit = this.entries.get(key);
-    if (hit !== undefined && hit.bytes === stored.byteLength) {
-      // Map order is insertion order: re-inserting marks the entry most recently used.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit.messages;
+    if (hit === undefined) return undefined;
+    // Map order is insertion order: re-inserting marks the entry most recently used.
+    this.entries.delete(key);
+    this.entries.set(key, hit);
+    return hit.messages;
+  }
+
+  /** Keeps a decoded chunk of `bytes` stored bytes, evicting the least recently used beyond capacity. */
+  store(sid: number, from: number, bytes: number, messages: Message[]): void {
+    if (bytes > this.capacity) return;
+    const key = `${sid}:${from}`;
+    const old = this.entries.get(key);
+    if (old !== undefined) this.forget(key, old.bytes);
+    this.entries.set(key, { bytes, messages });
+    this.size += bytes;
+    for (const [k, v] of this.entries) {
+      if (this.size <= this.capacity) break;
+      this.forget(k, v.bytes);
     }
-    const messages = decode(stored);
-    if (stored.byteLength <= this.capacity) {
-      if (hit !== undefined) this.forget(key, hit.bytes);
-      this.entries.set(key, { bytes: stored.byteLength, messages });
-      this.size += stored.byteLength;
-      for (const [k, v] of this.entries) {
-        if (this.size <= this.capacity) break;
-        this.forget(k, v.bytes);
-      }
-    }
-    return messages;
   }
 
   private forget(key: string, bytes: number): void {

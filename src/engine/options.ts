@@ -9,7 +9,8 @@ export interface SessionLogOptions {
   /**
    * When a write's promise resolves. `'flushed'` (default): the commit is synced to disk and
    * survives power loss. `'committed'`: the commit is visible to every process and survives a
-   * crash of this process; it reaches the disk a moment later (the next sync, typically < 100 ms).
+   * crash of this process (with the current LMDB binding it is synced too, but after the write
+   * lock is released, so other processes' writers do not wait for this one's disk).
    */
   durability?: 'flushed' | 'committed';
   /** Largest accepted message, summary or metadata patch, in bytes of its JSON encoding. Default 16 MiB. */

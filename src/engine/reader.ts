@@ -149,21 +149,28 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
 
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
   let first: number | undefined;
-  for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1 })) {
+  for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1, keysOnly: true })) {
     first = e.key[1] as number;
   }
   if (first === undefined) corrupt(`no chunk holds message ${start} of session #${sid}`);
   let pos = start;
-  for (const e of tx.range('chunks', { low: chunkKey(sid, first), high: chunkKey(sid, end) })) {
+  // With a cache, only the keys are walked; a chunk's bytes are fetched when it is not cached.
+  for (const e of tx.range('chunks', { low: chunkKey(sid, first), high: chunkKey(sid, end), keysOnly: cache !== undefined })) {
     const from = e.key[1] as number;
     if (from > pos) corrupt(`messages ${pos}..${from - 1} of session #${sid} are in no chunk`);
     if (cache === undefined) {
       const msgs = decodeChunk(e.value);
       for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(msgs[i] as Message);
-    } else {
-      const msgs = cache.get(sid, from, e.value, decodeChunk);
-      for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(cloneJson(msgs[i] as Message));
+      continue;
     }
+    let msgs = cache.lookup(sid, from);
+    if (msgs === undefined) {
+      const bytes = tx.get('chunks', e.key);
+      if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
+      msgs = decodeChunk(bytes);
+      cache.store(sid, from, bytes.byteLength, msgs);
+    }
+    for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(cloneJson(msgs[i] as Message));
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
 }

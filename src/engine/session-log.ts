@@ -57,14 +57,14 @@ export class SessionLogEngine implements SessionLog {
   private gcRunning: Promise<GcReport> | undefined;
   /** Concurrent writes share one transaction and one commit (see GroupCommit). */
   private readonly writes: GroupCommit<WriteRequest, WriteOutcome>;
-  private readonly chunks: ChunkCache;
+  private readonly chunks: ChunkCache | undefined;
 
   constructor(
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
     const cfg: WriterConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
-    this.chunks = new ChunkCache(opts.readCacheBytes);
+    this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
     this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch, cfg)));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);

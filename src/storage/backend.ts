@@ -6,6 +6,8 @@ export interface RangeOptions {
   high: Key;
   reverse?: boolean;
   limit?: number;
+  /** Only the keys are needed: entries may carry empty values (saves copying large ones). */
+  keysOnly?: boolean;
 }
 
 export interface Entry {
@@ -39,10 +41,9 @@ export interface Backend {
   read<T>(fn: (tx: ReadTxn) => T): T;
   /**
    * Runs `fn` inside a write transaction that is serialised with every other writer, in this
-   * process and others. All of `fn`'s writes commit atomically; writes queued in the same tick
-   * may share one commit. The promise resolves once the commit is as durable as the backend was
-   * opened for. `fn` must finish its checks before its first write: if it throws after writing,
-   * some backends cannot roll those writes back.
+   * process and others. All of `fn`'s writes commit atomically (the engine groups concurrent
+   * writes into one call itself). The promise resolves once the commit is as durable as the
+   * backend was opened for. If `fn` throws, nothing it wrote is committed.
    */
   write<T>(fn: (tx: WriteTxn) => T): Promise<T>;
   stats(): BackendStats;

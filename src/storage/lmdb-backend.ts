@@ -60,6 +60,12 @@ function* asTupleKeys(it: Iterable<RawEntry>): Iterable<Entry> {
   for (const e of it) yield Array.isArray(e.key) ? (e as Entry) : { key: [e.key], value: e.value };
 }
 
+const NO_VALUE = new Uint8Array(0);
+
+function* keysAsEntries(keys: Iterable<Key | Key[number]>): Iterable<RawEntry> {
+  for (const key of keys) yield { key, value: NO_VALUE };
+}
+
 function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
   for (const e of it) {
     if (compareKeys(e.key, low) < 0) return;
@@ -157,10 +163,13 @@ export class LmdbBackend implements Backend {
       get: (t, k) => this.db(t).get(k, opts as never),
       range: (t, o: RangeOptions): Iterable<Entry> => {
         const limit = o.limit === undefined ? {} : { limit: o.limit };
-        if (!o.reverse) return asTupleKeys(this.db(t).getRange({ start: o.low, end: o.high, ...limit, ...opts } as never) as unknown as Iterable<RawEntry>);
+        const db = this.db(t);
         // LMDB's reverse range excludes its end; the low bound is inclusive here, so stop by hand.
-        const it = this.db(t).getRange({ start: o.high, reverse: true, exclusiveStart: true, ...limit, ...opts } as never) as unknown as Iterable<RawEntry>;
-        return takeWhileAtLeast(asTupleKeys(it), o.low);
+        const bounds = o.reverse ? { start: o.high, reverse: true, exclusiveStart: true } : { start: o.low, end: o.high };
+        const it = o.keysOnly
+          ? keysAsEntries(db.getKeys({ ...bounds, ...limit, ...opts } as never) as unknown as Iterable<Key | Key[number]>)
+          : (db.getRange({ ...bounds, ...limit, ...opts } as never) as unknown as Iterable<RawEntry>);
+        return o.reverse ? takeWhileAtLeast(asTupleKeys(it), o.low) : asTupleKeys(it);
       },
     };
   }
