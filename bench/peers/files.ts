@@ -1,20 +1,9 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-
 /**
  * The atomic file replace the file-based peers use: write a temporary file, fsync it, rename it
- * over the old one. (Without the fsync a power loss can leave an empty file behind the rename.)
+ * over the old one (without the fsync a power loss can leave an empty file behind the rename).
+ * It is the same helper turnlog's picoclaw export uses.
  */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-}
+export { writeAtomic as writeFileAtomic } from '../../src/import/export-picoclaw.js';
 
 /** A session key as a file name, the way picoclaw sanitises keys (`telegram:123` → `telegram_123`). */
 export function fileName(key: string): string {

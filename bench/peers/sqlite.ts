@@ -128,22 +128,23 @@ export class SqliteIndexStore implements IndexStore {
   readonly durability: string;
   private readonly db: Database.Database;
   private readonly patch: Database.Statement<[string, number, string]>;
-  private readonly top: Database.Statement<[number], { key: string }>;
+  private readonly top: Database.Statement<[number], { key: string; metadata: string; updated_at: number }>;
 
   constructor(file: string, sync: Synchronous) {
     this.name = `sqlite ${sync}`;
     this.durability = DURABILITY[sync];
     this.db = openSqliteDb(file, sync);
     this.patch = this.db.prepare('UPDATE sessions SET metadata = json_patch(metadata, ?), updated_at = ? WHERE key = ?');
-    this.top = this.db.prepare<[number], { key: string }>('SELECT key FROM sessions ORDER BY updated_at DESC LIMIT ?');
+    this.top = this.db.prepare<[number], { key: string; metadata: string; updated_at: number }>('SELECT key, metadata, updated_at FROM sessions ORDER BY updated_at DESC LIMIT ?');
   }
 
   async update(key: string, patch: Record<string, unknown>): Promise<void> {
     this.patch.run(JSON.stringify(patch), Date.now(), key);
   }
 
+  /** Whole entries, as a sessions list shows them (turnlog's list returns them too). */
   newest(limit: number): string[] {
-    return this.top.all(limit).map((r) => r.key);
+    return this.top.all(limit).map((r) => ({ key: r.key, updatedAt: r.updated_at, ...(JSON.parse(r.metadata) as Record<string, unknown>) })).map((e) => e.key);
   }
 
   async seed(count: number, entry: (i: number) => Record<string, unknown>): Promise<void> {

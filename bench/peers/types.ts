@@ -35,7 +35,7 @@ export interface IndexStore {
   readonly durability: string;
   /** Merges `patch` into the session's entry and marks it updated now. */
   update(key: string, patch: Record<string, unknown>): Promise<void>;
-  /** Keys of the most recently updated sessions, newest first. */
+  /** The most recently updated sessions' entries are read; their keys are returned, newest first. */
   newest(limit: number): string[];
   /** Not timed: creates `count` sessions with realistic entries, oldest first. */
   seed(count: number, entry: (i: number) => Record<string, unknown>): Promise<void>;

@@ -14,7 +14,8 @@ export interface PicoclawExport {
   problems: ImportProblem[];
 }
 
-function writeAtomic(file: string, text: string): void {
+/** Replaces `file` atomically and durably: a temporary file, fsynced, renamed over it. */
+export function writeAtomic(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
