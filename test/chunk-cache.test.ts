@@ -45,3 +45,19 @@ describe('cloneJson', () => {
     expect((parsed['tool_calls'] as Array<Record<string, unknown>>)[0]!['id']).toBe('a');
   });
 });
+
+describe('readCacheBytes', () => {
+  it('with the cache off, reads are the same; a bad value is INVALID_ARGUMENT', async () => {
+    const { openMemorySessionLog } = await import('../src/open.js');
+    const cached = openMemorySessionLog({ checkpointEvery: 2 });
+    const plain = openMemorySessionLog({ checkpointEvery: 2, readCacheBytes: 0 });
+    for (const log of [cached, plain]) {
+      for (let i = 0; i < 9; i++) await log.addMessage('k', i % 2 ? 'assistant' : 'user', `m${i}`);
+      await log.truncateHistory('k', 6);
+    }
+    expect(plain.getHistory('k')).toEqual(cached.getHistory('k'));
+    expect(plain.getHistory('k').map((m) => m.content)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+    expect(() => openMemorySessionLog({ readCacheBytes: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    await Promise.all([cached.close(), plain.close()]);
+  });
+});
