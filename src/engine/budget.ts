@@ -30,3 +30,12 @@ export class Budget {
 /** Rows per GC or purge transaction, and the time budget that stops one earlier. */
 export const TXN_ROWS = 2000;
 export const TXN_MS = 20;
+
+/**
+ * Lets the event loop run (timers, I/O, other requests) between two bounded transactions. A
+ * backend may commit synchronously, and awaiting an already-settled promise only yields to
+ * microtasks: without this, a long GC or purge would hold the host process for its whole run.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

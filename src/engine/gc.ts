@@ -6,7 +6,7 @@ import { checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey } from '.
 import type { Key } from '../core/layout.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { Backend, ReadTxn, WriteTxn } from '../storage/backend.js';
-import { Budget, TXN_MS, TXN_ROWS } from './budget.js';
+import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { sealPlan } from './checkpoint.js';
 import { adjustCounters } from './counters.js';
 import { purgeSome, unlinkSession } from './purge.js';
@@ -77,6 +77,7 @@ export async function runGc(backend: Backend, policy: Policy, dryRun: boolean, o
           return { done: d, ms: budget.elapsedMs() };
         });
         report.transactions++;
+        await yieldToEventLoop();
         report.longestTransactionMs = Math.max(report.longestTransactionMs, ms);
         report.durationMs = performance.now() - started;
         onProgress?.({ ...report });

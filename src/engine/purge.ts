@@ -1,7 +1,7 @@
 import type { HeadRecord } from '../core/codec.js';
 import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
-import { Budget, TXN_MS, TXN_ROWS } from './budget.js';
+import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { adjustCounters } from './counters.js';
 
 /**
@@ -75,6 +75,7 @@ export async function purgeAll(backend: Backend): Promise<PurgeCount> {
   const total = { rows: 0, bytes: 0, events: 0, sessionsFinished: 0 };
   for (;;) {
     const r = await backend.write((tx) => purgeSome(tx, new Budget(TXN_ROWS, TXN_MS)));
+    await yieldToEventLoop();
     total.rows += r.rows;
     total.bytes += r.bytes;
     total.events += r.events;

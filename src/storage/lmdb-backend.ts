@@ -275,6 +275,8 @@ export class LmdbBackend implements Backend {
           const rows = batch;
           batch = [];
           await copy.write((tx) => rows.forEach(([k, v]) => tx.put(table, k, v)));
+          // Commits here are synchronous: let the host's event loop run between batches.
+          await new Promise((resolve) => setImmediate(resolve));
         };
         for (const e of view.range(table, { low: [-Number.MAX_VALUE], high: ['~'] })) {
           batch.push([[...e.key], Uint8Array.from(e.value)]);
