@@ -3,6 +3,7 @@ import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sid
 import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { adjustCounters } from './counters.js';
+import type { Counts } from './counters.js';
 
 /**
  * Removing sessions. Unlinking (directory, head, state, index entries) is one small write; the
@@ -11,8 +12,13 @@ import { adjustCounters } from './counters.js';
  * crash is finished by the next one.
  */
 
-/** Unlinks a session inside a write transaction and marks its rows for purging. */
-export function unlinkSession(tx: WriteTxn, head: HeadRecord): void {
+/**
+ * Unlinks a session inside a write transaction and marks its rows for purging. Inside a batch
+ * of queued writes the counter changes go into the batch's `counts` (written once at its end:
+ * adjusting the stored record here would clamp at zero against sessions created earlier in the
+ * same batch); elsewhere they are written at once.
+ */
+export function unlinkSession(tx: WriteTxn, head: HeadRecord, counts?: Counts): void {
   tx.del('dir', dirKey(head.key));
   tx.del('heads', sidKey(head.sid));
   tx.del('state', sidKey(head.sid));
@@ -20,7 +26,11 @@ export function unlinkSession(tx: WriteTxn, head: HeadRecord): void {
   if (head.gcAt !== 0) tx.del('gcq', gcqKey(head.gcAt, head.sid));
   tx.put('dead', sidKey(head.sid), new Uint8Array(0));
   // Events and log bytes are uncounted by the purge, row by row, as they really go.
-  adjustCounters(tx, { sessions: -1, deadBytes: -head.deadBytes });
+  if (counts === undefined) adjustCounters(tx, { sessions: -1, deadBytes: -head.deadBytes });
+  else {
+    counts.sessions -= 1;
+    counts.deadBytes -= head.deadBytes;
+  }
 }
 
 export interface PurgeCount {

@@ -17,8 +17,9 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
-import { applyBatch } from './write-batch.js';
-import type { WriteOutcome, WriteRequest, WriterConfig } from './writer.js';
+import { applyBatch, eventWrite } from './write-batch.js';
+import type { QueuedChange } from './write-batch.js';
+import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
@@ -56,16 +57,17 @@ export class SessionLogEngine implements SessionLog {
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
   /** Concurrent writes share one transaction and one commit (see GroupCommit). */
-  private readonly writes: GroupCommit<WriteRequest, WriteOutcome>;
+  private readonly writes: GroupCommit<QueuedChange, unknown>;
+  private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
 
   constructor(
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
-    const cfg: WriterConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
+    this.writerConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
     this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
-    this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch, cfg)));
+    this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch)));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
@@ -145,13 +147,15 @@ export class SessionLogEngine implements SessionLog {
   async deleteSession(key: string): Promise<boolean> {
     this.assertOpen();
     validateKey(key);
-    const existed = await this.track(
-      this.backend.write((tx) => {
+    // Queued with the writes, so it applies in call order: after writes called before it,
+    // before writes called after it.
+    const existed = (await this.track(
+      this.writes.submit((tx, counts) => {
         const head = findHead(tx, key);
-        if (head !== undefined) unlinkSession(tx, head);
+        if (head !== undefined) unlinkSession(tx, head, counts);
         return head !== undefined;
       }),
-    );
+    )) as boolean;
     if (existed) await this.track(purgeAll(this.backend));
     return existed;
   }
@@ -170,7 +174,8 @@ export class SessionLogEngine implements SessionLog {
       if (opts?.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) invalid('at must be a finite number of ms');
       const at = opts?.at;
       const build = prepare();
-      return this.track(this.writes.submit({ key, expectedVersion, eventId, at, build })).then((outcome) => {
+      return this.track(this.writes.submit(eventWrite({ key, expectedVersion, eventId, at, build }, this.writerConfig))).then((result) => {
+        const outcome = result as WriteOutcome;
         if (!outcome.ok) throw outcome.error;
         return outcome.result;
       });

@@ -227,5 +227,19 @@ export function writeConformance(factory: HarnessFactory): void {
       expect(await log.addMessage('k', 'user', 'again')).toEqual({ version: 1 });
       expect(log.stats()).toMatchObject({ sessions: 1, events: 1 });
     });
+
+    it('writes and deletions called in the same tick apply in call order', async () => {
+      const before = log.addMessage('k', 'user', 'before');
+      const deleted = log.deleteSession('k');
+      const after = log.addMessage('k', 'user', 'after');
+      const other = log.addMessage('o', 'user', 'kept');
+      expect(await before).toEqual({ version: 1 });
+      expect(await deleted).toBe(true);
+      expect(await after).toEqual({ version: 1 });
+      await other;
+      expect(texts(log.getHistory('k'))).toEqual(['after']);
+      expect(texts(log.getHistory('o'))).toEqual(['kept']);
+      expect(log.stats()).toMatchObject({ sessions: 2, events: 2 });
+    });
   });
 }
