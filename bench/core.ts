@@ -1,11 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { measureCadence } from './core-costs.js';
-import { measureChurn, measureExpiry } from './gc-churn.js';
 import { measureImport } from './import-speed.js';
 
 /**
- * `npm run bench:core [-- --quick]`. Writes bench/results/core-costs.json (checkpoint cadence, GC expiry, churn) and prints a table.
+ * `npm run bench:core [-- --quick]`. Writes bench/results/core-costs.json (checkpoint cadence, import speed) and prints a table; GC and churn are scenario 8 of `npm run bench`.
  * --quick runs toy sizes in seconds to keep the harness working (no numbers to quote).
  */
 const quick = process.argv.includes('--quick');
@@ -20,17 +19,6 @@ for (const c of cadences) {
       `getHistory 100 msgs ${r.read100Ms.toFixed(3)} ms, ${big} msgs ${r.read10kMs.toFixed(2)} ms; file ${r.fileBytesPerMessage.toFixed(0)} B/msg\n`,
   );
 }
-const expiry = await measureExpiry(quick ? 2_000 : 100_000, 3);
-process.stdout.write(
-  `GC expiry: ${expiry.sessions} idle sessions (${expiry.eventsPerSession} events each) expired in ${expiry.gcMs.toFixed(0)} ms = ` +
-    `${Math.round(expiry.expirePerSecond).toLocaleString('en-US')} sessions/s; ${expiry.transactions} transactions, longest ${expiry.longestTransactionMs.toFixed(1)} ms\n`,
-);
-const churn = await measureChurn(quick ? 5 : 40, quick ? 50 : 500, 20);
-const mb = (b: number) => (b / 1048576).toFixed(1);
-process.stdout.write(
-  `Churn: ${churn.cycles} cycles of ${churn.sessionsPerCycle} sessions × ${churn.messagesPerSession} messages, expired each cycle; ` +
-    `data.mdb start ${mb(churn.fileBytes[0] ?? 0)} MB, peak ${mb(Math.max(...churn.fileBytes))} MB, end ${mb(churn.fileBytes[churn.fileBytes.length - 1] ?? 0)} MB\n`,
-);
 const imported = await measureImport(quick ? 50 : 1_000, 20);
 process.stdout.write(
   `Import: ${imported.sessions} picoclaw sessions × ${imported.messages} messages in ${imported.ms.toFixed(0)} ms (flushed); re-run (nothing new) ${imported.again.toFixed(0)} ms\n`,
@@ -43,8 +31,6 @@ const out = {
   cores: cpus().length,
   visibleMessagesBig: big,
   cadences: results,
-  gcExpiry: expiry,
-  churn,
   import: imported,
 };
 mkdirSync(new URL('../../bench/results/', import.meta.url), { recursive: true });

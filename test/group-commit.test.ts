@@ -67,13 +67,4 @@ describe('group commit', () => {
     expect(commits.map((c) => c.length)).toEqual([MAX_BATCH, MAX_BATCH, 1]);
     expect(commits.flat()).toEqual(Array.from({ length: n }, (_, i) => String(i)));
   });
-
-  it('drain waits for every submitted request, and is immediate when idle', async () => {
-    const { gc, commits } = fakeStore();
-    await gc.drain();
-    const pending = Promise.all([gc.submit('a'), gc.submit('b')]);
-    await gc.drain();
-    expect(commits).toEqual([['a', 'b']]);
-    await pending;
-  });
 });

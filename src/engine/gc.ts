@@ -8,7 +8,7 @@ import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { Backend, ReadTxn, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { sealPlan } from './checkpoint.js';
-import { adjustCounters } from './counters.js';
+import { adjustCounters, zeroCounts } from './counters.js';
 import { purgeSome, unlinkSession } from './purge.js';
 import { headBySid, readState, snapshotAt } from './reader.js';
 
@@ -101,16 +101,22 @@ export async function runGc(backend: Backend, policy: Policy, dryRun: boolean, o
 function expireSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport): boolean {
   const high: Key = [p.now - p.ttl];
   const entries = [...tx.range('recent', { low: KEY_BOTTOM, high, limit: 256 })];
+  const counts = zeroCounts();
+  let done = entries.length < 256;
   for (const e of entries) {
     const head = headBySid(tx, e.key[1] as number);
     if (head === undefined) tx.del('recent', e.key);
     else {
-      unlinkSession(tx, head);
+      unlinkSession(tx, head, counts);
       report.sessionsExpired++;
     }
-    if (!budget.spend(8)) return false;
+    if (!budget.spend(8)) {
+      done = false;
+      break;
+    }
   }
-  return entries.length < 256;
+  adjustCounters(tx, counts);
+  return done;
 }
 
 function dueEntries(tx: ReadTxn, p: Policy, limit: number): Array<{ key: Key; sid: number }> {

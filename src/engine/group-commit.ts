@@ -23,7 +23,6 @@ export class GroupCommit<Req, Res> {
   private queue: Array<Pending<Req, Res>> = [];
   private scheduled = false;
   private running = false;
-  private drained: Array<() => void> = [];
 
   constructor(private readonly run: (batch: Req[]) => Promise<Array<Settled<Res>>>) {}
 
@@ -32,16 +31,6 @@ export class GroupCommit<Req, Res> {
       this.queue.push({ request, resolve, reject });
       this.schedule();
     });
-  }
-
-  /** Resolves once every request submitted so far has settled. */
-  drain(): Promise<void> {
-    if (this.idle()) return Promise.resolve();
-    return new Promise((resolve) => this.drained.push(resolve));
-  }
-
-  private idle(): boolean {
-    return this.queue.length === 0 && !this.scheduled && !this.running;
   }
 
   private schedule(): void {
@@ -67,13 +56,6 @@ export class GroupCommit<Req, Res> {
     } finally {
       this.running = false;
       if (this.queue.length > 0) this.schedule();
-      else if (this.idle()) this.notifyDrained();
     }
-  }
-
-  private notifyDrained(): void {
-    const waiting = this.drained;
-    this.drained = [];
-    for (const w of waiting) w();
   }
 }

@@ -13,12 +13,11 @@ import type { Counts } from './counters.js';
  */
 
 /**
- * Unlinks a session inside a write transaction and marks its rows for purging. Inside a batch
- * of queued writes the counter changes go into the batch's `counts` (written once at its end:
- * adjusting the stored record here would clamp at zero against sessions created earlier in the
- * same batch); elsewhere they are written at once.
+ * Unlinks a session inside a write transaction and marks its rows for purging. The counter
+ * changes go into `counts`, which the caller writes once per transaction (adjusting the stored
+ * record here would clamp at zero against sessions created earlier in the same batch).
  */
-export function unlinkSession(tx: WriteTxn, head: HeadRecord, counts?: Counts): void {
+export function unlinkSession(tx: WriteTxn, head: HeadRecord, counts: Counts): void {
   tx.del('dir', dirKey(head.key));
   tx.del('heads', sidKey(head.sid));
   tx.del('state', sidKey(head.sid));
@@ -26,11 +25,8 @@ export function unlinkSession(tx: WriteTxn, head: HeadRecord, counts?: Counts): 
   if (head.gcAt !== 0) tx.del('gcq', gcqKey(head.gcAt, head.sid));
   tx.put('dead', sidKey(head.sid), new Uint8Array(0));
   // Events and log bytes are uncounted by the purge, row by row, as they really go.
-  if (counts === undefined) adjustCounters(tx, { sessions: -1, deadBytes: -head.deadBytes });
-  else {
-    counts.sessions -= 1;
-    counts.deadBytes -= head.deadBytes;
-  }
+  counts.sessions -= 1;
+  counts.deadBytes -= head.deadBytes;
 }
 
 export interface PurgeCount {
