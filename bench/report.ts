@@ -56,6 +56,17 @@ out.push(table(['Store', 'When a write returns'], [...durabilities].map(([k, v])
 out.push(`## 1. Gateway load`, '', `${r.sizes.gatewaySessions} sessions appending at once, each awaiting its own writes, ${r.sizes.gatewayAppendsPerSession} messages each.`, '');
 const gRef = s.gateway.find((x) => x.peer === REF)?.appendsPerSec;
 out.push(table(['Store', 'Appends/s', 'turnlog flushed is'], s.gateway.map((x) => [x.peer, n(x.appendsPerSec), versus(gRef, x.appendsPerSec, true, x.peer === REF)])), '');
+const { gatewayPerSessionKeysUs: perSession, gatewayAppendOrderKeysUs: appendOrder } = r.lmdbFloors ?? {};
+if (perSession !== undefined && appendOrder !== undefined) {
+  const ceiling = (us: number): string => n(1e6 / us);
+  out.push(
+    `For reference, in the same run: the LMDB binding alone doing the storage work of these appends (a 520-byte event, a 150-byte head, ` +
+      `the recency entry moved; 100 sessions per synchronous transaction, synced) costs ${n(perSession, 1)} µs per append with events keyed ` +
+      `by [session, version], turnlog's layout, where a commit dirties one B-tree page per session (at most ${ceiling(perSession)} appends/s ` +
+      `with no code above it), and ${n(appendOrder, 1)} µs keyed in append order, where a commit's events share pages (${ceiling(appendOrder)}/s).`,
+    '',
+  );
+}
 
 out.push('## 2. Single agent', '', `One session, one awaited append at a time, ${n(r.sizes.singleAgentAppends)} appends.`, '');
 if (r.lmdbFloors !== undefined) {
