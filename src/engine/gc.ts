@@ -163,7 +163,9 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
       tx.del('gcq', entry.key); // left behind by a deleted session
       continue;
     }
-    const choice = chooseBase(head, checkpointTimes(tx, head), p.now, p.replayWindow);
+    // Read once: after compaction the times are these plus GC's own checkpoint, if it wrote one.
+    let times = checkpointTimes(tx, head);
+    const choice = chooseBase(head, times, p.now, p.replayWindow);
     if (choice !== undefined) {
       let cp = head.cp;
       let logBytes = head.logBytes;
@@ -176,6 +178,7 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
         for (const c of seal.chunks) tx.put('chunks', chunkKey(head.sid, c.from), c.bytes);
         tx.put('checkpoints', checkpointKey(head.sid, head.version), bytes);
         cp = head.version;
+        times = [...times, { version: head.version, at: projection.updatedAt }];
         logBytes += bytes.byteLength + seal.chunkBytes;
         adjustCounters(tx, { logBytes: bytes.byteLength + seal.chunkBytes });
       }
@@ -213,7 +216,7 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
     }
     // Done with this session for now: queue its next review, or none until it is written again.
     tx.del('gcq', entry.key);
-    const next = nextReviewAt(head, head.base, checkpointTimes(tx, head), p.replayWindow);
+    const next = nextReviewAt(head, head.base, times, p.replayWindow);
     head = { ...head, gcAt: next ?? 0 };
     if (next !== undefined) tx.put('gcq', gcqKey(next, head.sid), new Uint8Array(0));
     tx.put('heads', sidKey(head.sid), encodeHead(head));
