@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir, totalmem, type } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
+import { benchDependencyVersion, loadBetterSqlite3 } from './deps.js';
 import { measureChurn, measureExpiry } from './gc-churn.js';
 import { fdatasyncUs, inTempDir, nowUs } from './measure.js';
 import { lmdbFloors } from './floors.js';
@@ -44,7 +44,7 @@ const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 };
 
 const sqliteVersion = (() => {
-  const db = new Database(':memory:');
+  const db = new (loadBetterSqlite3())(':memory:');
   const v = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
   db.close();
   return v;
@@ -76,7 +76,7 @@ const results: Results = {
     turnlog: (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version,
     lmdb: versionOf('lmdb'),
     msgpackr: versionOf('msgpackr'),
-    'better-sqlite3': versionOf('better-sqlite3'),
+    'better-sqlite3': benchDependencyVersion('better-sqlite3'),
     sqlite: sqliteVersion,
   },
   fdatasyncUs: fsync,

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { loadBetterSqlite3 } from '../deps.js';
 import type { Message } from '../../src/types.js';
 import type { HistoryStore, IndexStore, SeenHistory } from './types.js';
+
+// From bench/deps, installed on the first benchmark run: not a dependency of the package.
+const Database = loadBetterSqlite3();
 
 /**
  * picoclaw's proposed SQLite store (its PR #719): a `sessions` and a `messages` table, every
@@ -46,7 +50,7 @@ interface Row {
   tool_call_id: string | null;
 }
 
-export function openSqliteDb(file: string, sync: Synchronous): Database.Database {
+export function openSqliteDb(file: string, sync: Synchronous): BetterSqlite3.Database {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
@@ -59,11 +63,11 @@ export function openSqliteDb(file: string, sync: Synchronous): Database.Database
 export class SqliteHistoryStore implements HistoryStore {
   readonly name: string;
   readonly durability: string;
-  private readonly db: Database.Database;
+  private readonly db: BetterSqlite3.Database;
   private readonly addTxn: (key: string, messages: Message[]) => void;
   private readonly truncateTxn: (key: string, keepLast: number) => void;
   private readonly setSummaryTxn: (key: string, summary: string) => void;
-  private readonly select: Database.Statement<[string], Row>;
+  private readonly select: BetterSqlite3.Statement<[string], Row>;
 
   constructor(file: string, sync: Synchronous) {
     this.name = `sqlite ${sync}`;
@@ -126,9 +130,9 @@ export class SqliteHistoryStore implements HistoryStore {
 export class SqliteIndexStore implements IndexStore {
   readonly name: string;
   readonly durability: string;
-  private readonly db: Database.Database;
-  private readonly patch: Database.Statement<[string, number, string]>;
-  private readonly top: Database.Statement<[number], { key: string; metadata: string; updated_at: number }>;
+  private readonly db: BetterSqlite3.Database;
+  private readonly patch: BetterSqlite3.Statement<[string, number, string]>;
+  private readonly top: BetterSqlite3.Statement<[number], { key: string; metadata: string; updated_at: number }>;
 
   constructor(file: string, sync: Synchronous) {
     this.name = `sqlite ${sync}`;
