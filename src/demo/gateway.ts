@@ -36,11 +36,16 @@ const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 function turn(session: number, i: number, rnd: () => number): Message[] {
   const city = CITIES[Math.floor(rnd() * CITIES.length)] as string;
   const id = `call_${session}_${i}`;
+  const weather = { city, tempC: Math.round(rnd() * 35), sky: rnd() > 0.5 ? 'clear' : 'rain' };
+  // The answer says what the tool returned (only its wording varies): this demo is about a
+  // history that stays true.
+  const sky = weather.sky === 'clear' ? 'sunny' : 'raining';
+  const answer = rnd() > 0.5 ? `It is ${sky} in ${city}, ${weather.tempC} °C.` : `${city}: ${weather.tempC} °C and ${sky}.`;
   return [
     { role: 'user', content: `What's the weather in ${city}?` },
     { role: 'assistant', content: '', tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] },
-    { role: 'tool', tool_call_id: id, content: JSON.stringify({ city, tempC: Math.round(rnd() * 35), sky: rnd() > 0.5 ? 'clear' : 'rain' }) },
-    { role: 'assistant', content: `It is ${rnd() > 0.5 ? 'sunny' : 'raining'} in ${city}.` },
+    { role: 'tool', tool_call_id: id, content: JSON.stringify(weather) },
+    { role: 'assistant', content: answer },
   ];
 }
 

@@ -39,11 +39,11 @@ export interface SessionLogOptions {
    */
   checkOnOpen?: 'auto' | 'full' | 'quick';
   /**
-   * Encrypts the data file at rest (LMDB page encryption, ChaCha8): a Buffer/Uint8Array of 32
-   * bytes or a string of 32 UTF-8 bytes. A store created with a key opens only with it: a wrong
-   * or missing key is WRONG_KEY, never an empty store. Default: no encryption.
+   * Encrypts the data file at rest (LMDB page encryption, ChaCha8): 32 bytes (a Uint8Array; a
+   * Node.js Buffer is one) or a string of 32 UTF-8 bytes. A store created with a key opens only
+   * with it: a wrong or missing key is WRONG_KEY, never an empty store. Default: no encryption.
    */
-  encryptionKey?: Buffer | Uint8Array | string;
+  encryptionKey?: Uint8Array | string;
   /**
    * A session with no write for longer than this expires: GC removes its events, checkpoints and
    * index entries. Milliseconds or a string ('90s', '12h', '30d'). Default: never.
