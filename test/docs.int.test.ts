@@ -4,11 +4,15 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { assertBuilt, DIST_ENTRY, ROOT, runNode } from './support/processes.js';
 import { tempDir } from './support/harness.js';
+import { ERROR_CODES } from '../src/errors.js';
+import { openMemorySessionLog, openSessionLog } from '../src/open.js';
 
 /** Every ```ts block marked runnable in the README and docs runs as written against the build. */
 beforeAll(assertBuilt);
-let dir: string;
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+let dir: string | undefined;
+afterEach(() => {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+});
 
 function examples(): Array<[string, string]> {
   const files = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -31,4 +35,43 @@ it.each(examples())('%s runs', async (_, code) => {
   const r = await runNode([script], { cwd: dir });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
+});
+
+/** The section of `text` under the heading `heading` (up to the next heading of its level or above). */
+function section(text: string, heading: string): string {
+  const start = text.indexOf(`${heading}\n`);
+  if (start < 0) throw new Error(`no heading ${heading}`);
+  const level = /^#+/.exec(heading)?.[0].length ?? 2;
+  const rest = text.slice(start + heading.length + 1);
+  const end = rest.search(new RegExp(`^#{1,${level}} `, 'm'));
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+const read = (f: string): string => readFileSync(join(ROOT, f), 'utf8');
+const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+
+it("README's error list and docs/api.md's error table name exactly ERROR_CODES", () => {
+  const readme = /stable `code` \(([^)]*)\)/.exec(read('README.md'))?.[1] ?? '';
+  expect(sorted([...readme.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1] as string))).toEqual(sorted(ERROR_CODES));
+  const table = section(read('docs/api.md'), '## Errors');
+  expect(sorted([...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1] as string))).toEqual(sorted(ERROR_CODES));
+});
+
+it("docs/api.md documents every field stats() returns, on LMDB and in memory, and no other", async () => {
+  const doc = section(read('docs/api.md'), '### `stats(): SessionLogStats`');
+  const rows = sorted([...doc.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] as string));
+  dir = tempDir();
+  const logs = [openSessionLog({ path: join(dir, 'store') }), openMemorySessionLog()];
+  try {
+    for (const log of logs) {
+      await log.addMessage('s', 'user', 'hi');
+      const stats = log.stats();
+      expect(sorted(Object.keys(stats))).toEqual(rows);
+      const row = (name: string): string => new RegExp(`^\\| \`${name}\` \\|(.*)$`, 'm').exec(doc)?.[1] ?? '';
+      for (const field of Object.keys(stats.format)) expect(row('format')).toMatch(new RegExp(`\\b${field}\\b`));
+      for (const field of Object.keys(stats.storage)) expect(row('storage')).toMatch(new RegExp(`\\b${field}\\b`));
+    }
+  } finally {
+    for (const log of logs) await log.close();
+  }
 });

@@ -44,8 +44,10 @@ export function isToolResultRole(role: string): boolean {
 }
 
 /**
- * Tool-call pairing check used by tests and `verify`: true when every tool result in `messages`
- * answers a call made by an earlier assistant message in the same list.
+ * Tool-call pairing check: true when a tool result in `messages` answers no call made by an
+ * earlier assistant message in the same list (what a model API rejects). Exported for callers;
+ * the tests, the demo and the benchmark's summariser scenario use it (`verify` does not: it
+ * compares re-folded state, not message pairing).
  */
 export function hasOrphanToolResult(messages: ReadonlyArray<{ role: string; [k: string]: unknown }>): boolean {
   const open = new Set<string>();

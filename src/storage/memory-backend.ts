@@ -82,8 +82,11 @@ class SortedTable {
 
 /**
  * The in-memory reference backend: same contract as LMDB, no files. Used by the conformance
- * suite as a second implementation, and by applications' own tests. Writes are queued and run
- * in one batch on the next turn, like LMDB's group commit; a write that throws is rolled back.
+ * suite as a second implementation, and by applications' own tests. Writes are queued and
+ * applied on the next turn of the event loop, one after another, each with its own undo list: a
+ * write that throws is rolled back alone, and the others queued with it still apply. Deferring
+ * them keeps a write invisible until the caller has yielded, as with LMDB's asynchronous commits;
+ * there is no shared commit, and nothing is durable.
  */
 export class MemoryBackend implements Backend {
   readonly kind = 'memory';
