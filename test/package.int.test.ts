@@ -46,7 +46,9 @@ beforeAll(async () => {
   // An unbuilt clone: the sources and configs the build reads, no dist/ (node_modules linked).
   const clone = join(dir, 'clone');
   mkdirSync(clone);
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'src', 'docs']) cpSync(join(ROOT, f), join(clone, f), { recursive: true });
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'docs']) {
+    if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(clone, f), { recursive: true });
+  }
   symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
   const packed = await ok(run('npm', ['pack', '--json', '--pack-destination', dir], clone), 'npm pack');
   const report = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
@@ -66,7 +68,7 @@ afterAll(() => {
 
 it('the tarball holds the built library and CLI, and neither bench, demo, tests nor source maps', () => {
   for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js']) expect(files).toContain(f);
-  const unexpected = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('docs/') || f === 'README.md' || f === 'package.json'));
+  const unexpected = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('docs/') || f === 'README.md' || f === 'LICENSE' || f === 'package.json'));
   expect(unexpected).toEqual([]);
   expect(files.filter((f) => f.startsWith('dist/src/demo/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
 });
