@@ -75,3 +75,8 @@ it("docs/api.md documents every field stats() returns, on LMDB and in memory, an
     for (const log of logs) await log.close();
   }
 });
+
+it("README states the Node.js range of package.json's engines", () => {
+  const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+  expect(read('README.md')).toContain(`\`engines\`: \`${engines}\``);
+});
