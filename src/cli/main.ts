@@ -109,9 +109,17 @@ function inFlagTerms(message: string, command: Command | undefined, args: Parsed
   return message;
 }
 
+/** The package's version, from dist/src/cli (the bin) or src/cli (run from source). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'turnlog' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  throw new Error('cannot find the package.json of turnlog');
 }
 
 // Run when executed as the bin (not when imported by tests).
