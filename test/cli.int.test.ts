@@ -101,6 +101,9 @@ describe('turnlog CLI', () => {
   it('tail: the last events; --follow prints events another process writes', async () => {
     const last = await cli('tail', 'tg:1', '--lines', '2');
     expect(last.stdout.trim().split('\n')).toHaveLength(2);
+    const short = await cli('tail', 'tg:1', '-n', '3'); // the form the help advertises
+    expect([short.code, short.stderr]).toEqual([0, '']);
+    expect(short.stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['v4', 'v5', 'v6']);
     const child = spawn(process.execPath, [CLI, '--path', path, 'tail', 'cli:7', '--follow', '--json', '--lines', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
     let started!: () => void;
@@ -171,6 +174,10 @@ describe('turnlog CLI', () => {
     expect((await cli('history')).code).toBe(2);
     expect((await cli('sessions', '--limit', 'lots')).code).toBe(2);
     expect((await cli('sessions', '--wat')).code).toBe(2);
+    for (const command of ['history', 'log', 'replay', 'tail', 'export']) {
+      const none = await cli(command, 'no:such');
+      expect([none.code, none.stdout, none.stderr], command).toEqual([4, '', `turnlog: no session "no:such" in ${path}\n`]);
+    }
     const missing = await runNode([CLI, '--path', join(dir, 'nowhere'), 'sessions']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe(`turnlog: no turnlog store at ${join(dir, 'nowhere')} [NOT_FOUND]`);
