@@ -138,6 +138,49 @@ describe('turnlog CLI', () => {
     expect(await closed).toBe(0);
   });
 
+  it('tail --follow says which events GC collected while it was not looking, and resumes after them', async () => {
+    const store = join(dir, 'follow-gc');
+    const seed = openSessionLog({ path: store });
+    await seed.addMessage('f', 'user', 'one');
+    await seed.addMessage('f', 'user', 'two');
+    await seed.close();
+    const child = spawn(process.execPath, [CLI, '--path', store, 'tail', 'f', '-f', '-n', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let look = (): void => undefined;
+    child.stdout.on('data', (d: Buffer) => ((out += d.toString()), look()));
+    child.stderr.on('data', (d: Buffer) => ((err += d.toString()), look()));
+    const waitFor = (test: () => boolean): Promise<void> =>
+      new Promise((resolve, reject) => {
+        look = () => void (test() && resolve());
+        child.once('close', (code) => reject(new Error(`tail exited early (${code}): ${out} ${err}`)));
+        look();
+      });
+    // 40 events written and collected while the follower is stopped: it cannot have seen them
+    const writer = `import { openSessionLog } from ${JSON.stringify(join(ROOT, 'dist/src/index.js'))};
+      const log = openSessionLog({ path: ${JSON.stringify(store)}, replayWindow: 0 });
+      for (let i = 0; i < 40; i++) await log.addMessage('f', 'user', 'm' + i);
+      await log.gc();
+      await log.addMessage('f', 'user', 'after gc');
+      await log.close();`;
+    try {
+      await waitFor(() => out.includes('v2 '));
+      child.kill('SIGSTOP');
+      const w = await runNode(['--input-type=module', '-e', writer]);
+      expect(w.stderr).toBe('');
+      child.kill('SIGCONT');
+      await waitFor(() => out.includes('v43 '));
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect(err).toBe('turnlog: events v3..v42 of "f" were collected by GC; continuing at v43\n');
+    expect(out.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['v2', 'v43']);
+  });
+
   it('export: jsonl of events, json of histories, to stdout or a file', async () => {
     const jsonl = await cli('export', 'tg:1');
     const lines = jsonl.stdout.trim().split('\n').map((l) => JSON.parse(l) as { key: string; version: number });
