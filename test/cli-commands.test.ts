@@ -56,6 +56,16 @@ describe('CLI arguments (node:util parseArgs, strict)', () => {
     expect((await run('--prefix', 'history', 'sessions', '--path', path)).out.trim()).toBe('no sessions');
   });
 
+  it('a key that starts with - goes after --', async () => {
+    const seed = openSessionLog({ path });
+    await seed.addMessage('-odd', 'user', 'dash');
+    await seed.close();
+    const r = await run('history', '--path', path, '--', '-odd');
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toContain('user      dash');
+    expect((await run('history', '-odd', '--path', path)).code).toBe(2);
+  });
+
   it('checks values instead of casting them, and names the flag', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['sessions', '--limit', 'lots'], /^turnlog: --limit must be a whole number from 1 to 10000, not 'lots'/],
