@@ -117,12 +117,13 @@ function usageFromNode(error: unknown, all: Record<string, FlagSpec>): Error {
   if (!(error instanceof Error)) return new UsageError(String(error));
   const code = (error as NodeJS.ErrnoException).code;
   const named = /'(-[^' ]*)/.exec(error.message)?.[1] ?? '';
-  const spec = all[named.replace(/^--?/, '')] ?? Object.values(all).find((f) => `-${f.short}` === named);
+  const long = named.startsWith('--') ? named : `--${Object.entries(all).find(([, f]) => `-${f.short}` === named)?.[0] ?? named.slice(1)}`;
+  const spec = all[long.slice(2)];
   const placeholder = spec?.value ? ` (${spec.value})` : '';
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${named} (a value starting with '-' goes after --)`);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${named} (an argument that starts with '-' goes after --)`);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (error.message.includes('does not take an argument')) return new UsageError(`${named} takes no value`);
-    if (error.message.includes('ambiguous')) return new UsageError(`${named} needs a value${placeholder}; to give one that starts with '-', write ${named}=VALUE`);
+    if (error.message.includes('ambiguous')) return new UsageError(`${named} needs a value${placeholder}; to give one that starts with '-', write ${long}=VALUE`);
     return new UsageError(`${named} needs a value${placeholder}`);
   }
   return error;
