@@ -8,7 +8,7 @@ export interface Gap {
   resume: number;
 }
 
-/** What the session was deleted while it was read (the library's NOT_FOUND while iterating). */
+/** The session was deleted while it was read (the library's NOT_FOUND while iterating): exit 4. */
 export class DeletedWhileReading extends Error {
   override readonly name = 'DeletedWhileReading';
 }

@@ -83,7 +83,7 @@ function report(error: unknown, io: Io, command: Command | undefined, args: Pars
     return EXIT.USAGE;
   }
   if (error instanceof NoSessionError || error instanceof DeletedWhileReading) {
-    io.stderr.write(`turnlog: ${error instanceof DeletedWhileReading ? `the session was deleted while it was read: ${error.message}` : error.message}\n`);
+    io.stderr.write(`turnlog: ${error.message}\n`);
     stack();
     return EXIT.NO_SESSION;
   }
