@@ -44,7 +44,7 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
     // no command, or `turnlog help [COMMAND]`
     const topic = args.positionals[0];
     if (topic === undefined) {
-      if (argv0Empty(args) || args.flags['help'] === true) io.stdout.write(mainHelp());
+      if (onlyHelpAsked(args)) io.stdout.write(mainHelp());
       else throw new UsageError('no command given');
       return EXIT.OK;
     }
@@ -67,8 +67,8 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
   return await command.run(ctx);
 }
 
-/** `turnlog` alone, or with global flags only (e.g. `--path DIR`), prints the main help. */
-function argv0Empty(args: ParsedArgs): boolean {
+/** `turnlog` alone, or with --help, prints the main help; other flags without a command are a usage error. */
+function onlyHelpAsked(args: ParsedArgs): boolean {
   return Object.keys(args.flags).every((f) => f === 'help');
 }
 
