@@ -101,6 +101,9 @@ describe('turnlog CLI', () => {
   it('tail: the last events; --follow prints events another process writes', async () => {
     const last = await cli('tail', 'tg:1', '--lines', '2');
     expect(last.stdout.trim().split('\n')).toHaveLength(2);
+    const short = await cli('tail', 'tg:1', '-n', '3'); // the form the help advertises
+    expect([short.code, short.stderr]).toEqual([0, '']);
+    expect(short.stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['v4', 'v5', 'v6']);
     const child = spawn(process.execPath, [CLI, '--path', path, 'tail', 'cli:7', '--follow', '--json', '--lines', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let seen = '';
     let started!: () => void;
@@ -133,6 +136,49 @@ describe('turnlog CLI', () => {
     const closed = new Promise<number | null>((r) => child.on('close', r));
     child.kill('SIGINT');
     expect(await closed).toBe(0);
+  });
+
+  it('tail --follow says which events GC collected while it was not looking, and resumes after them', async () => {
+    const store = join(dir, 'follow-gc');
+    const seed = openSessionLog({ path: store });
+    await seed.addMessage('f', 'user', 'one');
+    await seed.addMessage('f', 'user', 'two');
+    await seed.close();
+    const child = spawn(process.execPath, [CLI, '--path', store, 'tail', 'f', '-f', '-n', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let look = (): void => undefined;
+    child.stdout.on('data', (d: Buffer) => ((out += d.toString()), look()));
+    child.stderr.on('data', (d: Buffer) => ((err += d.toString()), look()));
+    const waitFor = (test: () => boolean): Promise<void> =>
+      new Promise((resolve, reject) => {
+        look = () => void (test() && resolve());
+        child.once('close', (code) => reject(new Error(`tail exited early (${code}): ${out} ${err}`)));
+        look();
+      });
+    // 40 events written and collected while the follower is stopped: it cannot have seen them
+    const writer = `import { openSessionLog } from ${JSON.stringify(join(ROOT, 'dist/src/index.js'))};
+      const log = openSessionLog({ path: ${JSON.stringify(store)}, replayWindow: 0 });
+      for (let i = 0; i < 40; i++) await log.addMessage('f', 'user', 'm' + i);
+      await log.gc();
+      await log.addMessage('f', 'user', 'after gc');
+      await log.close();`;
+    try {
+      await waitFor(() => out.includes('v2 '));
+      child.kill('SIGSTOP');
+      const w = await runNode(['--input-type=module', '-e', writer]);
+      expect(w.stderr).toBe('');
+      child.kill('SIGCONT');
+      await waitFor(() => out.includes('v43 '));
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    child.kill('SIGINT');
+    expect(await closed).toBe(0);
+    expect(err).toBe('turnlog: events v3..v42 of "f" were collected by GC; continuing at v43\n');
+    expect(out.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(['v2', 'v43']);
   });
 
   it('export: jsonl of events, json of histories, to stdout or a file', async () => {
@@ -171,6 +217,10 @@ describe('turnlog CLI', () => {
     expect((await cli('history')).code).toBe(2);
     expect((await cli('sessions', '--limit', 'lots')).code).toBe(2);
     expect((await cli('sessions', '--wat')).code).toBe(2);
+    for (const command of ['history', 'log', 'replay', 'tail', 'export']) {
+      const none = await cli(command, 'no:such');
+      expect([none.code, none.stdout, none.stderr], command).toEqual([4, '', `turnlog: no session "no:such" in ${path}\n`]);
+    }
     const missing = await runNode([CLI, '--path', join(dir, 'nowhere'), 'sessions']);
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe(`turnlog: no turnlog store at ${join(dir, 'nowhere')} [NOT_FOUND]`);

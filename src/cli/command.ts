@@ -1,4 +1,4 @@
-import type { FlagSpec } from './args.js';
+import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
 import type { Context } from './context.js';
 import type { ReadEventsOptions } from '../types.js';
 
@@ -12,21 +12,52 @@ export interface Command {
   details?: string[];
   flags: Record<string, FlagSpec>;
   positionals: { min: number; max: number };
+  /**
+   * The session key the command names and needs to exist, if any: a missing one is reported
+   * before `run`, the same way for every command (exit 4).
+   */
+  sessionKey?: (args: ParsedArgs) => string | undefined;
   run(ctx: Context): Promise<number> | number;
 }
 
-export function flag<T extends string | number | boolean>(ctx: Context, name: string): T | undefined {
+/** The first positional is a session that must exist. */
+export const FIRST_IS_SESSION = (args: ParsedArgs): string | undefined => args.positionals[0];
+
+/**
+ * A flag's value, as parsed (already checked against its kind). Prefer the typed accessors
+ * below, which check the kind again instead of trusting the type argument.
+ */
+export function flag<T extends FlagValue>(ctx: Context, name: string): T | undefined {
   return ctx.args.flags[name] as T | undefined;
 }
 
+/** A flag's value after checking it has the type the caller reads it as. */
+function typed(ctx: Context, name: string, kind: 'string' | 'number' | 'boolean'): FlagValue | undefined {
+  const v = ctx.args.flags[name];
+  if (v !== undefined && typeof v !== kind) throw new Error(`flag --${name} holds a ${typeof v}, not a ${kind}`);
+  return v;
+}
+
+export const stringFlag = (ctx: Context, name: string): string | undefined => typed(ctx, name, 'string') as string | undefined;
+export const integerFlag = (ctx: Context, name: string): number | undefined => typed(ctx, name, 'number') as number | undefined;
+export const booleanFlag = (ctx: Context, name: string): boolean => typed(ctx, name, 'boolean') === true;
+
 /** --from / --to as the library's ReadEventsOptions (log, replay). */
 export const RANGE_FLAGS: Record<string, FlagSpec> = {
-  from: { kind: 'integer', value: 'V', help: 'first version (default: the oldest kept)' },
-  to: { kind: 'integer', value: 'V', help: 'last version (default: the newest)' },
+  from: { kind: 'integer', value: 'V', api: 'fromVersion', help: 'first version (default: the oldest kept)' },
+  to: { kind: 'integer', value: 'V', api: 'toVersion', help: 'last version (default: the newest)' },
 };
 
 export function rangeOptions(ctx: Context): ReadEventsOptions {
-  const from = flag<number>(ctx, 'from');
-  const to = flag<number>(ctx, 'to');
+  const from = integerFlag(ctx, 'from');
+  const to = integerFlag(ctx, 'to');
   return { ...(from === undefined ? {} : { fromVersion: from }), ...(to === undefined ? {} : { toVersion: to }) };
+}
+
+/** --width N: fold long contents to N characters; 0 folds nothing. */
+export const WIDTH_FLAG: FlagSpec = { kind: 'integer', value: 'N', help: 'fold contents longer than N characters (default 100; 0: never fold)' };
+
+export function widthOption(ctx: Context, fallback = 100): number {
+  const w = integerFlag(ctx, 'width') ?? fallback;
+  return w === 0 ? Infinity : w;
 }

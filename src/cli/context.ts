@@ -2,7 +2,9 @@ import { resolve } from 'node:path';
 import { openSessionLog } from '../open.js';
 import type { SessionLog } from '../engine/session-log.js';
 import type { SessionLogOptions } from '../engine/options.js';
+import type { SessionInfo } from '../types.js';
 import type { ParsedArgs } from './args.js';
+import { NoSessionError } from './exit-codes.js';
 import { Progress } from './progress.js';
 import { colourWanted, makeStyle } from './style.js';
 import type { Style } from './style.js';
@@ -14,38 +16,72 @@ export interface Context {
   style: Style;
   path: string;
   now: number;
+  /** Aborted when the output went away (EPIPE) or, in tests, to stop `tail --follow`. */
+  signal: AbortSignal;
   out(line?: string): void;
   /** One JSON document on stdout. */
   emitJson(value: unknown): void;
+  /** A note about the output (events collected by GC, a session deleted meanwhile), on stderr. */
+  note(text: string): void;
   progress(label: string): Progress;
-  /** Opens the store; read commands never create one (a missing store is NOT_FOUND). */
+  /**
+   * Opens the store; read commands never create one (a missing store is NOT_FOUND). Without
+   * options, every call returns the same handle. Every handle is closed by `close()`.
+   */
   open(options?: Partial<SessionLogOptions>): SessionLog;
+  /** The session's info, or NoSessionError (exit 4) when the store has no such key. */
+  requireSession(key: string): SessionInfo;
+  /** Closes every store this context opened. */
+  close(): Promise<void>;
 }
 
 export interface Io {
   stdout: { isTTY?: boolean; write(s: string): boolean };
   stderr: { isTTY?: boolean; write(s: string): boolean };
   env: NodeJS.ProcessEnv;
+  /** See Context.signal. */
+  signal?: AbortSignal;
 }
 
 export function makeContext(args: ParsedArgs, io: Io): Context {
   const json = args.flags['json'] === true;
   const style = makeStyle(!json && colourWanted(io.stdout, io.env));
-  const path = resolve((args.flags['path'] as string | undefined) ?? io.env['TURNLOG_PATH'] ?? '.turnlog');
+  const noteStyle = makeStyle(colourWanted(io.stderr, io.env));
+  const given = args.flags['path'];
+  const path = resolve(typeof given === 'string' ? given : (io.env['TURNLOG_PATH'] ?? '.turnlog'));
+  const signal = io.signal ?? new AbortController().signal;
   const opened: SessionLog[] = [];
+  let shared: SessionLog | undefined;
+  const open = (options: Partial<SessionLogOptions> = {}): SessionLog => {
+    if (shared !== undefined && Object.keys(options).length === 0) return shared;
+    const log = openSessionLog({ path, create: false, ...options });
+    opened.push(log);
+    if (Object.keys(options).length === 0) shared = log;
+    return log;
+  };
   return {
     args,
     json,
     style,
     path,
     now: Date.now(),
-    out: (line = '') => void io.stdout.write(`${line}\n`),
-    emitJson: (value) => void io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    signal,
+    out: (line = '') => void (signal.aborted || io.stdout.write(`${line}\n`)),
+    emitJson: (value) => void (signal.aborted || io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
+    note: (text) => void io.stderr.write(`${noteStyle.yellow(`turnlog: ${text}`)}\n`),
     progress: (label) => new Progress(io.stderr, label, !json),
-    open: (options = {}) => {
-      const log = openSessionLog({ path, create: false, ...options });
-      opened.push(log);
-      return log;
+    open,
+    requireSession: (key) => {
+      const info = open().getSession(key);
+      if (info === undefined) throw new NoSessionError(key, path);
+      return info;
+    },
+    close: async () => {
+      const all = opened.splice(0);
+      shared = undefined;
+      const results = await Promise.allSettled(all.map((log) => log.close()));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     },
   };
 }

@@ -5,7 +5,7 @@ import { COMMANDS } from './commands/index.js';
 import { EXIT } from './exit-codes.js';
 
 function flagLines(flags: Record<string, FlagSpec>): string[] {
-  const rows = Object.entries(flags).map(([name, f]) => [`--${name}${f.value ? ` ${f.value}` : ''}`, f.help]);
+  const rows = Object.entries(flags).map(([name, f]) => [`${f.short ? `-${f.short}, ` : '    '}--${name}${f.value ? ` ${f.value}` : ''}`, f.help]);
   const w = Math.max(...rows.map((r) => (r[0] as string).length));
   return rows.map(([a, b]) => `  ${(a as string).padEnd(w)}  ${b}`);
 }
@@ -16,15 +16,16 @@ export function mainHelp(): string {
     'turnlog — inspect, replay and maintain a turnlog session store',
     '',
     'Usage: turnlog COMMAND [ARGS] [--path DIR] [--json]',
+    '       turnlog help COMMAND',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`),
     '',
     'Options for every command:',
     ...flagLines(GLOBAL_FLAGS),
-    '  --version  print the version',
     '',
-    `Exit codes: ${EXIT.OK} success, ${EXIT.FAILURE} runtime failure, ${EXIT.USAGE} usage error, ${EXIT.MISMATCH} verify found mismatches.`,
+    `Exit codes: ${EXIT.OK} success, ${EXIT.FAILURE} runtime failure, ${EXIT.USAGE} usage error, ${EXIT.MISMATCH} verify found mismatches,`,
+    `${EXIT.NO_SESSION} no session of the KEY given.`,
     "Run 'turnlog COMMAND --help' for a command's options. Docs: docs/cli.md",
     '',
   ].join('\n');

@@ -1,80 +1,137 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { TurnlogError } from '../errors.js';
-import { parseArgs } from './args.js';
-import { findCommand } from './commands/index.js';
+import { apiName, parseCommandLine } from './args.js';
+import type { ParsedArgs } from './args.js';
+import type { Command } from './command.js';
+import { COMMANDS, findCommand } from './commands/index.js';
 import { makeContext } from './context.js';
-import type { Io } from './context.js';
-import { EXIT, UsageError } from './exit-codes.js';
+import type { Context, Io } from './context.js';
+import { EXIT, NoSessionError, UsageError } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
+import { DeletedWhileReading } from './kept-events.js';
 
 /**
  * The `turnlog` command: a thin layer over the library. Errors are one line on stderr (a stack
- * trace only with --debug) and a documented exit code.
+ * trace only with --debug) and a documented exit code. Every store opened is closed on the way
+ * out, whatever happened.
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
-  const debug = argv.includes('--debug');
+  let command: Command | undefined;
+  let args: ParsedArgs | undefined;
+  let ctx: Context | undefined;
+  let code: number;
   try {
-    const at = commandIndex(argv);
-    const name = at === -1 ? undefined : argv[at];
-    const rest = at === -1 ? [...argv] : [...argv.slice(0, at), ...argv.slice(at + 1)];
-    if (name === undefined || name === 'help') {
-      if (rest.includes('--version') || rest.includes('-V')) io.stdout.write(`${version()}\n`);
-      else if (rest.length === 0 || rest.includes('--help') || rest.includes('-h') || name === 'help') io.stdout.write(mainHelp());
+    ({ command, args } = parseCommandLine(argv, COMMANDS));
+    code = await run(command, args, io, (c) => (ctx = c));
+  } catch (error) {
+    code = report(error, io, command, args, argv.includes('--debug'));
+  }
+  try {
+    await ctx?.close();
+  } catch (error) {
+    if (code === EXIT.OK) code = report(error, io, command, args, argv.includes('--debug'));
+  }
+  return code;
+}
+
+async function run(command: Command | undefined, args: ParsedArgs, io: Io, opened: (ctx: Context) => void): Promise<number> {
+  if (args.flags['version'] === true) {
+    io.stdout.write(`${version()}\n`);
+    return EXIT.OK;
+  }
+  if (command === undefined) {
+    // no command, or `turnlog help [COMMAND]`
+    const topic = args.positionals[0];
+    if (topic === undefined) {
+      if (onlyHelpAsked(args)) io.stdout.write(mainHelp());
       else throw new UsageError('no command given');
       return EXIT.OK;
     }
-    const command = findCommand(name);
-    if (command === undefined) throw new UsageError(`unknown command '${name}'`);
-    const args = parseArgs(rest, command.flags);
-    if (args.flags['help'] === true) {
-      io.stdout.write(commandHelp(command));
-      return EXIT.OK;
-    }
-    const n = args.positionals.length;
-    if (n < command.positionals.min) throw new UsageError(`${command.name} needs ${command.usage.split(' ')[0]} (usage: turnlog ${command.name} ${command.usage})`);
-    if (n > command.positionals.max) throw new UsageError(`${command.name}: unexpected argument '${args.positionals[command.positionals.max]}'`);
-    return await command.run(makeContext(args, io));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`turnlog: ${error.message} (see turnlog --help)\n`);
-      return EXIT.USAGE;
-    }
-    if (error instanceof TurnlogError && error.code === 'INVALID_ARGUMENT') {
-      io.stderr.write(`turnlog: ${error.message}\n`);
-      if (debug) io.stderr.write(`${error.stack}\n`);
-      return EXIT.USAGE;
-    }
-    const message = error instanceof TurnlogError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
-    io.stderr.write(`turnlog: ${message}\n`);
+    const about = findCommand(topic);
+    if (about === undefined) throw new UsageError(`unknown command '${topic}'`);
+    io.stdout.write(commandHelp(about));
+    return EXIT.OK;
+  }
+  if (args.flags['help'] === true) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.OK;
+  }
+  const n = args.positionals.length;
+  if (n < command.positionals.min) throw new UsageError(`${command.name} needs ${command.usage.split(' ')[0]} (usage: turnlog ${command.name} ${command.usage})`);
+  if (n > command.positionals.max) throw new UsageError(`${command.name}: unexpected argument '${args.positionals[command.positionals.max]}'`);
+  const ctx = makeContext(args, io);
+  opened(ctx);
+  const key = command.sessionKey?.(args);
+  if (key !== undefined) ctx.requireSession(key);
+  return await command.run(ctx);
+}
+
+/** `turnlog` alone, or with --help, prints the main help; other flags without a command are a usage error. */
+function onlyHelpAsked(args: ParsedArgs): boolean {
+  return Object.keys(args.flags).every((f) => f === 'help');
+}
+
+/** One line on stderr for an error, and its exit code. */
+function report(error: unknown, io: Io, command: Command | undefined, args: ParsedArgs | undefined, debug: boolean): number {
+  const stack = (): void => {
     if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
-    return EXIT.FAILURE;
+  };
+  if (error instanceof UsageError) {
+    const about = command?.name ?? error.command;
+    io.stderr.write(`turnlog: ${error.message} (see turnlog ${about === undefined ? '' : `${about} `}--help)\n`);
+    return EXIT.USAGE;
   }
+  if (error instanceof NoSessionError || error instanceof DeletedWhileReading) {
+    io.stderr.write(`turnlog: ${error.message}\n`);
+    stack();
+    return EXIT.NO_SESSION;
+  }
+  if (error instanceof TurnlogError && error.code === 'INVALID_ARGUMENT') {
+    io.stderr.write(`turnlog: ${inFlagTerms(error.message, command, args)}\n`);
+    stack();
+    return EXIT.USAGE;
+  }
+  const message = error instanceof TurnlogError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
+  io.stderr.write(`turnlog: ${message}\n`);
+  stack();
+  return EXIT.FAILURE;
 }
 
-/** The command is the first word that is neither an option nor the value of a global option. */
-function commandIndex(argv: readonly string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === '--path') i++;
-    else if (!a.startsWith('-')) return i;
+/** "atVersion must be…" → "--at must be…": the library names its options, the user typed flags. */
+function inFlagTerms(message: string, command: Command | undefined, args: ParsedArgs | undefined): string {
+  if (command === undefined || args === undefined) return message;
+  for (const [name, spec] of Object.entries(command.flags)) {
+    if (args.flags[name] === undefined) continue;
+    const api = apiName(name, spec);
+    if (message.startsWith(api) && /^[\s:]/.test(message.slice(api.length))) return `--${name}${message.slice(api.length)}`;
   }
-  return -1;
+  return message;
 }
 
+/** The package's version, from dist/src/cli (the bin) or src/cli (run from source). */
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'turnlog' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  throw new Error('cannot find the package.json of turnlog');
 }
 
 // Run when executed as the bin (not when imported by tests).
 const invoked = process.argv[1] ?? '';
 if (invoked.endsWith('/cli/main.js') || invoked.endsWith('/turnlog')) {
-  // `turnlog log KEY | head`: the reader went away; that is not an error.
+  // `turnlog log KEY | head`: the reader went away; that is not an error. Stop writing, close
+  // the store and exit 0.
+  const gone = new AbortController();
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(EXIT.OK);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
+    gone.abort();
   });
-  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
-  process.exitCode = code; // not process.exit(): pending stdout writes still drain
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: gone.signal });
+  process.exitCode = gone.signal.aborted ? EXIT.OK : code; // not process.exit(): pending stdout writes still drain
 }

@@ -45,11 +45,15 @@ export function isoTime(at: number): string {
   return new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** One line, at most `max` characters, with what was left out said. */
+/**
+ * One line: the first `max` characters (Infinity: all), with what was left out said. A width
+ * left too small by a long prefix (max ≤ 1) keeps nothing rather than wrapping round.
+ */
 export function fold(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
-  return `${flat.slice(0, max - 1)}… (+${flat.length - max + 1} chars)`;
+  const keep = Math.max(0, Math.floor(max) - 1);
+  return `${flat.slice(0, keep)}… (+${flat.length - keep} chars)`;
 }
 
 /** Left-aligned columns from rows of cells (no colour codes in cells used for width). */
@@ -60,4 +64,9 @@ export function columns(rows: string[][], widths?: number[]): string[] {
 
 function visibleLength(s: string): number {
   return s.replace(/\u001b\[\d+m/g, '').length;
+}
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from '../command.js';
-import { flag } from '../command.js';
+import { booleanFlag } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 
 export const backup: Command = {
@@ -12,7 +12,7 @@ export const backup: Command = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const dest = resolve(ctx.args.positionals[0] as string);
-    const compact = flag<boolean>(ctx, 'compact') === true;
+    const compact = booleanFlag(ctx, 'compact');
     const log = ctx.open();
     const started = performance.now();
     await log.backup(dest, { compact });

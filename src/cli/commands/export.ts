@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { exportPicoclaw } from '../../import/export-picoclaw.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import type { Command } from '../command.js';
-import { flag } from '../command.js';
+import { FIRST_IS_SESSION, flag } from '../command.js';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 
@@ -26,6 +26,7 @@ export const exportCommand: Command = {
     output: { kind: 'string', value: 'FILE', help: 'write here instead of stdout' },
   },
   positionals: { min: 0, max: 1 },
+  sessionKey: FIRST_IS_SESSION,
   run(ctx) {
     const format = (flag<string>(ctx, 'format') ?? 'jsonl') as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);

@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { flag } from '../command.js';
+import { FIRST_IS_SESSION, integerFlag, WIDTH_FLAG, widthOption } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { renderMessage } from '../render.js';
 import { fold } from '../style.js';
@@ -7,33 +7,30 @@ import { fold } from '../style.js';
 export const history: Command = {
   name: 'history',
   summary: 'the history as the model would get it, summary on top',
-  usage: 'KEY [--at VERSION]',
+  usage: 'KEY [--at VERSION] [--width N]',
   flags: {
-    at: { kind: 'integer', value: 'VERSION', help: 'as it was right after this version' },
-    width: { kind: 'integer', value: 'N', help: 'fold contents longer than N characters (default 100)' },
+    at: { kind: 'integer', value: 'VERSION', api: 'atVersion', help: 'as it was right after this version' },
+    width: WIDTH_FLAG,
   },
   positionals: { min: 1, max: 1 },
+  sessionKey: FIRST_IS_SESSION,
   run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const log = ctx.open();
-    const at = flag<number>(ctx, 'at');
-    const opts = at === undefined ? {} : { atVersion: at };
-    const messages = log.getHistory(key, opts);
-    const summary = log.getSummary(key, opts);
-    const info = log.getSession(key);
-    const version = at ?? info?.version ?? 0;
+    const info = ctx.requireSession(key);
+    // one version for every read, so a concurrent append cannot mix two states
+    const version = integerFlag(ctx, 'at') ?? info.version;
+    const messages = log.getHistory(key, { atVersion: version });
+    const summary = log.getSummary(key, { atVersion: version });
     if (ctx.json) {
       ctx.emitJson({ key, version, summary, messages });
       return EXIT.OK;
     }
     const s = ctx.style;
-    if (info === undefined) {
-      ctx.out(s.dim(`no session ${JSON.stringify(key)}`));
-      return EXIT.OK;
-    }
+    const width = widthOption(ctx);
     ctx.out(`${s.bold(key)} ${s.dim(`at v${version} · ${messages.length} message${messages.length === 1 ? '' : 's'}`)}`);
-    if (summary.length > 0) ctx.out(`${s.yellow('summary')}   ${fold(summary, flag<number>(ctx, 'width') ?? 100)}`);
-    for (const m of messages) for (const line of renderMessage(m, s, flag<number>(ctx, 'width') ?? 100)) ctx.out(line);
+    if (summary.length > 0) ctx.out(`${s.yellow('summary')}   ${fold(summary, width)}`);
+    for (const m of messages) for (const line of renderMessage(m, s, width)) ctx.out(line);
     return EXIT.OK;
   },
 };

@@ -1,17 +1,23 @@
 import type { Command } from '../command.js';
-import { rangeOptions, RANGE_FLAGS } from '../command.js';
+import { FIRST_IS_SESSION, integerFlag, RANGE_FLAGS } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { gapNote, keptEvents } from '../kept-events.js';
 import { renderEventLine } from '../render.js';
 
 export const log: Command = {
   name: 'log',
   summary: 'the raw events of a session, one per line',
   usage: 'KEY [--from V] [--to V]',
+  details: ['Events GC collected are named on stderr (e.g. "events v1..v40 of "k" were collected by GC"), never skipped silently.'],
   flags: RANGE_FLAGS,
   positionals: { min: 1, max: 1 },
+  sessionKey: FIRST_IS_SESSION,
   run(ctx) {
     const key = ctx.args.positionals[0] as string;
-    const events = ctx.open().readEvents(key, rangeOptions(ctx));
+    const store = ctx.open();
+    const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
+    const range = { from: integerFlag(ctx, 'from'), to: integerFlag(ctx, 'to') };
+    const events = keptEvents((r) => store.readEvents(key, r), (e) => e.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
       ctx.emitJson([...events]);
       return EXIT.OK;

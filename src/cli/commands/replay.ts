@@ -1,22 +1,29 @@
 import type { Command } from '../command.js';
-import { rangeOptions, RANGE_FLAGS } from '../command.js';
+import { FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, WIDTH_FLAG, widthOption } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { gapNote, keptEvents } from '../kept-events.js';
 import { renderReplayStep } from '../render.js';
 
 export const replay: Command = {
   name: 'replay',
   summary: 'step through the events, showing what each changed in the history',
-  usage: 'KEY [--from V] [--to V]',
-  flags: RANGE_FLAGS,
+  usage: 'KEY [--from V] [--to V] [--width N]',
+  details: ['Events GC collected are named on stderr, never skipped silently.'],
+  flags: { ...RANGE_FLAGS, width: { ...WIDTH_FLAG, help: 'fold contents longer than N characters (default 90; 0: never fold)' } },
   positionals: { min: 1, max: 1 },
+  sessionKey: FIRST_IS_SESSION,
   run(ctx) {
     const key = ctx.args.positionals[0] as string;
-    const steps = ctx.open().replay(key, rangeOptions(ctx));
+    const store = ctx.open();
+    const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
+    const range = { from: integerFlag(ctx, 'from'), to: integerFlag(ctx, 'to') };
+    const steps = keptEvents((r) => store.replay(key, r), (s) => s.event.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
       ctx.emitJson([...steps]);
       return EXIT.OK;
     }
-    for (const step of steps) for (const line of renderReplayStep(step, ctx.style)) ctx.out(line);
+    const width = widthOption(ctx, 90);
+    for (const step of steps) for (const line of renderReplayStep(step, ctx.style, width)) ctx.out(line);
     return EXIT.OK;
   },
 };

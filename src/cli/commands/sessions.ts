@@ -1,7 +1,9 @@
+import { isTurnlogError } from '../../errors.js';
+import { MAX_LIST_LIMIT } from '../../engine/listing.js';
 import type { Command } from '../command.js';
-import { flag } from '../command.js';
-import { EXIT } from '../exit-codes.js';
-import { columns, fold, relativeTime } from '../style.js';
+import { integerFlag, stringFlag } from '../command.js';
+import { EXIT, UsageError } from '../exit-codes.js';
+import { columns, fold, relativeTime, shellQuote } from '../style.js';
 
 export const sessions: Command = {
   name: 'sessions',
@@ -9,15 +11,24 @@ export const sessions: Command = {
   usage: '[--prefix P] [--limit N] [--cursor C]',
   flags: {
     prefix: { kind: 'string', value: 'P', help: 'only keys starting with P' },
-    limit: { kind: 'integer', value: 'N', help: 'at most N sessions (default 50)' },
+    limit: { kind: 'integer', value: 'N', min: 1, max: MAX_LIST_LIMIT, help: `at most N sessions (default 50, at most ${MAX_LIST_LIMIT})` },
     cursor: { kind: 'string', value: 'C', help: 'continue after a previous page (its cursor)' },
   },
   positionals: { min: 0, max: 0 },
   run(ctx) {
     const log = ctx.open();
-    const prefix = flag<string>(ctx, 'prefix');
-    const cursor = flag<string>(ctx, 'cursor');
-    const page = log.listSessions({ limit: flag<number>(ctx, 'limit') ?? 50, ...(prefix === undefined ? {} : { prefix }), ...(cursor === undefined ? {} : { cursor }) });
+    const prefix = stringFlag(ctx, 'prefix');
+    const cursor = stringFlag(ctx, 'cursor');
+    const limit = integerFlag(ctx, 'limit');
+    let page;
+    try {
+      page = log.listSessions({ limit: limit ?? 50, ...(prefix === undefined ? {} : { prefix }), ...(cursor === undefined ? {} : { cursor }) });
+    } catch (error) {
+      if (isTurnlogError(error, 'INVALID_ARGUMENT') && cursor !== undefined && error.message.startsWith('cursor')) {
+        throw new UsageError(`--cursor ${shellQuote(cursor)} is not one that 'turnlog sessions' printed`);
+      }
+      throw error;
+    }
     if (ctx.json) {
       ctx.emitJson(page);
       return EXIT.OK;
@@ -32,7 +43,16 @@ export const sessions: Command = {
       rows.push([s.cyan(x.key), String(x.messageCount), String(x.version), relativeTime(x.updatedAt, ctx.now), s.dim(fold(x.summary, 48))]);
     }
     for (const line of columns(rows)) ctx.out(line);
-    if (page.cursor !== undefined) ctx.out(s.dim(`more: turnlog sessions --cursor ${page.cursor}`));
+    if (page.cursor !== undefined) {
+      // the next page of the same listing: same store, page size and prefix
+      const given = stringFlag(ctx, 'path');
+      const same = [
+        ...(given === undefined ? [] : ['--path', given]),
+        ...(limit === undefined ? [] : ['--limit', String(limit)]),
+        ...(prefix === undefined ? [] : ['--prefix', prefix]),
+      ];
+      ctx.out(s.dim(`more: ${['turnlog', 'sessions', ...same, '--cursor', page.cursor].map(shellQuote).join(' ')}`));
+    }
     return EXIT.OK;
   },
 };

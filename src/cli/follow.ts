@@ -1,0 +1,106 @@
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import type { SessionLog } from '../engine/session-log.js';
+import type { SessionEvent } from '../types.js';
+import { DeletedWhileReading, gapNote, keptEvents } from './kept-events.js';
+
+/** How often --follow looks for new events when the file watcher stays quiet, in ms. */
+const POLL_MS = 250;
+
+/** What a follower reads: the two calls of the library it needs. */
+export type FollowedLog = Pick<SessionLog, 'getSession' | 'readEvents'>;
+
+/**
+ * Follows one session: each `check()` prints the events written since the last one. It says
+ * what happened instead of skipping anything: events GC collected before they were shown (and
+ * the version it resumes at), a session deleted, or deleted and created again.
+ */
+export class Follower {
+  /** The version of the newest event printed (or collected). */
+  private last: number;
+  /** createdAt of the session followed: a new session under the same key has another one. */
+  private createdAt: number | undefined;
+  private missing = false;
+
+  constructor(
+    private readonly log: FollowedLog,
+    private readonly key: string,
+    seen: { version: number; createdAt?: number | undefined },
+    private readonly print: (e: SessionEvent) => void,
+    private readonly note: (text: string) => void,
+  ) {
+    this.last = seen.version;
+    this.createdAt = seen.createdAt;
+  }
+
+  /** Prints what is new since the last check. */
+  check(): void {
+    const info = this.log.getSession(this.key);
+    if (info === undefined) {
+      if (!this.missing) this.note(`${JSON.stringify(this.key)} ${this.createdAt === undefined ? 'does not exist yet' : 'was deleted or expired'}; waiting for it`);
+      this.missing = true;
+      this.restart(undefined);
+      return;
+    }
+    this.missing = false;
+    if (this.createdAt !== undefined && (info.createdAt !== this.createdAt || info.version < this.last)) {
+      this.note(`${JSON.stringify(this.key)} was deleted and created again; following the new session from v1`);
+      this.restart(info.createdAt);
+    }
+    this.createdAt = info.createdAt;
+    if (info.version <= this.last) return;
+    const gaps = (gap: { from: number; to: number; resume: number }): void => {
+      this.note(gapNote(this.key, gap));
+      this.last = gap.to;
+    };
+    try {
+      for (const e of keptEvents((r) => this.log.readEvents(this.key, r), (x) => x.version, { from: this.last + 1 }, gaps)) {
+        this.print(e);
+        this.last = e.version;
+      }
+    } catch (error) {
+      if (!(error instanceof DeletedWhileReading)) throw error;
+      // the next check tells whether it is gone or was created again
+    }
+  }
+
+  private restart(createdAt: number | undefined): void {
+    this.last = 0;
+    this.createdAt = createdAt;
+  }
+}
+
+/** Runs `check` on every change of the store directory, and every POLL_MS, until `signal` or SIGINT/SIGTERM. */
+export function followUntilStopped(dir: string, check: () => void, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let watcher: FSWatcher | undefined;
+    const stop = (error?: unknown): void => {
+      clearInterval(timer);
+      watcher?.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      signal.removeEventListener('abort', onSignal);
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    const onSignal = (): void => stop();
+    const tick = (): void => {
+      try {
+        check();
+      } catch (error) {
+        stop(error);
+      }
+    };
+    const timer = setInterval(tick, POLL_MS);
+    try {
+      watcher = watch(dir, tick);
+      watcher.on('error', () => watcher?.close()); // polling goes on
+    } catch {
+      watcher = undefined; // polling alone still works
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    signal.addEventListener('abort', onSignal);
+    if (signal.aborted) stop();
+  });
+}
