@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { tempDir } from './support/harness.js';
-import { OPENCLAW_STATE, PICOCLAW_HOME } from './support/fixtures.js';
+import { OPENCLAW_STATE, PICOCLAW_HOME, writeFiles } from './support/fixtures.js';
 import { toolTurn } from './support/messages.js';
 import { assertBuilt, ROOT, runNode } from './support/processes.js';
 
@@ -29,19 +29,27 @@ function state(path: string): Record<string, { history: unknown; summary: string
 }
 
 describe('turnlog import', () => {
-  it('exit codes: 1 when some files could not be read, 0 when all imported, 2 on usage', async () => {
+  it('exit codes: 1 when something was left out, 0 when all imported, 2 on usage', async () => {
     const store = join(dir, 'codes');
     const pico = await cli(store, 'import', 'picoclaw', PICOCLAW_HOME);
     expect(pico.code).toBe(1); // broken.json
     expect(pico.stdout).toMatch(/not read .*broken\.json/);
-    expect(pico.stdout).toMatch(/5 imported, 0 updated, 0 unchanged, 0 skipped; \d+ events written in \d+ ms; 1 files not read, 2 ignored/);
+    expect(pico.stdout).toMatch(/5 imported, 0 updated, 0 unchanged, 0 skipped; \d+ events written in \d+ ms; problems: 1 file, 1 line; 3 ignored/);
     const open = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE, '--json');
-    expect(open.code).toBe(0); // only a malformed line: reported, not fatal
-    const report = JSON.parse(open.stdout) as { sessions: Array<{ status: string }>; problems: Array<{ fatal: boolean }> };
+    expect(open.code).toBe(1); // the entry without a sessionId
+    const report = JSON.parse(open.stdout) as { sessions: Array<{ status: string }>; problems: Array<{ fatal: boolean; subject: string }> };
     expect(report.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported']);
-    expect(report.problems).toEqual([expect.objectContaining({ fatal: false })]);
+    expect(report.problems.map((p) => [p.subject, p.fatal])).toEqual([
+      ['entry', true],
+      ['line', false],
+    ]);
     const again = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE);
     expect(again.stdout).toContain('0 imported, 0 updated, 3 unchanged');
+    const cleanSource = writeFiles(join(dir, 'clean-src'), { 'k.jsonl': '{"role":"user","content":"hi"}\n', 'k.meta.json': '{"key":"k","skip":0}' });
+    const clean = await cli(join(dir, 'codes-clean'), 'import', 'picoclaw', cleanSource);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('1 imported, 0 updated, 0 unchanged, 0 skipped');
+    expect(clean.stdout).toContain('no problems; 0 ignored');
     expect((await cli(store, 'import', 'hermes', PICOCLAW_HOME)).code).toBe(2);
     expect((await cli(store, 'import', 'picoclaw', join(dir, 'missing'))).code).toBe(2);
     const dry = await cli(join(dir, 'dry'), 'import', 'openclaw', OPENCLAW_STATE, '--dry-run');
