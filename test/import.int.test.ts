@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
@@ -117,5 +117,56 @@ describe('turnlog import', () => {
     const back = openSessionLog({ path: dst, create: false });
     expect({ history: back.getHistory('k'), summary: back.getSummary('k') }).toEqual(want);
     await back.close();
+  });
+
+  it('import jsonl counts bad lines as lines, not as files', async () => {
+    const src = join(dir, 'bad-lines-src');
+    const log = openSessionLog({ path: src });
+    await log.addMessage('a', 'user', 'one');
+    await log.close();
+    const file = join(dir, 'bad-lines.jsonl');
+    expect((await cli(src, 'export', '--output', file)).code).toBe(0);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{not json}\n{"key":"a","note":"no type"}\n`);
+    const r = await cli(join(dir, 'bad-lines-dst'), 'import', 'jsonl', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/left out .*bad-lines\.jsonl:\d+: not an exported turnlog event/);
+    expect(r.stdout).toMatch(/1 imported, .*; problems: 2 lines; 0 ignored/);
+    expect(r.stdout).not.toContain('files not read');
+  });
+
+  it('--recency import keeps imported sessions from gc --ttl; without it the report warns', async () => {
+    const plain = join(dir, 'recency-plain');
+    const warned = await cli(plain, 'import', 'picoclaw', PICOCLAW_HOME);
+    expect(warned.stdout).toMatch(/note +5 imported sessions were last active more than a day ago .*gc --ttl 30d would delete 5 of them now\)\. To count from the import instead, import again with --recency import/);
+    const kept = join(dir, 'recency-import');
+    const r = await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
+    expect(r.stdout).not.toContain('note ');
+    expect((await cli(kept, 'gc', '--ttl', '30d', '--json')).code).toBe(0);
+    expect(Object.keys(state(kept))).toHaveLength(5);
+    // the same flag on a store imported without it moves the sessions' recency
+    const moved = await cli(plain, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
+    expect(moved.stdout).toContain('0 imported, 5 updated');
+    expect((await cli(plain, 'gc', '--ttl', '30d')).code).toBe(0);
+    expect(Object.keys(state(plain))).toHaveLength(5);
+    expect((await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'soon')).code).toBe(2);
+    expect((await cli(kept, 'import', 'jsonl', join(dir, 'x.jsonl'), '--recency', 'import')).code).toBe(2);
+  });
+
+  it("docs/migrating.md shows the CLI's real output on the repository's fixtures", async () => {
+    const doc = readFileSync(join(ROOT, 'docs/migrating.md'), 'utf8');
+    // What changes from run to run: durations, days since the fixtures' dates, the JSON parser's wording.
+    const normal = (text: string) =>
+      text
+        .replace(/^ +/gm, '')
+        .replace(/\d+ ms/g, 'N ms')
+        .replace(/the oldest \d+ days ago/g, 'the oldest N days ago')
+        .replace(/not valid JSON \(.*\)/g, 'not valid JSON (…)')
+        .trim();
+    const commands = [...doc.matchAll(/^ *\$ npx turnlog (import (?:picoclaw|openclaw) test\/fixtures\/\S+)[^\n]*\n([\s\S]*?)(?=^ *\$|^ *```)/gm)];
+    expect(commands.map((m) => m[1])).toEqual(['import picoclaw test/fixtures/picoclaw', 'import openclaw test/fixtures/openclaw']);
+    for (const [i, m] of commands.entries()) {
+      const r = await runNode([CLI, '--path', join(dir, `docs-${i}`), ...(m[1] as string).split(' ')], { cwd: ROOT });
+      expect(normal(r.stdout)).toBe(normal(m[2] as string));
+    }
   });
 });
