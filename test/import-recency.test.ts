@@ -91,6 +91,17 @@ describe('recency: what a ttl counts idle time from', () => {
     expect((await log.gc()).sessionsExpired).toBe(0);
   });
 
+  it("a session imported with 'import' keeps counting from imports when a plain run brings in what the source appended", async () => {
+    const line = (content: string) => `${JSON.stringify({ role: 'user', content, created_at: '2026-01-01T00:00:00Z' })}\n`;
+    const src = writeFiles(join(dir, 'grows'), { 'k.jsonl': line('one'), 'k.meta.json': JSON.stringify({ key: 'k', skip: 0, updated_at: '2026-01-01T00:00:00Z' }) });
+    await importPicoclaw(log, src, { recency: 'import', now: NOW });
+    writeFiles(src, { 'k.jsonl': line('one') + line('two') });
+    const r = await importPicoclaw(log, src, { now: NOW });
+    expect(r.sessions[0]?.status).toBe('updated');
+    expect(log.getSession('k')?.updatedAt).toBe(NOW);
+    expect(r.warnings).toEqual([]);
+  });
+
   it('the warning counts and dates what it says', () => {
     expect(idleWarning([NOW, NOW - DAY / 2], NOW, true)).toBeUndefined();
     const w = idleWarning([NOW - 2 * DAY, NOW - 40 * DAY, NOW], NOW, false);

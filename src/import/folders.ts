@@ -1,7 +1,7 @@
 import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { invalid } from '../errors.js';
-import { DEFAULT_MAX_FILE_BYTES, exists, isInside, MAX_FILE_BYTES_LIMIT } from './source-files.js';
+import { exists, isInside, maxFileBytesOf } from './source-files.js';
 import type { SourceScope } from './source-files.js';
 import type { ImportOptions, ImportProblem } from './types.js';
 
@@ -22,9 +22,7 @@ function isDir(p: string): boolean {
 export function scopeOf(source: string, options: ImportOptions): SourceScope {
   const dir = resolve(source);
   if (!isDir(dir)) invalid(`${source} is not a directory`);
-  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (!Number.isSafeInteger(max) || max < 1 || max > MAX_FILE_BYTES_LIMIT) invalid(`maxFileBytes must be a whole number of bytes from 1 to ${MAX_FILE_BYTES_LIMIT}, not ${String(max)}`);
-  return { root: realpathSync(dir), allowOutside: options.allowOutsideSource === true, maxFileBytes: max };
+  return { root: realpathSync(dir), allowOutside: options.allowOutsideSource === true, maxFileBytes: maxFileBytesOf(options.maxFileBytes) };
 }
 
 /** `folders` that are inside the scope; the others are reported. */

@@ -46,12 +46,14 @@ async function run(log: SessionLog, source: string, format: 'picoclaw' | 'opencl
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, plan.images.length) }, worker));
   report.sessions = results;
-  if (recency === 'source') {
-    const written = new Set(results.filter((r) => r.status === 'imported' || r.status === 'updated').map((r) => r.key));
-    const times = plan.images.filter((image) => written.has(image.key)).map((image) => image.updatedAt);
-    const warning = idleWarning(times, options.now ?? Date.now(), true);
-    if (warning !== undefined) report.warnings?.push(warning);
-  }
+  // The recency each written session got: read back (an earlier 'import' run sticks), or planned in a dry run.
+  const written = new Set(results.filter((r) => r.status === 'imported' || r.status === 'updated').map((r) => r.key));
+  const times = plan.images
+    .filter((image) => written.has(image.key))
+    .map((image) => (recency === 'import' ? undefined : report.dryRun ? image.updatedAt : log.getSession(image.key)?.updatedAt))
+    .filter((t): t is number => t !== undefined);
+  const warning = idleWarning(times, options.now ?? Date.now(), true);
+  if (warning !== undefined) report.warnings?.push(warning);
   report.durationMs = performance.now() - started;
   return report;
 }

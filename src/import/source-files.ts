@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { isAbsolute, relative, sep } from 'node:path';
+import { invalid } from '../errors.js';
 
 /**
  * How importers read source files: only regular files, only up to a size limit, and only inside
@@ -13,6 +14,13 @@ import { isAbsolute, relative, sep } from 'node:path';
 export const DEFAULT_MAX_FILE_BYTES = 256 * 1024 * 1024;
 /** The largest accepted `maxFileBytes`: V8's longest string, so a file that fits always decodes. */
 export const MAX_FILE_BYTES_LIMIT = 2 ** 29 - 24;
+
+/** `maxFileBytes` as given, checked (INVALID_ARGUMENT otherwise), or the default. */
+export function maxFileBytesOf(value: number | undefined): number {
+  const max = value ?? DEFAULT_MAX_FILE_BYTES;
+  if (!Number.isSafeInteger(max) || max < 1 || max > MAX_FILE_BYTES_LIMIT) invalid(`maxFileBytes must be a whole number of bytes from 1 to ${MAX_FILE_BYTES_LIMIT}, not ${String(max)}`);
+  return max;
+}
 
 /** Where an import may read. */
 export interface SourceScope {
@@ -118,6 +126,6 @@ export function readSourceFile(scope: SourceScope, path: string): ReadOutcome {
 }
 
 /** A single file given by the user (a jsonl dump): regular and within the limit, wherever it is. */
-export function readRegularFile(path: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): ReadOutcome {
-  return readSourceFile({ root: '/', allowOutside: true, maxFileBytes }, path);
+export function readRegularFile(path: string, maxFileBytes?: number): ReadOutcome {
+  return readSourceFile({ root: '/', allowOutside: true, maxFileBytes: maxFileBytesOf(maxFileBytes) }, path);
 }
