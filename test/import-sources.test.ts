@@ -53,6 +53,14 @@ describe('picoclaw: links', () => {
     expect(allowed.problems.filter((p) => /outside/.test(p.reason))).toEqual([]);
   });
 
+  it('a source given through a link is read in full, and reported under the path given', async () => {
+    writeFiles(join(dir, 'real/workspace/sessions'), { 'k.json': legacy('k', 'x'), 'bad.json': '{' });
+    symlinkSync(join(dir, 'real'), join(dir, 'link'));
+    const r = await importPicoclaw(log, join(dir, 'link'));
+    expect(texts('k')).toEqual(['x']);
+    expect(r.problems.map((p) => p.file)).toEqual([join(dir, 'link/workspace/sessions/bad.json')]);
+  });
+
   it('reports a sessions folder that is a link leaving the source', async () => {
     writeFiles(join(dir, 'elsewhere'), { 'k.json': legacy('k', 'x') });
     mkdirSync(join(dir, 'home/workspace'), { recursive: true });
@@ -121,7 +129,7 @@ describe('readSourceFile', () => {
   it('reads a file that fits, refuses one that does not, and tells inside from outside', () => {
     const f = join(dir, 'f.txt');
     writeFileSync(f, 'abcdef');
-    const scope = { root: dir, allowOutside: false, maxFileBytes: 6 };
+    const scope = { dir, root: dir, allowOutside: false, maxFileBytes: 6 };
     expect(readSourceFile(scope, f)).toMatchObject({ ok: true, text: 'abcdef' });
     expect(readSourceFile({ ...scope, maxFileBytes: 5 }, f)).toMatchObject({ ok: false, reason: expect.stringContaining('larger than') });
     expect(readSourceFile(scope, join(dir, 'missing'))).toMatchObject({ ok: false, reason: 'cannot be read (ENOENT)' });

@@ -22,7 +22,7 @@ function isDir(p: string): boolean {
 export function scopeOf(source: string, options: ImportOptions): SourceScope {
   const dir = resolve(source);
   if (!isDir(dir)) invalid(`${source} is not a directory`);
-  return { root: realpathSync(dir), allowOutside: options.allowOutsideSource === true, maxFileBytes: maxFileBytesOf(options.maxFileBytes) };
+  return { dir, root: realpathSync(dir), allowOutside: options.allowOutsideSource === true, maxFileBytes: maxFileBytesOf(options.maxFileBytes) };
 }
 
 /** `folders` that are inside the scope; the others are reported. */
@@ -38,7 +38,7 @@ function keepInside(scope: SourceScope, folders: string[], problems: ImportProbl
 
 /** A sessions folder, a workspace (its sessions/), or the picoclaw home (every workspace*\/sessions). */
 export function picoclawFolders(scope: SourceScope, problems: ImportProblem[]): string[] {
-  const dir = scope.root;
+  const dir = scope.dir;
   if (isDir(join(dir, 'sessions'))) return keepInside(scope, [join(dir, 'sessions')], problems);
   const workspaces = readdirSync(dir).filter((n) => n.startsWith('workspace') && isDir(join(dir, n, 'sessions'))).sort();
   if (workspaces.length > 0) return keepInside(scope, workspaces.map((w) => join(dir, w, 'sessions')), problems);
@@ -47,7 +47,7 @@ export function picoclawFolders(scope: SourceScope, problems: ImportProblem[]): 
 
 /** An agent's sessions folder (has sessions.json), or the state directory (every agents/*\/sessions). */
 export function openclawFolders(scope: SourceScope, source: string, problems: ImportProblem[]): string[] {
-  const dir = scope.root;
+  const dir = scope.dir;
   if (exists(join(dir, 'sessions.json'))) return [dir];
   if (exists(join(dir, 'sessions', 'sessions.json'))) return keepInside(scope, [join(dir, 'sessions')], problems);
   const agents = join(dir, 'agents');

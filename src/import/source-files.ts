@@ -24,7 +24,9 @@ export function maxFileBytesOf(value: number | undefined): number {
 
 /** Where an import may read. */
 export interface SourceScope {
-  /** The source folder, as a real path (links resolved). */
+  /** The source folder as given (absolute): paths in reports start with it. */
+  dir: string;
+  /** The source folder as a real path (links resolved): what files must be inside. */
   root: string;
   /** Follow links and paths that lead outside `root`. */
   allowOutside: boolean;
@@ -127,5 +129,5 @@ export function readSourceFile(scope: SourceScope, path: string): ReadOutcome {
 
 /** A single file given by the user (a jsonl dump): regular and within the limit, wherever it is. */
 export function readRegularFile(path: string, maxFileBytes?: number): ReadOutcome {
-  return readSourceFile({ root: '/', allowOutside: true, maxFileBytes: maxFileBytesOf(maxFileBytes) }, path);
+  return readSourceFile({ dir: '/', root: '/', allowOutside: true, maxFileBytes: maxFileBytesOf(maxFileBytes) }, path);
 }
