@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { importOpenclaw, importPicoclaw } from '../src/import/index.js';
@@ -138,5 +138,14 @@ describe('readSourceFile', () => {
     expect(isInside('/a/b', '/a/bc')).toBe(false);
     expect(isInside('/a/b', '/a')).toBe(false);
     expect(isInside('/a/b', '/a/b/../c')).toBe(false);
+  });
+});
+
+describe.skipIf(!existsSync('/proc/self/status'))('readSourceFile on a file longer than its stat size', () => {
+  it('reads it to the end, but never past the limit (a /proc file says size 0)', () => {
+    const scope = { dir: '/', root: '/', allowOutside: true, maxFileBytes: 1024 * 1024 };
+    const full = readSourceFile(scope, '/proc/self/status');
+    expect(full.ok && full.text.length).toBeGreaterThan(100);
+    expect(readSourceFile({ ...scope, maxFileBytes: 10 }, '/proc/self/status')).toMatchObject({ ok: false, reason: expect.stringContaining('larger than') });
   });
 });
