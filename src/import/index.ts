@@ -5,10 +5,9 @@ import { applyImage } from './apply.js';
 import { openclawFolders, picoclawFolders, scopeOf } from './folders.js';
 import { planOpenclaw } from './plan-openclaw.js';
 import { planPicoclaw } from './plan-picoclaw.js';
-import type { Plan } from './plan-picoclaw.js';
 import { idleWarning } from './recency.js';
 import { IMPORT_RECENCY } from './types.js';
-import type { ImportOptions, ImportProblem, ImportRecency, ImportReport, SessionImage } from './types.js';
+import type { ImportOptions, ImportProblem, ImportRecency, ImportReport, Plan, SessionImage } from './types.js';
 
 /**
  * Importers for the stores picoclaw and openclaw users already have. Source files are only ever

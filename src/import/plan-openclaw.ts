@@ -1,10 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { imageOf, isOpenclawNoise, parseSessionsIndex, parseTranscript } from './openclaw.js';
-import type { Plan } from './plan-picoclaw.js';
 import { checkSourceFile, exists, readSourceFile } from './source-files.js';
 import type { SourceScope } from './source-files.js';
-import type { ImportProblem } from './types.js';
+import type { ImportProblem, Plan } from './types.js';
 
 type Transcript = { file: string; note?: string } | { problem: string } | { none: string };
 

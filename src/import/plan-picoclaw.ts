@@ -3,15 +3,7 @@ import { join } from 'node:path';
 import { classifyPicoclawFile, parseJsonlFile, parseLegacyFile } from './picoclaw.js';
 import { exists, readSourceFile } from './source-files.js';
 import type { SourceScope } from './source-files.js';
-import type { ImportProblem, SessionImage } from './types.js';
-
-/** What an import will write, and what it found on the way. */
-export interface Plan {
-  images: SessionImage[];
-  problems: ImportProblem[];
-  ignored: string[];
-  notes: Map<string, string>;
-}
+import type { ImportProblem, Plan, SessionImage } from './types.js';
 
 /** Reads picoclaw sessions folders: every file is read through the scope's checks, never thrown on. */
 export function planPicoclaw(scope: SourceScope, folders: string[], problems: ImportProblem[]): Plan {

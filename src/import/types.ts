@@ -19,6 +19,16 @@ export interface SessionImage {
   files: string[];
 }
 
+/** What an import will write, and what it found on the way (internal to the importers). */
+export interface Plan {
+  images: SessionImage[];
+  problems: ImportProblem[];
+  /** Files deliberately not read. */
+  ignored: string[];
+  /** Per session key: what was noticed while reading it (shown with its result). */
+  notes: Map<string, string>;
+}
+
 export type ImportStatus = 'imported' | 'updated' | 'unchanged' | 'skipped';
 
 export interface ImportedSession {
