@@ -30,4 +30,4 @@ export { hasOrphanToolResult } from './core/history-rules.js';
 export { importPicoclaw, importOpenclaw } from './import/index.js';
 export { importTurnlogJsonl } from './import/turnlog-jsonl.js';
 export { exportPicoclaw } from './import/export-picoclaw.js';
-export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus } from './import/types.js';
+export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus, ImportRecency, ProblemSubject } from './import/types.js';

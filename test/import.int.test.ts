@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { tempDir } from './support/harness.js';
-import { OPENCLAW_STATE, PICOCLAW_HOME } from './support/fixtures.js';
+import { OPENCLAW_STATE, PICOCLAW_HOME, writeFiles } from './support/fixtures.js';
 import { toolTurn } from './support/messages.js';
 import { assertBuilt, ROOT, runNode } from './support/processes.js';
 
@@ -29,19 +29,27 @@ function state(path: string): Record<string, { history: unknown; summary: string
 }
 
 describe('turnlog import', () => {
-  it('exit codes: 1 when some files could not be read, 0 when all imported, 2 on usage', async () => {
+  it('exit codes: 1 when something was left out, 0 when all imported, 2 on usage', async () => {
     const store = join(dir, 'codes');
     const pico = await cli(store, 'import', 'picoclaw', PICOCLAW_HOME);
     expect(pico.code).toBe(1); // broken.json
     expect(pico.stdout).toMatch(/not read .*broken\.json/);
-    expect(pico.stdout).toMatch(/5 imported, 0 updated, 0 unchanged, 0 skipped; \d+ events written in \d+ ms; 1 files not read, 2 ignored/);
+    expect(pico.stdout).toMatch(/5 imported, 0 updated, 0 unchanged, 0 skipped; \d+ events written in \d+ ms; problems: 1 file, 1 line; 3 ignored/);
     const open = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE, '--json');
-    expect(open.code).toBe(0); // only a malformed line: reported, not fatal
-    const report = JSON.parse(open.stdout) as { sessions: Array<{ status: string }>; problems: Array<{ fatal: boolean }> };
+    expect(open.code).toBe(1); // the entry without a sessionId
+    const report = JSON.parse(open.stdout) as { sessions: Array<{ status: string }>; problems: Array<{ fatal: boolean; subject: string }> };
     expect(report.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported']);
-    expect(report.problems).toEqual([expect.objectContaining({ fatal: false })]);
+    expect(report.problems.map((p) => [p.subject, p.fatal])).toEqual([
+      ['entry', true],
+      ['line', false],
+    ]);
     const again = await cli(join(dir, 'codes-oc'), 'import', 'openclaw', OPENCLAW_STATE);
     expect(again.stdout).toContain('0 imported, 0 updated, 3 unchanged');
+    const cleanSource = writeFiles(join(dir, 'clean-src'), { 'k.jsonl': '{"role":"user","content":"hi"}\n', 'k.meta.json': '{"key":"k","skip":0}' });
+    const clean = await cli(join(dir, 'codes-clean'), 'import', 'picoclaw', cleanSource);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('1 imported, 0 updated, 0 unchanged, 0 skipped');
+    expect(clean.stdout).toContain('no problems; 0 ignored');
     expect((await cli(store, 'import', 'hermes', PICOCLAW_HOME)).code).toBe(2);
     expect((await cli(store, 'import', 'picoclaw', join(dir, 'missing'))).code).toBe(2);
     const dry = await cli(join(dir, 'dry'), 'import', 'openclaw', OPENCLAW_STATE, '--dry-run');
@@ -109,5 +117,56 @@ describe('turnlog import', () => {
     const back = openSessionLog({ path: dst, create: false });
     expect({ history: back.getHistory('k'), summary: back.getSummary('k') }).toEqual(want);
     await back.close();
+  });
+
+  it('import jsonl counts bad lines as lines, not as files', async () => {
+    const src = join(dir, 'bad-lines-src');
+    const log = openSessionLog({ path: src });
+    await log.addMessage('a', 'user', 'one');
+    await log.close();
+    const file = join(dir, 'bad-lines.jsonl');
+    expect((await cli(src, 'export', '--output', file)).code).toBe(0);
+    writeFileSync(file, `${readFileSync(file, 'utf8')}{not json}\n{"key":"a","note":"no type"}\n`);
+    const r = await cli(join(dir, 'bad-lines-dst'), 'import', 'jsonl', file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/left out .*bad-lines\.jsonl:\d+: not an exported turnlog event/);
+    expect(r.stdout).toMatch(/1 imported, .*; problems: 2 lines; 0 ignored/);
+    expect(r.stdout).not.toContain('files not read');
+  });
+
+  it('--recency import keeps imported sessions from gc --ttl; without it the report warns', async () => {
+    const plain = join(dir, 'recency-plain');
+    const warned = await cli(plain, 'import', 'picoclaw', PICOCLAW_HOME);
+    expect(warned.stdout).toMatch(/note +5 imported sessions were last active more than a day ago .*gc --ttl 30d would delete 5 of them now\)\. To count from the import instead, import again with --recency import/);
+    const kept = join(dir, 'recency-import');
+    const r = await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
+    expect(r.stdout).not.toContain('note ');
+    expect((await cli(kept, 'gc', '--ttl', '30d', '--json')).code).toBe(0);
+    expect(Object.keys(state(kept))).toHaveLength(5);
+    // the same flag on a store imported without it moves the sessions' recency
+    const moved = await cli(plain, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
+    expect(moved.stdout).toContain('0 imported, 5 updated');
+    expect((await cli(plain, 'gc', '--ttl', '30d')).code).toBe(0);
+    expect(Object.keys(state(plain))).toHaveLength(5);
+    expect((await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'soon')).code).toBe(2);
+    expect((await cli(kept, 'import', 'jsonl', join(dir, 'x.jsonl'), '--recency', 'import')).code).toBe(2);
+  });
+
+  it("docs/migrating.md shows the CLI's real output on the repository's fixtures", async () => {
+    const doc = readFileSync(join(ROOT, 'docs/migrating.md'), 'utf8');
+    // What changes from run to run: durations, days since the fixtures' dates, the JSON parser's wording.
+    const normal = (text: string) =>
+      text
+        .replace(/^ +/gm, '')
+        .replace(/\d+ ms/g, 'N ms')
+        .replace(/the oldest \d+ days ago/g, 'the oldest N days ago')
+        .replace(/not valid JSON \(.*\)/g, 'not valid JSON (…)')
+        .trim();
+    const commands = [...doc.matchAll(/^ *\$ npx turnlog (import (?:picoclaw|openclaw) test\/fixtures\/\S+)[^\n]*\n([\s\S]*?)(?=^ *\$|^ *```)/gm)];
+    expect(commands.map((m) => m[1])).toEqual(['import picoclaw test/fixtures/picoclaw', 'import openclaw test/fixtures/openclaw']);
+    for (const [i, m] of commands.entries()) {
+      const r = await runNode([CLI, '--path', join(dir, `docs-${i}`), ...(m[1] as string).split(' ')], { cwd: ROOT });
+      expect(normal(r.stdout)).toBe(normal(m[2] as string));
+    }
   });
 });

@@ -24,44 +24,56 @@ afterEach(async () => {
 const snapshotDir = (d: string) => readdirSync(d, { recursive: true }).map(String).sort().map((f) => [f, statSync(join(d, f)).isFile() ? readFileSync(join(d, f), 'utf8') : 'dir']);
 const texts = (k: string) => log.getHistory(k).map((m) => m.content);
 
-describe('picoclaw fixtures (the acceptance table)', () => {
+describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/README.md)', () => {
   it('imports every session as the fixtures README says', async () => {
     const before = snapshotDir(PICOCLAW_HOME);
     const r = await importPicoclaw(log, PICOCLAW_HOME);
     expect(snapshotDir(PICOCLAW_HOME)).toEqual(before); // non-destructive
 
-    const tg = log.getHistory('agent:main:telegram:direct:123456789');
-    expect(tg).toHaveLength(4);
-    expect(tg[0]?.content).toBe("What's the weather in Berlin? <b>now</b> & later");
-    expect(tg[1]).toEqual({ role: 'assistant', content: '', tool_calls: [{ id: 'call_AijviHCBvxqBudag94AHVlQO', type: 'function', function: { name: 'web_search', arguments: '{"query":"weather Berlin"}' } }] });
-    expect(log.getSummary('agent:main:telegram:direct:123456789')).toBe('User asked about the weather in several cities.');
-    expect(log.getSession('agent:main:telegram:direct:123456789')).toMatchObject({
-      createdAt: Date.parse('2026-03-05T09:12:44.501+08:00'),
-      updatedAt: Date.parse('2026-03-05T09:13:02.117+08:00'),
+    // legacy JSON: Go escapes decoded, nanosecond times with an offset
+    const discord = log.getHistory('agent:main:discord:direct:4471');
+    expect(discord).toHaveLength(4);
+    expect(discord[0]?.content).toBe('Convert 3 <strong>cups</strong> of flour to grams & ounces');
+    expect(discord[1]).toEqual({
+      role: 'assistant',
+      content: '',
+      tool_calls: [{ id: 'call_Qm7rT2vXk9LpWc3NaE5hYb1D', type: 'function', function: { name: 'unit_convert', arguments: '{"amount":3,"from":"cup_flour","to":["g","oz"]}' } }],
+      model_name: 'gpt-5.4-mini',
+    });
+    expect(log.getSummary('agent:main:discord:direct:4471')).toBe('User is baking bread and converts recipe units.');
+    expect(log.getSession('agent:main:discord:direct:4471')).toMatchObject({
+      createdAt: Date.parse('2026-01-17T18:40:05.250-05:00'),
+      updatedAt: Date.parse('2026-01-17T18:41:30.008-05:00'),
     });
 
-    expect(texts('telegram:123456')).toEqual(['hello', 'Hi! How can I help?']);
-    expect(log.getSummary('telegram:123456')).toBe('');
+    // a raw key with a colon as the file name
+    expect(texts('slack:C0452')).toEqual(['ping', 'pong']);
+    expect(log.getSummary('slack:C0452')).toBe('');
 
-    const cron = log.getHistory('cron-42');
-    expect(cron).toHaveLength(4);
-    expect(cron[1]).toEqual(JSON.parse(readFileSync(join(PICOCLAW_SESSIONS, 'cron-42.json'), 'utf8')).messages[1]);
+    // every field of a tool call kept, top-level name/arguments included
+    const backup = log.getHistory('nightly-backup');
+    expect(backup).toHaveLength(4);
+    expect(backup[1]).toEqual(JSON.parse(readFileSync(join(PICOCLAW_SESSIONS, 'nightly-backup.json'), 'utf8')).messages[1]);
 
+    // JSONL + meta: 6 lines skipped (archived), scope and aliases as metadata
     const main = log.getHistory('agent:main:main');
     expect(main.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
-    expect(main[2]).toMatchObject({ role: 'tool', tool_call_id: 'call_1', content: '4' });
-    expect(log.getSummary('agent:main:main')).toBe('User greeted the bot and asked about travel plans.');
-    // the 16 archived lines are in the log: a replay still shows them
+    expect(main[2]).toMatchObject({ role: 'tool', tool_call_id: 'call_d1', content: '11' });
+    expect(log.getSummary('agent:main:main')).toBe('User keeps a plant-watering reminder at 18:00, balcony plants included.');
+    expect(log.getSession('agent:main:main')?.metadata).toMatchObject({ scope: 'agent:main', aliases: ['main'] });
+    // the 6 archived lines are in the log: a replay still shows them
     const added = [...log.readEvents('agent:main:main')].find((e) => e.type === 'messages.added');
-    expect(added?.type === 'messages.added' && added.messages.length).toBe(20);
-    expect(log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(20);
+    expect(added?.type === 'messages.added' && added.messages.length).toBe(10);
+    expect(log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(10);
 
-    expect(texts('agent:main:pico:direct:pico:abc')).toEqual(['first', 'second', 'third']);
+    // a transient thought and a blank line dropped, the cut-off last line reported
+    expect(texts('agent:main:pico:direct:pico:q7')).toEqual(['alpha', 'beta', 'gamma']);
+    expect(r.sessions.find((s) => s.key === 'agent:main:pico:direct:pico:q7')?.note).toBe('1 transient thought left out');
     expect(r.problems).toEqual([
-      expect.objectContaining({ file: expect.stringMatching(/agent_main_pico_direct_pico_abc\.jsonl$/), line: 6, fatal: false }),
-      expect.objectContaining({ file: expect.stringMatching(/broken\.json$/), fatal: true }),
+      expect.objectContaining({ file: expect.stringMatching(/agent_main_pico_direct_pico_q7\.jsonl$/), line: 6, subject: 'line', fatal: false }),
+      expect.objectContaining({ file: expect.stringMatching(/broken\.json$/), subject: 'file', fatal: true }),
     ]);
-    expect(r.ignored.map((f) => f.split('/').pop()).sort()).toEqual(['agent_main_main.json.migrated', 'session-2219441.tmp']);
+    expect(r.ignored.map((f) => f.split('/').pop()).sort()).toEqual(['.tmp-3310', 'agent_main_main.json.migrated', 'session-88412.tmp']);
     expect(r.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported', 'imported', 'imported']);
     expect(log.verify().ok).toBe(true);
   });
@@ -82,7 +94,11 @@ describe('picoclaw fixtures (the acceptance table)', () => {
   });
 });
 
-describe('openclaw fixtures (the acceptance table)', () => {
+describe('openclaw fixtures (the acceptance table in test/fixtures/openclaw/README.md)', () => {
+  const MAIN_ID = '7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f';
+  const SUB = 'agent:main:subagent:5d4c3b2a-1f0e-4d9c-8b7a-6f5e4d3c2b1a';
+  const CRON = 'agent:main:cron:0c0ffee0-aaaa-4bbb-8ccc-ddddeeeeffff:run:91aa22bb-33cc-44dd-85ee-66ff77008899';
+
   it('imports the active branch, the compaction and the session entries', async () => {
     const before = snapshotDir(OPENCLAW_STATE);
     const r = await importOpenclaw(log, OPENCLAW_STATE);
@@ -90,23 +106,29 @@ describe('openclaw fixtures (the acceptance table)', () => {
     const main = log.getHistory('agent:main:main');
     expect(main.map((m) => m.role)).toEqual(['assistant', 'toolResult', 'assistant']);
     expect(main[0]?.content).toEqual([
-      { type: 'thinking', thinking: 'check flags' },
-      { type: 'toolCall', id: 'toolu_01', name: 'exec', arguments: { command: 'mail --urgent' } },
+      { type: 'thinking', thinking: 'search flights first' },
+      { type: 'toolCall', id: 'toolu_7f', name: 'flight_search', arguments: { to: 'LIS', depart: '2026-06-15', return: '2026-06-18' } },
     ]);
-    expect(log.getSummary('agent:main:main')).toBe('## Goal\nTriage inbox; the urgent mail is from the boss about a deadline.');
+    expect(log.getSummary('agent:main:main')).toBe('## Goal\nLisbon trip Mon-Thu next week on a budget; cheapest flight found is TP1351 at 89 EUR.');
     expect(log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(6); // 3 earlier messages kept as truncated history
     const everything = JSON.stringify([...log.readEvents('agent:main:main')]) + JSON.stringify(log.getSession('agent:main:main'));
-    expect(everything).not.toContain('ABANDONED BRANCH');
-    expect(log.getSession('agent:main:main')?.metadata).toMatchObject({ channel: 'telegram', model: 'claude-sonnet-4-6', totalTokens: 158000, label: 'Alice', skillsSnapshot: expect.any(Object) });
-    expect(log.getSession('agent:main:main')?.updatedAt).toBe(1776063000000);
-    expect(log.getHistory('agent:main:subagent:6ba2c9a9-0c1e-4f43-9d0f-1b2c3d4e5f60')).toHaveLength(2);
-    const cron = 'agent:main:cron:48ab4446-9dca-465a-ae04-56b12b7c797d:run:e019caa8-1111-4222-8333-944455556666';
-    expect(log.getHistory(cron)).toEqual([]);
-    expect(log.getSession(cron)?.metadata).toMatchObject({ sessionId: 'e019caa8-1111-4222-8333-944455556666' });
-    expect(r.problems).toEqual([expect.objectContaining({ line: 12, fatal: false })]); // the malformed last line
+    expect(everything).not.toContain('DISCARDED REPLY');
+    expect(everything).not.toContain('old chat before /reset');
+    expect(log.getSession('agent:main:main')?.metadata).toMatchObject({ channel: 'whatsapp', model: 'claude-sonnet-4-6', totalTokens: 176500, label: 'Dana', skillsSnapshot: expect.any(Object) });
+    expect(log.getSession('agent:main:main')).toMatchObject({ createdAt: Date.parse('2026-06-08T07:00:00.000Z'), updatedAt: 1780902090000 });
+    expect(log.getHistory(SUB)).toHaveLength(2);
+    // no updatedAt in its entry: the newest time in its transcript
+    expect(log.getSession(SUB)).toMatchObject({ createdAt: Date.parse('2026-06-08T07:02:00.000Z'), updatedAt: Date.parse('2026-06-08T07:02:30.000Z') });
+    expect(log.getHistory(CRON)).toEqual([]);
+    expect(log.getSession(CRON)?.metadata).toMatchObject({ sessionId: '91aa22bb-33cc-44dd-85ee-66ff77008899' });
+    expect(log.getSession('agent:main:webchat:draft')).toBeUndefined();
+    expect(r.problems).toEqual([
+      expect.objectContaining({ subject: 'entry', fatal: true, reason: expect.stringContaining('"agent:main:webchat:draft" has no sessionId') }),
+      expect.objectContaining({ line: 12, subject: 'line', fatal: false }), // the cut-off last line
+    ]);
     expect(r.ignored.map((f) => f.split('/').pop()).sort()).toEqual([
-      'ab9b55c4-f540-4587-ab94-72b63b29147c.checkpoint.5d1e0000-0000-4000-8000-000000000000.jsonl',
-      'ab9b55c4-f540-4587-ab94-72b63b29147c.jsonl.reset.2026-04-12T10-00-00.000Z',
+      `${MAIN_ID}.checkpoint.0b9c8d7e-6f5a-4b3c-9d2e-1f0a9b8c7d6e.jsonl`,
+      `${MAIN_ID}.jsonl.reset.2026-06-07T21-00-00.000Z`,
     ]);
     const again = await importOpenclaw(log, OPENCLAW_SESSIONS);
     expect(again.sessions.map((s) => s.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);

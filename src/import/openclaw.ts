@@ -1,6 +1,6 @@
 import type { Message } from '../types.js';
 import { isRecord, readJsonLines } from './lines.js';
-import { parseTime } from './timestamps.js';
+import { newest, parseTime } from './timestamps.js';
 import type { ImportProblem, SessionImage } from './types.js';
 
 /**
@@ -14,6 +14,7 @@ export interface TranscriptSummary {
   archived: number;
   summary: string;
   createdAt?: number;
+  /** The newest time in the file (entries and their messages, abandoned branches included). */
   lastAt?: number;
   /** Entries of the chain that are not messages (model changes, labels, custom…), by type. */
   skippedTypes: Record<string, number>;
@@ -33,18 +34,21 @@ export function parseTranscript(file: string, text: string): { transcript: Trans
   const entries = new Map<string, Entry>();
   let last: Entry | undefined;
   let createdAt: number | undefined;
+  let lastAt: number | undefined;
   for (const l of readJsonLines(text)) {
     if (l.error !== undefined || !isRecord(l.value)) {
-      problems.push({ file, line: l.line, reason: l.error === 'partial' ? 'cut-off last line (an interrupted write); left out' : 'malformed line; left out', fatal: false });
+      problems.push({ file, line: l.line, subject: 'line', reason: l.error === 'partial' ? 'cut-off last line (an interrupted write); left out' : 'malformed line; left out', fatal: false });
       continue;
     }
     const v = l.value;
+    const message = v['message'];
+    lastAt = newest([lastAt, parseTime(v['timestamp']), isRecord(message) ? parseTime(message['timestamp']) : undefined]);
     if (v['type'] === 'session') {
       createdAt = parseTime(v['timestamp']);
       continue;
     }
     if (typeof v['id'] !== 'string' || typeof v['type'] !== 'string') {
-      problems.push({ file, line: l.line, reason: 'entry without id or type; left out', fatal: false });
+      problems.push({ file, line: l.line, subject: 'line', reason: 'entry without id or type; left out', fatal: false });
       continue;
     }
     const entry: Entry = { type: v['type'], id: v['id'], parentId: typeof v['parentId'] === 'string' ? v['parentId'] : null, raw: v };
@@ -57,7 +61,7 @@ export function parseTranscript(file: string, text: string): { transcript: Trans
   for (let e = last; e !== undefined && !seen.has(e.id); e = e.parentId === null ? undefined : entries.get(e.parentId)) {
     seen.add(e.id);
     chain.push(e);
-    if (e.parentId !== null && !entries.has(e.parentId)) problems.push({ file, reason: `entry ${e.id} points at a missing parent ${e.parentId}; history starts there`, fatal: false });
+    if (e.parentId !== null && !entries.has(e.parentId)) problems.push({ file, subject: 'session', reason: `entry ${e.id} points at a missing parent ${e.parentId}; history starts there`, fatal: false });
   }
   chain.reverse();
   const messages: Message[] = [];
@@ -73,13 +77,12 @@ export function parseTranscript(file: string, text: string): { transcript: Trans
     } else if (e.type === 'compaction') {
       summary = typeof e.raw['summary'] === 'string' ? e.raw['summary'] : '';
       const kept = typeof e.raw['firstKeptEntryId'] === 'string' ? messageIndexOf.get(e.raw['firstKeptEntryId']) : undefined;
-      if (kept === undefined) problems.push({ file, reason: `compaction ${e.id}: its first kept entry is not in the conversation; everything before it is archived`, fatal: false });
+      if (kept === undefined) problems.push({ file, subject: 'session', reason: `compaction ${e.id}: its first kept entry is not in the conversation; everything before it is archived`, fatal: false });
       archived = kept ?? messages.length;
     } else {
       skippedTypes[e.type] = (skippedTypes[e.type] ?? 0) + 1;
     }
   }
-  const lastAt = last === undefined ? undefined : parseTime(last.raw['timestamp']);
   return {
     transcript: { messages, archived, summary, createdAt, lastAt, skippedTypes, abandoned: entries.size - chain.length },
     problems,
@@ -92,27 +95,34 @@ export function parseSessionsIndex(file: string, text: string): { entries: Array
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { entries: [], problems: [{ file, reason: `not valid JSON (${(error as Error).message}); nothing in this folder was imported`, fatal: true }] };
+    return { entries: [], problems: [{ file, subject: 'file', reason: `not valid JSON (${(error as Error).message}); nothing in this folder was imported`, fatal: true }] };
   }
-  if (!isRecord(doc)) return { entries: [], problems: [{ file, reason: 'not a JSON object of sessions', fatal: true }] };
+  if (!isRecord(doc)) return { entries: [], problems: [{ file, subject: 'file', reason: 'not a JSON object of sessions', fatal: true }] };
   const entries: Array<[string, Record<string, unknown>]> = [];
   const problems: ImportProblem[] = [];
   for (const [key, entry] of Object.entries(doc)) {
-    if (key === '' || !isRecord(entry) || typeof entry['sessionId'] !== 'string') problems.push({ file, reason: `entry ${JSON.stringify(key)} has no sessionId; not imported`, fatal: true });
+    if (key === '' || !isRecord(entry) || typeof entry['sessionId'] !== 'string') problems.push({ file, subject: 'entry', reason: `entry ${JSON.stringify(key)} has no sessionId; not imported`, fatal: true });
     else entries.push([key, entry]);
   }
   return { entries, problems };
 }
 
-export function imageOf(key: string, entry: Record<string, unknown>, transcript: TranscriptSummary | undefined, files: string[]): SessionImage {
-  const updatedAt = parseTime(entry['updatedAt']) ?? transcript?.lastAt ?? 0;
+/**
+ * One session from its entry and transcript. `updatedAt` is the entry's, else the newest time in
+ * the transcript, else `mtime` (the transcript's, or the index's when there is none): never 0,
+ * and never before `createdAt`.
+ */
+export function imageOf(key: string, entry: Record<string, unknown>, transcript: TranscriptSummary | undefined, files: string[], mtime: number): SessionImage {
+  const last = parseTime(entry['updatedAt']) ?? transcript?.lastAt ?? Math.floor(mtime);
+  const createdAt = transcript?.createdAt ?? last;
+  const updatedAt = Math.max(createdAt, last);
   return {
     key,
     messages: transcript?.messages ?? [],
     archived: transcript?.archived ?? 0,
     summary: transcript?.summary ?? '',
     metadata: entry,
-    createdAt: transcript?.createdAt ?? updatedAt,
+    createdAt,
     updatedAt,
     files,
   };

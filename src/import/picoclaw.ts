@@ -1,6 +1,6 @@
 import type { Message } from '../types.js';
 import { isRecord, readJsonLines } from './lines.js';
-import { parseRfc3339 } from './timestamps.js';
+import { newest, oldest, parseRfc3339 } from './timestamps.js';
 import type { ImportProblem, SessionImage } from './types.js';
 
 /**
@@ -31,27 +31,27 @@ export function parseLegacyFile(file: string, text: string, mtime: number): Pars
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return { problems: [{ file, reason: `not valid JSON (${(error as Error).message})`, fatal: true }], dropped: 0 };
+    return { problems: [{ file, subject: 'file', reason: `not valid JSON (${(error as Error).message})`, fatal: true }], dropped: 0 };
   }
   if (!isRecord(doc) || typeof doc['key'] !== 'string' || doc['key'] === '' || !Array.isArray(doc['messages'])) {
-    return { problems: [{ file, reason: 'not a picoclaw session (needs a string key and a messages array)', fatal: true }], dropped: 0 };
+    return { problems: [{ file, subject: 'file', reason: 'not a picoclaw session (needs a string key and a messages array)', fatal: true }], dropped: 0 };
   }
   const messages: Message[] = [];
   let dropped = 0;
   (doc['messages'] as unknown[]).forEach((m, i) => {
-    if (!isMessage(m)) problems.push({ file, reason: `messages[${i}] is not a message (no role); left out`, fatal: false });
+    if (!isMessage(m)) problems.push({ file, subject: 'message', reason: `messages[${i}] is not a message (no role); left out`, fatal: false });
     else if (isTransientThought(m)) dropped++;
     else messages.push(m);
   });
-  const created = parseRfc3339(doc['created']) ?? mtime;
+  const { createdAt, updatedAt } = timesOf(doc['created'], doc['updated'], messages, mtime);
   const image: SessionImage = {
     key: doc['key'],
     messages,
     archived: 0,
     summary: typeof doc['summary'] === 'string' ? doc['summary'] : '',
     metadata: {},
-    createdAt: created,
-    updatedAt: parseRfc3339(doc['updated']) ?? created,
+    createdAt,
+    updatedAt,
     files: [file],
   };
   return { image, problems, dropped };
@@ -64,16 +64,16 @@ export function parseLegacyFile(file: string, text: string, mtime: number): Pars
  */
 export function parseJsonlFile(file: string, text: string, metaFile: string, metaText: string | undefined, mtime: number): Parsed {
   if (metaText === undefined) {
-    return { problems: [{ file, reason: `no ${metaFile}: the session key cannot be told from the file name (it is a lossy sanitisation)`, fatal: true }], dropped: 0 };
+    return { problems: [{ file, subject: 'file', reason: `no ${metaFile}: the session key cannot be told from the file name (it is a lossy sanitisation)`, fatal: true }], dropped: 0 };
   }
   let meta: unknown;
   try {
     meta = JSON.parse(metaText);
   } catch (error) {
-    return { problems: [{ file: metaFile, reason: `not valid JSON (${(error as Error).message})`, fatal: true }], dropped: 0 };
+    return { problems: [{ file: metaFile, subject: 'file', reason: `not valid JSON (${(error as Error).message})`, fatal: true }], dropped: 0 };
   }
   if (!isRecord(meta) || typeof meta['key'] !== 'string' || meta['key'] === '') {
-    return { problems: [{ file: metaFile, reason: 'meta file has no key', fatal: true }], dropped: 0 };
+    return { problems: [{ file: metaFile, subject: 'file', reason: 'meta file has no key', fatal: true }], dropped: 0 };
   }
   const skip = typeof meta['skip'] === 'number' && Number.isInteger(meta['skip']) && meta['skip'] > 0 ? meta['skip'] : 0;
   const problems: ImportProblem[] = [];
@@ -81,15 +81,13 @@ export function parseJsonlFile(file: string, text: string, metaFile: string, met
   let archived = 0;
   let dropped = 0;
   readJsonLines(text).forEach((l, index) => {
-    if (l.error === 'partial') return void problems.push({ file, line: l.line, reason: 'cut-off last line (an interrupted write); left out', fatal: false });
-    if (l.error !== undefined || !isMessage(l.value)) return void problems.push({ file, line: l.line, reason: 'not a message; left out', fatal: false });
+    if (l.error === 'partial') return void problems.push({ file, line: l.line, subject: 'line', reason: 'cut-off last line (an interrupted write); left out', fatal: false });
+    if (l.error !== undefined || !isMessage(l.value)) return void problems.push({ file, line: l.line, subject: 'line', reason: 'not a message; left out', fatal: false });
     if (isTransientThought(l.value)) return void dropped++;
     messages.push(l.value);
     if (index < skip) archived++;
   });
-  const first = parseRfc3339(messages[0]?.['created_at']);
-  const last = parseRfc3339(messages[messages.length - 1]?.['created_at']);
-  const createdAt = parseRfc3339(meta['created_at']) ?? first ?? mtime;
+  const { createdAt, updatedAt } = timesOf(meta['created_at'], meta['updated_at'], messages, mtime);
   const metadata: Record<string, unknown> = {};
   if (meta['scope'] !== undefined) metadata['scope'] = meta['scope'];
   if (meta['aliases'] !== undefined) metadata['aliases'] = meta['aliases'];
@@ -100,10 +98,22 @@ export function parseJsonlFile(file: string, text: string, metaFile: string, met
     summary: typeof meta['summary'] === 'string' ? meta['summary'] : '',
     metadata,
     createdAt,
-    updatedAt: parseRfc3339(meta['updated_at']) ?? last ?? createdAt,
+    updatedAt,
     files: [file, metaFile],
   };
   return { image, problems, dropped };
+}
+
+/**
+ * A session's times: the file's own, else its messages' `created_at` (newest for the last
+ * activity), else the file's mtime. Never 0, and never updated before created.
+ */
+function timesOf(created: unknown, updated: unknown, messages: readonly Message[], mtime: number): { createdAt: number; updatedAt: number } {
+  const stamps = messages.map((m) => parseRfc3339(m['created_at']));
+  const updatedAt = parseRfc3339(updated) ?? newest(stamps) ?? Math.floor(mtime);
+  const createdAt = parseRfc3339(created) ?? oldest(stamps) ?? updatedAt;
+  // A file updated "before" it was created: the later time is the safer recency for a ttl.
+  return { createdAt, updatedAt: Math.max(createdAt, updatedAt) };
 }
 
 /** What a sessions folder holds, by name. */

@@ -9,11 +9,28 @@ export function parseRfc3339(text: unknown): number | undefined {
   if (m === null) return undefined;
   const ms = (m[2] ?? '').padEnd(3, '0').slice(0, 3);
   const t = Date.parse(`${m[1]}.${ms}${(m[3] as string).toUpperCase()}`);
-  return Number.isNaN(t) ? undefined : t;
+  return plausible(t) ? t : undefined;
 }
+
+/** After 1970 and within what a Date holds: 0 is what a missing time defaults to in Go and JavaScript. */
+const plausible = (t: number): boolean => Number.isFinite(t) && t > 0 && t <= 8.64e15;
 
 /** Epoch milliseconds as numbers, or RFC 3339 strings. */
 export function parseTime(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'number') return plausible(value) ? Math.floor(value) : undefined;
   return parseRfc3339(value);
+}
+
+/** The newest of the times found, or undefined when there is none. */
+export function newest(times: Iterable<number | undefined>): number | undefined {
+  let out: number | undefined;
+  for (const t of times) if (t !== undefined && (out === undefined || t > out)) out = t;
+  return out;
+}
+
+/** The oldest of the times found, or undefined when there is none. */
+export function oldest(times: Iterable<number | undefined>): number | undefined {
+  let out: number | undefined;
+  for (const t of times) if (t !== undefined && (out === undefined || t < out)) out = t;
+  return out;
 }

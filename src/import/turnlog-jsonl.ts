@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { isTurnlogError, TurnlogError } from '../errors.js';
 import type { Message, SessionEvent, WriteOptions } from '../types.js';
 import { isRecord, readJsonLines } from './lines.js';
+import { readRegularFile } from './source-files.js';
 import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
 
 /**
@@ -18,17 +18,15 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
   const started = performance.now();
   const path = resolve(file);
   const report: ImportReport = { source: path, format: 'turnlog', dryRun: options.dryRun === true, sessions: [], problems: [], ignored: [], durationMs: 0 };
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new TurnlogError('INVALID_ARGUMENT', `cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
+  // Only a regular file, and only up to maxFileBytes: a FIFO or /dev/zero must not hang or fill memory.
+  const read = readRegularFile(path, options.maxFileBytes);
+  if (!read.ok) throw new TurnlogError('INVALID_ARGUMENT', `${file} ${read.reason}`);
+  const text = read.text;
   const bySession = new Map<string, Line[]>();
   for (const l of readJsonLines(text)) {
     const v = l.value;
     if (l.error !== undefined || !isRecord(v) || typeof v['key'] !== 'string' || typeof v['type'] !== 'string' || typeof v['version'] !== 'number') {
-      report.problems.push({ file: path, line: l.line, reason: 'not an exported turnlog event; left out', fatal: true });
+      report.problems.push({ file: path, line: l.line, subject: 'line', reason: 'not an exported turnlog event; left out', fatal: true });
       continue;
     }
     const list = bySession.get(v['key']) ?? [];
@@ -87,7 +85,7 @@ async function replaySession(log: SessionLog, key: string, lines: Line[], proble
         steps.push({ shape: shape(l), ...keep, run: (o) => log.updateMetadata(key, l.patch, o) });
         break;
       default:
-        problems.push({ file, reason: `${key} v${(l as { version: number }).version}: unknown event type; left out`, fatal: true });
+        problems.push({ file, subject: 'line', reason: `${key} v${(l as { version: number }).version}: unknown event type; left out`, fatal: true });
     }
   }
   // Versions after a base line move down by this much, and `through` with them.

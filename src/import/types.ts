@@ -19,6 +19,16 @@ export interface SessionImage {
   files: string[];
 }
 
+/** What an import will write, and what it found on the way (internal to the importers). */
+export interface Plan {
+  images: SessionImage[];
+  problems: ImportProblem[];
+  /** Files deliberately not read. */
+  ignored: string[];
+  /** Per session key: what was noticed while reading it (shown with its result). */
+  notes: Map<string, string>;
+}
+
 export type ImportStatus = 'imported' | 'updated' | 'unchanged' | 'skipped';
 
 export interface ImportedSession {
@@ -34,8 +44,18 @@ export interface ImportedSession {
   note?: string;
 }
 
+/** What a problem is about: a whole file or folder, an index entry, a session, or one line or message of a file. */
+export const PROBLEM_SUBJECTS = ['file', 'folder', 'entry', 'session', 'line', 'message'] as const;
+export type ProblemSubject = (typeof PROBLEM_SUBJECTS)[number];
+
+/** Where an imported session's recency (what `ttl` counts idle time from) comes from. */
+export const IMPORT_RECENCY = ['source', 'import'] as const;
+export type ImportRecency = (typeof IMPORT_RECENCY)[number];
+
 export interface ImportProblem {
   file: string;
+  /** What was left out or noticed. When absent: 'line' if `line` is set, else 'file'. */
+  subject?: ProblemSubject;
   /** 1-based line, for line-level problems. */
   line?: number;
   reason: string;
@@ -51,6 +71,11 @@ export interface ImportReport {
   problems: ImportProblem[];
   /** Files deliberately not read (backups, temp files, checkpoint copies…). */
   ignored: string[];
+  /**
+   * Things to know that are not problems: e.g. that imported sessions keep their source times,
+   * so a GC with a `ttl` may delete them at once (see docs/migrating.md).
+   */
+  warnings?: string[];
   durationMs: number;
 }
 
@@ -61,4 +86,21 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
   /** Sessions written at once (their writes share commits). Default 16. */
   concurrency?: number;
+  /**
+   * What an imported session's `updatedAt`, and so its idle time for `ttl`, counts from.
+   * 'source' (default): its last activity in the source, so a session idle for 40 days there is
+   * deleted by the first GC with `ttl: '30d'`. 'import': the import's own time (the log's clock);
+   * the source's time is kept in `metadata.turnlogImport.sourceUpdatedAt`. Importing again with
+   * 'import' moves sessions imported earlier with 'source' to the import time.
+   */
+  recency?: ImportRecency;
+  /**
+   * Follow symbolic links and openclaw `sessionFile` paths that lead outside the source folder.
+   * Default false: they are reported as problems and not read.
+   */
+  allowOutsideSource?: boolean;
+  /** The largest source file read, in bytes. Default 256 MiB; at most 2^29 - 24. Larger files are reported, not read. */
+  maxFileBytes?: number;
+  /** The time (ms since the epoch) that the idle-time warning measures against. Default Date.now(). */
+  now?: number;
 }

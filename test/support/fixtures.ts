@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The shared import fixtures, read in place (never copied into the repository): `../shared/fixtures`
- * beside the checkout, or TURNLOG_FIXTURES.
+ * The import fixtures the repository carries: a picoclaw home and an openclaw state directory
+ * (test/fixtures/picoclaw, test/fixtures/openclaw; their README.md says what each file is for).
  */
-export const FIXTURES = process.env['TURNLOG_FIXTURES'] ?? fileURLToPath(new URL('../../../shared/fixtures', import.meta.url));
+export const FIXTURES = fileURLToPath(new URL('../fixtures', import.meta.url));
 export const PICOCLAW_HOME = join(FIXTURES, 'picoclaw');
 export const PICOCLAW_SESSIONS = join(FIXTURES, 'picoclaw/workspace/sessions');
 export const OPENCLAW_STATE = join(FIXTURES, 'openclaw');

@@ -1,6 +1,9 @@
+import { isAbsolute, relative } from 'node:path';
 import { importOpenclaw, importPicoclaw } from '../../import/index.js';
+import { idleWarning } from '../../import/recency.js';
 import { importTurnlogJsonl } from '../../import/turnlog-jsonl.js';
-import type { ImportReport } from '../../import/types.js';
+import { IMPORT_RECENCY, PROBLEM_SUBJECTS } from '../../import/types.js';
+import type { ImportOptions, ImportProblem, ImportRecency, ImportReport, ProblemSubject } from '../../import/types.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import { isTurnlogError } from '../../errors.js';
 import { openMemorySessionLog } from '../../open.js';
@@ -14,29 +17,63 @@ const FORMATS = { picoclaw: importPicoclaw, openclaw: importOpenclaw, jsonl: imp
 export const importCommand: Command = {
   name: 'import',
   summary: 'import picoclaw or openclaw sessions, or a turnlog jsonl export (sources are only read)',
-  usage: 'picoclaw|openclaw|jsonl SOURCE [--dry-run]',
+  usage: 'picoclaw|openclaw|jsonl SOURCE [--dry-run] [--recency import] [--follow-outside] [--max-file-mb N]',
   details: [
     'picoclaw SOURCE: a sessions folder, a workspace, or the picoclaw home (every workspace*/sessions).',
     'openclaw SOURCE: an agent sessions folder, or the state directory (every agents/*/sessions).',
     'jsonl SOURCE: a file written by turnlog export --format jsonl.',
     'Running it again changes nothing; a picoclaw session that grew by appending brings in only what is new.',
-    'Exit 0: everything imported; 1: finished, but some files could not be read (each listed); 2: usage or fatal error.',
+    'Imported sessions keep their source times, so a GC with a ttl counts their idle time from their last',
+    'activity there; --recency import counts it from the import instead (running it again applies it).',
+    'Only regular files inside SOURCE are read: FIFOs, devices, and links or sessionFile paths that lead',
+    'outside it are reported, not read.',
+    'Exit 0: everything imported; 1: finished, but some files, entries or lines were left out (each listed); 2: usage or fatal error.',
   ],
-  flags: { 'dry-run': { kind: 'boolean', help: 'read and plan, write nothing' } },
+  flags: {
+    'dry-run': { kind: 'boolean', help: 'read and plan, write nothing' },
+    recency: { kind: 'string', value: 'source|import', help: "what ttl counts idle time from: the source's last activity (default) or the import" },
+    'follow-outside': { kind: 'boolean', help: 'follow links and sessionFile paths that lead outside SOURCE' },
+    'max-file-mb': { kind: 'integer', value: 'N', help: 'largest source file read, in MiB (default 256)' },
+  },
   positionals: { min: 2, max: 2 },
   async run(ctx) {
     const [format, source] = ctx.args.positionals as [string, string];
     if (format !== 'picoclaw' && format !== 'openclaw' && format !== 'jsonl') throw new UsageError(`import: the format must be picoclaw, openclaw or jsonl, not '${format}'`);
-    const dryRun = flag<boolean>(ctx, 'dry-run') === true;
-    const log = dryRun ? openForDryRun(ctx) : ctx.open({ create: true });
+    const options = importOptions(ctx, format);
+    const log = options.dryRun === true ? openForDryRun(ctx) : ctx.open({ create: true });
     const progress = ctx.progress(`importing ${format}`);
-    const report = await FORMATS[format](log, source, { dryRun, onProgress: (d, t) => progress.update(d, t) });
+    const report = await FORMATS[format](log, source, { ...options, onProgress: (d, t) => progress.update(d, t) });
     progress.done();
+    if (format === 'jsonl' && !report.dryRun) addJsonlWarning(log, report, ctx.now);
     if (ctx.json) ctx.emitJson(report);
     else printReport(ctx, report);
     return report.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
   },
 };
+
+function importOptions(ctx: Context, format: string): ImportOptions {
+  const options: ImportOptions = { dryRun: flag<boolean>(ctx, 'dry-run') === true, now: ctx.now };
+  const recency = flag<string>(ctx, 'recency');
+  if (recency !== undefined) {
+    if (!(IMPORT_RECENCY as readonly string[]).includes(recency)) throw new UsageError(`--recency must be ${IMPORT_RECENCY.join(' or ')}, not '${recency}'`);
+    if (format === 'jsonl' && recency !== 'source') throw new UsageError('--recency import applies to picoclaw and openclaw; a jsonl import restores the exported times');
+    options.recency = recency as ImportRecency;
+  }
+  if (flag<boolean>(ctx, 'follow-outside') === true) options.allowOutsideSource = true;
+  const mb = flag<number>(ctx, 'max-file-mb');
+  if (mb !== undefined) {
+    if (mb < 1 || mb > 511) throw new UsageError(`--max-file-mb must be from 1 to 511, not ${mb}`);
+    options.maxFileBytes = mb * 1024 * 1024;
+  }
+  return options;
+}
+
+/** A jsonl import restores exported times: the same ttl warning, from what was written. */
+function addJsonlWarning(log: SessionLog, report: ImportReport, now: number): void {
+  const times = report.sessions.filter((s) => s.status === 'imported').map((s) => log.getSession(s.key)?.updatedAt).filter((t): t is number => t !== undefined);
+  const warning = idleWarning(times, now, false);
+  if (warning !== undefined) report.warnings = [...(report.warnings ?? []), warning];
+}
 
 /** A dry run writes nothing, not even a new store: against a missing store it plans in memory. */
 function openForDryRun(ctx: Context): SessionLog {
@@ -48,6 +85,23 @@ function openForDryRun(ctx: Context): SessionLog {
   }
 }
 
+const subjectOf = (p: ImportProblem): ProblemSubject => p.subject ?? (p.line === undefined ? 'file' : 'line');
+
+/** Paths below the working directory are shown relative to it. */
+function shown(file: string): string {
+  const r = relative(process.cwd(), file);
+  return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r : file;
+}
+
+/** "1 file, 2 lines": what the problems are about, by kind. */
+function problemCounts(problems: readonly ImportProblem[]): string {
+  if (problems.length === 0) return 'no problems';
+  const counts = new Map<ProblemSubject, number>();
+  for (const p of problems) counts.set(subjectOf(p), (counts.get(subjectOf(p)) ?? 0) + 1);
+  const plural: Record<ProblemSubject, string> = { file: 'files', folder: 'folders', entry: 'entries', session: 'sessions', line: 'lines', message: 'messages' };
+  return `problems: ${[...counts].sort(([a], [b]) => PROBLEM_SUBJECTS.indexOf(a) - PROBLEM_SUBJECTS.indexOf(b)).map(([k, n]) => `${n} ${n === 1 ? k : plural[k]}`).join(', ')}`;
+}
+
 function printReport(ctx: Context, r: ImportReport): void {
   const s = ctx.style;
   for (const x of r.sessions) {
@@ -55,11 +109,16 @@ function printReport(ctx: Context, r: ImportReport): void {
     const counts = `${x.messages} message${x.messages === 1 ? '' : 's'}${x.archived > 0 ? ` + ${x.archived} archived` : ''}`;
     ctx.out(`${colour(x.status.padEnd(9))} ${s.cyan(x.key)}  ${s.dim(counts)}${x.note ? s.dim(` — ${x.note}`) : ''}`);
   }
-  for (const p of r.problems) ctx.out(`${p.fatal ? s.red('not read ') : s.yellow('warning  ')} ${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.reason}`);
+  for (const p of r.problems) {
+    const whole = subjectOf(p) === 'file' || subjectOf(p) === 'folder';
+    const label = !p.fatal ? s.yellow('warning  ') : whole ? s.red('not read ') : s.red('left out ');
+    ctx.out(`${label} ${shown(p.file)}${p.line === undefined ? '' : `:${p.line}`}: ${p.reason}`);
+  }
+  for (const w of r.warnings ?? []) ctx.out(`${s.yellow('note     ')} ${w}`);
   const by = (st: string) => r.sessions.filter((x) => x.status === st).length;
   const events = r.sessions.reduce((n, x) => n + x.events, 0);
   ctx.out(
     `${r.dryRun ? s.yellow('dry run: ') : ''}${by('imported')} imported, ${by('updated')} updated, ${by('unchanged')} unchanged, ${by('skipped')} skipped; ` +
-      `${events} events ${r.dryRun ? 'would be ' : ''}written in ${r.durationMs.toFixed(0)} ms; ${r.problems.filter((p) => p.fatal).length} files not read, ${r.ignored.length} ignored`,
+      `${events} events ${r.dryRun ? 'would be ' : ''}written in ${r.durationMs.toFixed(0)} ms; ${problemCounts(r.problems)}; ${r.ignored.length} ignored`,
   );
 }
