@@ -164,17 +164,23 @@ describe('export jsonl → import jsonl', () => {
 
   it('a summary whose `through` fell below the GC base cuts exactly where it cut (regression)', async () => {
     let now = 0;
-    const src = openMemorySessionLog({ clock: () => (now += 1000), replayWindow: 0, checkpointEvery: 2 });
-    for (let i = 0; i < 4; i++) await src.addMessage('k', 'user', `m${i}`); // v1..v4 at 1000..4000; checkpoints at v2, v4
-    await src.updateMetadata('k', { channel: 'telegram', n: 1 }); // v5
-    await src.setSummary('k', 'first two', { through: 2 }); // v6: m0, m1 go
+    const src = openMemorySessionLog({ clock: () => now, replayWindow: 0, checkpointEvery: 2 });
+    const at = (t: number): void => void (now = t);
+    at(1000);
+    await src.addMessage('k', 'user', 'm0'); // v1
+    await src.addMessage('k', 'user', 'm1'); // v2 (checkpoint)
+    await src.updateMetadata('k', { channel: 'telegram' }); // v3
+    await src.addMessage('k', 'user', 'm2'); // v4 (checkpoint)
+    at(5000);
+    await src.addMessage('k', 'user', 'm3'); // v5
+    await src.setSummary('k', 'the first two', { through: 2 }); // v6: m0 and m1 go
     await src.addMessage('k', 'user', 'm4'); // v7
-    await src.gc({ now: 4000 }); // base: the checkpoint at v4
+    await src.gc({ now: 4000 }); // base v4: v6's `through` (2) is below it; the metadata is in the base
     expect([...src.readEvents('k')][0]?.version).toBe(5);
     expect(src.getHistory('k').map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
     const dst = await roundTrip(src);
     expect(dst.getHistory('k').map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
-    expect(dst.getSession('k')?.metadata).toEqual({ channel: 'telegram', n: 1 });
+    expect(dst.getSession('k')?.metadata).toEqual({ channel: 'telegram' });
     expectSame(src, dst);
     await src.close();
     await dst.close();

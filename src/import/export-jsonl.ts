@@ -34,8 +34,8 @@ export interface SessionBaseLine {
 export interface JsonlExportOptions {
   /** Called after each session with (sessions done, total). Default: none. */
   onProgress?: (done: number, total: number) => void;
-  /** Lines written between two pauses that let the event loop run (signals, timers). Default 512. */
-  yieldEvery?: number;
+  /** Longest stretch of work, in ms, between two pauses that let the event loop run (signals, timers). Default 20. */
+  yieldEveryMs?: number;
 }
 
 export interface JsonlExport {
@@ -101,20 +101,26 @@ export function* sessionJsonlLines(log: SessionLog, key: string): Generator<stri
   return n;
 }
 
-const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * A pause for the event loop after every `ms` of work, so that signal handlers (Ctrl-C) and
+ * timers run during a long export instead of after it.
+ */
+export function makePacer(ms = 20): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
 
 /**
  * Writes every given session's lines through `write`, pausing now and then so that the event
  * loop runs (a long export can then be interrupted cleanly).
  */
 export async function exportJsonl(log: SessionLog, keys: readonly string[], write: (text: string) => void, options: JsonlExportOptions = {}): Promise<JsonlExport> {
-  const every = Math.max(1, options.yieldEvery ?? 512);
+  const step = makePacer(options.yieldEveryMs);
   const out: JsonlExport = { sessions: 0, events: 0 };
-  // Lines and sessions both count as work: many tiny sessions pause as often as one big one.
-  let work = 0;
-  const step = async (): Promise<void> => {
-    if (++work % every === 0) await pause();
-  };
   for (const [i, key] of keys.entries()) {
     const it = sessionJsonlLines(log, key);
     let wrote = false;

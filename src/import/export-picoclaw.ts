@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { TurnlogError } from '../errors.js';
+import { makePacer } from './export-jsonl.js';
 import { classifyPicoclawFile } from './picoclaw.js';
 import { TempFile } from './safe-output.js';
 import type { ImportProblem } from './types.js';
@@ -116,6 +117,7 @@ export async function exportPicoclaw(log: SessionLog, dir: string, keys: Iterabl
     }
   }
   let done = 0;
+  const step = makePacer();
   for (const key of all) {
     const info = log.getSession(key);
     if (info !== undefined) {
@@ -146,8 +148,7 @@ export async function exportPicoclaw(log: SessionLog, dir: string, keys: Iterabl
       }
     }
     options.onProgress?.(++done);
-    // Let the event loop run: signals (Ctrl-C) are handled between sessions.
-    if (done % 32 === 0) await new Promise((r) => setImmediate(r));
+    await step(); // signals (Ctrl-C) are handled between sessions
   }
   return out;
 }

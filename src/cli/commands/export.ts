@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { exportJsonl } from '../../import/export-jsonl.js';
+import { exportJsonl, makePacer } from '../../import/export-jsonl.js';
 import { exportPicoclaw } from '../../import/export-picoclaw.js';
 import { checkOutputFile, removeTempFilesOnSignals, TempFile } from '../../import/safe-output.js';
 import type { SessionLog } from '../../engine/session-log.js';
@@ -63,6 +63,7 @@ export const exportCommand: Command = {
 /** Current histories as one JSON array; pauses between sessions so signals are handled. */
 async function writeJson(log: SessionLog, keys: string[], write: (s: string) => void, onProgress: (done: number) => void): Promise<{ sessions: number; events: number }> {
   let sessions = 0;
+  const step = makePacer();
   write('[\n');
   for (const [i, k] of keys.entries()) {
     const info = log.getSession(k);
@@ -72,7 +73,7 @@ async function writeJson(log: SessionLog, keys: string[], write: (s: string) => 
       sessions++;
     }
     onProgress(i + 1);
-    if (i % 64 === 63) await new Promise((r) => setImmediate(r));
+    await step();
   }
   write('\n]\n');
   return { sessions, events: 0 };
