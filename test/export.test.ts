@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeAtomic } from '../src/import/export-picoclaw.js';
 import { exportJsonl, sessionJsonlLines } from '../src/import/export-jsonl.js';
+import { importTurnlogJsonl } from '../src/import/turnlog-jsonl.js';
 import { checkOutputFile, removeTempFiles, TempFile } from '../src/import/safe-output.js';
 import { openMemorySessionLog } from '../src/open.js';
 import { expectCode } from './support/messages.js';
@@ -101,5 +102,47 @@ describe('jsonl export lines', () => {
     expect(await exportJsonl(log, ['k', 'gone'], (s) => (text += s))).toEqual({ sessions: 1, events: 1 });
     expect(text.split('\n')).toHaveLength(3);
     await log.close();
+  });
+});
+
+describe('jsonl import refuses what it cannot reproduce', () => {
+  async function dumpOf(build: (log: ReturnType<typeof openMemorySessionLog>) => Promise<void>): Promise<string[]> {
+    const log = openMemorySessionLog();
+    await build(log);
+    const lines = [...sessionJsonlLines(log, 'k')];
+    await log.close();
+    return lines;
+  }
+
+  it('leaves out a session whose dump has a gap or an unknown event, and imports the rest', async () => {
+    const lines = await dumpOf(async (log) => {
+      for (let i = 0; i < 3; i++) await log.addMessage('k', 'user', `m${i}`);
+    });
+    const other = lines.map((l) => l.replace('"key":"k"', '"key":"ok"'));
+    const file = join(fresh(), 'gap.jsonl');
+    const unknown = lines.map((l, i) => l.replace('"key":"k"', '"key":"u"').replace(i === 1 ? 'messages.added' : '-', 'messages.teleported'));
+    writeFileSync(file, [lines[0], lines[2], ...other, ...unknown].join(''));
+    const dst = openMemorySessionLog();
+    const r = await importTurnlogJsonl(dst, file);
+    expect(r.sessions.map((s) => [s.key, s.status])).toEqual([['k', 'skipped'], ['ok', 'imported'], ['u', 'skipped']]);
+    expect(r.problems.map((p) => p.reason)).toEqual([expect.stringContaining('version 2 is missing'), expect.stringContaining('unknown event type')]);
+    expect(dst.getSession('u')).toBeUndefined();
+    expect(dst.getSession('k')).toBeUndefined();
+    expect(dst.getHistory('ok')).toHaveLength(3);
+    await dst.close();
+  });
+
+  it('stops a session when the target store cuts it itself (maxMessages)', async () => {
+    const lines = await dumpOf(async (log) => {
+      await log.addMessages('k', [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'user', content: 'c' }]);
+      await log.setSummary('k', 's', { through: 1 });
+      await log.addMessage('k', 'user', 'd');
+    });
+    const file = join(fresh(), 'cap.jsonl');
+    writeFileSync(file, lines.join(''));
+    const dst = openMemorySessionLog({ maxMessages: 2 });
+    const r = await importTurnlogJsonl(dst, file);
+    expect(r.sessions[0]).toMatchObject({ key: 'k', status: 'skipped', note: expect.stringContaining('maxMessages') });
+    await dst.close();
   });
 });
