@@ -96,6 +96,25 @@ describe('turnlog export --output', () => {
   });
 });
 
+describe('turnlog export --format picoclaw-jsonl', () => {
+  it('exports keys picoclaw cannot name under safe names (a note, exit 0) and imports every one back', async () => {
+    const src = join(dir, 'pico-src');
+    const keys = ['..', '.hidden', 'a:b', 'a_b', 'k'.repeat(250)];
+    const log = openSessionLog({ path: src });
+    for (const k of keys) await log.addMessage(k, 'user', `hi ${k.length}`);
+    await log.close();
+    const out = join(dir, 'pico-out');
+    const r = await cli(src, 'export', '--format', 'picoclaw-jsonl', '--output', out);
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/^note /gm)).toHaveLength(4); // all but the first of a:b and a_b
+    const dst = join(dir, 'pico-dst');
+    expect((await cli(dst, 'import', 'picoclaw', out)).code).toBe(0);
+    const back = openSessionLog({ path: dst, create: false });
+    expect(back.listSessions().sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
+    await back.close();
+  });
+});
+
 describe('turnlog export interrupted', () => {
   let big: string;
   beforeAll(async () => {

@@ -25,8 +25,8 @@ export const exportCommand: Command = {
     'a device is refused, and an interrupted export (error, Ctrl-C, SIGTERM) leaves nothing behind.',
   ],
   flags: {
-    format: { kind: 'string', value: 'FORMAT', help: 'jsonl (default) or json' },
-    output: { kind: 'string', value: 'FILE', help: 'write here instead of stdout' },
+    format: { kind: 'string', value: 'FORMAT', help: 'jsonl (default), json or picoclaw-jsonl' },
+    output: { kind: 'string', value: 'FILE', help: 'write here instead of stdout (a new or regular file; a new or empty DIR for picoclaw-jsonl)' },
   },
   positionals: { min: 0, max: 1 },
   async run(ctx) {
