@@ -149,7 +149,7 @@ describe('turnlog export interrupted', () => {
     return { ...exit, mode, left: readdirSync(out) };
   }
 
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s mid-export removes the temporary file and ends by that signal', async (signal) => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s mid-export removes the temporary file and ends by that signal', async (signal) => {
     const r = await interrupt(signal);
     expect(r.mode).toBe(0o600); // owner-only from the first byte
     expect(r.left).toEqual([]); // neither a temporary file nor a half dump
