@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,18 @@ describe('exportPicoclaw: every key exports to a file that re-imports to it', ()
       expect(s).not.toMatch(/^\.|\/|\\|\u0000/);
       expect(Buffer.byteLength(`${s}.meta.json`)).toBeLessThanOrEqual(255);
     }
+  });
+
+  it('never replaces an entry that appears meanwhile: the key takes its safe name instead', async () => {
+    const log = await storeWith(['a', 'b']);
+    const out = join(fresh(), 'out');
+    // After 'a', someone else creates b.jsonl (as a case-insensitive file system would see B.jsonl).
+    const r = await exportPicoclaw(log, out, ['a', 'b'], { onProgress: (done) => done === 1 && writeFileSync(join(out, 'b.jsonl'), 'foreign') });
+    expect(r.sessions).toBe(2);
+    expect(readFileSync(join(out, 'b.jsonl'), 'utf8')).toBe('foreign');
+    expect(r.problems).toEqual([expect.objectContaining({ fatal: false, file: join(out, `${fallbackStem('b')}.jsonl`) })]);
+    expect(readdirSync(out).sort()).toEqual(['a.jsonl', 'a.meta.json', 'b.jsonl', `${fallbackStem('b')}.jsonl`, `${fallbackStem('b')}.meta.json`].sort());
+    await log.close();
   });
 
   it("keeps picoclaw's scope and aliases", async () => {

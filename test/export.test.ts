@@ -146,3 +146,24 @@ describe('jsonl import refuses what it cannot reproduce', () => {
     await dst.close();
   });
 });
+
+describe('getSession at a version', () => {
+  it('gives the whole state as it was, metadata included; PRUNED below the GC base', async () => {
+    let now = 0;
+    const log = openMemorySessionLog({ clock: () => now, replayWindow: 0, checkpointEvery: 2 });
+    now = 1000;
+    await log.updateMetadata('k', { a: 1 }); // v1
+    await log.addMessage('k', 'user', 'x'); // v2
+    now = 2000;
+    await log.updateMetadata('k', { a: 2 }); // v3
+    await log.setSummary('k', 's'); // v4
+    expect(log.getSession('k', { atVersion: 0 })).toBeUndefined();
+    expect(log.getSession('k', { atVersion: 2 })).toEqual({ key: 'k', version: 2, messageCount: 1, createdAt: 1000, updatedAt: 1000, summary: '', metadata: { a: 1 } });
+    expect(log.getSession('k', { atVersion: 4 })).toEqual(log.getSession('k'));
+    await expectCode(() => log.getSession('k', { atVersion: 5 }), 'INVALID_ARGUMENT');
+    await log.gc({ now: 1000 }); // base: the checkpoint at v2
+    await expectCode(() => log.getSession('k', { atVersion: 1 }), 'PRUNED');
+    expect(log.getSession('k', { atVersion: 2 })?.metadata).toEqual({ a: 1 });
+    await log.close();
+  });
+});
