@@ -40,7 +40,7 @@ export interface SessionLog {
   deleteSession(key: string): Promise<boolean>;
   getHistory(key: string, opts?: ReadOptions): Message[];
   getSummary(key: string, opts?: ReadOptions): string;
-  getSession(key: string): SessionInfo | undefined;
+  getSession(key: string, opts?: ReadOptions): SessionInfo | undefined;
   listSessions(opts?: ListOptions): SessionPage;
   readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent>;
   replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep>;
@@ -208,8 +208,14 @@ export class SessionLogEngine implements SessionLog {
     });
   }
 
-  getSession(key: string): SessionInfo | undefined {
-    return this.read(key, undefined, (tx, head) => (head === undefined ? undefined : sessionInfo(tx, head.sid)));
+  getSession(key: string, opts?: ReadOptions): SessionInfo | undefined {
+    return this.read(key, opts, (tx, head, version) => {
+      if (head === undefined || version === 0) return undefined;
+      if (version === head.version) return sessionInfo(tx, head.sid);
+      // An older version (exports need the whole state at a GC base, metadata included).
+      const p = snapshotAt(tx, head, version).projection;
+      return { key, version, messageCount: p.next - p.start, createdAt: p.createdAt, updatedAt: p.updatedAt, summary: p.summary, metadata: p.metadata };
+    });
   }
 
   listSessions(opts?: ListOptions): SessionPage {

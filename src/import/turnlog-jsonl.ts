@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { isTurnlogError, TurnlogError } from '../errors.js';
-import type { Message, SessionEvent, WriteOptions } from '../types.js';
+import type { WriteOptions, WriteResult } from '../types.js';
+import { planSession } from './jsonl-plan.js';
+import type { PlannedCall } from './jsonl-plan.js';
 import { isRecord, readJsonLines } from './lines.js';
 import { readRegularFile } from './source-files.js';
 import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
@@ -9,11 +11,9 @@ import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
 /**
  * Re-imports `turnlog export --format jsonl`: every event is applied again through the API, in
  * order, so the new store holds the same log (versions, payloads, times, event ids). A session
- * that GC had folded starts with its `session.base` line, replayed as a replacement and a
- * summary; versions after it shift by a constant, and `through` shifts with them.
+ * that GC had folded starts with its `session.base` line; see jsonl-plan.ts for how it and the
+ * versions after it are written so that history, summary and metadata come out exactly.
  */
-type Line = (SessionEvent & { key: string }) | { key: string; type: 'session.base'; version: number; summary: string; messages: Message[]; createdAt?: number };
-
 export async function importTurnlogJsonl(log: SessionLog, file: string, options: ImportOptions = {}): Promise<ImportReport> {
   const started = performance.now();
   const path = resolve(file);
@@ -22,7 +22,7 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
   const read = readRegularFile(path, options.maxFileBytes);
   if (!read.ok) throw new TurnlogError('INVALID_ARGUMENT', `${file} ${read.reason}`);
   const text = read.text;
-  const bySession = new Map<string, Line[]>();
+  const bySession = new Map<string, Array<Record<string, unknown>>>();
   for (const l of readJsonLines(text)) {
     const v = l.value;
     if (l.error !== undefined || !isRecord(v) || typeof v['key'] !== 'string' || typeof v['type'] !== 'string' || typeof v['version'] !== 'number') {
@@ -30,7 +30,7 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
       continue;
     }
     const list = bySession.get(v['key']) ?? [];
-    list.push(v as unknown as Line);
+    list.push(v);
     bySession.set(v['key'], list);
   }
   let done = 0;
@@ -44,57 +44,39 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
 
 /** The parts of an event that re-applying it reproduces (versions and cuts follow from them). */
 function shape(event: object): string {
-  const { type, messages, summary, patch, keepLast, safe } = event as Record<string, unknown>;
-  return JSON.stringify({ type, messages, summary, patch, keepLast, safe });
+  const { type, messages, summary, patch, keepLast, safe, through } = event as Record<string, unknown>;
+  return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through });
 }
 
-async function replaySession(log: SessionLog, key: string, lines: Line[], problems: ImportProblem[], file: string, dryRun: boolean): Promise<ImportReport['sessions'][number]> {
-  const base = { key, files: [file], archived: 0 };
-  // What re-applying produces, in order: a base line becomes a replacement (+ a summary).
-  type Step = { shape: string; eventId?: string; at?: number; run: (o: WriteOptions, offset: number) => Promise<{ duplicate?: boolean }> };
-  const steps: Step[] = [];
-  let baseVersions = 0;
-  let baseVersion = 0;
-  for (const l of lines) {
-    const keep = { ...('eventId' in l && typeof l.eventId === 'string' ? { eventId: l.eventId } : {}), ...('at' in l && typeof l.at === 'number' ? { at: l.at } : {}) };
-    switch (l.type) {
-      case 'session.base': {
-        const at = l.createdAt === undefined ? {} : { at: l.createdAt };
-        baseVersion = l.version;
-        steps.push({ shape: shape({ type: 'history.replaced', messages: l.messages }), ...at, run: (o) => log.setHistory(key, l.messages, o) });
-        baseVersions = 1;
-        if (l.summary !== '') {
-          steps.push({ shape: shape({ type: 'summary.set', summary: l.summary }), ...at, run: (o) => log.setSummary(key, l.summary, o) });
-          baseVersions = 2;
-        }
-        break;
-      }
-      case 'messages.added':
-        steps.push({ shape: shape(l), ...keep, run: (o) => log.addMessages(key, l.messages, o) });
-        break;
-      case 'history.replaced':
-        steps.push({ shape: shape(l), ...keep, run: (o) => log.setHistory(key, l.messages, o) });
-        break;
-      case 'summary.set':
-        steps.push({ shape: shape(l), ...keep, run: (o, offset) => log.setSummary(key, l.summary, { ...o, ...(l.through === undefined ? {} : { through: Math.max(0, l.through - offset) }) }) });
-        break;
-      case 'history.truncated':
-        steps.push({ shape: shape(l), ...keep, run: (o) => log.truncateHistory(key, l.keepLast, { ...o, safe: l.safe }) });
-        break;
-      case 'metadata.updated':
-        steps.push({ shape: shape(l), ...keep, run: (o) => log.updateMetadata(key, l.patch, o) });
-        break;
-      default:
-        problems.push({ file, subject: 'line', reason: `${key} v${(l as { version: number }).version}: unknown event type; left out`, fatal: true });
-    }
+function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions): Promise<WriteResult> {
+  switch (c.type) {
+    case 'messages.added':
+      return log.addMessages(key, c.messages, o);
+    case 'history.replaced':
+      return log.setHistory(key, c.messages, o);
+    case 'summary.set':
+      return log.setSummary(key, c.summary, c.through === undefined ? o : { ...o, through: c.through });
+    case 'history.truncated':
+      return log.truncateHistory(key, c.keepLast, { ...o, safe: c.safe });
+    case 'metadata.updated':
+      return log.updateMetadata(key, c.patch, o);
   }
-  // Versions after a base line move down by this much, and `through` with them.
-  const offset = baseVersion - baseVersions;
+}
+
+async function replaySession(log: SessionLog, key: string, lines: Array<Record<string, unknown>>, problems: ImportProblem[], file: string, dryRun: boolean): Promise<ImportReport['sessions'][number]> {
+  const base = { key, files: [file], archived: 0 };
+  const skipped = (note: string, events = 0): ImportReport['sessions'][number] => ({ ...base, status: 'skipped', messages: 0, events, note });
+  const plan = planSession(lines);
+  if ('error' in plan) {
+    problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${plan.error}; session not imported`, fatal: true });
+    return skipped(plan.error);
+  }
+  const { steps, expected } = plan;
   // Resume after a crash, and no-op on a re-run: events already here must be this dump's prefix.
   const existing = [...log.readEvents(key)];
   const current = log.getSession(key)?.version ?? 0;
-  const prefixMatches = existing.length === current && existing.every((e, i) => steps[i] !== undefined && steps[i].shape === shape(e));
-  if (current > 0 && !prefixMatches) return { ...base, status: 'skipped', messages: 0, events: 0, note: 'a different session with this key already exists; not touched' };
+  const prefixMatches = existing.length === current && existing.every((e, i) => steps[i] !== undefined && shape(steps[i].call) === shape(e));
+  if (current > 0 && !prefixMatches) return skipped('a different session with this key already exists; not touched');
   const todo = steps.slice(current);
   if (dryRun) return { ...base, status: todo.length === 0 ? 'unchanged' : 'imported', messages: 0, events: todo.length };
   let written = 0;
@@ -102,13 +84,23 @@ async function replaySession(log: SessionLog, key: string, lines: Line[], proble
     for (const [i, step] of todo.entries()) {
       const o: WriteOptions = { ...(step.eventId === undefined ? {} : { eventId: step.eventId }), ...(step.at === undefined ? {} : { at: step.at }) };
       if (i === 0) o.expectedVersion = current;
-      const r = await step.run(o, offset);
+      const r = await call(log, key, step.call, o);
       if (r.duplicate !== true) written++;
+      // Later `through` values name planned versions: any extra event (a maxMessages cut) breaks them.
+      if (r.duplicate !== true && r.version !== current + i + 1) return skipped(`this store added events of its own (maxMessages?) after version ${r.version}; stopped`, written);
     }
   } catch (error) {
-    if (isTurnlogError(error, 'CONFLICT')) return { ...base, status: 'skipped', messages: 0, events: written, note: 'written to by someone else during the import; stopped' };
+    if (isTurnlogError(error, 'CONFLICT')) return skipped('written to by someone else during the import; stopped', written);
+    if (isTurnlogError(error, 'INVALID_ARGUMENT') || isTurnlogError(error, 'TOO_LARGE')) {
+      problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${(error as Error).message}; stopped after ${written} events`, fatal: true });
+      return skipped((error as Error).message, written);
+    }
     throw error;
   }
   const info = log.getSession(key);
+  const got = { messageCount: info?.messageCount ?? 0, summary: info?.summary ?? '', metadata: info?.metadata ?? {} };
+  if (JSON.stringify(got) !== JSON.stringify(expected)) {
+    problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: the re-imported state differs from the exported one`, fatal: true });
+  }
   return { ...base, status: written === 0 ? 'unchanged' : 'imported', messages: info?.messageCount ?? 0, events: written };
 }

@@ -1,6 +1,7 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { exportJsonl, makePacer } from '../../import/export-jsonl.js';
 import { exportPicoclaw } from '../../import/export-picoclaw.js';
+import { checkOutputFile, removeTempFilesOnSignals, TempFile } from '../../import/safe-output.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import type { Command } from '../command.js';
 import { FIRST_IS_SESSION, flag } from '../command.js';
@@ -19,60 +20,81 @@ export const exportCommand: Command = {
     'starts with a "session.base" line holding the state at its oldest readable version.',
     'json: [{ key, version, createdAt, updatedAt, summary, metadata, messages }].',
     'picoclaw-jsonl: picoclaw JSONL + meta pairs of the current histories into --output DIR (new or empty).',
-    'Without --output, writes to stdout. --output writes a temporary file and renames it at the end.',
+    'Without --output, writes to stdout. --output names a new file or a regular file to replace: it is',
+    'written under a temporary name (owner-only) and renamed at the end; a directory, a symbolic link or',
+    'a device is refused, and an interrupted export (error, Ctrl-C, SIGTERM) leaves nothing behind.',
   ],
   flags: {
-    format: { kind: 'string', value: 'FORMAT', help: 'jsonl (default) or json' },
-    output: { kind: 'string', value: 'FILE', help: 'write here instead of stdout' },
+    format: { kind: 'string', value: 'FORMAT', help: 'jsonl (default), json or picoclaw-jsonl' },
+    output: { kind: 'string', value: 'FILE', help: 'write here instead of stdout (a new or regular file; a new or empty DIR for picoclaw-jsonl)' },
   },
   positionals: { min: 0, max: 1 },
   sessionKey: FIRST_IS_SESSION,
-  run(ctx) {
+  async run(ctx) {
     const format = (flag<string>(ctx, 'format') ?? 'jsonl') as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
+    const output = flag<string>(ctx, 'output');
+    if (output !== undefined && format !== 'picoclaw-jsonl') checkOutputFile(resolve(output)); // before the store is even opened
     const log = ctx.open();
     const key = ctx.args.positionals[0];
     const keys = key === undefined ? allKeys(log) : [key];
-    const output = flag<string>(ctx, 'output');
-    if (format === 'picoclaw-jsonl') return toPicoclaw(ctx, log, keys, output);
-    const sink = output === undefined ? stdoutSink() : fileSink(output);
-    const progress = ctx.progress('exporting');
-    let events = 0;
+    const uninstall = removeTempFilesOnSignals();
     try {
-      if (format === 'json') sink.write('[\n');
-      keys.forEach((k, i) => {
-        if (format === 'json') {
-          const info = log.getSession(k);
-          if (info === undefined) return;
-          const doc = { key: k, version: info.version, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata, messages: log.getHistory(k) };
-          sink.write(`${i > 0 ? ',\n' : ''}${JSON.stringify(doc)}`);
-        } else events += writeJsonl(log, k, sink.write);
-        progress.update(i + 1, keys.length);
-      });
-      if (format === 'json') sink.write('\n]\n');
-      sink.finish();
-    } catch (error) {
-      sink.abort();
-      throw error;
+      if (format === 'picoclaw-jsonl') return await toPicoclaw(ctx, log, keys, output);
+      const sink = output === undefined ? stdoutSink() : fileSink(resolve(output));
+      const progress = ctx.progress('exporting');
+      let r: { sessions: number; events: number };
+      try {
+        r = format === 'json' ? await writeJson(log, keys, sink.write, (d) => progress.update(d, keys.length)) : await exportJsonl(log, keys, sink.write, { onProgress: (d) => progress.update(d, keys.length) });
+        sink.finish();
+      } catch (error) {
+        sink.abort();
+        throw error;
+      } finally {
+        progress.done();
+      }
+      if (output !== undefined) report(ctx, { output, format, ...r });
+      return EXIT.OK;
     } finally {
-      progress.done();
+      uninstall();
     }
-    if (output !== undefined) report(ctx, { output, format, sessions: keys.length, events });
-    return EXIT.OK;
   },
 };
 
-function toPicoclaw(ctx: Context, log: SessionLog, keys: string[], output: string | undefined): number {
+/** Current histories as one JSON array; pauses between sessions so signals are handled. */
+async function writeJson(log: SessionLog, keys: string[], write: (s: string) => void, onProgress: (done: number) => void): Promise<{ sessions: number; events: number }> {
+  let sessions = 0;
+  const step = makePacer();
+  write('[\n');
+  for (const [i, k] of keys.entries()) {
+    const info = log.getSession(k);
+    if (info !== undefined) {
+      const doc = { key: k, version: info.version, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata, messages: log.getHistory(k) };
+      write(`${sessions > 0 ? ',\n' : ''}${JSON.stringify(doc)}`);
+      sessions++;
+    }
+    onProgress(i + 1);
+    await step();
+  }
+  write('\n]\n');
+  return { sessions, events: 0 };
+}
+
+async function toPicoclaw(ctx: Context, log: SessionLog, keys: string[], output: string | undefined): Promise<number> {
   if (output === undefined) throw new UsageError('--format picoclaw-jsonl needs --output DIR');
   const progress = ctx.progress('exporting');
-  const r = exportPicoclaw(log, resolve(output), keys, (d) => progress.update(d, keys.length));
-  progress.done();
+  let r;
+  try {
+    r = await exportPicoclaw(log, resolve(output), keys, { onProgress: (d) => progress.update(d, keys.length) });
+  } finally {
+    progress.done();
+  }
   if (ctx.json) ctx.emitJson(r);
   else {
-    for (const p of r.problems) ctx.out(`${ctx.style.red('not exported')} ${p.reason}`);
+    for (const p of r.problems) ctx.out(`${p.fatal ? ctx.style.red('not exported') : 'note'} ${p.reason}`);
     ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'} (${r.messages} messages) to ${r.dir}`);
   }
-  return r.problems.length > 0 ? EXIT.FAILURE : EXIT.OK;
+  return r.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
 }
 
 function report(ctx: Context, r: { output: string; format: string; sessions: number; events: number }): void {
@@ -91,27 +113,6 @@ function allKeys(log: SessionLog): string[] {
   return keys;
 }
 
-/** Every kept event of a session, one JSON line each, after a base line if GC folded older ones. */
-function writeJsonl(log: SessionLog, key: string, write: (s: string) => void): number {
-  const info = log.getSession(key);
-  if (info === undefined) return 0;
-  let n = 0;
-  let first = true;
-  const base = (version: number): void => {
-    if (version < 1) return;
-    const at = { atVersion: version };
-    write(`${JSON.stringify({ key, type: 'session.base', version, summary: log.getSummary(key, at), messages: log.getHistory(key, at), createdAt: info.createdAt })}\n`);
-  };
-  for (const e of log.readEvents(key)) {
-    if (first) base(e.version - 1);
-    first = false;
-    write(`${JSON.stringify({ key, ...e })}\n`);
-    n++;
-  }
-  if (first) base(info.version); // everything was folded into the base
-  return n;
-}
-
 interface Sink {
   write(s: string): void;
   finish(): void;
@@ -122,13 +123,15 @@ function stdoutSink(): Sink {
   return { write: (s) => void process.stdout.write(s), finish: () => undefined, abort: () => undefined };
 }
 
-/** Writes to a temporary file beside the target and renames it over at the end: never a half file. */
+/**
+ * Writes to a temporary file beside the target and renames it over at the end: never a half file,
+ * and never a leftover temporary one (removed on error here, on signals by the handler above).
+ */
 function fileSink(target: string): Sink {
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
+  const tmp = new TempFile(dirname(target));
   let buffer = '';
   const flush = (): void => {
-    if (buffer.length > 0) writeSync(fd, buffer);
+    if (buffer.length > 0) tmp.write(buffer);
     buffer = '';
   };
   return {
@@ -138,13 +141,8 @@ function fileSink(target: string): Sink {
     },
     finish: () => {
       flush();
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, target);
+      tmp.commitReplacing(target);
     },
-    abort: () => {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-    },
+    abort: () => tmp.discard(),
   };
 }

@@ -1,0 +1,142 @@
+import type { SessionLog } from '../engine/session-log.js';
+import type { Message, SessionEvent } from '../types.js';
+
+/**
+ * `turnlog export --format jsonl`: every kept event of a session, one JSON line each
+ * (`{"key", ...event}`). A session whose oldest events GC collected starts with a `session.base`
+ * line holding the whole state at its oldest readable version, so that `importTurnlogJsonl`
+ * can rebuild the current state exactly from the file alone.
+ */
+
+/** The first line of a session whose events up to `version` were collected by GC. */
+export interface SessionBaseLine {
+  key: string;
+  type: 'session.base';
+  /** The GC base: the oldest readable version. The events that follow start at version + 1. */
+  version: number;
+  /** Time of the session's first event (ms since the epoch). */
+  createdAt: number;
+  /** Time of the event at `version` (ms since the epoch). */
+  at: number;
+  summary: string;
+  metadata: Record<string, unknown>;
+  /** The visible history at `version`. */
+  messages: Message[];
+  /**
+   * Absolute positions of the visible range at `version` (`next - start === messages.length`),
+   * in the numbering the following events' `from` and `start` use. Present when an event after
+   * the base refers to positions; absent when none does (nothing then depends on them).
+   */
+  start?: number;
+  next?: number;
+}
+
+export interface JsonlExportOptions {
+  /** Called after each session with (sessions done, total). Default: none. */
+  onProgress?: (done: number, total: number) => void;
+  /** Longest stretch of work, in ms, between two pauses that let the event loop run (signals, timers). Default 20. */
+  yieldEveryMs?: number;
+}
+
+export interface JsonlExport {
+  /** Sessions written (a key deleted while the export ran is left out). */
+  sessions: number;
+  /** Event lines written (base lines not counted). */
+  events: number;
+}
+
+const hasFrom = (e: SessionEvent): e is Extract<SessionEvent, { from: number }> => e.type === 'messages.added' || e.type === 'history.replaced';
+
+/** The cut position an event records, if any. */
+const cutOf = (e: SessionEvent): number | undefined => (e.type === 'history.truncated' ? e.start : e.type === 'summary.set' ? e.start : undefined);
+
+/**
+ * The base line of a session at GC base `base`, given the events after it (up to `version`,
+ * whose visible count is `countNow`). Positions come from the events: the first one that adds
+ * messages starts at the base's `next`; with none, `next` never moved, and the last cut plus
+ * the current count gives it.
+ */
+function baseLine(log: SessionLog, key: string, base: number, events: Iterable<SessionEvent>, countNow: number): SessionBaseLine | undefined {
+  const info = log.getSession(key, { atVersion: base });
+  if (info === undefined) return undefined;
+  const messages = log.getHistory(key, { atVersion: base });
+  let next: number | undefined;
+  let lastCut: number | undefined;
+  for (const e of events) {
+    if (hasFrom(e)) {
+      next = e.from;
+      break;
+    }
+    lastCut = cutOf(e) ?? lastCut;
+  }
+  if (next === undefined && lastCut !== undefined) next = lastCut + countNow;
+  const positions = next === undefined ? {} : { start: next - messages.length, next };
+  return { key, type: 'session.base', version: base, createdAt: info.createdAt, at: info.updatedAt, summary: info.summary, metadata: info.metadata, messages, ...positions };
+}
+
+/**
+ * The lines of one session (each ending in a newline), read in short read transactions. Empty
+ * when the session does not exist.
+ */
+export function* sessionJsonlLines(log: SessionLog, key: string): Generator<string, number> {
+  const info = log.getSession(key);
+  if (info === undefined) return 0;
+  // One range for both passes: the same versions, whatever is written meanwhile.
+  const events = log.readEvents(key, { toVersion: info.version });
+  let first: number | undefined;
+  for (const e of events) {
+    first = e.version;
+    break;
+  }
+  const base = first === undefined ? info.version : first - 1;
+  if (base > 0) {
+    const line = baseLine(log, key, base, events, info.messageCount);
+    if (line !== undefined) yield `${JSON.stringify(line)}\n`;
+  }
+  let n = 0;
+  for (const e of events) {
+    yield `${JSON.stringify({ key, ...e })}\n`;
+    n++;
+  }
+  return n;
+}
+
+/**
+ * A pause for the event loop after every `ms` of work, so that signal handlers (Ctrl-C) and
+ * timers run during a long export instead of after it.
+ */
+export function makePacer(ms = 20): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < ms) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
+/**
+ * Writes every given session's lines through `write`, pausing now and then so that the event
+ * loop runs (a long export can then be interrupted cleanly).
+ */
+export async function exportJsonl(log: SessionLog, keys: readonly string[], write: (text: string) => void, options: JsonlExportOptions = {}): Promise<JsonlExport> {
+  const step = makePacer(options.yieldEveryMs);
+  const out: JsonlExport = { sessions: 0, events: 0 };
+  for (const [i, key] of keys.entries()) {
+    const it = sessionJsonlLines(log, key);
+    let wrote = false;
+    for (;;) {
+      const r = it.next();
+      if (r.done === true) {
+        out.events += r.value;
+        break;
+      }
+      write(r.value);
+      wrote = true;
+      await step();
+    }
+    if (wrote) out.sessions++;
+    options.onProgress?.(i + 1, keys.length);
+    await step();
+  }
+  return out;
+}
