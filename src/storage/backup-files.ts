@@ -60,3 +60,37 @@ export function abandonBackup(partial: string, dest: string, destExisted: boolea
     }
   }
 }
+
+/**
+ * The binding's file copy creates its file with mode 0666 less the umask, on its own thread. So
+ * that the file is owner-only from its first byte, the umask is 077 from the call until the file
+ * exists (a turn or two of the event loop; files the host creates meanwhile are owner-only too),
+ * then restored. In a worker thread the umask cannot be changed: the owner-only directory alone
+ * keeps others out.
+ */
+export async function withPrivateUmask(file: string, copy: () => Promise<void>): Promise<void> {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    previous = undefined;
+  }
+  let settled = false;
+  let copying: Promise<void>;
+  try {
+    copying = copy();
+  } catch (error) {
+    if (previous !== undefined) process.umask(previous);
+    throw error;
+  }
+  const done = copying.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  try {
+    while (!settled && !existsSync(file)) await Promise.race([done, new Promise((resolve) => setImmediate(resolve))]);
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+  await copying;
+}

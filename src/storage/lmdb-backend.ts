@@ -14,7 +14,7 @@ import { prepareEncryption } from './encryption.js';
 import type { EncryptionKey, PreparedKey } from './encryption.js';
 import { createDataFile, ensureLockFile, FORMAT_KEY } from './store-create.js';
 import { CREATE_RESERVE_BYTES, DATA_FILE, KEY_CHECK_FILE, LOCK_FILE, requireFreeSpace, rmdirQuietly, unlinkQuietly } from './store-files.js';
-import { abandonBackup, finishBackup, startBackup } from './backup-files.js';
+import { abandonBackup, finishBackup, startBackup, withPrivateUmask } from './backup-files.js';
 import { compareKeys } from './memory-backend.js';
 
 export interface LmdbBackendOptions {
@@ -279,7 +279,7 @@ export class LmdbBackend implements Backend {
     const partial = startBackup(dest);
     try {
       if (this.options.encryptionKey !== undefined) await this.encryptedCopy(partial);
-      else await this.root.backup(partial, compact);
+      else await withPrivateUmask(join(partial, DATA_FILE), () => this.root.backup(partial, compact));
     } catch (error) {
       abandonBackup(partial, dest, destExisted);
       throw ioError(`backup to ${dest} failed`, error);
