@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { open, TransactionFlags } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import { decodeFormat, encodeFormat, STORE_FORMAT } from '../core/codec.js';
@@ -8,12 +8,11 @@ import type { Key, Table } from '../core/layout.js';
 import { TurnlogError } from '../errors.js';
 import type { Backend, BackendStats, Entry, RangeOptions, ReadTxn, WriteTxn } from './backend.js';
 import { prepareStorePath } from './store-guard.js';
-import type { StoreState } from './store-guard.js';
 import { checkPages } from './page-check.js';
 import { prepareEncryption } from './encryption.js';
-import type { EncryptionKey, PreparedKey } from './encryption.js';
-import { createDataFile, ensureLockFile, FORMAT_KEY } from './store-create.js';
-import { CREATE_RESERVE_BYTES, DATA_FILE, KEY_CHECK_FILE, LOCK_FILE, requireFreeSpace, rmdirQuietly, unlinkQuietly } from './store-files.js';
+import type { EncryptionKey } from './encryption.js';
+import { createStore, ensureLockFile, FORMAT_KEY } from './store-create.js';
+import { DATA_FILE, KEY_CHECK_FILE, LOCK_FILE } from './store-files.js';
 import { abandonBackup, finishBackup, startBackup, withPrivateUmask } from './backup-files.js';
 import { compareKeys } from './memory-backend.js';
 
@@ -31,7 +30,6 @@ export interface LmdbBackendOptions {
 
 /** Files up to this size get the full page check under 'auto'. */
 const AUTO_FULL_CHECK_BYTES = 512 * 1024 * 1024;
-
 
 type Db = Database<Uint8Array, Key>;
 
@@ -84,15 +82,6 @@ function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
   }
 }
 
-/** Removes `path` and its parents up to `outermost` (the first one a failed creation made), if empty. */
-function removeCreatedDirs(path: string, outermost: string): void {
-  const stop = resolve(outermost);
-  for (let dir = resolve(path); ; dir = dirname(dir)) {
-    rmdirQuietly(dir);
-    if (dir === stop || dir === dirname(dir)) return;
-  }
-}
-
 /** All LMDB access of turnlog lives in this file. */
 export class LmdbBackend implements Backend {
   readonly kind = 'lmdb';
@@ -102,7 +91,7 @@ export class LmdbBackend implements Backend {
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
-    const key = state.kind === 'new' ? LmdbBackend.createStore(options, state) : prepareEncryption(options.path, state, options.encryptionKey);
+    const key = state.kind === 'new' ? createStore(options.path, state, options.encryptionKey, options.now) : prepareEncryption(options.path, state, options.encryptionKey);
     ensureLockFile(options.path);
     // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
     if (key.lmdbKey === undefined) {
@@ -135,21 +124,6 @@ export class LmdbBackend implements Backend {
       throw error;
     }
     this.restrictModes();
-  }
-
-  /** A new store's key-check file and data file, or nothing: what a failure made is removed again. */
-  private static createStore(options: LmdbBackendOptions, state: StoreState): PreparedKey {
-    let key: PreparedKey | undefined;
-    try {
-      requireFreeSpace(options.path, CREATE_RESERVE_BYTES, 'create a store');
-      key = prepareEncryption(options.path, state, options.encryptionKey);
-      createDataFile(options.path, key.lmdbKey, options.now);
-      return key;
-    } catch (error) {
-      if (key?.wroteKeyFile === true && !existsSync(join(options.path, DATA_FILE))) unlinkQuietly(join(options.path, KEY_CHECK_FILE));
-      if (state.createdDir !== undefined) removeCreatedDirs(options.path, state.createdDir);
-      throw error;
-    }
   }
 
   /** Refuses foreign and newer stores before anything is written; stamps a new one. */

@@ -1,15 +1,45 @@
-import { chmodSync, linkSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, linkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { open } from 'lmdb';
 import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TurnlogError } from '../errors.js';
+import { prepareEncryption } from './encryption.js';
+import type { EncryptionKey, PreparedKey } from './encryption.js';
+import type { StoreState } from './store-guard.js';
 import {
-  DATA_FILE, errnoOf, fsError, LOCK_FILE, LOCK_FILE_BYTES, lstatOrMissing, placeNewFile, requireFreeSpace,
+  CREATE_RESERVE_BYTES, DATA_FILE, KEY_CHECK_FILE, rmdirQuietly, errnoOf, fsError, LOCK_FILE, LOCK_FILE_BYTES, lstatOrMissing, placeNewFile, requireFreeSpace,
   syncDir, syncFile, tempName, unbackedBytes, unlinkQuietly, writeNewFile,
 } from './store-files.js';
 
 /** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
 export const FORMAT_KEY = 'turnlog:format';
+
+/** Removes `path` and its parents up to `outermost` (the first one a failed creation made), if empty. */
+function removeCreatedDirs(path: string, outermost: string): void {
+  const stop = resolve(outermost);
+  for (let dir = resolve(path); ; dir = dirname(dir)) {
+    rmdirQuietly(dir);
+    if (dir === stop || dir === dirname(dir)) return;
+  }
+}
+
+/**
+ * A new store's key-check file (encrypted stores) and data file, or nothing: on failure, what
+ * this call made (the key-check file, the directories) is removed again.
+ */
+export function createStore(path: string, state: StoreState, encryptionKey: EncryptionKey | undefined, now: number): PreparedKey {
+  let key: PreparedKey | undefined;
+  try {
+    requireFreeSpace(path, CREATE_RESERVE_BYTES, 'create a store');
+    key = prepareEncryption(path, state, encryptionKey);
+    createDataFile(path, key.lmdbKey, now);
+    return key;
+  } catch (error) {
+    if (key?.wroteKeyFile === true && !existsSync(join(path, DATA_FILE))) unlinkQuietly(join(path, KEY_CHECK_FILE));
+    if (state.createdDir !== undefined) removeCreatedDirs(path, state.createdDir);
+    throw error;
+  }
+}
 
 /**
  * Makes a new store's `data.mdb` whole or not at all: LMDB initialises a temporary file (its
