@@ -90,6 +90,16 @@ describe('directories that hold no store', () => {
     await log.close();
   });
 
+  it('processes creating one store at once end with one store holding every write', async () => {
+    const path = join(dir, 'raced');
+    const outs = await Promise.all(Array.from({ length: 4 }, () => openInChild({ path, write: 'k' })));
+    for (const out of outs) expect(out).toMatchObject({ opened: true, wrote: true });
+    expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
+    const log = openSessionLog({ path, create: false });
+    expect(log.getHistory('k')).toHaveLength(4);
+    await log.close();
+  });
+
   it('a new store leaves no temporary file behind', async () => {
     const path = join(dir, 'fresh');
     await makeStore(path);
