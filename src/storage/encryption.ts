@@ -5,7 +5,6 @@ import { invalid, TurnlogError } from '../errors.js';
 import { fsError, KEY_CHECK_FILE, notAStore, placeNewFile } from './store-files.js';
 import type { StoreState } from './store-guard.js';
 
-export { KEY_CHECK_FILE } from './store-files.js';
 
 /**
  * Encryption at rest uses LMDB's own page encryption (ChaCha8), with two traps of the binding
