@@ -9,7 +9,10 @@ import type { Backend } from './storage/backend.js';
 
 /**
  * Opens (or creates) the store at `options.path`. Synchronous. Throws CORRUPT for anything that
- * is not a turnlog store, UNSUPPORTED_FORMAT for a newer one, and never writes to either.
+ * is not a turnlog store (or a store file LMDB cannot safely open), UNSUPPORTED_FORMAT for a
+ * newer one, INVALID_ARGUMENT for a non-empty directory that holds no store, IO_ERROR when the
+ * file system refuses (full, read-only, permissions), and never writes to any of them. A new
+ * store is created whole or not at all (see storage/store-create.ts).
  */
 export function openSessionLog(options: SessionLogOptions): SessionLog {
   if (typeof options !== 'object' || options === null) invalid('options must be an object');

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
@@ -64,4 +64,24 @@ it('a wrong key, a missing key, or a key on a plain store: WRONG_KEY, never an e
   expect(fromCopy.getHistory('k')).toHaveLength(1);
   expect(fromCopy.verify().ok).toBe(true);
   await fromCopy.close();
+});
+
+it('a key-check file left without a data file (a creation cut short) binds the directory to its key', async () => {
+  const key = 'k'.repeat(32);
+  // An interrupted encrypted creation by an older turnlog left only turnlog.key.
+  const made = openSessionLog({ path, encryptionKey: key });
+  await made.close();
+  const keyFile = readFileSync(join(path, 'turnlog.key'));
+  rmSync(path, { recursive: true });
+  mkdirSync(path);
+  writeFileSync(join(path, 'turnlog.key'), keyFile);
+  await expectCode(() => openSessionLog({ path }), 'WRONG_KEY'); // never a plain store here
+  await expectCode(() => openSessionLog({ path, encryptionKey: 'w'.repeat(32) }), 'WRONG_KEY');
+  expect(readdirSync(path)).toEqual(['turnlog.key']);
+  const right = openSessionLog({ path, encryptionKey: key });
+  await right.addMessage('k', 'user', SECRET);
+  await right.close();
+  const again = openSessionLog({ path, encryptionKey: key });
+  expect(again.getHistory('k')).toHaveLength(1);
+  await again.close();
 });

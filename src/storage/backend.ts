@@ -47,7 +47,11 @@ export interface Backend {
    */
   write<T>(fn: (tx: WriteTxn) => T): Promise<T>;
   stats(): BackendStats;
-  /** A consistent copy of the store in `dest` (a new directory), optionally compacted. */
+  /**
+   * A consistent copy of the store in `dest` (a new or empty directory), optionally compacted.
+   * Complete or refused: a copy cut short must never open as a store (the LMDB backend stages
+   * it in a partial directory that opening refuses).
+   */
   backup?(dest: string, compact: boolean): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,7 +1,10 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { invalid, TurnlogError } from '../errors.js';
+import { fsError, KEY_CHECK_FILE, notAStore, placeNewFile } from './store-files.js';
+import type { StoreState } from './store-guard.js';
+
 
 /**
  * Encryption at rest uses LMDB's own page encryption (ChaCha8), with two traps of the binding
@@ -9,8 +12,10 @@ import { invalid, TurnlogError } from '../errors.js';
  * process), and a wrong key opens fine and reads as an empty store. So the key the caller gives
  * (32 bytes or a 32-byte string) is turned into 32 ASCII characters (192 bits, SHA-256 based),
  * and a key-check file beside the data lets a wrong or missing key be refused before LMDB opens.
+ * The data file's meta page says whether its pages are encrypted; it must agree with the
+ * presence of the key-check file, or LMDB would read plain pages as ciphertext (or the reverse)
+ * and crash.
  */
-export const KEY_CHECK_FILE = 'turnlog.key';
 const CHECK_TEXT = 'turnlog encryption key check v1';
 
 export type EncryptionKey = Buffer | Uint8Array | string;
@@ -30,24 +35,62 @@ function check(key: EncryptionKey): string {
   return createHmac('sha256', keyBytes(key)).update(CHECK_TEXT).digest('hex');
 }
 
+function readCheck(file: string): Buffer {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw fsError('read', file, error);
+  }
+  if (!/^[0-9a-f]{64}$/.test(text)) notAStore(file, 'it is not a turnlog key-check file');
+  return Buffer.from(text, 'hex');
+}
+
+function assertKeyMatches(path: string, file: string, key: EncryptionKey | undefined, what: string): void {
+  const want = readCheck(file);
+  if (key === undefined) throw new TurnlogError('WRONG_KEY', `the store at ${path} ${what}; pass its encryptionKey`);
+  const got = Buffer.from(check(key), 'hex');
+  if (!timingSafeEqual(want, got)) throw new TurnlogError('WRONG_KEY', `wrong encryptionKey for the store at ${path}`);
+}
+
+export interface PreparedKey {
+  /** The key for LMDB, or undefined for a plain store. */
+  lmdbKey: string | undefined;
+  /** This call wrote `turnlog.key` (removed again if creating the store fails). */
+  wroteKeyFile: boolean;
+}
+
 /**
- * Before LMDB opens `path`: a new store with a key gets its key-check file; an existing one is
- * opened only with the key it was created with (or with none if it is not encrypted).
+ * Before LMDB opens `path`: an existing store is opened only with the key it was created with
+ * (or with none if it is not encrypted); a new store with a key gets its key-check file first,
+ * written atomically, so that its data file never exists without it. A key-check file left in
+ * a directory without a data file (a creation cut short) binds that directory to its key.
  */
-export function prepareEncryption(path: string, existing: boolean, key: EncryptionKey | undefined): string | undefined {
+export function prepareEncryption(path: string, state: StoreState, key: EncryptionKey | undefined): PreparedKey {
   const file = join(path, KEY_CHECK_FILE);
   const derived = key === undefined ? undefined : lmdbKey(key);
-  if (!existing) {
-    if (key !== undefined) writeFileSync(file, `${check(key)}\n`, { mode: 0o600 });
-    return derived;
+  if (state.kind === 'existing') {
+    if (state.encrypted && !state.keyFile) notAStore(path, `its data file is encrypted but its key-check file ${KEY_CHECK_FILE} is missing (restore it from a backup)`);
+    if (!state.encrypted && state.keyFile) notAStore(path, `it holds a ${KEY_CHECK_FILE} but its data file is not encrypted`);
+    if (!state.encrypted) {
+      if (key !== undefined) throw new TurnlogError('WRONG_KEY', `the store at ${path} is not encrypted; open it without encryptionKey`);
+      return { lmdbKey: undefined, wroteKeyFile: false };
+    }
+    assertKeyMatches(path, file, key, 'is encrypted');
+    return { lmdbKey: derived, wroteKeyFile: false };
   }
-  const recorded = existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
-  if (recorded === undefined && key !== undefined) throw new TurnlogError('WRONG_KEY', `the store at ${path} is not encrypted; open it without encryptionKey`);
-  if (recorded !== undefined && key === undefined) throw new TurnlogError('WRONG_KEY', `the store at ${path} is encrypted; pass its encryptionKey`);
-  if (recorded !== undefined && key !== undefined) {
-    const want = Buffer.from(recorded, 'hex');
-    const got = Buffer.from(check(key), 'hex');
-    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new TurnlogError('WRONG_KEY', `wrong encryptionKey for the store at ${path}`);
+  if (state.keyFile) {
+    assertKeyMatches(path, file, key, 'was being created encrypted');
+    return { lmdbKey: derived, wroteKeyFile: false };
   }
-  return derived;
+  if (key === undefined) return { lmdbKey: undefined, wroteKeyFile: false };
+  let wrote: boolean;
+  try {
+    wrote = placeNewFile(path, file, Buffer.from(`${check(key)}\n`), 'key');
+  } catch (error) {
+    throw fsError('write the key-check file', file, error);
+  }
+  // Another process created the store at the same moment: its key must be ours.
+  if (!wrote) assertKeyMatches(path, file, key, 'is being created encrypted');
+  return { lmdbKey: derived, wroteKeyFile: wrote };
 }

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, TransactionFlags } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
@@ -9,8 +9,11 @@ import { TurnlogError } from '../errors.js';
 import type { Backend, BackendStats, Entry, RangeOptions, ReadTxn, WriteTxn } from './backend.js';
 import { prepareStorePath } from './store-guard.js';
 import { checkPages } from './page-check.js';
-import { KEY_CHECK_FILE, prepareEncryption } from './encryption.js';
+import { prepareEncryption } from './encryption.js';
 import type { EncryptionKey } from './encryption.js';
+import { createStore, ensureLockFile, FORMAT_KEY } from './store-create.js';
+import { DATA_FILE, KEY_CHECK_FILE, LOCK_FILE } from './store-files.js';
+import { abandonBackup, finishBackup, startBackup, withPrivateUmask } from './backup-files.js';
 import { compareKeys } from './memory-backend.js';
 
 export interface LmdbBackendOptions {
@@ -27,9 +30,6 @@ export interface LmdbBackendOptions {
 
 /** Files up to this size get the full page check under 'auto'. */
 const AUTO_FULL_CHECK_BYTES = 512 * 1024 * 1024;
-
-/** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
-const FORMAT_KEY = 'turnlog:format';
 
 type Db = Database<Uint8Array, Key>;
 
@@ -53,6 +53,15 @@ function ioError(what: string, error: unknown): TurnlogError {
   return new TurnlogError('IO_ERROR', `${what}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }
 
+/** LMDB refusing to open: a file-system failure is IO_ERROR with its reason, anything else CORRUPT. */
+function openError(path: string, error: unknown): TurnlogError {
+  const message = (error as Error)?.message ?? String(error);
+  if (/no space|read-only|permission|denied|input\/output|quota|EACCES|EROFS|ENOSPC|EIO|EPERM/i.test(message)) {
+    return new TurnlogError('IO_ERROR', `cannot open the store at ${path}: ${message}`, { cause: error });
+  }
+  return new TurnlogError('CORRUPT', `cannot open the store at ${path}: ${message}`, { cause: error });
+}
+
 type RawEntry = { key: Key | Key[number]; value: Uint8Array };
 
 /** ordered-binary reads a one-element key back as a bare value; the engine always sees tuples. */
@@ -73,17 +82,6 @@ function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
   }
 }
 
-/** A backup goes to a new or empty directory, owner-only: it never overwrites a store. */
-function prepareBackupDir(dest: string): void {
-  if (existsSync(dest)) {
-    if (!statSync(dest).isDirectory() || readdirSync(dest).length > 0) {
-      throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} exists and is not an empty directory`);
-    }
-  } else {
-    mkdirSync(dest, { recursive: true, mode: 0o700 });
-  }
-}
-
 /** All LMDB access of turnlog lives in this file. */
 export class LmdbBackend implements Backend {
   readonly kind = 'lmdb';
@@ -93,10 +91,11 @@ export class LmdbBackend implements Backend {
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
-    const key = prepareEncryption(options.path, state === 'existing', options.encryptionKey);
+    const key = state.kind === 'new' ? createStore(options.path, state, options.encryptionKey, options.now) : prepareEncryption(options.path, state, options.encryptionKey);
+    ensureLockFile(options.path);
     // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
-    if (state === 'existing' && key === undefined) {
-      const file = join(options.path, 'data.mdb');
+    if (key.lmdbKey === undefined) {
+      const file = join(options.path, DATA_FILE);
       const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
       checkPages(file, full);
     }
@@ -105,18 +104,20 @@ export class LmdbBackend implements Backend {
         path: options.path,
         maxDbs: TABLES.length + 2,
         encoding: 'binary',
+        // A path with an extension would otherwise be taken for a data file instead of a directory.
+        noSubdir: false,
         // Commit returns once pages are written; the fsync overlaps with the next transaction.
         // 'flushed' durability then waits on `flushed` (see write()).
         overlappingSync: true,
         // Readers of other processes must see commits at once, not at their next event turn.
         cache: false,
-        ...(key === undefined ? {} : { encryptionKey: key }),
+        ...(key.lmdbKey === undefined ? {} : { encryptionKey: key.lmdbKey }),
       });
     } catch (error) {
-      throw new TurnlogError('CORRUPT', `cannot open the store at ${options.path}: ${(error as Error).message}`, { cause: error });
+      throw openError(options.path, error);
     }
     try {
-      this.initFormat(state);
+      this.initFormat();
       for (const t of TABLES) this.dbs.set(t, this.root.openDB<Uint8Array, Key>({ name: t, encoding: 'binary' }));
     } catch (error) {
       void this.root.close();
@@ -126,10 +127,11 @@ export class LmdbBackend implements Backend {
   }
 
   /** Refuses foreign and newer stores before anything is written; stamps a new one. */
-  private initFormat(state: string): void {
+  private initFormat(): void {
     const raw = this.root.get(FORMAT_KEY);
     if (raw === undefined) {
-      const foreign = state === 'existing' && this.root.getKeysCount({ limit: 1 }) > 0;
+      // An empty environment is a store whose creation by an older turnlog stopped before this record.
+      const foreign = this.root.getKeysCount({ limit: 1 }) > 0;
       if (foreign) throw new TurnlogError('CORRUPT', `${this.options.path} holds an LMDB database that is not a turnlog store; it was left untouched`);
       this.root.transactionSync(() => {
         if (this.root.get(FORMAT_KEY) === undefined) this.root.putSync(FORMAT_KEY, encodeFormat({ format: STORE_FORMAT, createdAt: this.options.now }));
@@ -143,7 +145,7 @@ export class LmdbBackend implements Backend {
   }
 
   private restrictModes(): void {
-    for (const f of ['data.mdb', 'lock.mdb', KEY_CHECK_FILE]) {
+    for (const f of [DATA_FILE, LOCK_FILE, KEY_CHECK_FILE]) {
       const file = join(this.options.path, f);
       try {
         if (existsSync(file) && (statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
@@ -228,7 +230,7 @@ export class LmdbBackend implements Backend {
     let inUse = 2 + pagesOf(s['root']) + pagesOf(s['free']);
     for (const db of this.dbs.values()) inUse += pagesOf(db.getStats());
     const pages = Number(s['lastPageNumber']) + 1;
-    const file = join(this.options.path, 'data.mdb');
+    const file = join(this.options.path, DATA_FILE);
     return {
       backend: 'lmdb',
       path: this.options.path,
@@ -244,19 +246,19 @@ export class LmdbBackend implements Backend {
     };
   }
 
+  /** Complete or refused: written into DEST's partial directory, moved into place when complete (backup-files.ts). */
   async backup(dest: string, compact: boolean): Promise<void> {
     this.assertOpen();
-    prepareBackupDir(dest);
-    if (this.options.encryptionKey !== undefined) return this.encryptedCopy(dest);
+    const destExisted = existsSync(dest);
+    const partial = startBackup(dest);
     try {
-      await this.root.backup(dest, compact);
+      if (this.options.encryptionKey !== undefined) await this.encryptedCopy(partial);
+      else await withPrivateUmask(join(partial, DATA_FILE), () => this.root.backup(partial, compact));
     } catch (error) {
+      abandonBackup(partial, dest, destExisted);
       throw ioError(`backup to ${dest} failed`, error);
     }
-    // An encrypted copy needs its key check to open.
-    const keyFile = join(this.options.path, KEY_CHECK_FILE);
-    if (existsSync(keyFile)) copyFileSync(keyFile, join(dest, KEY_CHECK_FILE));
-    for (const f of readdirSync(dest)) chmodSync(join(dest, f), 0o600);
+    finishBackup(partial, dest);
   }
 
   /**

@@ -7,7 +7,10 @@ export const backup: Command = {
   name: 'backup',
   summary: 'a consistent copy of the store into DEST (new or empty directory)',
   usage: 'DEST [--compact]',
-  details: ['--compact leaves LMDB free pages out: the way to shrink a store (see docs/operations.md).'],
+  details: [
+    '--compact leaves LMDB free pages out: the way to shrink a store (see docs/operations.md).',
+    'The copy is complete or refused: interrupted, it leaves DEST/.turnlog-backup-partial and DEST is refused when opened.',
+  ],
   flags: { compact: { kind: 'boolean', help: 'write a compacted copy' } },
   positionals: { min: 1, max: 1 },
   async run(ctx) {

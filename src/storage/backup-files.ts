@@ -1,0 +1,96 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { TurnlogError } from '../errors.js';
+import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, syncDir, syncFile, unlinkQuietly } from './store-files.js';
+
+/**
+ * A backup is complete or refused. It is written inside `DEST/.turnlog-backup-partial` (owner-only
+ * directory, so no other user can open a file in it from its first byte), synced, and then moved
+ * out file by file with `data.mdb` last. A process killed part-way leaves DEST holding the
+ * partial directory and no `data.mdb`, which opening refuses as CORRUPT ("an unfinished backup")
+ * instead of starting a new empty store there.
+ */
+
+/** Checks DEST (new, or an empty directory) and makes its partial directory; returns that. */
+export function startBackup(dest: string): string {
+  if (existsSync(dest)) {
+    if (!statSync(dest).isDirectory() || readdirSync(dest).length > 0) {
+      const partial = existsSync(join(dest, PARTIAL_BACKUP_DIR)) ? ` (it holds ${PARTIAL_BACKUP_DIR} from an interrupted backup: delete it)` : '';
+      throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} exists and is not an empty directory${partial}`);
+    }
+  }
+  const partial = join(dest, PARTIAL_BACKUP_DIR);
+  try {
+    mkdirSync(dest, { recursive: true, mode: 0o700 });
+    mkdirSync(partial, { mode: 0o700 });
+  } catch (error) {
+    throw fsError('create the backup directory', dest, error);
+  }
+  return partial;
+}
+
+/** Makes the finished copy in `partial` DEST's store: owner-only files, synced, `data.mdb` moved last. */
+export function finishBackup(partial: string, dest: string): void {
+  try {
+    unlinkQuietly(join(partial, LOCK_FILE)); // a logical copy's lock file: not part of a backup
+    const names = readdirSync(partial);
+    if (!names.includes(DATA_FILE)) throw new Error(`the copy wrote no ${DATA_FILE}`);
+    for (const name of names) {
+      chmodSync(join(partial, name), 0o600);
+      syncFile(join(partial, name));
+    }
+    const order = [...names.filter((n) => n !== DATA_FILE), DATA_FILE];
+    for (const name of order) renameSync(join(partial, name), join(dest, name));
+    syncDir(dest);
+    rmSync(partial, { recursive: true, force: true });
+    syncDir(dest);
+  } catch (error) {
+    throw fsError('finish the backup in', dest, error);
+  }
+}
+
+/** After a failed copy: removes the partial directory, and DEST too when the backup made it and it is empty. */
+export function abandonBackup(partial: string, dest: string, destExisted: boolean): void {
+  rmSync(partial, { recursive: true, force: true });
+  if (!destExisted) {
+    try {
+      if (readdirSync(dest).length === 0) rmSync(dest, { recursive: true, force: true });
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * The binding's file copy creates its file with mode 0666 less the umask, on its own thread. So
+ * that the file is owner-only from its first byte, the umask is 077 from the call until the file
+ * exists (a turn or two of the event loop; files the host creates meanwhile are owner-only too),
+ * then restored. In a worker thread the umask cannot be changed: the owner-only directory alone
+ * keeps others out.
+ */
+export async function withPrivateUmask(file: string, copy: () => Promise<void>): Promise<void> {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(0o077);
+  } catch {
+    previous = undefined;
+  }
+  let settled = false;
+  let copying: Promise<void>;
+  try {
+    copying = copy();
+  } catch (error) {
+    if (previous !== undefined) process.umask(previous);
+    throw error;
+  }
+  const done = copying.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  try {
+    while (!settled && !existsSync(file)) await Promise.race([done, new Promise((resolve) => setImmediate(resolve))]);
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
+  await copying;
+}

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openSessionLog } from '../src/open.js';
+import { tempDir } from './support/harness.js';
+import { expectCode } from './support/messages.js';
+import { assertBuilt, ROOT } from './support/processes.js';
+import { openInChild, runNodeWithin } from './support/tree.js';
+
+/**
+ * A backup is complete or refused, and private from its first byte. Children are killed
+ * (SIGKILL) part-way through a backup, then DEST is opened: before, an encrypted backup opened as
+ * a valid empty store and a plain one left a half-written data.mdb; its files were 0666 under
+ * umask 000.
+ */
+const KEY = 'k'.repeat(32);
+let dir: string;
+beforeAll(assertBuilt);
+beforeEach(() => {
+  dir = tempDir();
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A store big enough that a copy takes many event-loop turns (about 20 MB). */
+async function makeStore(path: string, key?: string): Promise<void> {
+  const log = openSessionLog({ path, durability: 'committed', ...(key ? { encryptionKey: key } : {}) });
+  const text = 'x'.repeat(20_000);
+  for (let i = 0; i < 600; i++) await log.addMessage(`s${i % 20}`, 'user', `${text} ${i}`);
+  await log.close();
+}
+
+interface Seen {
+  path: string;
+  dir: boolean;
+  mode: number;
+  size: number;
+}
+
+/** Every directory under DEST is 0700 and every file 0600. */
+function expectOwnerOnly(seen: Seen[]): void {
+  for (const e of seen) expect({ path: e.path, mode: (e.mode & 0o777).toString(8) }).toEqual({ path: e.path, mode: e.dir ? '700' : '600' });
+}
+
+function listing(dest: string): Seen[] {
+  const out: Seen[] = [{ path: '.', dir: true, mode: statSync(dest).mode & 0o777, size: 0 }];
+  const walk = (d: string, rel: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const s = statSync(p);
+      const r = rel ? `${rel}/${name}` : name;
+      out.push({ path: r, dir: s.isDirectory(), mode: s.mode & 0o777, size: s.size });
+      if (s.isDirectory()) walk(p, r);
+    }
+  };
+  walk(dest, '');
+  return out;
+}
+
+for (const kind of ['plain', 'encrypted'] as const) {
+  describe(`a ${kind} backup`, () => {
+    const key = kind === 'encrypted' ? KEY : undefined;
+
+    it('killed part-way: DEST is refused (CORRUPT), never an empty or partial store; its files were owner-only under umask 000', async () => {
+      const store = join(dir, 'store');
+      const dest = join(dir, 'dest');
+      await makeStore(store, key);
+      const r = await runNodeWithin([join(ROOT, 'test/fixtures/backup-killed.mjs'), store, dest, ...(key ? [key] : [])]);
+      expect(r.signal, r.stderr).toBe('SIGKILL');
+      const report = JSON.parse(r.stdout.trim().split('\n')[0] as string) as { killedDuringBackup: boolean; seen: Seen[] };
+      expect(report.killedDuringBackup).toBe(true);
+      expectOwnerOnly(report.seen);
+      expectOwnerOnly(listing(dest));
+      for (const create of [true, false]) {
+        const out = await openInChild({ path: dest, create, read: 's0', ...(key ? { key } : {}) });
+        expect(out.code, out.message).toBe('CORRUPT');
+        expect(out.message).toMatch(/unfinished backup/);
+      }
+      // a new backup into the same DEST is refused too, and says why
+      const log = openSessionLog({ path: store, ...(key ? { encryptionKey: key } : {}) });
+      const error = await expectCode(log.backup(dest), 'INVALID_ARGUMENT');
+      expect(error.message).toMatch(/interrupted backup/);
+      await log.close();
+    });
+
+    it('complete under umask 000: owner-only files, the same histories, nothing temporary left', async () => {
+      const store = join(dir, 'store');
+      const dest = join(dir, 'nested', 'dest');
+      await makeStore(store, key);
+      const script = `import { openSessionLog } from ${JSON.stringify(join(ROOT, 'dist/src/index.js'))};
+        process.umask(0);
+        const log = openSessionLog({ path: ${JSON.stringify(store)}${key ? `, encryptionKey: ${JSON.stringify(key)}` : ''} });
+        await log.backup(${JSON.stringify(dest)});
+        await log.close();`;
+      const r = await runNodeWithin(['--input-type=module', '-e', script]);
+      expect(r.code, r.stderr).toBe(0);
+      expectOwnerOnly(listing(dest));
+      expect(readdirSync(dest).sort()).toEqual(key ? ['data.mdb', 'turnlog.key'] : ['data.mdb']);
+      const copy = openSessionLog({ path: dest, create: false, ...(key ? { encryptionKey: key } : {}) });
+      const original = openSessionLog({ path: store, ...(key ? { encryptionKey: key } : {}) });
+      for (let i = 0; i < 20; i++) expect(copy.getHistory(`s${i}`)).toEqual(original.getHistory(`s${i}`));
+      expect(copy.verify().ok).toBe(true);
+      await copy.close();
+      await original.close();
+    });
+  });
+}
+
+it('the CLI backup under umask 000 writes owner-only files', async () => {
+  const store = join(dir, 'store');
+  const dest = join(dir, 'dest');
+  const log = openSessionLog({ path: store });
+  await log.addMessage('k', 'user', 'hello');
+  await log.close();
+  execFileSync('sh', ['-c', `umask 000 && exec "${process.execPath}" "${join(ROOT, 'dist/src/cli/main.js')}" --path "${store}" backup "${dest}"`], { stdio: 'ignore' });
+  expectOwnerOnly(listing(dest));
+  expect(readdirSync(dest)).toEqual(['data.mdb']);
+});
