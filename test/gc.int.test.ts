@@ -50,11 +50,11 @@ it('a GC killed part-way leaves a consistent store that the next GC finishes', a
     const mid = log.stats();
     expect(mid.sessions).toBeGreaterThan(0); // interrupted: some sessions not expired yet
     expect(mid.sessions).toBeLessThan(2000);
-    expect(log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify()).toMatchObject({ ok: true });
     const rest = await log.gc();
     expect(rest.sessionsExpired).toBe(mid.sessions);
     expect(log.stats()).toMatchObject({ sessions: 0, events: 0, pendingPurges: 0 });
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   } finally {
     await log.close();
   }
@@ -80,7 +80,7 @@ it('a GC process and an appending process together: no append lost, versions con
       expect(log.getHistory(key).map((m) => m.content)).toEqual(Array.from({ length: 150 }, (_, i) => `w:${i}`));
       for (const a of acked.filter((x) => x.key === key)) expect(a.version).toBe(Number(a.content.split(':')[1]) + 1);
     }
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
     expect(log.stats().sessions).toBe(2);
   } finally {
     await log.close();
@@ -96,7 +96,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
     await log.backup(dest, { compact });
     const copy = openSessionLog({ path: dest, create: false });
     for (let k = 0; k < 5; k++) expect(copy.getHistory(`k${k}`)).toEqual(log.getHistory(`k${k}`));
-    expect(copy.verify().ok).toBe(true);
+    expect((await copy.verify()).ok).toBe(true);
     await copy.close();
   }
   await expectCode(log.backup(join(dir, 'backup-true')), 'INVALID_ARGUMENT');

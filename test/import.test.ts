@@ -63,7 +63,7 @@ describe('picoclaw fixtures (the acceptance table)', () => {
     ]);
     expect(r.ignored.map((f) => f.split('/').pop()).sort()).toEqual(['agent_main_main.json.migrated', 'session-2219441.tmp']);
     expect(r.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported', 'imported', 'imported']);
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   });
 
   it('is idempotent: a second run writes no event', async () => {

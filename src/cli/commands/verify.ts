@@ -8,10 +8,10 @@ export const verify: Command = {
   details: ['Exit 0 when everything agrees, 3 when something does not (each mismatch is listed).'],
   flags: {},
   positionals: { min: 0, max: 0 },
-  run(ctx) {
+  async run(ctx) {
     const log = ctx.open();
     const progress = ctx.progress('verifying');
-    const report = log.verify({ onProgress: (done, total) => progress.update(done, total) });
+    const report = await log.verify({ onProgress: (done, total) => progress.update(done, total) });
     progress.done();
     if (ctx.json) ctx.emitJson(report);
     else {
