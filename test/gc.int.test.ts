@@ -45,7 +45,7 @@ it('a GC killed part-way leaves a consistent store that the next GC finishes', a
     child.on('error', reject);
     child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
   });
-  const log = openSessionLog({ path, ttl: '1h' });
+  const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   try {
     const mid = log.stats();
     expect(mid.sessions).toBeGreaterThan(0); // interrupted: some sessions not expired yet
@@ -105,7 +105,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
 
 it('GC lets the event loop run between its transactions', async () => {
   await seedOld(1500, 2);
-  const log = openSessionLog({ path, ttl: '1h' });
+  const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   // A self-rescheduling callback counts the event-loop turns that happen while GC runs.
   let turns = 0;
   let running = true;
