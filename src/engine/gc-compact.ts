@@ -132,15 +132,19 @@ function removeBelowBase(tx: WriteTxn, head: HeadRecord, budget: Budget, report:
   let finished = true;
   for (const range of rangesBelow(tx, head.sid, head.base, baseStart(tx, head.sid, head.base))) {
     const rows = takeWithin(keysAndSizes(tx, range), budget);
+    let deleted = 0;
     for (const row of rows) {
+      // At least one row per transaction; then stop when the time is up.
+      if (deleted > 0 && budget.exhausted) break;
       tx.del(range.table, row.key);
+      budget.spend();
+      deleted++;
       removedBytes += row.bytes;
       if (range.table === 'events') eventsRemoved++;
       else if (range.table === 'checkpoints') report.checkpointsRemoved++;
       else report.chunksRemoved++;
       if (range.table !== 'chunks') deadRemoved += row.bytes;
     }
-    budget.spend(rows.length);
     if (budget.exhausted) {
       finished = false; // rows may be left: the next transaction looks again
       break;
