@@ -1,4 +1,4 @@
-import { decodeCheckpoint, decodeHead, decodeMessage, decodeNumber } from '../core/codec.js';
+import { decodeCheckpoint, decodeMessage, decodeNumber } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { checkpointKey, dirKey, KEY_BOTTOM, KEY_TOP, META_NEXT_SID, recentKey } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
@@ -55,7 +55,7 @@ export async function verifyStore(backend: Backend, onProgress?: (done: number, 
       for (;;) {
         if (current === undefined) {
           if (listed.length === 0) {
-            listed = [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: HEADS_PAGE })].map((e) => decodeHead(e.value).sid);
+            listed = [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: HEADS_PAGE, keysOnly: true })].map((e) => e.key[0] as number);
             const last = listed[listed.length - 1];
             if (last === undefined) return true;
             after = last;
@@ -129,7 +129,13 @@ class SessionCheck {
 
   /** Works within the budget; true when this session is done. */
   step(tx: ReadTxn, budget: Budget): boolean {
-    const head = headBySid(tx, this.sid);
+    let head: HeadRecord | undefined;
+    try {
+      head = headBySid(tx, this.sid);
+    } catch (error) {
+      this.report.mismatches.push({ key: `#${this.sid}`, problem: describeError(error) });
+      return this.done();
+    }
     if (head === undefined) return true; // deleted since it was listed
     try {
       if (this.p === undefined || head.base > this.p.version) {
@@ -143,7 +149,7 @@ class SessionCheck {
       if ((this.p as Projection).version < head.version) return false;
       this.finish(tx, head);
     } catch (error) {
-      this.problem(head, error instanceof TurnlogError ? `${error.code}: ${error.message}` : String(error));
+      this.problem(head, describeError(error));
     }
     return this.done();
   }
@@ -223,6 +229,10 @@ class SessionCheck {
     }
     if (viaCheckpoints !== JSON.stringify(replayed)) this.problem(head, 'history read through checkpoints differs from the full replay');
   }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof TurnlogError ? `${error.code}: ${error.message}` : String(error);
 }
 
 function headKeyOf(tx: ReadTxn, sid: number): string {
