@@ -120,3 +120,34 @@ it('GC lets the event loop run between its transactions', async () => {
   expect(turns).toBeGreaterThanOrEqual(report.transactions - 1);
   await log.close();
 });
+
+it('a GC killed while collecting one huge session is finished by the next GC', async () => {
+  const then = Date.now() - 2 * HOUR;
+  const seed = openSessionLog({ path, durability: 'committed', clock: () => then });
+  for (let i = 0; i < 20_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => seed.addMessage('big', 'user', `m${i + j}`)));
+  const history = seed.getHistory('big');
+  await seed.close();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [GC_WORKER, path, 'never', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let lines = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      lines += d.toString().split('\n').filter((l) => l.includes('progress')).length;
+      if (lines >= 3) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
+  });
+  const log = openSessionLog({ path, replayWindow: 0 });
+  try {
+    const mid = log.stats().events;
+    expect(mid).toBeGreaterThan(0);
+    expect(mid).toBeLessThan(20_000);
+    const rest = await log.gc();
+    expect(rest.eventsRemoved).toBe(mid);
+    expect(log.stats().events).toBe(0);
+    expect(log.getHistory('big')).toEqual(history);
+    expect((await log.verify()).ok).toBe(true);
+  } finally {
+    await log.close();
+  }
+}, 60_000);
