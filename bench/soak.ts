@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 /**
  * `npm run soak` (not in CI): the reliability tests at soak sizes — 1,000 SIGKILL rounds per
  * crash mode, 500 damaged-file rounds, 1,000 runs of every property — then the figures they
- * recorded, summed, into bench/results/soak.json for docs/reliability.md.
+ * recorded, summed, into bench/results/soak.json for docs/reliability.md, with the scale figures
+ * of bench/gc-scale.ts (GC of one 1,000,000-event session, verify on 200,000 sessions).
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = fileURLToPath(new URL('../../bench/results/', import.meta.url));
@@ -23,6 +24,10 @@ const env = {
 const files = ['test/crash.int.test.ts', 'test/damaged.int.test.ts', 'test/fuzz.prop.test.ts', 'test/races.prop.test.ts', 'test/session-log.prop.test.ts', 'test/gc.prop.test.ts', 'test/multiprocess.int.test.ts', 'test/disk-full.int.test.ts', 'test/encryption.int.test.ts'];
 const started = Date.now();
 const run = spawnSync('npx', ['vitest', 'run', '--testTimeout=7200000', '--hookTimeout=600000', ...files], { cwd: root, env, stdio: 'inherit' });
+// Scale figures (GC of a 1,000,000-event session, verify and a dry run on 200,000 sessions).
+const scaleRun = spawnSync(process.execPath, [fileURLToPath(new URL('./gc-scale.js', import.meta.url))], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const scaleFile = `${results}gc-scale.json`;
+const scale = scaleRun.status === 0 && existsSync(scaleFile) ? (JSON.parse(readFileSync(scaleFile, 'utf8')) as unknown) : undefined;
 const figures: Record<string, number> = {};
 if (existsSync(figuresFile)) {
   for (const line of readFileSync(figuresFile, 'utf8').trim().split('\n')) {
@@ -39,8 +44,9 @@ const out = {
   node: process.version,
   cpu: cpus()[0]?.model,
   minutes: Math.round((Date.now() - started) / 60_000),
-  passed: run.status === 0,
+  passed: run.status === 0 && scaleRun.status === 0,
   figures,
+  scale,
 };
 writeFileSync(`${results}soak.json`, `${JSON.stringify(out, null, 2)}\n`);
 process.stdout.write(`\n${JSON.stringify(out, null, 2)}\n`);

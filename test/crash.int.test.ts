@@ -123,7 +123,7 @@ describe.each([
           expect(order).toEqual([...order].sort((x, y) => x - y));
           checked += mine.length;
         }
-        const v = log.verify();
+        const v = await log.verify();
         expect(v.mismatches).toEqual([]);
       } finally {
         await log.close();

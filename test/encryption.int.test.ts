@@ -62,7 +62,7 @@ it('a wrong key, a missing key, or a key on a plain store: WRONG_KEY, never an e
   await expectCode(() => openSessionLog({ path: copy }), 'WRONG_KEY');
   const fromCopy = openSessionLog({ path: copy, encryptionKey: key });
   expect(fromCopy.getHistory('k')).toHaveLength(1);
-  expect(fromCopy.verify().ok).toBe(true);
+  expect((await fromCopy.verify()).ok).toBe(true);
   await fromCopy.close();
 });
 

@@ -45,16 +45,16 @@ it('a GC killed part-way leaves a consistent store that the next GC finishes', a
     child.on('error', reject);
     child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
   });
-  const log = openSessionLog({ path, ttl: '1h' });
+  const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   try {
     const mid = log.stats();
     expect(mid.sessions).toBeGreaterThan(0); // interrupted: some sessions not expired yet
     expect(mid.sessions).toBeLessThan(2000);
-    expect(log.verify()).toMatchObject({ ok: true });
+    expect(await log.verify()).toMatchObject({ ok: true });
     const rest = await log.gc();
     expect(rest.sessionsExpired).toBe(mid.sessions);
     expect(log.stats()).toMatchObject({ sessions: 0, events: 0, pendingPurges: 0 });
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   } finally {
     await log.close();
   }
@@ -80,7 +80,7 @@ it('a GC process and an appending process together: no append lost, versions con
       expect(log.getHistory(key).map((m) => m.content)).toEqual(Array.from({ length: 150 }, (_, i) => `w:${i}`));
       for (const a of acked.filter((x) => x.key === key)) expect(a.version).toBe(Number(a.content.split(':')[1]) + 1);
     }
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
     expect(log.stats().sessions).toBe(2);
   } finally {
     await log.close();
@@ -96,7 +96,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
     await log.backup(dest, { compact });
     const copy = openSessionLog({ path: dest, create: false });
     for (let k = 0; k < 5; k++) expect(copy.getHistory(`k${k}`)).toEqual(log.getHistory(`k${k}`));
-    expect(copy.verify().ok).toBe(true);
+    expect((await copy.verify()).ok).toBe(true);
     await copy.close();
   }
   await expectCode(log.backup(join(dir, 'backup-true')), 'INVALID_ARGUMENT');
@@ -105,7 +105,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
 
 it('GC lets the event loop run between its transactions', async () => {
   await seedOld(1500, 2);
-  const log = openSessionLog({ path, ttl: '1h' });
+  const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   // A self-rescheduling callback counts the event-loop turns that happen while GC runs.
   let turns = 0;
   let running = true;
@@ -120,3 +120,34 @@ it('GC lets the event loop run between its transactions', async () => {
   expect(turns).toBeGreaterThanOrEqual(report.transactions - 1);
   await log.close();
 });
+
+it('a GC killed while collecting one huge session is finished by the next GC', async () => {
+  const then = Date.now() - 2 * HOUR;
+  const seed = openSessionLog({ path, durability: 'committed', clock: () => then });
+  for (let i = 0; i < 20_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => seed.addMessage('big', 'user', `m${i + j}`)));
+  const history = seed.getHistory('big');
+  await seed.close();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [GC_WORKER, path, 'never', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let lines = 0;
+    child.stdout.on('data', (d: Buffer) => {
+      lines += d.toString().split('\n').filter((l) => l.includes('progress')).length;
+      if (lines >= 3) child.kill('SIGKILL');
+    });
+    child.on('error', reject);
+    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
+  });
+  const log = openSessionLog({ path, replayWindow: 0 });
+  try {
+    const mid = log.stats().events;
+    expect(mid).toBeGreaterThan(0);
+    expect(mid).toBeLessThan(20_000);
+    const rest = await log.gc();
+    expect(rest.eventsRemoved).toBe(mid);
+    expect(log.stats().events).toBe(0);
+    expect(log.getHistory('big')).toEqual(history);
+    expect((await log.verify()).ok).toBe(true);
+  } finally {
+    await log.close();
+  }
+}, 60_000);

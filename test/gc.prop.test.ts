@@ -71,7 +71,7 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
                 const gcLog = h.open({ clock, checkpointEvery, replayWindow: op.window });
                 await gcLog.gc({ dryRun: op.dry });
                 expect(state(gcLog)).toEqual(before);
-                const v = gcLog.verify();
+                const v = await gcLog.verify();
                 expect(v.mismatches).toEqual([]);
                 await gcLog.close();
                 log = h.open({ clock, checkpointEvery, replayWindow: Infinity });
@@ -80,7 +80,7 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
               }
             }
           }
-          expect(log.verify().ok).toBe(true);
+          expect((await log.verify()).ok).toBe(true);
         } finally {
           await h.dispose();
         }

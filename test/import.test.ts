@@ -75,7 +75,7 @@ describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/READ
     ]);
     expect(r.ignored.map((f) => f.split('/').pop()).sort()).toEqual(['.tmp-3310', 'agent_main_main.json.migrated', 'session-88412.tmp']);
     expect(r.sessions.map((s) => s.status)).toEqual(['imported', 'imported', 'imported', 'imported', 'imported']);
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   });
 
   it('is idempotent: a second run writes no event', async () => {

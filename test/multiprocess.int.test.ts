@@ -79,7 +79,7 @@ it('4 writers, a reader and a GC process at once: nothing lost or duplicated, no
       const versions = acks.filter((a) => a.key === key).map((a) => a.version).sort((a, b) => a - b);
       expect(versions).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
     }
-    expect(log.verify().ok).toBe(true);
+    expect((await log.verify()).ok).toBe(true);
   } finally {
     await log.close();
   }

@@ -83,7 +83,7 @@ describe('opening what is not a turnlog store', () => {
       const log = openSessionLog({ path, checkOnOpen });
       expect(log.getHistory('k')[0]).toEqual({ role: 'user', content: 'hello' });
       await log.addMessage('k', 'user', `still writable (${checkOnOpen})`);
-      expect(log.verify().ok).toBe(true);
+      expect((await log.verify()).ok).toBe(true);
       await log.close();
     }
   });

@@ -25,40 +25,72 @@ export interface BaseChoice {
 }
 
 /**
- * The newest version that may become the base at `now`: the newest checkpoint old enough, or the
- * head itself when the whole session is old enough. Undefined when nothing can be collected.
+ * Checkpoints GC reads per session per pass, oldest first after the base. A session with a
+ * million events has tens of thousands of checkpoints: reading them all before removing anything
+ * is what made one GC transaction unbounded. Any old-enough checkpoint is a valid base, so a pass
+ * takes the newest old-enough one among these, and the next pass carries on from there.
+ */
+export const CHECKPOINT_SCAN = 64;
+
+/**
+ * The newest version that may become the base at `now`: the head itself when the whole session
+ * is old enough (`headHasCheckpoint` says whether one exists there), else the newest of the
+ * scanned checkpoints that is old enough. `checkpoints` may be only the first ones after the base
+ * (see CHECKPOINT_SCAN): a base chosen among them is still safe, only not the furthest possible.
+ * Undefined when nothing can be collected.
  */
 export function chooseBase(
   head: { version: number; updatedAt: number; base: number },
   checkpoints: readonly CheckpointTime[],
   now: number,
   replayWindow: number,
+  headHasCheckpoint: boolean,
 ): BaseChoice | undefined {
   if (replayWindow === Infinity) return undefined;
   const cutoff = now - replayWindow;
-  if (head.version > head.base && head.updatedAt <= cutoff) {
-    const hasCheckpoint = checkpoints.some((c) => c.version === head.version);
-    return { version: head.version, needsCheckpoint: !hasCheckpoint };
-  }
+  if (head.version > head.base && head.updatedAt <= cutoff) return { version: head.version, needsCheckpoint: !headHasCheckpoint };
   let best: CheckpointTime | undefined;
   for (const c of checkpoints) if (c.version > head.base && c.at <= cutoff && (best === undefined || c.version > best.version)) best = c;
   return best === undefined ? undefined : { version: best.version, needsCheckpoint: false };
 }
 
 /**
- * When to look at the session again: the time its next candidate (a newer checkpoint, else the
- * head) leaves the replay window. Undefined when there is nothing after the base.
+ * The review-queue key of a session: the time of its next candidate base (a newer checkpoint,
+ * else the head), so the session is due once that time is older than the replay window of
+ * whichever process runs GC. When the scan was cut (`more`: checkpoints follow the scanned ones)
+ * and none of the scanned ones is left after the base, the next candidate is unknown and may be
+ * old already: the session is due again at once (`now - replayWindow`), and since every pass
+ * moves its base forward, that ends. Undefined when there is nothing after the base.
  */
 export function nextReviewAt(
   head: { version: number; updatedAt: number },
   base: number,
   checkpoints: readonly CheckpointTime[],
+  more: boolean,
+  now: number,
   replayWindow: number,
 ): number | undefined {
   if (head.version <= base || replayWindow === Infinity) return undefined;
+  const after = checkpoints.filter((c) => c.version > base && c.version < head.version);
+  if (more && after.length === 0) return Math.min(head.updatedAt, now - replayWindow);
   let at = head.updatedAt;
-  for (const c of checkpoints) if (c.version > base && c.at < at) at = c.at;
-  return at + replayWindow;
+  for (const c of after) if (c.at < at) at = c.at;
+  return at;
+}
+
+/**
+ * The guard against a clock jump: a GC run whose ttl would expire more than `maxShare` of the
+ * live sessions expires none of them (a clock a year ahead, or a store left alone for longer than
+ * its ttl, would otherwise lose everything at once). Runs that would expire at most
+ * EXPIRE_GUARD_FLOOR sessions are never held back, so a small store still expires normally.
+ */
+export const EXPIRE_GUARD_FLOOR = 10;
+export const DEFAULT_MAX_EXPIRE_SHARE = 0.5;
+
+/** The largest number of sessions one GC run may expire out of `live`. */
+export function expiryLimit(live: number, maxShare: number): number {
+  if (maxShare >= 1) return Infinity;
+  return Math.max(EXPIRE_GUARD_FLOOR, Math.floor(live * maxShare));
 }
 
 /**

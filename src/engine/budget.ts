@@ -22,9 +22,29 @@ export class Budget {
     return this.left <= 0 || performance.now() >= this.deadline;
   }
 
+  /** Row operations left (at least 1, so every transaction makes some progress). */
+  get rowsLeft(): number {
+    return Math.max(1, this.left);
+  }
+
   elapsedMs(): number {
     return performance.now() - this.startedAt;
   }
+}
+
+/**
+ * The first entries of `entries` that fit the budget: at most `rowsLeft`, and none after the time
+ * is up (but always at least one). Collected before deleting, since a range is not deleted from
+ * while it is walked.
+ */
+export function takeWithin<T>(entries: Iterable<T>, budget: Budget): T[] {
+  const out: T[] = [];
+  const max = budget.rowsLeft;
+  for (const e of entries) {
+    out.push(e);
+    if (out.length >= max || budget.exhausted) break;
+  }
+  return out;
 }
 
 /** Rows per GC or purge transaction, and the time budget that stops one earlier. */

@@ -1,4 +1,5 @@
-import { parseDuration } from '../core/duration.js';
+import { MAX_TIMER_MS, parseDuration } from '../core/duration.js';
+import { DEFAULT_MAX_EXPIRE_SHARE } from '../core/gc-plan.js';
 import type { Duration } from '../core/duration.js';
 import { invalid } from '../errors.js';
 
@@ -46,9 +47,18 @@ export interface SessionLogOptions {
   encryptionKey?: Uint8Array | string;
   /**
    * A session with no write for longer than this expires: GC removes its events, checkpoints and
-   * index entries. Milliseconds or a string ('90s', '12h', '30d'). Default: never.
+   * index entries. Milliseconds or a string ('90s', '12h', '30d'), at most Number.MAX_SAFE_INTEGER
+   * ms. Default: never. See `maxExpireShare` for the guard against a clock jump.
    */
   ttl?: Duration;
+  /**
+   * The clock-jump guard of `ttl`: the largest share of the live sessions (a fraction from 0 to 1)
+   * one GC run may expire. A run that finds more sessions idle past the ttl than this (and more
+   * than 10) expires none and reports them in `expiryHeldBack`: a clock (or system time) far
+   * ahead, or a store unused for longer than its ttl, would otherwise lose every session at once.
+   * `1` turns the guard off; `gc({ maxExpireShare })` overrides it for one run. Default 0.5.
+   */
+  maxExpireShare?: number;
   /**
    * Cap on visible messages per session. A write that goes over it is followed, in the same
    * transaction, by an ordinary `history.truncated` event; the cut moves forward to a user message
@@ -58,12 +68,14 @@ export interface SessionLogOptions {
   /**
    * How long versions that are no longer current stay readable (`atVersion`, `readEvents`)
    * before GC may fold them into a base checkpoint. Reading a collected version gives PRUNED.
-   * Milliseconds or a string; `0`: collect at the next GC; `Infinity`: keep everything. Default '7d'.
+   * Milliseconds or a string (at most Number.MAX_SAFE_INTEGER ms); `0`: collect at the next GC;
+   * `Infinity`: keep everything. Default '7d'.
    */
   replayWindow?: Duration;
   /**
    * Run `gc()` in the background every `interval` (an unref'd timer, stopped by `close()`).
-   * `true` means every '10m'. Default false: a library does not start timers unasked.
+   * `true` means every '10m'. The interval is at least '1s' and at most 2^31 − 1 ms (about 24.8
+   * days, the longest a Node timer waits). Default false: a library does not start timers unasked.
    */
   autoGc?: boolean | { interval: Duration };
 }
@@ -90,6 +102,8 @@ export interface ResolvedOptions {
   maxMessages: number;
   /** ms; Infinity = keep all. */
   replayWindow: number;
+  /** 0..1: the share of live sessions one GC run may expire; 1 = no guard. */
+  maxExpireShare: number;
   /** ms between background GC runs; 0 = off. */
   autoGcInterval: number;
   /** Bytes of decoded chunks kept for reads; 0 = no cache. */
@@ -110,10 +124,17 @@ export function resolveOptions(o: MemorySessionLogOptions): ResolvedOptions {
   const replayWindow = parseDuration('replayWindow', o.replayWindow ?? DEFAULT_REPLAY_WINDOW, true);
   let autoGcInterval = 0;
   if (o.autoGc === true) autoGcInterval = parseDuration('autoGc', DEFAULT_AUTO_GC_INTERVAL);
-  else if (typeof o.autoGc === 'object' && o.autoGc !== null) autoGcInterval = parseDuration('autoGc.interval', o.autoGc.interval);
+  else if (typeof o.autoGc === 'object' && o.autoGc !== null) autoGcInterval = parseDuration('autoGc.interval', o.autoGc.interval, false, MAX_TIMER_MS);
   else if (o.autoGc !== undefined && o.autoGc !== false) invalid('autoGc must be a boolean or { interval }');
-  if (o.autoGc !== undefined && o.autoGc !== false && autoGcInterval < 1000) invalid('autoGc interval must be at least 1s');
+  if (o.autoGc !== undefined && o.autoGc !== false && autoGcInterval < 1000) invalid('autoGc.interval must be at least 1s');
+  const maxExpireShare = validateExpireShare('maxExpireShare', o.maxExpireShare ?? DEFAULT_MAX_EXPIRE_SHARE);
   const readCacheBytes = o.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
   if (!Number.isSafeInteger(readCacheBytes) || readCacheBytes < 0) invalid('readCacheBytes must be a non-negative integer');
-  return { maxMessageBytes, checkpointEvery, clock, ttl, maxMessages, replayWindow, autoGcInterval, readCacheBytes };
+  return { maxMessageBytes, checkpointEvery, clock, ttl, maxMessages, replayWindow, maxExpireShare, autoGcInterval, readCacheBytes };
+}
+
+/** A share of the store, from 0 to 1 (INVALID_ARGUMENT naming the option otherwise). */
+export function validateExpireShare(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) invalid(`${name} must be a number from 0 to 1 (a share of the live sessions; 1 turns the guard off)`);
+  return value;
 }

@@ -1,7 +1,8 @@
 import type { HeadRecord } from '../core/codec.js';
 import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
+import type { Key, Table } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
-import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
+import { Budget, takeWithin, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { adjustCounters } from './counters.js';
 import type { Counts } from './counters.js';
 
@@ -49,14 +50,15 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
     const sid = d.key[0] as number;
     let finished = true;
     for (const table of PER_SESSION_TABLES) {
-      const rows = [...tx.range(table, { low: [sid], high: [sid + 1], limit: TXN_ROWS })];
+      // Keys and sizes first (a range is not deleted from while it is walked), within the budget.
+      const rows = takeWithin(keysAndSizes(tx, table, sid, budget.rowsLeft), budget);
       for (const r of rows) {
-        if (budget.exhausted) break;
+        if (budget.exhausted && out.rows > 0) break;
         tx.del(table, r.key);
         out.rows++;
-        out.bytes += r.value.byteLength;
+        out.bytes += r.bytes;
         if (table === 'events') events++;
-        if (table !== 'eventIds') logBytes += r.value.byteLength;
+        if (table !== 'eventIds') logBytes += r.bytes;
         budget.spend();
       }
       if (budget.exhausted) {
@@ -74,6 +76,10 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
   settle();
   out.done = [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 1 })].length === 0;
   return out;
+}
+
+function* keysAndSizes(tx: WriteTxn, table: Table, sid: number, limit: number): Iterable<{ key: Key; bytes: number }> {
+  for (const e of tx.range(table, { low: [sid], high: [sid + 1], limit })) yield { key: [...e.key], bytes: e.value.byteLength };
 }
 
 /** Purges until no dead session is left. */

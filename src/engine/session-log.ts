@@ -8,7 +8,7 @@ import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
 import type { HeadRecord } from '../core/codec.js';
-import { CHUNK_BYTES } from './options.js';
+import { CHUNK_BYTES, validateExpireShare } from './options.js';
 import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
 import { runGc } from './gc.js';
 import type { GcOptions, GcReport } from './gc.js';
@@ -47,7 +47,7 @@ export interface SessionLog {
   stats(): SessionLogStats;
   gc(opts?: GcOptions): Promise<GcReport>;
   backup(dest: string, opts?: { compact?: boolean }): Promise<void>;
-  verify(opts?: { onProgress?: (done: number, total: number) => void }): VerifyReport;
+  verify(opts?: { onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
   close(): Promise<void>;
 }
 
@@ -271,7 +271,10 @@ export class SessionLogEngine implements SessionLog {
     if (opts.now !== undefined && (typeof opts.now !== 'number' || !Number.isFinite(opts.now))) invalid('now must be a finite number of ms');
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
-    const policy = { now: opts.now ?? this.opts.clock(), ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES };
+    const now = opts.now ?? this.opts.clock();
+    if (typeof now !== 'number' || !Number.isFinite(now)) invalid(`the clock returned ${String(now)}, not a finite number of ms`);
+    const maxExpireShare = opts.maxExpireShare === undefined ? this.opts.maxExpireShare : validateExpireShare('maxExpireShare', opts.maxExpireShare);
+    const policy = { now, ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES, maxExpireShare };
     const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress);
     this.gcRunning = run;
     try {
@@ -288,9 +291,11 @@ export class SessionLogEngine implements SessionLog {
     await this.track(this.backend.backup(dest, opts.compact === true));
   }
 
-  verify(opts: { onProgress?: (done: number, total: number) => void } = {}): VerifyReport {
+  /** Re-folds every session and compares; asynchronous and paged (see verify.ts). */
+  async verify(opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<VerifyReport> {
     this.assertOpen();
-    return verifyStore(this.backend, opts.onProgress);
+    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
+    return this.track(verifyStore(this.backend, opts.onProgress));
   }
 
   private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {

@@ -1,12 +1,9 @@
-import { decodeCheckpoint, decodeHead, decodeNumber } from '../core/codec.js';
-import type { HeadRecord } from '../core/codec.js';
-import { checkpointKey, dirKey, KEY_BOTTOM, KEY_TOP, recentKey } from '../core/layout.js';
-import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from '../core/projection.js';
-import type { Projection } from '../core/projection.js';
+import { KEY_BOTTOM, KEY_TOP, META_NEXT_SID } from '../core/layout.js';
+import type { Key } from '../core/layout.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
-import { TurnlogError } from '../errors.js';
+import { Budget, yieldToEventLoop } from './budget.js';
 import { readCounters } from './counters.js';
-import { messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { SessionCheck } from './verify-session.js';
 
 export interface VerifyMismatch {
   key: string;
@@ -21,81 +18,87 @@ export interface VerifyReport {
   mismatches: VerifyMismatch[];
 }
 
-/** Sessions checked per read transaction: a full verify never pins one snapshot for long. */
-const PAGE = 64;
+/**
+ * Work per read transaction: at most this many events folded (or index entries counted), and
+ * about this many ms. Between two, the event loop runs (lmdb-js reuses one read transaction
+ * within a tick, so yielding is also what lets each page read a fresh snapshot).
+ */
+const READ_ROWS = 2000;
+const READ_MS = 10;
+/** Sessions listed per read of the heads table. */
+const HEADS_PAGE = 64;
 
 /**
  * Re-folds every session from its base (the first event, or the GC base checkpoint) and compares
  * the result with the head, the summary/metadata state, every checkpoint, the history a reader
- * gets, and the directory and recency indexes.
+ * gets, and the directory and recency indexes. Asynchronous and paged: short read transactions,
+ * a large session spread over several, the event loop running between them. Writes may land
+ * meanwhile: each session is compared with its head as of the page that finishes its fold, and
+ * the store-wide counts are compared only when no session was created or deleted during the run.
  */
-export function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void): VerifyReport {
+export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
   const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [] };
-  const total = backend.read((tx) => readCounters(tx).sessions);
+  const before = backend.read(storeMarks);
+  const total = before.sessions;
+  let listed: number[] = [];
   let after = 0;
+  let current: SessionCheck | undefined;
   for (;;) {
-    const heads = backend.read((tx) => [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: PAGE })].map((e) => decodeHead(e.value)));
-    if (heads.length === 0) break;
-    backend.read((tx) => {
-      for (const head of heads) verifySession(tx, head, report);
+    const finished = backend.read((tx) => {
+      const budget = new Budget(READ_ROWS, READ_MS);
+      for (;;) {
+        if (current === undefined) {
+          if (listed.length === 0) {
+            listed = [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: HEADS_PAGE, keysOnly: true })].map((e) => e.key[0] as number);
+            const last = listed[listed.length - 1];
+            if (last === undefined) return true;
+            after = last;
+          }
+          current = new SessionCheck(listed.shift() as number, report);
+        }
+        if (current.step(tx, budget)) current = undefined;
+        if (budget.exhausted) return false;
+      }
     });
-    after = (heads[heads.length - 1] as HeadRecord).sid;
     onProgress?.(report.sessions, total);
+    if (finished) break;
+    await yieldToEventLoop();
   }
-  backend.read((tx) => {
-    const counted = readCounters(tx).sessions;
-    if (counted !== report.sessions) report.mismatches.push({ key: '*', problem: `session counter says ${counted}, ${report.sessions} sessions found` });
-    let dirEntries = 0;
-    for (const _ of tx.range('dir', { low: KEY_BOTTOM, high: KEY_TOP })) dirEntries++;
+  const dirEntries = await countEntries(backend, 'dir');
+  const end = backend.read(storeMarks);
+  if (end.sessions === before.sessions && end.nextSid === before.nextSid) {
+    if (end.sessions !== report.sessions) report.mismatches.push({ key: '*', problem: `session counter says ${end.sessions}, ${report.sessions} sessions found` });
     if (dirEntries !== report.sessions) report.mismatches.push({ key: '*', problem: `${dirEntries} directory entries for ${report.sessions} sessions` });
-  });
+  }
   report.ok = report.mismatches.length === 0;
   return report;
 }
 
-function verifySession(tx: ReadTxn, head: HeadRecord, report: VerifyReport): void {
-  report.sessions++;
-  const problem = (p: string): void => void report.mismatches.push({ key: head.key, problem: p });
-  try {
-    const dir = tx.get('dir', dirKey(head.key));
-    if (dir === undefined || decodeNumber(dir, 'directory') !== head.sid) problem('directory entry missing or pointing elsewhere');
-    if (tx.get('recent', recentKey(head.updatedAt, head.sid)) === undefined) problem('missing from the recency index');
+/** What changes when a session is created or removed: the session counter and the next sid. */
+function storeMarks(tx: ReadTxn): { sessions: number; nextSid: string } {
+  const raw = tx.get('meta', META_NEXT_SID);
+  return { sessions: readCounters(tx).sessions, nextSid: raw === undefined ? '' : Buffer.from(raw).toString('hex') };
+}
 
-    let start: Projection = emptyProjection();
-    if (head.base > 0) {
-      const raw = tx.get('checkpoints', checkpointKey(head.sid, head.base));
-      if (raw === undefined) return problem(`base checkpoint ${head.base} is missing`);
-      const cp = decodeCheckpoint(raw);
-      if (cp.pf !== PROJECTION_FORMAT) return problem(`base checkpoint ${head.base} has fold format ${cp.pf}`);
-      start = cp.projection;
-    }
-    const events = readEventRange(tx, head.sid, head.base, head.version);
-    report.events += events.length;
-    // Full fold, checking each checkpoint on the way.
-    const checkpoints = new Map<number, Projection>();
-    for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, head.base + 1), high: checkpointKey(head.sid, head.version + 1) })) {
-      const cp = decodeCheckpoint(e.value);
-      if (cp.pf === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
-    }
-    report.checkpoints += checkpoints.size;
-    let p = start;
-    for (const e of events) {
-      p = foldEvents(p, [e]);
-      const cp = checkpoints.get(e.v);
-      if (cp !== undefined && !projectionsEqual(cp, p)) problem(`checkpoint ${e.v} differs from the fold of the events`);
-    }
-    if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
-      problem(`head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
-    }
-    const state = readState(tx, head.sid);
-    if (state.summary !== p.summary) problem('summary differs from the fold of the events');
-    if (state.metadata !== JSON.stringify(p.metadata)) problem('metadata differs from the fold of the events');
-    // The history a reader gets (newest checkpoint + tail) against base chunks + every event.
-    const viaCheckpoints = JSON.stringify(messagesOf(tx, head.sid, snapshotAt(tx, head, head.version)));
-    const baseCp = head.base > 0 ? { pf: PROJECTION_FORMAT, projection: start } : undefined;
-    const viaEvents = JSON.stringify(messagesOf(tx, head.sid, { projection: p, base: baseCp, tail: events }));
-    if (viaCheckpoints !== viaEvents) problem('history read through checkpoints differs from the full replay');
-  } catch (error) {
-    problem(error instanceof TurnlogError ? `${error.code}: ${error.message}` : String(error));
+async function countEntries(backend: Backend, table: 'dir'): Promise<number> {
+  let n = 0;
+  let low: Key = KEY_BOTTOM;
+  let skip: Key | undefined;
+  for (;;) {
+    const last = backend.read((tx) => {
+      let key: Key | undefined;
+      let seen = 0;
+      for (const e of tx.range(table, { low, high: KEY_TOP, limit: READ_ROWS + 1, keysOnly: true })) {
+        seen++;
+        key = [...e.key];
+        if (skip !== undefined && seen === 1 && key[0] === skip[0]) continue;
+        n++;
+      }
+      return seen <= READ_ROWS ? undefined : key;
+    });
+    if (last === undefined) return n;
+    low = last;
+    skip = last;
+    await yieldToEventLoop();
   }
 }

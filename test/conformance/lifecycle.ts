@@ -37,7 +37,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       expect(log.stats()).toMatchObject({ sessions: 1, events: 2, pendingPurges: 0 });
       expect(log.listSessions().sessions.map((s) => s.key)).toEqual(['busy']);
       expect((await log.addMessage('idle', 'user', 'new life')).version).toBe(1);
-      expect(log.verify().ok).toBe(true);
+      expect((await log.verify()).ok).toBe(true);
     });
 
     it('a session idle exactly the ttl is kept', async () => {
@@ -118,7 +118,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       // life goes on after compaction
       await log.addMessage('k', 'assistant', 'later');
       expect(texts(log.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
-      expect(log.verify()).toMatchObject({ ok: true, mismatches: [] });
+      expect(await log.verify()).toMatchObject({ ok: true, mismatches: [] });
       await log.close();
       const again = open({ replayWindow: '1h' });
       expect(texts(again.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
@@ -138,7 +138,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       expect(report.eventsRemoved).toBe(before[0]?.session?.version);
       expect(snapshot(log, ['k'])).toEqual(before);
       expect(log.stats()).toMatchObject({ events: 0, deadBytes: 0 });
-      expect(log.verify().ok).toBe(true);
+      expect((await log.verify()).ok).toBe(true);
     });
 
     it('GC is idempotent and a dry run predicts the real run without changing anything', async () => {

@@ -1,0 +1,109 @@
+import { chooseBase, nextReviewAt } from '../core/gc-plan.js';
+import { KEY_BOTTOM } from '../core/layout.js';
+import type { Key, Table } from '../core/layout.js';
+import type { Backend } from '../storage/backend.js';
+import { yieldToEventLoop } from './budget.js';
+import { baseStart, dueEntries, hasHeadCheckpoint, rangesBelow, scanCheckpoints } from './gc-compact.js';
+import type { GcPolicy, GcReport } from './gc-report.js';
+import { headBySid } from './reader.js';
+
+/** Rows or index entries read per read transaction of a dry run. */
+const PAGE = 2000;
+
+/**
+ * A dry run: the decisions a real run would take, counted in short read transactions with the
+ * event loop running between them, so it neither blocks the host nor pins one snapshot for its
+ * whole run. Writes that land during it may make its counts differ from a real run's.
+ */
+export async function dryRunCount(backend: Backend, p: GcPolicy, report: GcReport, expiring: boolean, progress: () => void): Promise<void> {
+  const expired = new Set<number>();
+  if (expiring) {
+    let low: Key = KEY_BOTTOM;
+    for (;;) {
+      const next = backend.read((tx) => {
+        let last: Key | undefined;
+        let n = 0;
+        for (const e of tx.range('recent', { low, high: [p.now - p.ttl], limit: PAGE, keysOnly: true })) {
+          last = [...e.key];
+          n++;
+          const head = headBySid(tx, e.key[1] as number);
+          if (head === undefined) continue;
+          expired.add(head.sid);
+          report.sessionsExpired++;
+          report.eventsRemoved += head.version - head.base;
+          report.bytesRemoved += head.logBytes;
+        }
+        return n < PAGE || last === undefined ? undefined : [last[0] as number, (last[1] as number) + 1];
+      });
+      progress();
+      if (next === undefined) break;
+      low = next;
+      await yieldToEventLoop();
+    }
+  }
+  if (p.replayWindow === Infinity) return;
+  let after: Key | undefined;
+  for (;;) {
+    const due = backend.read((tx) => dueEntries(tx, p, 64, after));
+    for (const entry of due) if (!expired.has(entry.sid)) await countSession(backend, p, entry.sid, report);
+    progress();
+    const last = due[due.length - 1];
+    if (due.length < 64 || last === undefined) return;
+    after = last.key;
+    await yieldToEventLoop();
+  }
+}
+
+/** The base a real run would reach for one session (pass after pass), and the rows below it. */
+async function countSession(backend: Backend, p: GcPolicy, sid: number, report: GcReport): Promise<void> {
+  let base: number | undefined;
+  let start = 0;
+  for (;;) {
+    const pass = backend.read((tx) => {
+      const head = headBySid(tx, sid);
+      if (head === undefined) return undefined;
+      const from = { ...head, base: base ?? head.base };
+      const scan = scanCheckpoints(tx, head, from.base);
+      const choice = chooseBase(from, scan.times, p.now, p.replayWindow, hasHeadCheckpoint(tx, head));
+      if (choice === undefined) return { done: true };
+      // What lies below the new base; its start is the head's when GC would checkpoint the head.
+      const choiceStart = choice.needsCheckpoint ? head.start : baseStart(tx, sid, choice.version);
+      const next = nextReviewAt(head, choice.version, scan.times, scan.more, p.now, p.replayWindow);
+      return { done: next === undefined || next > p.now - p.replayWindow, version: choice.version, start: choiceStart };
+    });
+    if (pass === undefined) return;
+    if (pass.version !== undefined) {
+      base = pass.version;
+      start = pass.start;
+    }
+    if (pass.done) break;
+    await yieldToEventLoop();
+  }
+  if (base === undefined) return;
+  report.sessionsCompacted++;
+  const b = base;
+  for (const range of backend.read((tx) => rangesBelow(tx, sid, b, start))) await countRange(backend, range, report);
+}
+
+/** Counts the rows of one key range in pages. */
+async function countRange(backend: Backend, range: { table: Table; low: Key; high: Key }, report: GcReport): Promise<void> {
+  let low = range.low;
+  for (;;) {
+    const next = backend.read((tx) => {
+      let last: Key | undefined;
+      let n = 0;
+      for (const e of tx.range(range.table, { low, high: range.high, limit: PAGE })) {
+        last = [...e.key];
+        n++;
+        report.bytesRemoved += e.value.byteLength;
+        if (range.table === 'events') report.eventsRemoved++;
+        else if (range.table === 'checkpoints') report.checkpointsRemoved++;
+        else report.chunksRemoved++;
+      }
+      return n < PAGE || last === undefined ? undefined : [last[0] as number, (last[1] as number) + 1];
+    });
+    if (next === undefined) return;
+    low = next;
+    await yieldToEventLoop();
+  }
+}
