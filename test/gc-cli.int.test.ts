@@ -32,7 +32,7 @@ it('turnlog gc holds back an expiry of most of the store, says so, and --max-exp
 
   const bad = await cli('gc', '--ttl', '1h', '--max-expire-share', 'lots');
   expect(bad.code).not.toBe(0);
-  expect(bad.stderr).toContain('maxExpireShare');
+  expect(bad.stderr).toContain('--max-expire-share');
 
   const forced = await cli('gc', '--ttl', '1h', '--max-expire-share', '1');
   expect(forced.code).toBe(0);
