@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
@@ -115,4 +115,21 @@ it('the CLI backup under umask 000 writes owner-only files', async () => {
   execFileSync('sh', ['-c', `umask 000 && exec "${process.execPath}" "${join(ROOT, 'dist/src/cli/main.js')}" --path "${store}" backup "${dest}"`], { stdio: 'ignore' });
   expectOwnerOnly(listing(dest));
   expect(readdirSync(dest)).toEqual(['data.mdb']);
+});
+
+it('refuses a destination that is a symbolic link or lies inside the store, and writes nothing', async () => {
+  const store = join(dir, 'store');
+  const log = openSessionLog({ path: store });
+  await log.addMessage('k', 'user', 'hello');
+  const empty = join(dir, 'empty');
+  mkdirSync(empty);
+  const link = join(dir, 'link');
+  symlinkSync(empty, link);
+  await expectCode(log.backup(link), 'INVALID_ARGUMENT');
+  expect(readdirSync(empty)).toEqual([]);
+  const storeFiles = readdirSync(store).sort();
+  await expectCode(log.backup(join(store, 'inner')), 'INVALID_ARGUMENT');
+  await expectCode(log.backup(store), 'INVALID_ARGUMENT');
+  expect(readdirSync(store).sort()).toEqual(storeFiles);
+  await log.close();
 });

@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TurnlogError } from '../errors.js';
 import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, syncDir, syncFile, unlinkQuietly } from './store-files.js';
 
@@ -12,7 +12,14 @@ import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, syncDir, syncFile, u
  */
 
 /** Checks DEST (new, or an empty directory) and makes its partial directory; returns that. */
-export function startBackup(dest: string): string {
+export function startBackup(dest: string, store: string): string {
+  if (lstatSync(dest, { throwIfNoEntry: false })?.isSymbolicLink() === true) {
+    throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} is a symbolic link: name the directory itself`);
+  }
+  const inside = relative(realPathOf(store), realPathOf(dest));
+  if (inside === '' || !(inside === '..' || inside.startsWith('../'))) {
+    throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} is inside the store ${store}`);
+  }
   if (existsSync(dest)) {
     if (!statSync(dest).isDirectory() || readdirSync(dest).length > 0) {
       const partial = existsSync(join(dest, PARTIAL_BACKUP_DIR)) ? ` (it holds ${PARTIAL_BACKUP_DIR} from an interrupted backup: delete it)` : '';
@@ -27,6 +34,17 @@ export function startBackup(dest: string): string {
     throw fsError('create the backup directory', dest, error);
   }
   return partial;
+}
+
+/** The real path of `path`, or of its nearest existing ancestor joined with the rest. */
+function realPathOf(path: string): string {
+  const full = resolve(path);
+  try {
+    return realpathSync(full);
+  } catch {
+    const parent = dirname(full);
+    return parent === full ? full : join(realPathOf(parent), basename(full));
+  }
 }
 
 /** Makes the finished copy in `partial` DEST's store: owner-only files, synced, `data.mdb` moved last. */

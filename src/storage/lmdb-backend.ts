@@ -250,7 +250,7 @@ export class LmdbBackend implements Backend {
   async backup(dest: string, compact: boolean): Promise<void> {
     this.assertOpen();
     const destExisted = existsSync(dest);
-    const partial = startBackup(dest);
+    const partial = startBackup(dest, this.options.path);
     try {
       if (this.options.encryptionKey !== undefined) await this.encryptedCopy(partial);
       else await withPrivateUmask(join(partial, DATA_FILE), () => this.root.backup(partial, compact));
