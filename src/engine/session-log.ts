@@ -2,7 +2,7 @@ import { toPublicEvent } from './public-events.js';
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
 import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
-import { encodeMessage, encodeMessages, encodePatch, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
+import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
@@ -17,13 +17,15 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
-import { applyBatch, eventWrite } from './write-batch.js';
-import type { QueuedChange } from './write-batch.js';
-import type { WriteOutcome, WriterConfig } from './writer.js';
+import { batchTransaction } from './write-batch.js';
+import type { BatchContext } from './write-batch.js';
+import { decideWrite } from './writer.js';
+import type { WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
+import { LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
@@ -57,7 +59,7 @@ export class SessionLogEngine implements SessionLog {
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
   /** Concurrent writes share one transaction and one commit (see GroupCommit). */
-  private readonly writes: GroupCommit<QueuedChange, unknown>;
+  private readonly writes: GroupCommit<BatchContext>;
   private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
 
@@ -65,9 +67,9 @@ export class SessionLogEngine implements SessionLog {
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
-    this.writerConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
+    this.writerConfig = { checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
     this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
-    this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch)));
+    this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
@@ -83,28 +85,28 @@ export class SessionLogEngine implements SessionLog {
   }
 
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
       const m = [encodeMessage(message, this.opts.maxMessageBytes)];
       return () => ({ t: 'messages.added', m });
     });
   }
 
   addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
       const m = encodeMessages(messages, this.opts.maxMessageBytes, false);
       return () => ({ t: 'messages.added', m });
     });
   }
 
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
       const m = encodeMessages(messages, this.opts.maxMessageBytes, true);
       return () => ({ t: 'history.replaced', m });
     });
   }
 
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, SUMMARY_OPTION_NAMES, () => {
       const s = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
       return ({ tx, head }) => {
@@ -122,7 +124,7 @@ export class SessionLogEngine implements SessionLog {
   }
 
   truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, TRUNCATE_OPTION_NAMES, () => {
       const k = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
@@ -138,7 +140,7 @@ export class SessionLogEngine implements SessionLog {
   }
 
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
       const p = encodePatch(patch, this.opts.maxMessageBytes);
       return () => ({ t: 'metadata.updated', p });
     });
@@ -149,13 +151,12 @@ export class SessionLogEngine implements SessionLog {
     validateKey(key);
     // Queued with the writes, so it applies in call order: after writes called before it,
     // before writes called after it.
-    const existed = (await this.track(
-      this.writes.submit((tx, counts) => {
+    const existed = await this.track(
+      this.writes.submit(({ tx, counts }) => {
         const head = findHead(tx, key);
-        if (head !== undefined) unlinkSession(tx, head, counts);
-        return head !== undefined;
+        return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
       }),
-    )) as boolean;
+    );
     if (existed) await this.track(purgeAll(this.backend));
     return existed;
   }
@@ -164,21 +165,18 @@ export class SessionLogEngine implements SessionLog {
    * Validation and encoding happen before the transaction (`prepare`), so bad input is rejected
    * without touching the store; the returned builder runs inside it against the current state.
    */
-  private write(key: string, opts: WriteOptions | undefined, prepare: () => DraftBuilder): Promise<WriteResult> {
+  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], prepare: () => DraftBuilder): Promise<WriteResult> {
     try {
       this.assertOpen();
       validateKey(key);
-      if (opts !== undefined && (typeof opts !== 'object' || opts === null)) invalid('options must be an object');
+      checkOptionKeys('options', opts, optionNames);
       const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
       const eventId = validateEventId(opts?.eventId);
-      if (opts?.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) invalid('at must be a finite number of ms');
-      const at = opts?.at;
       const build = prepare();
-      return this.track(this.writes.submit(eventWrite({ key, expectedVersion, eventId, at, build }, this.writerConfig))).then((result) => {
-        const outcome = result as WriteOutcome;
-        if (!outcome.ok) throw outcome.error;
-        return outcome.result;
-      });
+      // The timestamp is taken and checked before the transaction: it ends up in keys and records.
+      const at = opts?.at === undefined ? readClock(this.opts.clock) : checkTime('at', opts.at);
+      const req = { key, expectedVersion, eventId, at, build };
+      return this.track(this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -214,6 +212,7 @@ export class SessionLogEngine implements SessionLog {
 
   listSessions(opts?: ListOptions): SessionPage {
     this.assertOpen();
+    checkOptionKeys('listSessions options', opts, LIST_OPTION_NAMES);
     return listPage(this.backend, opts ?? {}, sessionInfo);
   }
 
@@ -246,6 +245,7 @@ export class SessionLogEngine implements SessionLog {
   private versionRange(key: string, opts: ReadEventsOptions | undefined): { head: HeadRecord; from: number; to: number } | undefined {
     this.assertOpen();
     validateKey(key);
+    checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
     const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
     const to = validateVersionOption('toVersion', opts?.toVersion, true);
     const head = this.backend.read((tx) => findHead(tx, key));
@@ -290,6 +290,7 @@ export class SessionLogEngine implements SessionLog {
   private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
     this.assertOpen();
     validateKey(key);
+    checkOptionKeys('options', opts, READ_OPTION_NAMES);
     const at = validateVersionOption('atVersion', opts?.atVersion, true);
     return this.backend.read((tx) => {
       const head = findHead(tx, key);

@@ -1,0 +1,13 @@
+import { optionNames } from '../core/validate.js';
+import type { ListOptions, ReadEventsOptions, ReadOptions, SummaryOptions, TruncateOptions, WriteOptions } from '../types.js';
+
+/**
+ * The option names each SessionLog method accepts; any other key is INVALID_ARGUMENT. Checked
+ * at compile time against the option interfaces, so a new option cannot be forgotten here.
+ */
+export const WRITE_OPTION_NAMES = optionNames<WriteOptions>()(['expectedVersion', 'eventId', 'at']);
+export const SUMMARY_OPTION_NAMES = optionNames<SummaryOptions>()(['expectedVersion', 'eventId', 'at', 'through']);
+export const TRUNCATE_OPTION_NAMES = optionNames<TruncateOptions>()(['expectedVersion', 'eventId', 'at', 'safe']);
+export const READ_OPTION_NAMES = optionNames<ReadOptions>()(['atVersion']);
+export const LIST_OPTION_NAMES = optionNames<ListOptions>()(['limit', 'cursor', 'prefix']);
+export const READ_EVENTS_OPTION_NAMES = optionNames<ReadEventsOptions>()(['fromVersion', 'toVersion']);
