@@ -72,6 +72,27 @@ export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: nu
   return decodeRawEvents(tx, sid, after, upTo).map((r) => r.event);
 }
 
+/**
+ * The head of the session a paged read started on, re-read in the page's own snapshot. Between
+ * pages the session may have been deleted (NOT_FOUND, also when the key was re-created since:
+ * that is another session) or GC may have collected what the next page needs (PRUNED, with the
+ * oldest readable version). Neither is damage: CORRUPT stays for what no operation explains.
+ */
+export function sameSession(tx: ReadTxn, started: HeadRecord): HeadRecord {
+  const head = findHead(tx, started.key);
+  if (head === undefined || head.sid !== started.sid) {
+    throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(started.key)} was deleted while it was being read`);
+  }
+  return head;
+}
+
+/** Events (after, upTo] of the session a paged read started on, checked against its current head. */
+export function readEventPage(tx: ReadTxn, started: HeadRecord, after: number, upTo: number): StoredEvent[] {
+  const head = sameSession(tx, started);
+  assertReadable(head, after);
+  return readEventRange(tx, head.sid, after, upTo);
+}
+
 /** Versions before the session's GC base were collected: reading them is PRUNED, never a guess. */
 export function assertReadable(head: HeadRecord, version: number): void {
   if (version < head.base) {

@@ -16,7 +16,7 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
 import { decideWrite } from './writer.js';
@@ -225,7 +225,7 @@ export class SessionLogEngine implements SessionLog {
       *[Symbol.iterator]() {
         for (let v = from; v <= to; v += EVENT_PAGE) {
           const upTo = Math.min(to, v + EVENT_PAGE - 1);
-          const page = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
+          const page = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
           for (const e of page) yield toPublicEvent(e);
         }
       },
