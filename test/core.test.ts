@@ -1,30 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { decodeChunk, decodeEvent, decodeHead, encodeChunk, encodeEvent } from '../src/core/codec.js';
-import type { StoredEvent } from '../src/core/events.js';
+import type { LogEvent } from '../src/core/events.js';
 import { hasOrphanToolResult, plainCut, safeCut, throughCut } from '../src/core/history-rules.js';
 import { applyEvent, emptyProjection, foldEvents, mergeMetadata } from '../src/core/projection.js';
 import { assertJsonData, encodeMessage, validateKey } from '../src/core/validate.js';
 import { TurnlogError } from '../src/errors.js';
 import { toolTurn } from './support/messages.js';
 
-const add = (v: number, f: number, n: number): StoredEvent => ({ v, at: v * 10, t: 'messages.added', f, m: Array.from({ length: n }, () => '{"role":"user"}') });
+const add = (version: number, from: number, n: number): LogEvent => ({ version, at: version * 10, type: 'messages.added', from, messagesJson: Array.from({ length: n }, () => '{"role":"user"}') });
 
 describe('projection fold', () => {
   it('tracks the visible range through adds, cuts, summaries and replacements', () => {
     const p = foldEvents(emptyProjection(), [
       add(1, 0, 3),
-      { v: 2, at: 20, t: 'history.truncated', k: 1, st: 2 },
+      { version: 2, at: 20, type: 'history.truncated', keepLast: 1, safe: false, start: 2 },
       add(3, 3, 2),
-      { v: 4, at: 40, t: 'summary.set', s: 'sum', th: 3, st: 5 },
-      { v: 5, at: 50, t: 'history.replaced', f: 5, m: ['{"role":"user"}'] },
-      { v: 6, at: 60, t: 'metadata.updated', p: '{"a":1,"b":null}' },
+      { version: 4, at: 40, type: 'summary.set', summary: 'sum', through: 3, start: 5 },
+      { version: 5, at: 50, type: 'history.replaced', from: 5, messagesJson: ['{"role":"user"}'] },
+      { version: 6, at: 60, type: 'metadata.updated', patchJson: '{"a":1,"b":null}' },
     ]);
     expect(p).toEqual({ version: 6, start: 5, next: 6, summary: 'sum', metadata: { a: 1 }, createdAt: 10, updatedAt: 60 });
   });
 
   it('refuses a gap in versions, a misplaced message run or an impossible cut (CORRUPT)', () => {
     const p = applyEvent(emptyProjection(), add(1, 0, 2));
-    for (const bad of [add(3, 2, 1), add(2, 5, 1), { v: 2, at: 0, t: 'history.truncated', st: 9 } as StoredEvent]) {
+    for (const bad of [add(3, 2, 1), add(2, 5, 1), { version: 2, at: 0, type: 'history.truncated', keepLast: 0, safe: false, start: 9 } satisfies LogEvent]) {
       expect(() => applyEvent(p, bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
     }
   });
@@ -89,7 +89,7 @@ describe('validation and codec', () => {
 
   it('damaged records decode as CORRUPT, never as data', () => {
     const e = encodeEvent(add(1, 0, 1));
-    expect(decodeEvent(e).v).toBe(1);
+    expect(decodeEvent(e).version).toBe(1);
     for (const bad of [e.subarray(0, 5), Buffer.from([0xc1]), Buffer.from('garbage')]) {
       expect(() => decodeEvent(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
       expect(() => decodeHead(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));

@@ -128,7 +128,7 @@ function checkpointTimes(tx: ReadTxn, head: HeadRecord): CheckpointTime[] {
   const out: CheckpointTime[] = [];
   for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, head.base + 1), high: checkpointKey(head.sid, head.version + 1) })) {
     const cp = decodeCheckpoint(e.value);
-    if (cp.pf === PROJECTION_FORMAT) out.push({ version: cp.projection.version, at: cp.projection.updatedAt });
+    if (cp.projectionFormat === PROJECTION_FORMAT) out.push({ version: cp.projection.version, at: cp.projection.updatedAt });
   }
   return out;
 }
@@ -172,9 +172,9 @@ function compactSome(tx: WriteTxn, p: Policy, budget: Budget, report: GcReport):
       if (choice.needsCheckpoint) {
         const snap = snapshotAt(tx, head, head.version);
         const state = readState(tx, head.sid);
-        const projection = { ...snap.projection, summary: state.summary, metadata: JSON.parse(state.metadata) as Record<string, unknown> };
+        const projection = { ...snap.projection, summary: state.summary, metadata: state.metadata };
         const seal = sealPlan(tx, head, head.sid, projection, [], [], p.chunkBytes);
-        const bytes = encodeCheckpoint({ pf: PROJECTION_FORMAT, projection });
+        const bytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection });
         for (const c of seal.chunks) tx.put('chunks', chunkKey(head.sid, c.from), c.bytes);
         tx.put('checkpoints', checkpointKey(head.sid, head.version), bytes);
         cp = head.version;

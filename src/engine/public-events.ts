@@ -1,19 +1,20 @@
-import { decodeMessage } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import { parseMessage, parsePatch } from '../core/codec.js';
+import type { LogEvent } from '../core/events.js';
 import type { SessionEvent } from '../types.js';
 
-/** The public form of a stored event: messages and patches parsed, short field names spelled out. */
-export function toPublicEvent(e: StoredEvent): SessionEvent {
-  const base = { version: e.v, at: e.at, ...(e.id === undefined ? {} : { eventId: e.id }) };
-  switch (e.t) {
+/** The public form of an event: messages and patches parsed (by the codec, CORRUPT if damaged). */
+export function toPublicEvent(e: LogEvent): SessionEvent {
+  const base = { version: e.version, at: e.at, ...(e.eventId === undefined ? {} : { eventId: e.eventId }) };
+  const where = `event ${e.version}`;
+  switch (e.type) {
     case 'messages.added':
     case 'history.replaced':
-      return { ...base, type: e.t, from: e.f as number, messages: (e.m ?? []).map(decodeMessage) };
+      return { ...base, type: e.type, from: e.from, messages: e.messagesJson.map((m) => parseMessage(m, `message of ${where}`)) };
     case 'summary.set':
-      return { ...base, type: e.t, summary: e.s as string, ...(e.th === undefined ? {} : { through: e.th }), ...(e.st === undefined ? {} : { start: e.st }) };
+      return { ...base, type: e.type, summary: e.summary, ...(e.through === undefined ? {} : { through: e.through }), ...(e.start === undefined ? {} : { start: e.start }) };
     case 'history.truncated':
-      return { ...base, type: e.t, keepLast: e.k as number, safe: e.sf === true, start: e.st as number };
+      return { ...base, type: e.type, keepLast: e.keepLast, safe: e.safe, start: e.start };
     case 'metadata.updated':
-      return { ...base, type: e.t, patch: JSON.parse(e.p as string) as Record<string, unknown> };
+      return { ...base, type: e.type, patch: parsePatch(e.patchJson, `patch of ${where}`) };
   }
 }

@@ -16,7 +16,7 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
+import { assertReadable, findHead, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
 import { decideWrite } from './writer.js';
@@ -86,63 +86,62 @@ export class SessionLogEngine implements SessionLog {
 
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, () => {
-      const m = [encodeMessage(message, this.opts.maxMessageBytes)];
-      return () => ({ t: 'messages.added', m });
+      const messagesJson = [encodeMessage(message, this.opts.maxMessageBytes)];
+      return () => ({ type: 'messages.added', messagesJson });
     });
   }
 
   addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, () => {
-      const m = encodeMessages(messages, this.opts.maxMessageBytes, false);
-      return () => ({ t: 'messages.added', m });
+      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, false);
+      return () => ({ type: 'messages.added', messagesJson });
     });
   }
 
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, () => {
-      const m = encodeMessages(messages, this.opts.maxMessageBytes, true);
-      return () => ({ t: 'history.replaced', m });
+      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
+      return () => ({ type: 'history.replaced', messagesJson });
     });
   }
 
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
     return this.write(key, opts, SUMMARY_OPTION_NAMES, () => {
-      const s = validateSummary(summary, this.opts.maxMessageBytes);
+      const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
       return ({ tx, head }) => {
-        if (through === undefined) return { t: 'summary.set', s };
+        if (through === undefined) return { type: 'summary.set', summary: text };
         const version = head?.version ?? 0;
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
-        if (head === undefined || through === 0) return { t: 'summary.set', s, th: through, st: head?.start ?? 0 };
+        if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
         const plain = Math.max(head.start, atThrough.next);
-        if (plain >= head.next) return { t: 'summary.set', s, th: through, st: plain };
+        if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { t: 'summary.set', s, th: through, st: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
+        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
       };
     });
   }
 
   truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult> {
     return this.write(key, opts, TRUNCATE_OPTION_NAMES, () => {
-      const k = validateCount('keepLast', keepLast);
+      const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
       return ({ tx, head }) => {
         const start = head?.start ?? 0;
         const next = head?.next ?? 0;
-        if (!safe || head === undefined) return { t: 'history.truncated', k, sf: safe, st: plainCut(start, next, k) };
+        if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        const cut = safeCut(start, next, k, (pos) => at(pos).role);
-        return { t: 'history.truncated', k, sf: true, st: cut };
+        return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, (pos) => at(pos).role) };
       };
     });
   }
 
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, () => {
-      const p = encodePatch(patch, this.opts.maxMessageBytes);
-      return () => ({ t: 'metadata.updated', p });
+      const patchJson = encodePatch(patch, this.opts.maxMessageBytes);
+      return () => ({ type: 'metadata.updated', patchJson });
     });
   }
 
@@ -207,7 +206,7 @@ export class SessionLogEngine implements SessionLog {
   }
 
   getSession(key: string): SessionInfo | undefined {
-    return this.read(key, undefined, (tx, head) => (head === undefined ? undefined : sessionInfo(tx, head.sid)));
+    return this.read(key, undefined, (tx, head) => (head === undefined ? undefined : sessionInfo(tx, head)));
   }
 
   listSessions(opts?: ListOptions): SessionPage {
@@ -314,10 +313,8 @@ export class SessionLogEngine implements SessionLog {
   }
 }
 
-function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
-  const head = headBySid(tx, sid);
-  if (head === undefined) return undefined;
-  const state = readState(tx, sid);
+function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
+  const state = readState(tx, head.sid);
   return {
     key: head.key,
     version: head.version,
@@ -325,7 +322,6 @@ function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
     createdAt: head.createdAt,
     updatedAt: head.updatedAt,
     summary: state.summary,
-    metadata: JSON.parse(state.metadata) as Record<string, unknown>,
+    metadata: state.metadata,
   };
 }
-

@@ -66,7 +66,7 @@ function verifySession(tx: ReadTxn, head: HeadRecord, report: VerifyReport): voi
       const raw = tx.get('checkpoints', checkpointKey(head.sid, head.base));
       if (raw === undefined) return problem(`base checkpoint ${head.base} is missing`);
       const cp = decodeCheckpoint(raw);
-      if (cp.pf !== PROJECTION_FORMAT) return problem(`base checkpoint ${head.base} has fold format ${cp.pf}`);
+      if (cp.projectionFormat !== PROJECTION_FORMAT) return problem(`base checkpoint ${head.base} has fold format ${cp.projectionFormat}`);
       start = cp.projection;
     }
     const events = readEventRange(tx, head.sid, head.base, head.version);
@@ -75,24 +75,24 @@ function verifySession(tx: ReadTxn, head: HeadRecord, report: VerifyReport): voi
     const checkpoints = new Map<number, Projection>();
     for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, head.base + 1), high: checkpointKey(head.sid, head.version + 1) })) {
       const cp = decodeCheckpoint(e.value);
-      if (cp.pf === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
+      if (cp.projectionFormat === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
     }
     report.checkpoints += checkpoints.size;
     let p = start;
     for (const e of events) {
       p = foldEvents(p, [e]);
-      const cp = checkpoints.get(e.v);
-      if (cp !== undefined && !projectionsEqual(cp, p)) problem(`checkpoint ${e.v} differs from the fold of the events`);
+      const cp = checkpoints.get(e.version);
+      if (cp !== undefined && !projectionsEqual(cp, p)) problem(`checkpoint ${e.version} differs from the fold of the events`);
     }
     if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
       problem(`head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
     }
     const state = readState(tx, head.sid);
     if (state.summary !== p.summary) problem('summary differs from the fold of the events');
-    if (state.metadata !== JSON.stringify(p.metadata)) problem('metadata differs from the fold of the events');
+    if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) problem('metadata differs from the fold of the events');
     // The history a reader gets (newest checkpoint + tail) against base chunks + every event.
     const viaCheckpoints = JSON.stringify(messagesOf(tx, head.sid, snapshotAt(tx, head, head.version)));
-    const baseCp = head.base > 0 ? { pf: PROJECTION_FORMAT, projection: start } : undefined;
+    const baseCp = head.base > 0 ? { projectionFormat: PROJECTION_FORMAT, projection: start } : undefined;
     const viaEvents = JSON.stringify(messagesOf(tx, head.sid, { projection: p, base: baseCp, tail: events }));
     if (viaCheckpoints !== viaEvents) problem('history read through checkpoints differs from the full replay');
   } catch (error) {

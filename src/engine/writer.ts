@@ -1,6 +1,7 @@
-import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, encodeState, parseJson } from '../core/codec.js';
+import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import { completeEvent } from '../core/events.js';
+import type { EventDraft, LogEvent } from '../core/events.js';
 import { capCut } from '../core/gc-plan.js';
 import { checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
@@ -16,8 +17,7 @@ import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState }
 import { sealPlan } from './checkpoint.js';
 import type { SealPlan } from './checkpoint.js';
 
-/** What a write call wants, minus the parts that need the session's current state. */
-export type EventDraft = Omit<StoredEvent, 'v' | 'at' | 'id' | 'f'>;
+export type { EventDraft };
 
 /** Builds the event from the session as it is inside the write transaction; may throw before any write. */
 export type DraftBuilder = (ctx: { tx: WriteTxn; head: HeadRecord | undefined }) => EventDraft;
@@ -63,9 +63,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   }
   const draft = req.build({ tx, head });
   const at = checkTime('event time', req.at);
-  const event: StoredEvent = { ...draft, v: actual + 1, at };
-  if (req.eventId !== undefined) event.id = req.eventId;
-  if (draft.m !== undefined) event.f = head?.next ?? 0;
+  const event = completeEvent(draft, actual + 1, at, req.eventId, head?.next ?? 0);
 
   const sid = head?.sid ?? nextSid(tx);
   const before: Projection = {
@@ -85,17 +83,17 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     after = applyEvent(after, capped);
   }
   const checkpointDue = after.version - (head?.cp ?? 0) >= cfg.checkpointEvery;
-  const touchesState = event.t === 'summary.set' || event.t === 'metadata.updated';
+  const touchesState = event.type === 'summary.set' || event.type === 'metadata.updated';
   // Summary and metadata are only loaded when the event or a checkpoint needs them, so a plain
   // append never reads or rewrites them.
   if (head !== undefined && (touchesState || checkpointDue)) {
     const state = readState(tx, sid);
     before.summary = state.summary;
-    before.metadata = parseJson(state.metadata, 'session state') as Record<string, unknown>;
+    before.metadata = state.metadata;
     after = events.reduce(applyEvent, before);
   }
-  const encoded = events.map(encodeEvent);
-  let logBytes = encoded.reduce((n, b) => n + b.byteLength, 0);
+  const encoded = events.map((e) => ({ version: e.version, bytes: encodeEvent(e) }));
+  let logBytes = encoded.reduce((n, e) => n + e.bytes.byteLength, 0);
   let deadBytes = 0;
   const ops: Op[] = [];
   const put = (table: Table, key: Key, value: Uint8Array): void => void ops.push({ put: true, table, key, value });
@@ -103,9 +101,9 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     put('dir', dirKey(req.key), encodeNumber(sid));
   }
-  events.forEach((e, i) => put('events', eventKey(sid, e.v), encoded[i] as Uint8Array));
-  if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.v));
-  if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: JSON.stringify(after.metadata) }));
+  for (const e of encoded) put('events', eventKey(sid, e.version), e.bytes);
+  if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.version));
+  if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
   put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
   // A session with new events gets one entry in the GC review queue, from its first write on.
@@ -116,8 +114,8 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   }
   let cp = head?.cp ?? 0;
   if (checkpointDue) {
-    const seal: SealPlan = sealPlan(tx, head, sid, after, events, encoded, cfg.chunkBytes);
-    const checkpointBytes = encodeCheckpoint({ pf: PROJECTION_FORMAT, projection: after });
+    const seal: SealPlan = sealPlan(tx, head, sid, after, events, encoded.map((e) => e.bytes), cfg.chunkBytes);
+    const checkpointBytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection: after });
     logBytes += checkpointBytes.byteLength + seal.chunkBytes;
     deadBytes += seal.deadBytes;
     for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
@@ -141,7 +139,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
   return {
-    value: { version: event.v },
+    value: { version: event.version },
     apply() {
       for (const op of ops) {
         if (op.put) tx.put(op.table, op.key, op.value);
@@ -165,12 +163,13 @@ function nextSid(tx: WriteTxn): number {
  * truncation event follows it in the same transaction. Only the roles from the cut onwards are
  * read, so the cost does not grow with the cap.
  */
-function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: StoredEvent, cfg: WriterConfig): StoredEvent | undefined {
-  if (after.next - after.start <= cfg.maxMessages || event.m === undefined) return undefined;
+function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: LogEvent, cfg: WriterConfig): LogEvent | undefined {
+  if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced')) return undefined;
   const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
   const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });
-  const st = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role) as number;
-  return { v: event.v + 1, at: event.at, t: 'history.truncated', k: cfg.maxMessages, sf: true, st };
+  const start = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role);
+  if (start === undefined) return undefined;
+  return { version: event.version + 1, at: event.at, type: 'history.truncated', keepLast: cfg.maxMessages, safe: true, start };
 }
 
