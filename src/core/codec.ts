@@ -77,7 +77,7 @@ const isPlainObject = (v: unknown): v is Fields => {
 };
 
 function damaged(what: RecordName, why?: string, cause?: unknown): never {
-  return corrupt(`damaged ${what} record${why === undefined ? '' : `: ${why}`}`, cause);
+  return corrupt(`${what}: damaged record${why === undefined ? '' : ` (${why})`}`, cause);
 }
 
 function unpackAny(bytes: Uint8Array, what: RecordName): unknown {
