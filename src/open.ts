@@ -26,9 +26,9 @@ const SESSION_LOG_OPTION_NAMES = optionNames<SessionLogOptions>()([
 const MEMORY_OPTION_NAMES = optionNames<MemorySessionLogOptions>()(['maxMessageBytes', 'checkpointEvery', 'readCacheBytes', 'clock', 'ttl', 'maxMessages', 'replayWindow', 'autoGc']);
 
 /** Unknown keys, also inside `autoGc: { interval }`, are INVALID_ARGUMENT naming the key. */
-function checkKeys(options: unknown, names: readonly string[]): void {
+function checkKeys(options: { autoGc?: unknown }, names: readonly string[]): void {
   checkOptionKeys('options', options, names);
-  const autoGc = (options as { autoGc?: unknown } | undefined)?.autoGc;
+  const autoGc = options.autoGc;
   if (typeof autoGc === 'object' && autoGc !== null) checkOptionKeys('autoGc', autoGc, ['interval']);
 }
 

@@ -1,6 +1,5 @@
 import { Packr } from 'msgpackr';
 import { corrupt } from '../errors.js';
-import { EVENT_TYPES } from '../types.js';
 import type { Message } from '../types.js';
 import type { LogEvent } from './events.js';
 import type { Projection } from './projection.js';
@@ -17,8 +16,11 @@ const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: tr
 /** Format of the whole store; a newer number on disk means a newer turnlog wrote it. */
 export const STORE_FORMAT = 1;
 
-/** Which record a decoder read, for the CORRUPT message: e.g. "event", "checkpoint of session #4". */
-export type RecordName = string;
+/**
+ * Which record a decoder read, for the CORRUPT message: e.g. "event 9 of session #4". A function
+ * when building the name costs something on a hot path: it is only called on damage.
+ */
+export type RecordName = string | (() => string);
 
 export interface HeadRecord {
   key: string;
@@ -77,7 +79,8 @@ const isPlainObject = (v: unknown): v is Fields => {
 };
 
 function damaged(what: RecordName, why?: string, cause?: unknown): never {
-  return corrupt(`${what}: damaged record${why === undefined ? '' : ` (${why})`}`, cause);
+  const name = typeof what === 'function' ? what() : what;
+  return corrupt(`${name}: damaged record${why === undefined ? '' : ` (${why})`}`, cause);
 }
 
 function unpackAny(bytes: Uint8Array, what: RecordName): unknown {
@@ -157,34 +160,43 @@ export function encodeEvent(e: LogEvent): Uint8Array {
 
 export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event'): LogEvent {
   const r = unpackMap(bytes, what);
-  const type = r['t'];
-  if (!(EVENT_TYPES as readonly unknown[]).includes(type)) damaged(what, 'unknown event type');
   const version = int(r, 'v', what);
   if (version < 1) damaged(what, 'version below 1');
   const at = num(r, 'at', what);
-  const eventId = optional(r, 'id', what, str);
-  const base = eventId === undefined ? { version, at } : { version, at, eventId };
-  switch (type as LogEvent['type']) {
+  const eventId = r['id'];
+  if (eventId !== undefined && typeof eventId !== 'string') damaged(what, 'id is not a string');
+  const e = decodeEventBody(r, version, at, what);
+  if (eventId !== undefined) e.eventId = eventId;
+  return e;
+}
+
+function decodeEventBody(r: Fields, version: number, at: number, what: RecordName): LogEvent {
+  const type = r['t'];
+  switch (type) {
     case 'messages.added':
     case 'history.replaced': {
       const m = r['m'];
-      if (!Array.isArray(m) || !m.every((x) => typeof x === 'string')) damaged(what, 'm is not a list of JSON texts');
-      return { ...base, type: type as 'messages.added' | 'history.replaced', from: int(r, 'f', what), messagesJson: m as string[] };
+      if (!Array.isArray(m)) damaged(what, 'm is not a list of JSON texts');
+      for (const x of m) if (typeof x !== 'string') damaged(what, 'm is not a list of JSON texts');
+      return { version, at, type, from: int(r, 'f', what), messagesJson: m as string[] };
     }
     case 'summary.set': {
-      const through = optional(r, 'th', what, int);
-      const start = optional(r, 'st', what, int);
-      return { ...base, type: 'summary.set', summary: str(r, 's', what), ...(through === undefined ? {} : { through }), ...(start === undefined ? {} : { start }) };
+      const e: LogEvent = { version, at, type, summary: str(r, 's', what) };
+      if (r['th'] !== undefined) e.through = int(r, 'th', what);
+      if (r['st'] !== undefined) e.start = int(r, 'st', what);
+      return e;
     }
     case 'history.truncated': {
       const keepLast = r['k'];
       if (!isSignedInt(keepLast)) damaged(what, 'k is not an integer');
       const safe = r['sf'] ?? false;
       if (typeof safe !== 'boolean') damaged(what, 'sf is not a boolean');
-      return { ...base, type: 'history.truncated', keepLast, safe, start: int(r, 'st', what) };
+      return { version, at, type, keepLast, safe, start: int(r, 'st', what) };
     }
     case 'metadata.updated':
-      return { ...base, type: 'metadata.updated', patchJson: str(r, 'p', what) };
+      return { version, at, type, patchJson: str(r, 'p', what) };
+    default:
+      return damaged(what, 'unknown event type');
   }
 }
 

@@ -71,7 +71,7 @@ export function applyEvent(p: Projection, e: LogEvent): Projection {
       out.start = cut(p, e, e.start);
       return out;
     case 'metadata.updated':
-      out.metadata = mergeMetadata(p.metadata, parsePatch(e.patchJson, `metadata patch of event ${e.version}`));
+      out.metadata = mergeMetadata(p.metadata, parsePatch(e.patchJson, () => `metadata patch of event ${e.version}`));
       return out;
   }
 }

@@ -15,6 +15,7 @@ function encodeCursor(k: Key): string {
   return Buffer.from(JSON.stringify(k), 'utf8').toString('base64url');
 }
 
+/** A cursor is the caller's input (it never reaches the store): malformed is INVALID_ARGUMENT. */
 function decodeCursor(cursor: string): Key {
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;

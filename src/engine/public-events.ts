@@ -4,17 +4,28 @@ import type { SessionEvent } from '../types.js';
 
 /** The public form of an event: messages and patches parsed (by the codec, CORRUPT if damaged). */
 export function toPublicEvent(e: LogEvent): SessionEvent {
-  const base = { version: e.version, at: e.at, ...(e.eventId === undefined ? {} : { eventId: e.eventId }) };
-  const where = `event ${e.version}`;
+  const out = publicBody(e);
+  if (e.eventId !== undefined) out.eventId = e.eventId;
+  return out;
+}
+
+function publicBody(e: LogEvent): SessionEvent {
+  const { version, at } = e;
   switch (e.type) {
     case 'messages.added':
-    case 'history.replaced':
-      return { ...base, type: e.type, from: e.from, messages: e.messagesJson.map((m) => parseMessage(m, `message of ${where}`)) };
-    case 'summary.set':
-      return { ...base, type: e.type, summary: e.summary, ...(e.through === undefined ? {} : { through: e.through }), ...(e.start === undefined ? {} : { start: e.start }) };
+    case 'history.replaced': {
+      const messages = e.messagesJson.map((m) => parseMessage(m, () => `message of event ${version}`));
+      return { version, at, type: e.type, from: e.from, messages };
+    }
+    case 'summary.set': {
+      const out: SessionEvent = { version, at, type: e.type, summary: e.summary };
+      if (e.through !== undefined) out.through = e.through;
+      if (e.start !== undefined) out.start = e.start;
+      return out;
+    }
     case 'history.truncated':
-      return { ...base, type: e.type, keepLast: e.keepLast, safe: e.safe, start: e.start };
+      return { version, at, type: e.type, keepLast: e.keepLast, safe: e.safe, start: e.start };
     case 'metadata.updated':
-      return { ...base, type: e.type, patch: parsePatch(e.patchJson, `patch of ${where}`) };
+      return { version, at, type: e.type, patch: parsePatch(e.patchJson, () => `patch of event ${version}`) };
   }
 }

@@ -19,7 +19,7 @@ import type { ChunkCache } from './chunk-cache.js';
 export function findHead(tx: ReadTxn, key: string): HeadRecord | undefined {
   const raw = tx.get('dir', dirKey(key));
   if (raw === undefined) return undefined;
-  const sid = decodeNumber(raw, `directory entry of ${JSON.stringify(key)}`);
+  const sid = decodeNumber(raw, () => `directory entry of ${JSON.stringify(key)}`);
   const head = headBySid(tx, sid);
   if (head === undefined) corrupt(`session ${JSON.stringify(key)} is in the directory but has no head`);
   if (head.key !== key) corrupt(`directory entry of ${JSON.stringify(key)} points at another session`);
@@ -28,12 +28,12 @@ export function findHead(tx: ReadTxn, key: string): HeadRecord | undefined {
 
 export function headBySid(tx: ReadTxn, sid: number): HeadRecord | undefined {
   const raw = tx.get('heads', sidKey(sid));
-  return raw === undefined ? undefined : decodeHead(raw, `head of session #${sid}`);
+  return raw === undefined ? undefined : decodeHead(raw, () => `head of session #${sid}`);
 }
 
 export function readState(tx: ReadTxn, sid: number): StateRecord {
   const raw = tx.get('state', sidKey(sid));
-  return raw === undefined ? { summary: '', metadata: {} } : decodeState(raw, `state of session #${sid}`);
+  return raw === undefined ? { summary: '', metadata: {} } : decodeState(raw, () => `state of session #${sid}`);
 }
 
 /** The newest checkpoint at or before `version` that the current fold can use. */
@@ -41,12 +41,12 @@ export function checkpointAtOrBefore(tx: ReadTxn, head: HeadRecord, version: num
   if (head.cp > 0 && head.cp <= version) {
     const raw = tx.get('checkpoints', checkpointKey(head.sid, head.cp));
     if (raw === undefined) corrupt(`checkpoint ${head.cp} of ${JSON.stringify(head.key)} is missing`);
-    const cp = decodeCheckpoint(raw, `checkpoint ${head.cp} of session #${head.sid}`);
+    const cp = decodeCheckpoint(raw, () => `checkpoint ${head.cp} of session #${head.sid}`);
     if (cp.projectionFormat === PROJECTION_FORMAT) return cp;
   }
   const range = tx.range('checkpoints', { low: checkpointKey(head.sid, 0), high: checkpointKey(head.sid, version + 1), reverse: true });
   for (const entry of range) {
-    const cp = decodeCheckpoint(entry.value, `checkpoint of session #${head.sid}`);
+    const cp = decodeCheckpoint(entry.value, () => `checkpoint of session #${head.sid}`);
     if (cp.projectionFormat === PROJECTION_FORMAT) return cp;
   }
   return undefined;
@@ -57,7 +57,7 @@ export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: n
   const out: Array<{ event: LogEvent; bytes: number }> = [];
   if (upTo <= after) return out;
   for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) {
-    const e = decodeEvent(entry.value, `event ${after + out.length + 1} of session #${sid}`);
+    const e = decodeEvent(entry.value, () => `event ${after + out.length + 1} of session #${sid}`);
     if (e.version !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
     out.push({ event: e, bytes: entry.value.byteLength });
   }
@@ -131,7 +131,7 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
     if (span === undefined) continue;
     for (let p = Math.max(pos, span.from); p < span.to && p < next; p++) {
       if (p !== pos) corrupt(`message ${pos} of session #${sid} is missing`);
-      out.push(parseMessage(span.messagesJson[p - span.from] ?? '', `message ${p} of session #${sid}`));
+      out.push(parseMessage(span.messagesJson[p - span.from] ?? '', () => `message ${p} of session #${sid}`));
       pos++;
     }
   }
@@ -151,7 +151,7 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
     if (pos >= sealed) {
       for (const e of snap.tail) {
         const span = messageSpan(e);
-        if (span !== undefined && pos >= span.from && pos < span.to) return parseMessage(span.messagesJson[pos - span.from] ?? '', `message ${pos} of session #${sid}`);
+        if (span !== undefined && pos >= span.from && pos < span.to) return parseMessage(span.messagesJson[pos - span.from] ?? '', () => `message ${pos} of session #${sid}`);
       }
       return corrupt(`message ${pos} of session #${sid} is missing`);
     }
@@ -159,7 +159,7 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
       cached = undefined;
       for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, pos + 1), reverse: true, limit: 1 })) {
         const from = keyNumber(e.key, 1, 'chunks');
-        cached = { from, messages: decodeChunk(e.value, `chunk ${from} of session #${sid}`) };
+        cached = { from, messages: decodeChunk(e.value, () => `chunk ${from} of session #${sid}`) };
       }
       if (cached === undefined || pos >= cached.from + cached.messages.length) corrupt(`no chunk holds message ${pos} of session #${sid}`);
     }
@@ -179,7 +179,7 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
     const from = keyNumber(e.key, 1, 'chunks');
     if (from > pos) corrupt(`messages ${pos}..${from - 1} of session #${sid} are in no chunk`);
     if (cache === undefined) {
-      const msgs = decodeChunk(e.value, `chunk ${from} of session #${sid}`);
+      const msgs = decodeChunk(e.value, () => `chunk ${from} of session #${sid}`);
       const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
       for (const m of msgs.slice(pos - from, pos - from + count)) out.push(m);
       pos += count;
@@ -189,7 +189,7 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
     if (msgs === undefined) {
       const bytes = tx.get('chunks', e.key);
       if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
-      msgs = decodeChunk(bytes, `chunk ${from} of session #${sid}`);
+      msgs = decodeChunk(bytes, () => `chunk ${from} of session #${sid}`);
       cache.store(sid, from, bytes.byteLength, msgs);
     }
     const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
