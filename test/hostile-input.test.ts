@@ -130,3 +130,33 @@ describe('unknown option keys', () => {
     expect([...l.replay('k', { fromVersion: 2, toVersion: 3 })]).toHaveLength(2);
   });
 });
+
+describe.each(['memory', 'lmdb'] as const)('a storage failure in the middle of a write (%s)', (kind) => {
+  it('abandons the whole transaction at whichever put it happens: the key is never left half-made', async () => {
+    const { faultyStore } = await import('./support/faulty-backend.js');
+    const store = faultyStore(kind);
+    const log = openSessionLogOn(store.backend, { checkpointEvery: 2 });
+    try {
+      await log.addMessage('old', 'user', 'a');
+      // The first write of a session and a checkpointing write make the most puts: fail at each.
+      for (let n = 0; n < 12; n++) {
+        store.backend.failAtPut = n;
+        const results = await Promise.allSettled([log.addMessage(`new${n}`, 'user', 'x'), log.addMessage('old', 'user', `b${n}`)]);
+        store.backend.failAtPut = undefined;
+        const failed = results.map((r) => r.status === 'rejected');
+        // Both writes share one transaction: they fail together or succeed together.
+        expect(failed[0]).toBe(failed[1]);
+        if (failed[0] === true) {
+          expect(log.getSession(`new${n}`)).toBeUndefined();
+          expect(log.getHistory('old').map((m) => m.content)).not.toContain(`b${n}`);
+        }
+        await log.addMessage(`new${n}`, 'user', 'y'); // the key is usable either way
+      }
+      expect((await log.verify()).ok).toBe(true);
+      expect(log.stats().sessions).toBe(13);
+    } finally {
+      await log.close();
+      store.dispose();
+    }
+  });
+});
