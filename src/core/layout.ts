@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { corrupt } from '../errors.js';
+import { corrupt, invalid } from '../errors.js';
 
 /**
  * Tables of the store and the shape of their keys. Every table is ordered by key; keys are tuples
@@ -64,4 +64,15 @@ export function keyNumber(key: Key, index: number, table: Table): number {
   const part = key[index];
   if (typeof part !== 'number' || !Number.isSafeInteger(part)) return corrupt(`damaged key in table ${table}: part ${index} is not an integer`);
   return part;
+}
+
+/**
+ * A key every backend can store and order: strings, and finite numbers. Checked when a write is
+ * planned, so an impossible key fails that write alone instead of breaking it half-way.
+ */
+export function checkKey(table: Table, key: Key): Key {
+  for (const part of key) {
+    if (typeof part === 'string' ? part.length === 0 : !Number.isFinite(part)) invalid(`a ${table} key part is not storable: ${String(part)}`);
+  }
+  return key;
 }

@@ -3,7 +3,7 @@ import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
 import { capCut } from '../core/gc-plan.js';
-import { checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
+import { checkKey, checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { checkTime } from '../core/validate.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
@@ -96,7 +96,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   let logBytes = encoded.reduce((n, e) => n + e.bytes.byteLength, 0);
   let deadBytes = 0;
   const ops: Op[] = [];
-  const put = (table: Table, key: Key, value: Uint8Array): void => void ops.push({ put: true, table, key, value });
+  const put = (table: Table, key: Key, value: Uint8Array): void => void ops.push({ put: true, table, key: checkKey(table, key), value });
   if (head === undefined) {
     put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     put('dir', dirKey(req.key), encodeNumber(sid));
