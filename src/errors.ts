@@ -59,3 +59,8 @@ export function isTurnlogError(value: unknown, code?: ErrorCode): value is Turnl
 export function invalid(message: string): never {
   throw new TurnlogError('INVALID_ARGUMENT', message);
 }
+
+/** Shorthand used by decoders: throws CORRUPT (stored data that no operation of turnlog can have written). */
+export function corrupt(message: string, cause?: unknown): never {
+  throw new TurnlogError('CORRUPT', message, cause === undefined ? {} : { cause });
+}

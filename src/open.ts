@@ -3,9 +3,35 @@ import type { SessionLog } from './engine/session-log.js';
 import { resolveOptions } from './engine/options.js';
 import type { MemorySessionLogOptions, SessionLogOptions } from './engine/options.js';
 import { invalid } from './errors.js';
+import { checkOptionKeys, optionNames, readClock } from './core/validate.js';
 import { LmdbBackend } from './storage/lmdb-backend.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import type { Backend } from './storage/backend.js';
+
+const SESSION_LOG_OPTION_NAMES = optionNames<SessionLogOptions>()([
+  'path',
+  'durability',
+  'maxMessageBytes',
+  'checkpointEvery',
+  'readCacheBytes',
+  'clock',
+  'create',
+  'checkOnOpen',
+  'encryptionKey',
+  'ttl',
+  'maxMessages',
+  'replayWindow',
+  'autoGc',
+  'maxExpireShare',
+]);
+const MEMORY_OPTION_NAMES = optionNames<MemorySessionLogOptions>()(['maxMessageBytes', 'checkpointEvery', 'readCacheBytes', 'clock', 'ttl', 'maxMessages', 'replayWindow', 'autoGc', 'maxExpireShare']);
+
+/** Unknown keys, also inside `autoGc: { interval }`, are INVALID_ARGUMENT naming the key. */
+function checkKeys(options: { autoGc?: unknown }, names: readonly string[]): void {
+  checkOptionKeys('options', options, names);
+  const autoGc = options.autoGc;
+  if (typeof autoGc === 'object' && autoGc !== null) checkOptionKeys('autoGc', autoGc, ['interval']);
+}
 
 /**
  * Opens (or creates) the store at `options.path`. Synchronous. Throws CORRUPT for anything that
@@ -16,22 +42,25 @@ import type { Backend } from './storage/backend.js';
  */
 export function openSessionLog(options: SessionLogOptions): SessionLog {
   if (typeof options !== 'object' || options === null) invalid('options must be an object');
+  checkKeys(options, SESSION_LOG_OPTION_NAMES);
   if (typeof options.path !== 'string' || options.path.length === 0) invalid('path must be a non-empty string');
   const durability = options.durability ?? 'flushed';
   if (durability !== 'flushed' && durability !== 'committed') invalid("durability must be 'flushed' or 'committed'");
   const check = options.checkOnOpen ?? 'auto';
   if (check !== 'auto' && check !== 'full' && check !== 'quick') invalid("checkOnOpen must be 'auto', 'full' or 'quick'");
   const resolved = resolveOptions(options);
-  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: resolved.clock(), checkOnOpen: check, encryptionKey: options.encryptionKey });
+  const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: readClock(resolved.clock), checkOnOpen: check, encryptionKey: options.encryptionKey });
   return new SessionLogEngine(backend, resolved);
 }
 
 /** A session log held in memory only: the reference backend, handy in applications' own tests. */
 export function openMemorySessionLog(options: MemorySessionLogOptions = {}): SessionLog {
+  checkKeys(options, MEMORY_OPTION_NAMES);
   return new SessionLogEngine(new MemoryBackend(), resolveOptions(options));
 }
 
 /** Opens a session log over any backend (advanced: custom storage, tests). */
 export function openSessionLogOn(backend: Backend, options: MemorySessionLogOptions = {}): SessionLog {
+  checkKeys(options, MEMORY_OPTION_NAMES);
   return new SessionLogEngine(backend, resolveOptions(options));
 }

@@ -18,7 +18,7 @@ describe('checkpoints', () => {
     await backend.write((tx) => {
       const rows = [...tx.range('checkpoints', { low: [0], high: ['~'] })].map((e) => ({ key: [...e.key], cp: decodeCheckpoint(e.value) }));
       expect(rows.length).toBeGreaterThan(0);
-      for (const r of rows) tx.put('checkpoints', r.key, encodeCheckpoint({ pf: PROJECTION_FORMAT + 1, projection: { ...r.cp.projection, start: 0, summary: 'stale' } }));
+      for (const r of rows) tx.put('checkpoints', r.key, encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT + 1, projection: { ...r.cp.projection, start: 0, summary: 'stale' } }));
     });
     expect(texts(log.getHistory('k'))).toEqual(want);
     expect(texts(log.getHistory('k', { atVersion: 6 }))).toEqual(wantAt6);

@@ -1,30 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChunk, decodeEvent, decodeHead, encodeChunk, encodeEvent } from '../src/core/codec.js';
-import type { StoredEvent } from '../src/core/events.js';
+import { Packr } from 'msgpackr';
+import { decodeCheckpoint, decodeChunk, decodeCounters, decodeEvent, decodeFormat, decodeHead, decodeNumber, decodeState, encodeCheckpoint, encodeChunk, encodeCounters, encodeEvent, encodeHead, encodeState } from '../src/core/codec.js';
+import type { LogEvent } from '../src/core/events.js';
 import { hasOrphanToolResult, plainCut, safeCut, throughCut } from '../src/core/history-rules.js';
 import { applyEvent, emptyProjection, foldEvents, mergeMetadata } from '../src/core/projection.js';
 import { assertJsonData, encodeMessage, validateKey } from '../src/core/validate.js';
 import { TurnlogError } from '../src/errors.js';
 import { toolTurn } from './support/messages.js';
 
-const add = (v: number, f: number, n: number): StoredEvent => ({ v, at: v * 10, t: 'messages.added', f, m: Array.from({ length: n }, () => '{"role":"user"}') });
+const add = (version: number, from: number, n: number): LogEvent => ({ version, at: version * 10, type: 'messages.added', from, messagesJson: Array.from({ length: n }, () => '{"role":"user"}') });
 
 describe('projection fold', () => {
   it('tracks the visible range through adds, cuts, summaries and replacements', () => {
     const p = foldEvents(emptyProjection(), [
       add(1, 0, 3),
-      { v: 2, at: 20, t: 'history.truncated', k: 1, st: 2 },
+      { version: 2, at: 20, type: 'history.truncated', keepLast: 1, safe: false, start: 2 },
       add(3, 3, 2),
-      { v: 4, at: 40, t: 'summary.set', s: 'sum', th: 3, st: 5 },
-      { v: 5, at: 50, t: 'history.replaced', f: 5, m: ['{"role":"user"}'] },
-      { v: 6, at: 60, t: 'metadata.updated', p: '{"a":1,"b":null}' },
+      { version: 4, at: 40, type: 'summary.set', summary: 'sum', through: 3, start: 5 },
+      { version: 5, at: 50, type: 'history.replaced', from: 5, messagesJson: ['{"role":"user"}'] },
+      { version: 6, at: 60, type: 'metadata.updated', patchJson: '{"a":1,"b":null}' },
     ]);
     expect(p).toEqual({ version: 6, start: 5, next: 6, summary: 'sum', metadata: { a: 1 }, createdAt: 10, updatedAt: 60 });
   });
 
   it('refuses a gap in versions, a misplaced message run or an impossible cut (CORRUPT)', () => {
     const p = applyEvent(emptyProjection(), add(1, 0, 2));
-    for (const bad of [add(3, 2, 1), add(2, 5, 1), { v: 2, at: 0, t: 'history.truncated', st: 9 } as StoredEvent]) {
+    for (const bad of [add(3, 2, 1), add(2, 5, 1), { version: 2, at: 0, type: 'history.truncated', keepLast: 0, safe: false, start: 9 } satisfies LogEvent]) {
       expect(() => applyEvent(p, bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
     }
   });
@@ -89,7 +90,7 @@ describe('validation and codec', () => {
 
   it('damaged records decode as CORRUPT, never as data', () => {
     const e = encodeEvent(add(1, 0, 1));
-    expect(decodeEvent(e).v).toBe(1);
+    expect(decodeEvent(e).version).toBe(1);
     for (const bad of [e.subarray(0, 5), Buffer.from([0xc1]), Buffer.from('garbage')]) {
       expect(() => decodeEvent(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
       expect(() => decodeHead(bad)).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
@@ -108,5 +109,50 @@ describe('durations', () => {
     expect(parseDuration('x', Infinity, true)).toBe(Infinity);
     expect(parseDuration('x', 'Infinity', true)).toBe(Infinity);
     for (const bad of ['soon', '-1s', '1y', Infinity, -5, Number.NaN]) expect(() => parseDuration('x', bad)).toThrow(TurnlogError);
+  });
+});
+
+describe('store format 1 stays byte-compatible', () => {
+  // Records exactly as format 1 lays them out (short field names, JSON text inside MessagePack),
+  // built here by hand with the codec's own MessagePack settings.
+  const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+  const onDisk: Array<[string, Record<string, unknown>, LogEvent]> = [
+    ['messages.added', { t: 'messages.added', m: ['{"role":"user","content":"hi"}'], v: 1, at: 10, id: 'e1', f: 0 }, { version: 1, at: 10, eventId: 'e1', type: 'messages.added', from: 0, messagesJson: ['{"role":"user","content":"hi"}'] }],
+    ['history.replaced', { t: 'history.replaced', m: [], v: 2, at: 20, f: 1 }, { version: 2, at: 20, type: 'history.replaced', from: 1, messagesJson: [] }],
+    ['summary.set', { t: 'summary.set', s: 'sum', v: 3, at: 30 }, { version: 3, at: 30, type: 'summary.set', summary: 'sum' }],
+    ['summary.set through', { t: 'summary.set', s: 'sum', th: 3, st: 1, v: 4, at: 40 }, { version: 4, at: 40, type: 'summary.set', summary: 'sum', through: 3, start: 1 }],
+    ['history.truncated', { t: 'history.truncated', k: -1, sf: false, st: 1, v: 5, at: 50 }, { version: 5, at: 50, type: 'history.truncated', keepLast: -1, safe: false, start: 1 }],
+    ['metadata.updated', { t: 'metadata.updated', p: '{"a":null}', v: 6, at: 60, id: 'x' }, { version: 6, at: 60, eventId: 'x', type: 'metadata.updated', patchJson: '{"a":null}' }],
+  ];
+
+  it.each(onDisk)('%s: decodes to the readable event and encodes back to the same bytes', (_name, stored, event) => {
+    const bytes = packr.pack(stored);
+    expect(decodeEvent(bytes)).toEqual(event);
+    expect(Buffer.from(encodeEvent(event)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('heads, state, checkpoints, counters and numbers read and write the format-1 layout', () => {
+    const head = { key: 'k', sid: 3, version: 9, start: 1, next: 7, createdAt: 1, updatedAt: 2, cp: 8, base: 0, gcAt: 5, logBytes: 100, deadBytes: 10 };
+    expect(decodeHead(packr.pack(head))).toEqual(head);
+    expect(Buffer.from(encodeHead(head)).equals(Buffer.from(packr.pack(head)))).toBe(true);
+    const state = { summary: 's', metadata: '{"a":1}' };
+    expect(decodeState(packr.pack(state))).toEqual({ summary: 's', metadata: { a: 1 } });
+    expect(Buffer.from(encodeState({ summary: 's', metadata: { a: 1 } })).equals(Buffer.from(packr.pack(state)))).toBe(true);
+    const p = { version: 8, start: 1, next: 7, summary: 's', metadata: '{"a":1}', createdAt: 1, updatedAt: 2 };
+    const cp = decodeCheckpoint(packr.pack({ pf: 1, p }));
+    expect(cp).toEqual({ projectionFormat: 1, projection: { ...p, metadata: { a: 1 } } });
+    expect(Buffer.from(encodeCheckpoint(cp)).equals(Buffer.from(packr.pack({ pf: 1, p })))).toBe(true);
+    expect(decodeCounters(packr.pack([2, 30, 4000, 100]))).toEqual({ sessions: 2, events: 30, logBytes: 4000, deadBytes: 100 });
+    expect(decodeCounters(packr.pack([2]))).toEqual({ sessions: 2, events: 0, logBytes: 0, deadBytes: 0 });
+    expect(Buffer.from(encodeCounters({ sessions: 2, events: 30, logBytes: 4000, deadBytes: 100 })).equals(Buffer.from(packr.pack([2, 30, 4000, 100])))).toBe(true);
+    expect(decodeNumber(packr.pack(17), 'sid')).toBe(17);
+    expect(decodeFormat(packr.pack({ format: 1, createdAt: 5 }))).toEqual({ format: 1, createdAt: 5 });
+  });
+
+  it('every decoder names the record it found damaged', () => {
+    expect(() => decodeEvent(Uint8Array.from([0xc1]), 'event 4 of session #2')).toThrow(/^event 4 of session #2: damaged record \(not a map\)$/);
+    expect(() => decodeState(packr.pack({ summary: '', metadata: '{' }))).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringContaining('session state') }));
+    expect(() => decodeCounters(packr.pack([1, 'x']))).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringContaining('counters') }));
+    expect(() => decodeCheckpoint(packr.pack({ pf: 1 }))).toThrow(expect.objectContaining({ code: 'CORRUPT', message: expect.stringContaining('checkpoint') }));
   });
 });

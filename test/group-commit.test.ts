@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit, MAX_BATCH } from '../src/engine/group-commit.js';
-import type { Settled } from '../src/engine/group-commit.js';
 
-/** A fake store: records each batch it committed; `failNext` makes the next commit reject. */
+/**
+ * A fake store: records each batch it committed; `failNext` makes the next commit reject. A change
+ * named `bad…` fails in its decide phase, one named `boom…` fails while applying.
+ */
 function fakeStore() {
   const commits: string[][] = [];
   let fail: Error | undefined;
-  const gc = new GroupCommit<string, string>(async (batch) => {
+  const gc = new GroupCommit<string[]>(async (body) => {
     await Promise.resolve(); // an asynchronous commit, like a backend's
     if (fail !== undefined) {
       const e = fail;
@@ -14,15 +16,21 @@ function fakeStore() {
       throw e;
     }
     const committed: string[] = [];
-    const out: Array<Settled<string>> = batch.map((x) => {
-      if (x.startsWith('bad')) return { ok: false, error: new Error(`refused ${x}`) };
-      committed.push(x);
-      return { ok: true, value: x.toUpperCase() };
-    });
+    body(committed); // throwing here abandons the transaction: nothing is recorded
     commits.push(committed);
-    return out;
   });
-  return { gc, commits, failNext: (e: Error) => (fail = e) };
+  const submit = (x: string): Promise<string> =>
+    gc.submit((committed) => {
+      if (x.startsWith('bad')) throw new Error(`refused ${x}`);
+      return {
+        value: x.toUpperCase(),
+        apply() {
+          if (x.startsWith('boom')) throw new Error(`storage failed on ${x}`);
+          committed.push(x);
+        },
+      };
+    });
+  return { gc: { submit }, commits, failNext: (e: Error) => (fail = e) };
 }
 
 describe('group commit', () => {
@@ -40,6 +48,15 @@ describe('group commit', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((outcomes[1] as PromiseRejectedResult).reason as Error).message).toBe('refused bad-b');
     expect(commits).toEqual([['a', 'c']]);
+  });
+
+  it('abandons the whole batch when a change fails while applying, so nothing is half-written', async () => {
+    const { gc, commits } = fakeStore();
+    const outcomes = await Promise.allSettled([gc.submit('a'), gc.submit('boom-b'), gc.submit('c')]);
+    expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'ok'))).toEqual(Array(3).fill('storage failed on boom-b'));
+    expect(commits).toEqual([]);
+    expect(await gc.submit('d')).toBe('D');
+    expect(commits).toEqual([['d']]);
   });
 
   it('fails every request of a batch whose commit fails, and goes on with the next batch', async () => {

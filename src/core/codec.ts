@@ -1,21 +1,30 @@
 import { Packr } from 'msgpackr';
-import { TurnlogError } from '../errors.js';
-import { EVENT_TYPES } from '../types.js';
+import { corrupt } from '../errors.js';
 import type { Message } from '../types.js';
-import type { StoredEvent } from './events.js';
+import type { LogEvent } from './events.js';
 import type { Projection } from './projection.js';
 
 /**
- * Record encodings. Envelopes are MessagePack (compact, fast); user data inside them is JSON text
- * (see validate.ts). Decoding checks shapes: a damaged record is CORRUPT, never a wrong answer.
+ * The one place where stored bytes become values, and values become stored bytes. Envelopes are
+ * MessagePack (compact, fast); user data inside them is JSON text (see validate.ts). Every
+ * decoder checks the whole shape and returns a readable, typed value, or throws CORRUPT naming
+ * the record: a damaged record is never a wrong answer, a raw SyntaxError or a crash. The short
+ * field names of the on-disk layout (format 1) appear in this file only.
  */
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
 
 /** Format of the whole store; a newer number on disk means a newer turnlog wrote it. */
 export const STORE_FORMAT = 1;
 
+/**
+ * Which record a decoder read, for the CORRUPT message: e.g. "event 9 of session #4". A function
+ * when building the name costs something on a hot path: it is only called on damage.
+ */
+export type RecordName = string | (() => string);
+
 export interface HeadRecord {
   key: string;
+  /** The session's internal number (never reused). */
   sid: number;
   version: number;
   start: number;
@@ -36,13 +45,12 @@ export interface HeadRecord {
 
 export interface StateRecord {
   summary: string;
-  /** JSON text of the metadata object. */
-  metadata: string;
+  metadata: Record<string, unknown>;
 }
 
 export interface CheckpointRecord {
   /** PROJECTION_FORMAT of the fold that wrote it. */
-  pf: number;
+  projectionFormat: number;
   /** The projection at the checkpoint's version. Every position in [start, next) is in a chunk. */
   projection: Projection;
 }
@@ -52,108 +60,230 @@ export interface FormatRecord {
   createdAt: number;
 }
 
-function corrupt(what: string, cause?: unknown): never {
-  throw new TurnlogError('CORRUPT', `damaged ${what} record`, { cause });
+/** Store-wide counters, in this order on disk. */
+export const COUNTERS = ['sessions', 'events', 'logBytes', 'deadBytes'] as const;
+export type Counter = (typeof COUNTERS)[number];
+export type Counts = Record<Counter, number>;
+
+// ------------------------------------------------------------------ checks
+
+type Fields = Record<string, unknown>;
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isSignedInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isPlainObject = (v: unknown): v is Fields => {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+function damaged(what: RecordName, why?: string, cause?: unknown): never {
+  const name = typeof what === 'function' ? what() : what;
+  return corrupt(`${name}: damaged record${why === undefined ? '' : ` (${why})`}`, cause);
 }
 
-/** A MessagePack array record; anything else is CORRUPT. */
-export function unpackArray(bytes: Uint8Array, what: string): unknown[] {
-  let value: unknown;
+function unpackAny(bytes: Uint8Array, what: RecordName): unknown {
   try {
-    value = packr.unpack(bytes);
+    return packr.unpack(bytes) as unknown;
   } catch (error) {
-    corrupt(what, error);
+    return damaged(what, 'not MessagePack', error);
   }
-  if (!Array.isArray(value)) corrupt(what);
+}
+
+function unpackMap(bytes: Uint8Array, what: RecordName): Fields {
+  const value = unpackAny(bytes, what);
+  if (!isPlainObject(value)) damaged(what, 'not a map');
   return value;
 }
 
-function unpack(bytes: Uint8Array, what: string): Record<string, unknown> {
-  let value: unknown;
+function int(r: Fields, field: string, what: RecordName): number {
+  const v = r[field];
+  if (!isInt(v)) damaged(what, `${field} is not a non-negative integer`);
+  return v;
+}
+
+function num(r: Fields, field: string, what: RecordName): number {
+  const v = r[field];
+  if (!isNum(v)) damaged(what, `${field} is not a finite number`);
+  return v;
+}
+
+function str(r: Fields, field: string, what: RecordName): string {
+  const v = r[field];
+  if (typeof v !== 'string') damaged(what, `${field} is not a string`);
+  return v;
+}
+
+function optional<T>(r: Fields, field: string, what: RecordName, read: (r: Fields, f: string, w: RecordName) => T): T | undefined {
+  return r[field] === undefined ? undefined : read(r, field, what);
+}
+
+function parseJsonText(text: string, what: RecordName): unknown {
   try {
-    value = packr.unpack(bytes);
+    return JSON.parse(text) as unknown;
   } catch (error) {
-    corrupt(what, error);
+    return damaged(what, 'not JSON', error);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) corrupt(what);
-  return value as Record<string, unknown>;
 }
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+// ------------------------------------------------------------------ events
 
-export const pack = (value: unknown): Uint8Array => packr.pack(value);
-
-export function encodeEvent(e: StoredEvent): Uint8Array {
-  return packr.pack(e);
+/** On disk: { t, m?, s?, th?, st?, k?, sf?, p?, v, at, id?, f? }, in this order. */
+export function encodeEvent(e: LogEvent): Uint8Array {
+  const r: Fields = { t: e.type };
+  switch (e.type) {
+    case 'messages.added':
+    case 'history.replaced':
+      r['m'] = e.messagesJson;
+      break;
+    case 'summary.set':
+      r['s'] = e.summary;
+      if (e.through !== undefined) r['th'] = e.through;
+      if (e.start !== undefined) r['st'] = e.start;
+      break;
+    case 'history.truncated':
+      r['k'] = e.keepLast;
+      r['sf'] = e.safe;
+      r['st'] = e.start;
+      break;
+    case 'metadata.updated':
+      r['p'] = e.patchJson;
+      break;
+  }
+  r['v'] = e.version;
+  r['at'] = e.at;
+  if (e.eventId !== undefined) r['id'] = e.eventId;
+  if (e.type === 'messages.added' || e.type === 'history.replaced') r['f'] = e.from;
+  return packr.pack(r);
 }
 
-export function decodeEvent(bytes: Uint8Array): StoredEvent {
-  const r = unpack(bytes, 'event');
-  if (!isInt(r['v']) || !isNum(r['at']) || !(EVENT_TYPES as readonly unknown[]).includes(r['t'])) corrupt('event');
-  if (r['m'] !== undefined && !(Array.isArray(r['m']) && r['m'].every((x) => typeof x === 'string'))) corrupt('event');
-  return r as unknown as StoredEvent;
+export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event'): LogEvent {
+  const r = unpackMap(bytes, what);
+  const version = int(r, 'v', what);
+  if (version < 1) damaged(what, 'version below 1');
+  const at = num(r, 'at', what);
+  const eventId = r['id'];
+  if (eventId !== undefined && typeof eventId !== 'string') damaged(what, 'id is not a string');
+  const e = decodeEventBody(r, version, at, what);
+  if (eventId !== undefined) e.eventId = eventId;
+  return e;
 }
+
+function decodeEventBody(r: Fields, version: number, at: number, what: RecordName): LogEvent {
+  const type = r['t'];
+  switch (type) {
+    case 'messages.added':
+    case 'history.replaced': {
+      const m = r['m'];
+      if (!Array.isArray(m)) damaged(what, 'm is not a list of JSON texts');
+      for (const x of m) if (typeof x !== 'string') damaged(what, 'm is not a list of JSON texts');
+      return { version, at, type, from: int(r, 'f', what), messagesJson: m as string[] };
+    }
+    case 'summary.set': {
+      const e: LogEvent = { version, at, type, summary: str(r, 's', what) };
+      if (r['th'] !== undefined) e.through = int(r, 'th', what);
+      if (r['st'] !== undefined) e.start = int(r, 'st', what);
+      return e;
+    }
+    case 'history.truncated': {
+      const keepLast = r['k'];
+      if (!isSignedInt(keepLast)) damaged(what, 'k is not an integer');
+      const safe = r['sf'] ?? false;
+      if (typeof safe !== 'boolean') damaged(what, 'sf is not a boolean');
+      return { version, at, type, keepLast, safe, start: int(r, 'st', what) };
+    }
+    case 'metadata.updated':
+      return { version, at, type, patchJson: str(r, 'p', what) };
+    default:
+      return damaged(what, 'unknown event type');
+  }
+}
+
+// ------------------------------------------------------------------ user data inside records
+
+/** A message stored as JSON text (in an event): a plain object with a string role. */
+export function parseMessage(json: string, what: RecordName = 'message'): Message {
+  const v = parseJsonText(json, what);
+  if (!isMessage(v)) damaged(what, 'not a message');
+  return v;
+}
+
+/** A metadata patch stored as JSON text: a plain object. */
+export function parsePatch(json: string, what: RecordName = 'metadata patch'): Record<string, unknown> {
+  const v = parseJsonText(json, what);
+  if (!isPlainObject(v)) damaged(what, 'not a JSON object');
+  return v;
+}
+
+function isMessage(v: unknown): v is Message {
+  return isPlainObject(v) && typeof v['role'] === 'string';
+}
+
+// ------------------------------------------------------------------ heads, state, checkpoints
 
 export function encodeHead(h: HeadRecord): Uint8Array {
   return packr.pack(h);
 }
 
-export function decodeHead(bytes: Uint8Array): HeadRecord {
-  const r = unpack(bytes, 'session head');
-  for (const f of ['sid', 'version', 'start', 'next', 'cp', 'base', 'logBytes', 'deadBytes'] as const) if (!isInt(r[f])) corrupt('session head');
-  if (!isNum(r['gcAt'])) corrupt('session head');
-  if (typeof r['key'] !== 'string' || !isNum(r['createdAt']) || !isNum(r['updatedAt'])) corrupt('session head');
-  return r as unknown as HeadRecord;
+export function decodeHead(bytes: Uint8Array, what: RecordName = 'session head'): HeadRecord {
+  const r = unpackMap(bytes, what);
+  const head: HeadRecord = {
+    key: str(r, 'key', what),
+    sid: int(r, 'sid', what),
+    version: int(r, 'version', what),
+    start: int(r, 'start', what),
+    next: int(r, 'next', what),
+    createdAt: num(r, 'createdAt', what),
+    updatedAt: num(r, 'updatedAt', what),
+    cp: int(r, 'cp', what),
+    base: int(r, 'base', what),
+    gcAt: num(r, 'gcAt', what),
+    logBytes: int(r, 'logBytes', what),
+    deadBytes: int(r, 'deadBytes', what),
+  };
+  if (head.start > head.next || head.cp > head.version || head.base > head.version) damaged(what, 'inconsistent positions or versions');
+  return head;
 }
 
+/** On disk the metadata is JSON text inside the MessagePack map. */
 export function encodeState(s: StateRecord): Uint8Array {
-  return packr.pack(s);
+  return packr.pack({ summary: s.summary, metadata: JSON.stringify(s.metadata) });
 }
 
-export function decodeState(bytes: Uint8Array): StateRecord {
-  const r = unpack(bytes, 'session state');
-  if (typeof r['summary'] !== 'string' || typeof r['metadata'] !== 'string') corrupt('session state');
-  return r as unknown as StateRecord;
+export function decodeState(bytes: Uint8Array, what: RecordName = 'session state'): StateRecord {
+  const r = unpackMap(bytes, what);
+  const metadata = parseJsonText(str(r, 'metadata', what), what);
+  if (!isPlainObject(metadata)) damaged(what, 'metadata is not a JSON object');
+  return { summary: str(r, 'summary', what), metadata };
 }
 
+/** On disk: { pf, p: projection with its metadata as JSON text }. */
 export function encodeCheckpoint(c: CheckpointRecord): Uint8Array {
-  return packr.pack({ pf: c.pf, p: { ...c.projection, metadata: JSON.stringify(c.projection.metadata) } });
+  return packr.pack({ pf: c.projectionFormat, p: { ...c.projection, metadata: JSON.stringify(c.projection.metadata) } });
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): CheckpointRecord {
-  const r = unpack(bytes, 'checkpoint');
-  const p = r['p'] as Record<string, unknown> | undefined;
-  if (!isInt(r['pf']) || typeof p !== 'object' || p === null) corrupt('checkpoint');
-  if (typeof p['metadata'] !== 'string' || typeof p['summary'] !== 'string') corrupt('checkpoint');
-  for (const f of ['version', 'start', 'next'] as const) if (!isInt(p[f])) corrupt('checkpoint');
-  return { pf: r['pf'], projection: { ...(p as unknown as Projection), metadata: parseJson(p['metadata'], 'checkpoint') as Record<string, unknown> } };
+export function decodeCheckpoint(bytes: Uint8Array, what: RecordName = 'checkpoint'): CheckpointRecord {
+  const r = unpackMap(bytes, what);
+  const projectionFormat = int(r, 'pf', what);
+  const p = r['p'];
+  if (!isPlainObject(p)) damaged(what, 'p is not a map');
+  const metadata = parseJsonText(str(p, 'metadata', what), what);
+  if (!isPlainObject(metadata)) damaged(what, 'metadata is not a JSON object');
+  const projection: Projection = {
+    version: int(p, 'version', what),
+    start: int(p, 'start', what),
+    next: int(p, 'next', what),
+    summary: str(p, 'summary', what),
+    metadata,
+    createdAt: num(p, 'createdAt', what),
+    updatedAt: num(p, 'updatedAt', what),
+  };
+  if (projection.start > projection.next) damaged(what, 'start is after next');
+  return { projectionFormat, projection };
 }
 
-export function encodeFormat(f: FormatRecord): Uint8Array {
-  return packr.pack(f);
-}
-
-export function decodeFormat(bytes: Uint8Array): FormatRecord {
-  const r = unpack(bytes, 'format');
-  if (!isInt(r['format'])) corrupt('format');
-  return r as unknown as FormatRecord;
-}
-
-export function encodeNumber(n: number): Uint8Array {
-  return packr.pack(n);
-}
-
-export function decodeNumber(bytes: Uint8Array, what: string): number {
-  let v: unknown;
-  try {
-    v = packr.unpack(bytes);
-  } catch (error) {
-    corrupt(what, error);
-  }
-  if (!isInt(v)) corrupt(what);
-  return v;
-}
+// ------------------------------------------------------------------ chunks
 
 /**
  * A chunk is a run of consecutive messages, stored as one JSON array text: sealing copies the
@@ -163,20 +293,49 @@ export function encodeChunk(messagesJson: readonly string[]): Uint8Array {
   return Buffer.from(`[${messagesJson.join(',')}]`, 'utf8');
 }
 
-export function decodeChunk(bytes: Uint8Array): Message[] {
-  const v = parseJson(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), 'chunk');
-  if (!Array.isArray(v)) corrupt('chunk');
-  return v as Message[];
+export function decodeChunk(bytes: Uint8Array, what: RecordName = 'chunk'): Message[] {
+  const v = parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), what);
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isMessage)) damaged(what, 'not a non-empty list of messages');
+  return v;
 }
 
-export function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    return corrupt(what, error);
-  }
+// ------------------------------------------------------------------ store-wide records
+
+export function encodeFormat(f: FormatRecord): Uint8Array {
+  return packr.pack(f);
 }
 
-export function decodeMessage(json: string): Message {
-  return parseJson(json, 'message') as Message;
+export function decodeFormat(bytes: Uint8Array, what: RecordName = 'format'): FormatRecord {
+  const r = unpackMap(bytes, what);
+  return { format: int(r, 'format', what), createdAt: typeof r['createdAt'] === 'number' ? r['createdAt'] : 0 };
+}
+
+/** Counters are a fixed array in COUNTERS order: an append rewrites this record, so it stays small. */
+export function encodeCounters(c: Counts): Uint8Array {
+  return packr.pack(COUNTERS.map((name) => c[name]));
+}
+
+/** A shorter array (a store from before a counter existed) reads the missing ones as 0. */
+export function decodeCounters(bytes: Uint8Array, what: RecordName = 'counters'): Counts {
+  const v = unpackAny(bytes, what);
+  if (!Array.isArray(v) || v.length > COUNTERS.length) damaged(what, 'not a list of counters');
+  const out: Counts = { sessions: 0, events: 0, logBytes: 0, deadBytes: 0 };
+  COUNTERS.forEach((name, i) => {
+    const n: unknown = v[i];
+    if (n === undefined) return;
+    if (!isInt(n)) damaged(what, `${name} is not a non-negative integer`);
+    out[name] = n;
+  });
+  return out;
+}
+
+/** Single numbers: the next sid, a directory entry's sid, the version an event id applied. */
+export function encodeNumber(n: number): Uint8Array {
+  return packr.pack(n);
+}
+
+export function decodeNumber(bytes: Uint8Array, what: RecordName): number {
+  const v = unpackAny(bytes, what);
+  if (!isInt(v)) damaged(what, 'not a non-negative integer');
+  return v;
 }

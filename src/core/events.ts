@@ -1,37 +1,85 @@
-import type { EventType } from '../types.js';
-
 /**
- * An event as it is stored: user payloads (messages, metadata patches) are kept as JSON text so
- * they round-trip exactly and can be copied into chunks without being parsed again.
+ * An event of a session's log as the engine works with it: the public event shape, except that
+ * user payloads (messages, metadata patches) stay JSON text — they round-trip exactly and are
+ * copied into chunks without being parsed again (core/codec.ts parses them when asked). How an
+ * event is laid out on disk is codec.ts's business alone.
  */
-export interface StoredEvent {
+interface EventBase {
   /** Session version of this event: 1, 2, 3… with no gaps. */
-  v: number;
+  version: number;
   /** Writer's clock, ms since epoch. Never used for ordering. */
   at: number;
-  t: EventType;
   /** Idempotency key given by the writer. */
-  id?: string;
-  /** messages.added / history.replaced: the messages, as JSON text. */
-  m?: string[];
-  /** messages.added / history.replaced: absolute position of the first message in `m`. */
-  f?: number;
-  /** summary.set: the summary. */
-  s?: string;
-  /** summary.set: the `through` version the writer gave. */
-  th?: number;
-  /** summary.set with `through`, history.truncated: the resolved first visible position after the event. */
-  st?: number;
-  /** history.truncated: the `keepLast` the writer asked for. */
-  k?: number;
-  /** history.truncated: whether the cut was moved to a turn boundary. */
-  sf?: boolean;
-  /** metadata.updated: the patch as JSON text (null values delete). */
-  p?: string;
+  eventId?: string;
+}
+
+export interface MessagesAdded extends EventBase {
+  type: 'messages.added';
+  /** Absolute position of the first message. */
+  from: number;
+  messagesJson: string[];
+}
+
+export interface HistoryReplaced extends EventBase {
+  type: 'history.replaced';
+  /** Absolute position of the first message of the new history (the old `next`). */
+  from: number;
+  messagesJson: string[];
+}
+
+export interface SummarySet extends EventBase {
+  type: 'summary.set';
+  summary: string;
+  /** The `through` version the writer gave. */
+  through?: number;
+  /** With `through`: the resolved first visible position after the event. */
+  start?: number;
+}
+
+export interface HistoryTruncated extends EventBase {
+  type: 'history.truncated';
+  /** The `keepLast` the writer asked for. */
+  keepLast: number;
+  /** Whether the cut was moved to a turn boundary. */
+  safe: boolean;
+  /** The resolved first visible position after the event. */
+  start: number;
+}
+
+export interface MetadataUpdated extends EventBase {
+  type: 'metadata.updated';
+  /** The patch as JSON text (null values delete). */
+  patchJson: string;
+}
+
+export type LogEvent = MessagesAdded | HistoryReplaced | SummarySet | HistoryTruncated | MetadataUpdated;
+
+/** What a write call decides before it knows its version, time and position: an event minus those. */
+export type EventDraft =
+  | Omit<MessagesAdded, keyof EventBase | 'from'>
+  | Omit<HistoryReplaced, keyof EventBase | 'from'>
+  | Omit<SummarySet, keyof EventBase>
+  | Omit<HistoryTruncated, keyof EventBase>
+  | Omit<MetadataUpdated, keyof EventBase>;
+
+/** The event a draft becomes at `version`, `at`, with messages placed from position `next`. */
+export function completeEvent(draft: EventDraft, version: number, at: number, eventId: string | undefined, next: number): LogEvent {
+  const base: EventBase = eventId === undefined ? { version, at } : { version, at, eventId };
+  switch (draft.type) {
+    case 'messages.added':
+    case 'history.replaced':
+      return { ...base, type: draft.type, from: next, messagesJson: draft.messagesJson };
+    case 'summary.set':
+      return { ...base, ...draft };
+    case 'history.truncated':
+      return { ...base, ...draft };
+    case 'metadata.updated':
+      return { ...base, ...draft };
+  }
 }
 
 /** Positions of the messages an event carries, or undefined when it carries none. */
-export function messageSpan(e: StoredEvent): { from: number; to: number } | undefined {
-  if (e.m === undefined || e.f === undefined) return undefined;
-  return { from: e.f, to: e.f + e.m.length };
+export function messageSpan(e: LogEvent): { from: number; to: number; messagesJson: string[] } | undefined {
+  if (e.type !== 'messages.added' && e.type !== 'history.replaced') return undefined;
+  return { from: e.from, to: e.from + e.messagesJson.length, messagesJson: e.messagesJson };
 }

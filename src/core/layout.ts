@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { corrupt, invalid } from '../errors.js';
 
 /**
  * Tables of the store and the shape of their keys. Every table is ordered by key; keys are tuples
@@ -57,3 +58,21 @@ export const gcqKey = (reviewAt: number, sid: number): Key => [reviewAt, sid];
 /** Bounds of tables keyed by [time, sid]: strings sort after every number. */
 export const KEY_TOP: Key = ['~'];
 export const KEY_BOTTOM: Key = [-Number.MAX_VALUE];
+
+/** The number at `index` of a key read back from a table (a sid, a version, a position). */
+export function keyNumber(key: Key, index: number, table: Table): number {
+  const part = key[index];
+  if (typeof part !== 'number' || !Number.isSafeInteger(part)) return corrupt(`damaged key in table ${table}: part ${index} is not an integer`);
+  return part;
+}
+
+/**
+ * A key every backend can store and order: strings, and finite numbers. Checked when a write is
+ * planned, so an impossible key fails that write alone instead of breaking it half-way.
+ */
+export function checkKey(table: Table, key: Key): Key {
+  for (const part of key) {
+    if (typeof part === 'string' ? part.length === 0 : !Number.isFinite(part)) invalid(`a ${table} key part is not storable: ${String(part)}`);
+  }
+  return key;
+}

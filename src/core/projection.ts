@@ -1,5 +1,6 @@
-import { TurnlogError } from '../errors.js';
-import type { StoredEvent } from './events.js';
+import { corrupt } from '../errors.js';
+import { parsePatch } from './codec.js';
+import type { LogEvent } from './events.js';
 
 /**
  * Bumped whenever the fold below changes meaning. Checkpoints record it, so a store written by an
@@ -46,46 +47,41 @@ function define(obj: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
-function corrupt(e: StoredEvent, why: string): never {
-  throw new TurnlogError('CORRUPT', `event ${e.v} (${e.t}) cannot be applied: ${why}`);
+function cannotApply(e: LogEvent, why: string): never {
+  return corrupt(`event ${e.version} (${e.type}) cannot be applied: ${why}`);
 }
 
 /** The fold: the projection right after `e`. Pure; throws CORRUPT on an event that cannot follow `p`. */
-export function applyEvent(p: Projection, e: StoredEvent): Projection {
-  if (e.v !== p.version + 1) corrupt(e, `expected version ${p.version + 1}`);
-  const out: Projection = { ...p, version: e.v, updatedAt: e.at };
+export function applyEvent(p: Projection, e: LogEvent): Projection {
+  if (e.version !== p.version + 1) cannotApply(e, `expected version ${p.version + 1}`);
+  const out: Projection = { ...p, version: e.version, updatedAt: e.at };
   if (p.version === 0) out.createdAt = e.at;
-  switch (e.t) {
+  switch (e.type) {
     case 'messages.added':
-    case 'history.replaced': {
-      if (e.m === undefined || e.f !== p.next) corrupt(e, `messages must start at position ${p.next}`);
-      if (e.t === 'history.replaced') out.start = p.next;
-      out.next = p.next + e.m.length;
+    case 'history.replaced':
+      if (e.from !== p.next) cannotApply(e, `messages must start at position ${p.next}`);
+      if (e.type === 'history.replaced') out.start = p.next;
+      out.next = p.next + e.messagesJson.length;
       return out;
-    }
+    case 'summary.set':
+      out.summary = e.summary;
+      if (e.start !== undefined) out.start = cut(p, e, e.start);
+      return out;
     case 'history.truncated':
-    case 'summary.set': {
-      if (e.t === 'summary.set') {
-        if (typeof e.s !== 'string') corrupt(e, 'missing summary');
-        out.summary = e.s;
-      }
-      if (e.st !== undefined) {
-        if (e.st < p.start || e.st > p.next) corrupt(e, `cut ${e.st} outside [${p.start}, ${p.next}]`);
-        out.start = e.st;
-      } else if (e.t === 'history.truncated') corrupt(e, 'missing cut');
+      out.start = cut(p, e, e.start);
       return out;
-    }
-    case 'metadata.updated': {
-      if (typeof e.p !== 'string') corrupt(e, 'missing patch');
-      out.metadata = mergeMetadata(p.metadata, JSON.parse(e.p) as Record<string, unknown>);
+    case 'metadata.updated':
+      out.metadata = mergeMetadata(p.metadata, parsePatch(e.patchJson, () => `metadata patch of event ${e.version}`));
       return out;
-    }
-    default:
-      return corrupt(e, 'unknown event type');
   }
 }
 
-export function foldEvents(from: Projection, events: Iterable<StoredEvent>): Projection {
+function cut(p: Projection, e: LogEvent, start: number): number {
+  if (start < p.start || start > p.next) cannotApply(e, `cut ${start} outside [${p.start}, ${p.next}]`);
+  return start;
+}
+
+export function foldEvents(from: Projection, events: Iterable<LogEvent>): Projection {
   let p = from;
   for (const e of events) p = applyEvent(p, e);
   return p;

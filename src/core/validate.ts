@@ -32,8 +32,37 @@ export function validateVersionOption(name: string, value: unknown, allowZero: b
 }
 
 export function validateCount(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) invalid(`${name} must be an integer`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) invalid(`${name} must be a safe integer`);
   return value;
+}
+
+/** Timestamps are ms since the epoch within what a Date can hold: they end up in keys and records. */
+export const MAX_TIME_MS = 8.64e15;
+
+/** A short, never-throwing description of a bad value for an error message. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'null-prototype'} object`;
+  if (typeof value === 'function') return 'a function';
+  return String(value);
+}
+
+export function checkTime(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_TIME_MS) {
+    invalid(`${name} must be a finite number of ms since the epoch (at most ${MAX_TIME_MS} either way), got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Reads the `clock` option and checks what it returned, before any transaction starts. */
+export function readClock(clock: () => unknown): number {
+  let value: unknown;
+  try {
+    value = clock();
+  } catch (error) {
+    throw new TurnlogError('INVALID_ARGUMENT', 'the clock option threw', { cause: error });
+  }
+  return checkTime('the clock option', value);
 }
 
 export function validateSummary(summary: unknown, maxBytes: number): string {
@@ -123,4 +152,50 @@ export function encodePatch(patch: unknown, maxBytes: number): string {
     throw new TurnlogError('TOO_LARGE', `metadata patch is larger than maxMessageBytes (${maxBytes} bytes)`);
   }
   return json;
+}
+
+/**
+ * Checks an options object: undefined, or a plain object whose every key is one the entry point
+ * defines. A misspelt option (`expectVersion`, `maxMesages`) is INVALID_ARGUMENT naming the key,
+ * never silently ignored. Keys whose value is undefined count too: they are still misspelt.
+ */
+export function checkOptionKeys(what: string, value: unknown, known: readonly string[]): void {
+  if (value === undefined) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid(`${what} must be an object`);
+  for (const k of Object.keys(value)) {
+    if (known.includes(k)) continue;
+    const near = closest(k, known);
+    invalid(`${what}: unknown option ${JSON.stringify(k)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}; known: ${known.join(', ')}`);
+  }
+}
+
+/**
+ * The option names of an options interface, checked at compile time against the interface in
+ * both directions: no name that is not an option, and no option left out.
+ */
+export function optionNames<T>() {
+  return <const K extends ReadonlyArray<keyof T & string>>(names: K & ([Exclude<keyof T, K[number]>] extends [never] ? unknown : { missing: Exclude<keyof T, K[number]> })): readonly string[] => names;
+}
+
+/** The known name within edit distance 2 of `name`, if one is. */
+function closest(name: string, known: readonly string[]): string | undefined {
+  let best: { name: string; d: number } | undefined;
+  for (const k of known) {
+    const d = editDistance(name.toLowerCase(), k.toLowerCase());
+    if (d <= 2 && (best === undefined || d < best.d)) best = { name: k, d };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2 || a.length > 64) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }

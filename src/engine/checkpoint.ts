@@ -1,6 +1,7 @@
 import { encodeChunk } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import { messageSpan } from '../core/events.js';
+import type { LogEvent } from '../core/events.js';
 import { checkpointKey } from '../core/layout.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
@@ -18,7 +19,7 @@ export interface SealPlan {
  * previous checkpoint that are still visible are copied (as JSON text, not re-encoded) from the
  * tail events into chunks of about `chunkBytes`.
  */
-export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number, after: Projection, fresh: StoredEvent[], freshBytes: Uint8Array[], chunkBytes: number): SealPlan {
+export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number, after: Projection, fresh: LogEvent[], freshBytes: Uint8Array[], chunkBytes: number): SealPlan {
   const prev = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const prevNext = prev?.projection.next ?? 0;
   const raw = head === undefined ? [] : decodeRawEvents(tx, sid, prev?.projection.version ?? 0, head.version);
@@ -29,11 +30,11 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
   let current: { from: number; messages: string[] } | undefined;
   let size = 0;
   for (const e of [...raw.map((r) => r.event), ...fresh]) {
-    if (e.m === undefined || e.f === undefined) continue;
-    for (let i = 0; i < e.m.length; i++) {
-      const pos = e.f + i;
+    const span = messageSpan(e);
+    if (span === undefined) continue;
+    for (const [i, json] of span.messagesJson.entries()) {
+      const pos = span.from + i;
       if (pos < from || pos >= after.next) continue;
-      const json = e.m[i] as string;
       if (current === undefined || size + json.length > chunkBytes) {
         current = { from: pos, messages: [] };
         runs.push(current);

@@ -2,7 +2,7 @@ import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead } from '../
 import type { HeadRecord } from '../core/codec.js';
 import { CHECKPOINT_SCAN, chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import type { CheckpointTime } from '../core/gc-plan.js';
-import { checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey } from '../core/layout.js';
+import { checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
@@ -25,7 +25,7 @@ import { headBySid, readState, snapshotAt } from './reader.js';
 export function dueEntries(tx: ReadTxn, p: GcPolicy, limit: number, after?: Key): Array<{ key: Key; sid: number }> {
   const high: Key = [p.now - p.replayWindow, '~'];
   const low: Key = after === undefined ? KEY_BOTTOM : [after[0] as number, (after[1] as number) + 1];
-  return [...tx.range('gcq', { low, high, limit })].map((e) => ({ key: [...e.key], sid: e.key[1] as number }));
+  return [...tx.range('gcq', { low, high, limit })].map((e) => ({ key: [...e.key], sid: keyNumber(e.key, 1, 'gcq') }));
 }
 
 /** The first CHECKPOINT_SCAN checkpoint times after `base` (below the head's version), and whether more follow. */
@@ -35,7 +35,7 @@ export function scanCheckpoints(tx: ReadTxn, head: HeadRecord, base: number): { 
   for (const e of tx.range('checkpoints', { low: checkpointKey(head.sid, base + 1), high: checkpointKey(head.sid, head.version), limit: CHECKPOINT_SCAN + 1 })) {
     if (++seen > CHECKPOINT_SCAN) return { times, more: true };
     const cp = decodeCheckpoint(e.value);
-    if (cp.pf === PROJECTION_FORMAT) times.push({ version: cp.projection.version, at: cp.projection.updatedAt });
+    if (cp.projectionFormat === PROJECTION_FORMAT) times.push({ version: cp.projection.version, at: cp.projection.updatedAt });
   }
   return { times, more: false };
 }
@@ -43,7 +43,7 @@ export function scanCheckpoints(tx: ReadTxn, head: HeadRecord, base: number): { 
 /** True when the head's own version has a usable checkpoint. */
 export function hasHeadCheckpoint(tx: ReadTxn, head: HeadRecord): boolean {
   const raw = tx.get('checkpoints', checkpointKey(head.sid, head.version));
-  return raw !== undefined && decodeCheckpoint(raw).pf === PROJECTION_FORMAT;
+  return raw !== undefined && decodeCheckpoint(raw).projectionFormat === PROJECTION_FORMAT;
 }
 
 /** Where the visible messages of the checkpoint at `base` start (0 without a base). */
@@ -60,7 +60,7 @@ export function baseStart(tx: ReadTxn, sid: number, base: number): number {
 export function rangesBelow(tx: ReadTxn, sid: number, base: number, start: number): Array<{ table: Table; low: Key; high: Key }> {
   let chunkHigh = chunkKey(sid, start);
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start), reverse: true, limit: 1 })) {
-    const from = e.key[1] as number;
+    const from = keyNumber(e.key, 1, 'chunks');
     if (from + decodeChunk(e.value).length > start) chunkHigh = chunkKey(sid, from);
   }
   return [
@@ -92,9 +92,9 @@ export function compactSome(tx: WriteTxn, p: GcPolicy, budget: Budget, report: G
       if (choice.needsCheckpoint) {
         const snap = snapshotAt(tx, head, head.version);
         const state = readState(tx, head.sid);
-        const projection = { ...snap.projection, summary: state.summary, metadata: JSON.parse(state.metadata) as Record<string, unknown> };
+        const projection = { ...snap.projection, summary: state.summary, metadata: state.metadata };
         const seal = sealPlan(tx, head, head.sid, projection, [], [], p.chunkBytes);
-        const bytes = encodeCheckpoint({ pf: PROJECTION_FORMAT, projection });
+        const bytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection });
         for (const c of seal.chunks) tx.put('chunks', chunkKey(head.sid, c.from), c.bytes);
         tx.put('checkpoints', checkpointKey(head.sid, head.version), bytes);
         cp = head.version;

@@ -1,5 +1,5 @@
 import { chooseBase, nextReviewAt } from '../core/gc-plan.js';
-import { KEY_BOTTOM } from '../core/layout.js';
+import { KEY_BOTTOM, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import type { Backend } from '../storage/backend.js';
 import { yieldToEventLoop } from './budget.js';
@@ -26,7 +26,7 @@ export async function dryRunCount(backend: Backend, p: GcPolicy, report: GcRepor
         for (const e of tx.range('recent', { low, high: [p.now - p.ttl], limit: PAGE, keysOnly: true })) {
           last = [...e.key];
           n++;
-          const head = headBySid(tx, e.key[1] as number);
+          const head = headBySid(tx, keyNumber(e.key, 1, 'recent'));
           if (head === undefined) continue;
           expired.add(head.sid);
           report.sessionsExpired++;

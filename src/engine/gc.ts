@@ -1,5 +1,5 @@
 import { expiryLimit } from '../core/gc-plan.js';
-import { KEY_BOTTOM } from '../core/layout.js';
+import { KEY_BOTTOM, keyNumber } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
@@ -101,7 +101,7 @@ function expireSome(tx: WriteTxn, p: GcPolicy, budget: Budget, report: GcReport)
   const counts = zeroCounts();
   let done = entries.length < 256;
   for (const e of entries) {
-    const head = headBySid(tx, e.key[1] as number);
+    const head = headBySid(tx, keyNumber(e.key, 1, 'recent'));
     if (head === undefined) tx.del('recent', e.key);
     else {
       unlinkSession(tx, head, counts);

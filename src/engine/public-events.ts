@@ -1,19 +1,31 @@
-import { decodeMessage } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import { parseMessage, parsePatch } from '../core/codec.js';
+import type { LogEvent } from '../core/events.js';
 import type { SessionEvent } from '../types.js';
 
-/** The public form of a stored event: messages and patches parsed, short field names spelled out. */
-export function toPublicEvent(e: StoredEvent): SessionEvent {
-  const base = { version: e.v, at: e.at, ...(e.id === undefined ? {} : { eventId: e.id }) };
-  switch (e.t) {
+/** The public form of an event: messages and patches parsed (by the codec, CORRUPT if damaged). */
+export function toPublicEvent(e: LogEvent): SessionEvent {
+  const out = publicBody(e);
+  if (e.eventId !== undefined) out.eventId = e.eventId;
+  return out;
+}
+
+function publicBody(e: LogEvent): SessionEvent {
+  const { version, at } = e;
+  switch (e.type) {
     case 'messages.added':
-    case 'history.replaced':
-      return { ...base, type: e.t, from: e.f as number, messages: (e.m ?? []).map(decodeMessage) };
-    case 'summary.set':
-      return { ...base, type: e.t, summary: e.s as string, ...(e.th === undefined ? {} : { through: e.th }), ...(e.st === undefined ? {} : { start: e.st }) };
+    case 'history.replaced': {
+      const messages = e.messagesJson.map((m) => parseMessage(m, () => `message of event ${version}`));
+      return { version, at, type: e.type, from: e.from, messages };
+    }
+    case 'summary.set': {
+      const out: SessionEvent = { version, at, type: e.type, summary: e.summary };
+      if (e.through !== undefined) out.through = e.through;
+      if (e.start !== undefined) out.start = e.start;
+      return out;
+    }
     case 'history.truncated':
-      return { ...base, type: e.t, keepLast: e.k as number, safe: e.sf === true, start: e.st as number };
+      return { version, at, type: e.type, keepLast: e.keepLast, safe: e.safe, start: e.start };
     case 'metadata.updated':
-      return { ...base, type: e.t, patch: JSON.parse(e.p as string) as Record<string, unknown> };
+      return { version, at, type: e.type, patch: parsePatch(e.patchJson, () => `patch of event ${version}`) };
   }
 }

@@ -1,5 +1,5 @@
 import type { HeadRecord } from '../core/codec.js';
-import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
+import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, takeWithin, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
@@ -47,7 +47,7 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
     adjustCounters(tx, { events: -events, logBytes: -logBytes });
   };
   for (const d of [...tx.range('dead', { low: KEY_BOTTOM, high: KEY_TOP, limit: 64 })]) {
-    const sid = d.key[0] as number;
+    const sid = keyNumber(d.key, 0, 'dead');
     let finished = true;
     for (const table of PER_SESSION_TABLES) {
       // Keys and sizes first (a range is not deleted from while it is walked), within the budget.

@@ -1,10 +1,11 @@
-import { decodeCheckpoint, decodeChunk, decodeEvent, decodeHead, decodeMessage, decodeNumber, decodeState } from '../core/codec.js';
+import { decodeCheckpoint, decodeChunk, decodeEvent, decodeHead, decodeNumber, decodeState, parseMessage } from '../core/codec.js';
 import type { CheckpointRecord, HeadRecord, StateRecord } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
-import { checkpointKey, chunkKey, dirKey, eventKey, sidKey } from '../core/layout.js';
+import type { LogEvent } from '../core/events.js';
+import { messageSpan } from '../core/events.js';
+import { checkpointKey, chunkKey, dirKey, eventKey, keyNumber, sidKey } from '../core/layout.js';
 import { emptyProjection, foldEvents, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
-import { TurnlogError } from '../errors.js';
+import { corrupt, TurnlogError } from '../errors.js';
 import type { Message } from '../types.js';
 import type { ReadTxn } from '../storage/backend.js';
 import { cloneJson } from './chunk-cache.js';
@@ -15,14 +16,10 @@ import type { ChunkCache } from './chunk-cache.js';
  * events since the newest usable checkpoint at or before the version asked for.
  */
 
-function corrupt(message: string): never {
-  throw new TurnlogError('CORRUPT', message);
-}
-
 export function findHead(tx: ReadTxn, key: string): HeadRecord | undefined {
   const raw = tx.get('dir', dirKey(key));
   if (raw === undefined) return undefined;
-  const sid = decodeNumber(raw, 'directory');
+  const sid = decodeNumber(raw, () => `directory entry of ${JSON.stringify(key)}`);
   const head = headBySid(tx, sid);
   if (head === undefined) corrupt(`session ${JSON.stringify(key)} is in the directory but has no head`);
   if (head.key !== key) corrupt(`directory entry of ${JSON.stringify(key)} points at another session`);
@@ -31,12 +28,12 @@ export function findHead(tx: ReadTxn, key: string): HeadRecord | undefined {
 
 export function headBySid(tx: ReadTxn, sid: number): HeadRecord | undefined {
   const raw = tx.get('heads', sidKey(sid));
-  return raw === undefined ? undefined : decodeHead(raw);
+  return raw === undefined ? undefined : decodeHead(raw, () => `head of session #${sid}`);
 }
 
 export function readState(tx: ReadTxn, sid: number): StateRecord {
   const raw = tx.get('state', sidKey(sid));
-  return raw === undefined ? { summary: '', metadata: '{}' } : decodeState(raw);
+  return raw === undefined ? { summary: '', metadata: {} } : decodeState(raw, () => `state of session #${sid}`);
 }
 
 /** The newest checkpoint at or before `version` that the current fold can use. */
@@ -44,32 +41,53 @@ export function checkpointAtOrBefore(tx: ReadTxn, head: HeadRecord, version: num
   if (head.cp > 0 && head.cp <= version) {
     const raw = tx.get('checkpoints', checkpointKey(head.sid, head.cp));
     if (raw === undefined) corrupt(`checkpoint ${head.cp} of ${JSON.stringify(head.key)} is missing`);
-    const cp = decodeCheckpoint(raw);
-    if (cp.pf === PROJECTION_FORMAT) return cp;
+    const cp = decodeCheckpoint(raw, () => `checkpoint ${head.cp} of session #${head.sid}`);
+    if (cp.projectionFormat === PROJECTION_FORMAT) return cp;
   }
   const range = tx.range('checkpoints', { low: checkpointKey(head.sid, 0), high: checkpointKey(head.sid, version + 1), reverse: true });
   for (const entry of range) {
-    const cp = decodeCheckpoint(entry.value);
-    if (cp.pf === PROJECTION_FORMAT) return cp;
+    const cp = decodeCheckpoint(entry.value, () => `checkpoint of session #${head.sid}`);
+    if (cp.projectionFormat === PROJECTION_FORMAT) return cp;
   }
   return undefined;
 }
 
 /** Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. */
-export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): Array<{ event: StoredEvent; bytes: number }> {
-  const out: Array<{ event: StoredEvent; bytes: number }> = [];
+export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): Array<{ event: LogEvent; bytes: number }> {
+  const out: Array<{ event: LogEvent; bytes: number }> = [];
   if (upTo <= after) return out;
   for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) {
-    const e = decodeEvent(entry.value);
-    if (e.v !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
+    const e = decodeEvent(entry.value, () => `event ${after + out.length + 1} of session #${sid}`);
+    if (e.version !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
     out.push({ event: e, bytes: entry.value.byteLength });
   }
   if (out.length !== upTo - after) corrupt(`events ${after + out.length + 1}..${upTo} of session #${sid} are missing`);
   return out;
 }
 
-export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number): StoredEvent[] {
+export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number): LogEvent[] {
   return decodeRawEvents(tx, sid, after, upTo).map((r) => r.event);
+}
+
+/**
+ * The head of the session a paged read started on, re-read in the page's own snapshot. Between
+ * pages the session may have been deleted (NOT_FOUND, also when the key was re-created since:
+ * that is another session) or GC may have collected what the next page needs (PRUNED, with the
+ * oldest readable version). Neither is damage: CORRUPT stays for what no operation explains.
+ */
+export function sameSession(tx: ReadTxn, started: HeadRecord): HeadRecord {
+  const head = findHead(tx, started.key);
+  if (head === undefined || head.sid !== started.sid) {
+    throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(started.key)} was deleted while it was being read`);
+  }
+  return head;
+}
+
+/** Events (after, upTo] of the session a paged read started on, checked against its current head. */
+export function readEventPage(tx: ReadTxn, started: HeadRecord, after: number, upTo: number): LogEvent[] {
+  const head = sameSession(tx, started);
+  assertReadable(head, after);
+  return readEventRange(tx, head.sid, after, upTo);
 }
 
 /** Versions before the session's GC base were collected: reading them is PRUNED, never a guess. */
@@ -86,7 +104,7 @@ export interface Snapshot {
   /** The checkpoint the projection was folded from (undefined: from the first event). */
   base: CheckpointRecord | undefined;
   /** Events after the checkpoint, up to the version read. */
-  tail: StoredEvent[];
+  tail: LogEvent[];
 }
 
 export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number): Snapshot {
@@ -109,11 +127,11 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
   if (start < chunkEnd) readChunks(tx, sid, start, chunkEnd, out, cache);
   let pos = Math.max(start, sealed);
   for (const e of snap.tail) {
-    if (e.m === undefined || e.f === undefined) continue;
-    const end = e.f + e.m.length;
-    for (let p = Math.max(pos, e.f); p < end && p < next; p++) {
+    const span = messageSpan(e);
+    if (span === undefined) continue;
+    for (let p = Math.max(pos, span.from); p < span.to && p < next; p++) {
       if (p !== pos) corrupt(`message ${pos} of session #${sid} is missing`);
-      out.push(decodeMessage(e.m[p - e.f] as string));
+      out.push(parseMessage(span.messagesJson[p - span.from] ?? '', () => `message ${p} of session #${sid}`));
       pos++;
     }
   }
@@ -132,45 +150,51 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
     if (pos < snap.projection.start || pos >= snap.projection.next) corrupt(`message ${pos} is not visible`);
     if (pos >= sealed) {
       for (const e of snap.tail) {
-        if (e.m !== undefined && e.f !== undefined && pos >= e.f && pos < e.f + e.m.length) return decodeMessage(e.m[pos - e.f] as string);
+        const span = messageSpan(e);
+        if (span !== undefined && pos >= span.from && pos < span.to) return parseMessage(span.messagesJson[pos - span.from] ?? '', () => `message ${pos} of session #${sid}`);
       }
       return corrupt(`message ${pos} of session #${sid} is missing`);
     }
     if (cached === undefined || pos < cached.from || pos >= cached.from + cached.messages.length) {
       cached = undefined;
       for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, pos + 1), reverse: true, limit: 1 })) {
-        cached = { from: e.key[1] as number, messages: decodeChunk(e.value) };
+        const from = keyNumber(e.key, 1, 'chunks');
+        cached = { from, messages: decodeChunk(e.value, () => `chunk ${from} of session #${sid}`) };
       }
       if (cached === undefined || pos >= cached.from + cached.messages.length) corrupt(`no chunk holds message ${pos} of session #${sid}`);
     }
-    return cached.messages[pos - cached.from] as Message;
+    return cached.messages[pos - cached.from] ?? corrupt(`no chunk holds message ${pos} of session #${sid}`);
   };
 }
 
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
   let first: number | undefined;
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1, keysOnly: true })) {
-    first = e.key[1] as number;
+    first = keyNumber(e.key, 1, 'chunks');
   }
   if (first === undefined) corrupt(`no chunk holds message ${start} of session #${sid}`);
   let pos = start;
   // With a cache, only the keys are walked; a chunk's bytes are fetched when it is not cached.
   for (const e of tx.range('chunks', { low: chunkKey(sid, first), high: chunkKey(sid, end), keysOnly: cache !== undefined })) {
-    const from = e.key[1] as number;
+    const from = keyNumber(e.key, 1, 'chunks');
     if (from > pos) corrupt(`messages ${pos}..${from - 1} of session #${sid} are in no chunk`);
     if (cache === undefined) {
-      const msgs = decodeChunk(e.value);
-      for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(msgs[i] as Message);
+      const msgs = decodeChunk(e.value, () => `chunk ${from} of session #${sid}`);
+      const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
+      for (const m of msgs.slice(pos - from, pos - from + count)) out.push(m);
+      pos += count;
       continue;
     }
     let msgs = cache.lookup(sid, from);
     if (msgs === undefined) {
       const bytes = tx.get('chunks', e.key);
       if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
-      msgs = decodeChunk(bytes);
+      msgs = decodeChunk(bytes, () => `chunk ${from} of session #${sid}`);
       cache.store(sid, from, bytes.byteLength, msgs);
     }
-    for (let i = pos - from; i < msgs.length && pos < end; i++, pos++) out.push(cloneJson(msgs[i] as Message));
+    const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
+    for (const m of msgs.slice(pos - from, pos - from + count)) out.push(cloneJson(m));
+    pos += count;
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
 }

@@ -2,7 +2,7 @@ import { applyEvent } from '../core/projection.js';
 import type { HeadRecord } from '../core/codec.js';
 import type { Backend } from '../storage/backend.js';
 import type { Message, SessionEvent } from '../types.js';
-import { messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { messagesOf, readEventPage, readState, sameSession, snapshotAt } from './reader.js';
 import { toPublicEvent } from './public-events.js';
 
 /** What one event changed in the history an agent would get. */
@@ -26,13 +26,16 @@ const PAGE = 256;
 /**
  * Steps through a session's events from `fromVersion` (default: the oldest readable) and yields,
  * for each, the change to the projection. Holds only the visible messages in memory; reads the
- * log in pages of short read transactions.
+ * log in pages of short read transactions. Between pages, GC or a deletion may run: the next
+ * page then throws PRUNED (with `oldestReadable`) or NOT_FOUND, never CORRUPT.
  */
 export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: number, toVersion: number): Iterable<ReplayStep> {
   const startAt = Math.max(head.base, fromVersion - 1);
   let { projection, visible } = backend.read((tx) => {
-    const snap = snapshotAt(tx, head, startAt);
-    const state = startAt === head.version ? readState(tx, head.sid) : undefined;
+    // GC or a deletion may have run since the caller read `head`: start from the current one.
+    const current = sameSession(tx, head);
+    const snap = snapshotAt(tx, current, startAt);
+    const state = startAt === current.version ? readState(tx, head.sid) : undefined;
     const p = state === undefined ? snap.projection : { ...snap.projection, summary: state.summary };
     return { projection: p, visible: messagesOf(tx, head.sid, snap) };
   });
@@ -41,7 +44,7 @@ export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: nu
   visible = [];
   for (let v = startAt + 1; v <= toVersion; v += PAGE) {
     const upTo = Math.min(toVersion, v + PAGE - 1);
-    const events = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
+    const events = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
     for (const stored of events) {
       const event = toPublicEvent(stored);
       const next = applyEvent(projection, stored);

@@ -2,7 +2,7 @@ import { toPublicEvent } from './public-events.js';
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
 import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
-import { encodeMessage, encodeMessages, encodePatch, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
+import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
@@ -16,14 +16,17 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, headBySid, messageAt, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
-import { applyBatch, eventWrite } from './write-batch.js';
-import type { QueuedChange } from './write-batch.js';
-import type { WriteOutcome, WriterConfig } from './writer.js';
+import { assertReadable, findHead, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
+import { batchTransaction } from './write-batch.js';
+import type { BatchContext } from './write-batch.js';
+import { decideWrite } from './writer.js';
+import type { WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
+import { LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES, BACKUP_OPTION_NAMES, GC_OPTION_NAMES, VERIFY_OPTION_NAMES } from './method-options.js';
+import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
@@ -46,8 +49,8 @@ export interface SessionLog {
   replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep>;
   stats(): SessionLogStats;
   gc(opts?: GcOptions): Promise<GcReport>;
-  backup(dest: string, opts?: { compact?: boolean }): Promise<void>;
-  verify(opts?: { onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
+  backup(dest: string, opts?: BackupOptions): Promise<void>;
+  verify(opts?: VerifyOptions): Promise<VerifyReport>;
   close(): Promise<void>;
 }
 
@@ -57,7 +60,7 @@ export class SessionLogEngine implements SessionLog {
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
   /** Concurrent writes share one transaction and one commit (see GroupCommit). */
-  private readonly writes: GroupCommit<QueuedChange, unknown>;
+  private readonly writes: GroupCommit<BatchContext>;
   private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
 
@@ -65,9 +68,9 @@ export class SessionLogEngine implements SessionLog {
     private readonly backend: Backend,
     private readonly opts: ResolvedOptions,
   ) {
-    this.writerConfig = { clock: opts.clock, checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
+    this.writerConfig = { checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
     this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
-    this.writes = new GroupCommit((batch) => backend.write((tx) => applyBatch(tx, batch)));
+    this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
@@ -83,64 +86,63 @@ export class SessionLogEngine implements SessionLog {
   }
 
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const m = [encodeMessage(message, this.opts.maxMessageBytes)];
-      return () => ({ t: 'messages.added', m });
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+      const messagesJson = [encodeMessage(message, this.opts.maxMessageBytes)];
+      return () => ({ type: 'messages.added', messagesJson });
     });
   }
 
   addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const m = encodeMessages(messages, this.opts.maxMessageBytes, false);
-      return () => ({ t: 'messages.added', m });
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, false);
+      return () => ({ type: 'messages.added', messagesJson });
     });
   }
 
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const m = encodeMessages(messages, this.opts.maxMessageBytes, true);
-      return () => ({ t: 'history.replaced', m });
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
+      return () => ({ type: 'history.replaced', messagesJson });
     });
   }
 
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const s = validateSummary(summary, this.opts.maxMessageBytes);
+    return this.write(key, opts, SUMMARY_OPTION_NAMES, () => {
+      const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
       return ({ tx, head }) => {
-        if (through === undefined) return { t: 'summary.set', s };
+        if (through === undefined) return { type: 'summary.set', summary: text };
         const version = head?.version ?? 0;
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
-        if (head === undefined || through === 0) return { t: 'summary.set', s, th: through, st: head?.start ?? 0 };
+        if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
         const plain = Math.max(head.start, atThrough.next);
-        if (plain >= head.next) return { t: 'summary.set', s, th: through, st: plain };
+        if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { t: 'summary.set', s, th: through, st: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
+        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
       };
     });
   }
 
   truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const k = validateCount('keepLast', keepLast);
+    return this.write(key, opts, TRUNCATE_OPTION_NAMES, () => {
+      const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
       return ({ tx, head }) => {
         const start = head?.start ?? 0;
         const next = head?.next ?? 0;
-        if (!safe || head === undefined) return { t: 'history.truncated', k, sf: safe, st: plainCut(start, next, k) };
+        if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        const cut = safeCut(start, next, k, (pos) => at(pos).role);
-        return { t: 'history.truncated', k, sf: true, st: cut };
+        return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, (pos) => at(pos).role) };
       };
     });
   }
 
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, () => {
-      const p = encodePatch(patch, this.opts.maxMessageBytes);
-      return () => ({ t: 'metadata.updated', p });
+    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+      const patchJson = encodePatch(patch, this.opts.maxMessageBytes);
+      return () => ({ type: 'metadata.updated', patchJson });
     });
   }
 
@@ -149,13 +151,12 @@ export class SessionLogEngine implements SessionLog {
     validateKey(key);
     // Queued with the writes, so it applies in call order: after writes called before it,
     // before writes called after it.
-    const existed = (await this.track(
-      this.writes.submit((tx, counts) => {
+    const existed = await this.track(
+      this.writes.submit(({ tx, counts }) => {
         const head = findHead(tx, key);
-        if (head !== undefined) unlinkSession(tx, head, counts);
-        return head !== undefined;
+        return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
       }),
-    )) as boolean;
+    );
     if (existed) await this.track(purgeAll(this.backend));
     return existed;
   }
@@ -164,21 +165,18 @@ export class SessionLogEngine implements SessionLog {
    * Validation and encoding happen before the transaction (`prepare`), so bad input is rejected
    * without touching the store; the returned builder runs inside it against the current state.
    */
-  private write(key: string, opts: WriteOptions | undefined, prepare: () => DraftBuilder): Promise<WriteResult> {
+  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], prepare: () => DraftBuilder): Promise<WriteResult> {
     try {
       this.assertOpen();
       validateKey(key);
-      if (opts !== undefined && (typeof opts !== 'object' || opts === null)) invalid('options must be an object');
+      checkOptionKeys('options', opts, optionNames);
       const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
       const eventId = validateEventId(opts?.eventId);
-      if (opts?.at !== undefined && (typeof opts.at !== 'number' || !Number.isFinite(opts.at))) invalid('at must be a finite number of ms');
-      const at = opts?.at;
       const build = prepare();
-      return this.track(this.writes.submit(eventWrite({ key, expectedVersion, eventId, at, build }, this.writerConfig))).then((result) => {
-        const outcome = result as WriteOutcome;
-        if (!outcome.ok) throw outcome.error;
-        return outcome.result;
-      });
+      // The timestamp is taken and checked before the transaction: it ends up in keys and records.
+      const at = opts?.at === undefined ? readClock(this.opts.clock) : checkTime('at', opts.at);
+      const req = { key, expectedVersion, eventId, at, build };
+      return this.track(this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig)));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -211,7 +209,7 @@ export class SessionLogEngine implements SessionLog {
   getSession(key: string, opts?: ReadOptions): SessionInfo | undefined {
     return this.read(key, opts, (tx, head, version) => {
       if (head === undefined || version === 0) return undefined;
-      if (version === head.version) return sessionInfo(tx, head.sid);
+      if (version === head.version) return sessionInfo(tx, head);
       // An older version (exports need the whole state at a GC base, metadata included).
       const p = snapshotAt(tx, head, version).projection;
       return { key, version, messageCount: p.next - p.start, createdAt: p.createdAt, updatedAt: p.updatedAt, summary: p.summary, metadata: p.metadata };
@@ -220,6 +218,7 @@ export class SessionLogEngine implements SessionLog {
 
   listSessions(opts?: ListOptions): SessionPage {
     this.assertOpen();
+    checkOptionKeys('listSessions options', opts, LIST_OPTION_NAMES);
     return listPage(this.backend, opts ?? {}, sessionInfo);
   }
 
@@ -232,7 +231,7 @@ export class SessionLogEngine implements SessionLog {
       *[Symbol.iterator]() {
         for (let v = from; v <= to; v += EVENT_PAGE) {
           const upTo = Math.min(to, v + EVENT_PAGE - 1);
-          const page = backend.read((tx) => readEventRange(tx, head.sid, v - 1, upTo));
+          const page = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
           for (const e of page) yield toPublicEvent(e);
         }
       },
@@ -252,6 +251,7 @@ export class SessionLogEngine implements SessionLog {
   private versionRange(key: string, opts: ReadEventsOptions | undefined): { head: HeadRecord; from: number; to: number } | undefined {
     this.assertOpen();
     validateKey(key);
+    checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
     const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
     const to = validateVersionOption('toVersion', opts?.toVersion, true);
     const head = this.backend.read((tx) => findHead(tx, key));
@@ -268,11 +268,11 @@ export class SessionLogEngine implements SessionLog {
   /** Garbage collection with this log's ttl and replay window; see docs/operations.md. */
   async gc(opts: GcOptions = {}): Promise<GcReport> {
     this.assertOpen();
+    checkOptionKeys('gc options', opts, GC_OPTION_NAMES);
     if (opts.now !== undefined && (typeof opts.now !== 'number' || !Number.isFinite(opts.now))) invalid('now must be a finite number of ms');
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
-    const now = opts.now ?? this.opts.clock();
-    if (typeof now !== 'number' || !Number.isFinite(now)) invalid(`the clock returned ${String(now)}, not a finite number of ms`);
+    const now = opts.now ?? readClock(this.opts.clock);
     const maxExpireShare = opts.maxExpireShare === undefined ? this.opts.maxExpireShare : validateExpireShare('maxExpireShare', opts.maxExpireShare);
     const policy = { now, ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES, maxExpireShare };
     const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress);
@@ -284,16 +284,18 @@ export class SessionLogEngine implements SessionLog {
     }
   }
 
-  async backup(dest: string, opts: { compact?: boolean } = {}): Promise<void> {
+  async backup(dest: string, opts: BackupOptions = {}): Promise<void> {
     this.assertOpen();
+    checkOptionKeys('backup options', opts, BACKUP_OPTION_NAMES);
     if (typeof dest !== 'string' || dest.length === 0) invalid('backup destination must be a non-empty path');
     if (!this.backend.backup) throw new TurnlogError('INVALID_ARGUMENT', `the ${this.backend.kind} backend cannot make backups`);
     await this.track(this.backend.backup(dest, opts.compact === true));
   }
 
   /** Re-folds every session and compares; asynchronous and paged (see verify.ts). */
-  async verify(opts: { onProgress?: (done: number, total: number) => void } = {}): Promise<VerifyReport> {
+  async verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
+    checkOptionKeys('verify options', opts, VERIFY_OPTION_NAMES);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
     return this.track(verifyStore(this.backend, opts.onProgress));
   }
@@ -301,6 +303,7 @@ export class SessionLogEngine implements SessionLog {
   private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
     this.assertOpen();
     validateKey(key);
+    checkOptionKeys('options', opts, READ_OPTION_NAMES);
     const at = validateVersionOption('atVersion', opts?.atVersion, true);
     return this.backend.read((tx) => {
       const head = findHead(tx, key);
@@ -324,10 +327,8 @@ export class SessionLogEngine implements SessionLog {
   }
 }
 
-function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
-  const head = headBySid(tx, sid);
-  if (head === undefined) return undefined;
-  const state = readState(tx, sid);
+function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
+  const state = readState(tx, head.sid);
   return {
     key: head.key,
     version: head.version,
@@ -335,7 +336,6 @@ function sessionInfo(tx: ReadTxn, sid: number): SessionInfo | undefined {
     createdAt: head.createdAt,
     updatedAt: head.updatedAt,
     summary: state.summary,
-    metadata: JSON.parse(state.metadata) as Record<string, unknown>,
+    metadata: state.metadata,
   };
 }
-

@@ -1,6 +1,7 @@
-import { decodeCheckpoint, decodeMessage, decodeNumber } from '../core/codec.js';
+import { decodeCheckpoint, decodeNumber, parseMessage } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { checkpointKey, dirKey, recentKey } from '../core/layout.js';
+import { messageSpan } from '../core/events.js';
 import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
@@ -76,7 +77,7 @@ export class SessionCheck {
       const raw = tx.get('checkpoints', checkpointKey(head.sid, head.base));
       if (raw === undefined) return void this.problem(head, `base checkpoint ${head.base} is missing`), false;
       const cp = decodeCheckpoint(raw);
-      if (cp.pf !== PROJECTION_FORMAT) return void this.problem(head, `base checkpoint ${head.base} has fold format ${cp.pf}`), false;
+      if (cp.projectionFormat !== PROJECTION_FORMAT) return void this.problem(head, `base checkpoint ${head.base} has fold format ${cp.projectionFormat}`), false;
       start = cp.projection;
       const baseMessages = messagesOf(tx, head.sid, { projection: start, base: cp, tail: [] });
       baseMessages.forEach((m, i) => this.messages.set(start.start + i, m));
@@ -91,7 +92,7 @@ export class SessionCheck {
     const checkpoints = new Map<number, Projection>();
     for (const e of tx.range('checkpoints', { low: checkpointKey(this.sid, after + 1), high: checkpointKey(this.sid, upTo + 1) })) {
       const cp = decodeCheckpoint(e.value);
-      if (cp.pf === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
+      if (cp.projectionFormat === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
     }
     this.checkpoints += checkpoints.size;
     let p = this.p as Projection;
@@ -99,9 +100,10 @@ export class SessionCheck {
     this.events += events.length;
     for (const e of events) {
       p = foldEvents(p, [e]);
-      if (e.m !== undefined && e.f !== undefined) e.m.forEach((json, i) => this.messages.set((e.f as number) + i, decodeMessage(json)));
-      const cp = checkpoints.get(e.v);
-      if (cp !== undefined && !projectionsEqual(cp, p)) this.report.mismatches.push({ key: headKeyOf(tx, this.sid), problem: `checkpoint ${e.v} differs from the fold of the events` });
+      const span = messageSpan(e);
+      if (span !== undefined) span.messagesJson.forEach((json, i) => this.messages.set(span.from + i, parseMessage(json)));
+      const cp = checkpoints.get(e.version);
+      if (cp !== undefined && !projectionsEqual(cp, p)) this.report.mismatches.push({ key: headKeyOf(tx, this.sid), problem: `checkpoint ${e.version} differs from the fold of the events` });
     }
     this.p = p;
     // Messages cut from the front are no longer needed.
@@ -119,7 +121,7 @@ export class SessionCheck {
     }
     const state = readState(tx, head.sid);
     if (state.summary !== p.summary) this.problem(head, 'summary differs from the fold of the events');
-    if (state.metadata !== JSON.stringify(p.metadata)) this.problem(head, 'metadata differs from the fold of the events');
+    if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) this.problem(head, 'metadata differs from the fold of the events');
     // The history a reader gets (newest checkpoint + tail) against base chunks + every event.
     const viaCheckpoints = JSON.stringify(messagesOf(tx, head.sid, snapshotAt(tx, head, head.version)));
     const replayed: Message[] = [];

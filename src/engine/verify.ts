@@ -1,4 +1,4 @@
-import { KEY_BOTTOM, KEY_TOP, META_NEXT_SID } from '../core/layout.js';
+import { KEY_BOTTOM, KEY_TOP, META_NEXT_SID, keyNumber } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import { Budget, yieldToEventLoop } from './budget.js';
@@ -49,7 +49,7 @@ export async function verifyStore(backend: Backend, onProgress?: (done: number, 
       for (;;) {
         if (current === undefined) {
           if (listed.length === 0) {
-            listed = [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: HEADS_PAGE, keysOnly: true })].map((e) => e.key[0] as number);
+            listed = [...tx.range('heads', { low: [after + 1], high: KEY_TOP, limit: HEADS_PAGE, keysOnly: true })].map((e) => keyNumber(e.key, 0, 'heads'));
             const last = listed[listed.length - 1];
             if (last === undefined) return true;
             after = last;

@@ -1,20 +1,23 @@
 import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
-import type { HeadRecord, StateRecord } from '../core/codec.js';
-import type { StoredEvent } from '../core/events.js';
+import type { HeadRecord } from '../core/codec.js';
+import { completeEvent } from '../core/events.js';
+import type { EventDraft, LogEvent } from '../core/events.js';
 import { capCut } from '../core/gc-plan.js';
-import { checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
+import { checkKey, checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
+import type { Key, Table } from '../core/layout.js';
+import { checkTime } from '../core/validate.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
 import type { WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
-import type { Counts } from './counters.js';
+import type { Decision } from './group-commit.js';
+import type { BatchContext } from './write-batch.js';
 import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState } from './reader.js';
 import { sealPlan } from './checkpoint.js';
 import type { SealPlan } from './checkpoint.js';
 
-/** What a write call wants, minus the parts that need the session's current state. */
-export type EventDraft = Omit<StoredEvent, 'v' | 'at' | 'id' | 'f'>;
+export type { EventDraft };
 
 /** Builds the event from the session as it is inside the write transaction; may throw before any write. */
 export type DraftBuilder = (ctx: { tx: WriteTxn; head: HeadRecord | undefined }) => EventDraft;
@@ -23,55 +26,44 @@ export interface WriteRequest {
   key: string;
   expectedVersion: number | undefined;
   eventId: string | undefined;
-  /** Explicit timestamp; the clock's otherwise. */
-  at: number | undefined;
+  /** The event's timestamp: the caller's `at`, or the clock's reading taken before the transaction. */
+  at: number;
   build: DraftBuilder;
 }
 
 export interface WriterConfig {
-  clock: () => number;
   checkpointEvery: number;
   chunkBytes: number;
   /** Cap on visible messages (Infinity: none). */
   maxMessages: number;
 }
 
-export type WriteOutcome = { ok: true; result: WriteResult } | { ok: false; error: TurnlogError };
+/** One write the decide phase planned: the apply phase only carries these out. */
+type Op = { put: true; table: Table; key: Key; value: Uint8Array } | { put: false; table: Table; key: Key };
 
 /**
- * Runs inside the backend's write transaction. Phase 1 reads and decides (and may fail); phase 2
- * only writes. That order matters: several writes share a transaction, and one that fails must
- * leave nothing behind. The store-wide counters are not written here: the changes go into
- * `counts`, which the caller writes once per transaction.
+ * Runs inside the backend's write transaction. The decide phase reads, checks and encodes every
+ * key and value (and may fail: the change then fails alone, having written nothing); the apply
+ * phase it returns only carries out the planned puts and deletes. Several writes share a
+ * transaction, so a write must never fail half-way. The store-wide counters are not written
+ * here: the changes go into `counts`, which the caller writes once per transaction.
  */
-export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig, counts: Counts): WriteOutcome {
-  // ---- phase 1: read and decide
+export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg: WriterConfig): Decision<WriteResult> {
   const head = findHead(tx, req.key);
   if (head !== undefined && req.eventId !== undefined) {
     const seen = tx.get('eventIds', eventIdKey(head.sid, req.eventId));
-    if (seen !== undefined) return { ok: true, result: { version: decodeNumber(seen, 'event id'), duplicate: true } };
+    if (seen !== undefined) return { value: { version: decodeNumber(seen, 'event id'), duplicate: true }, apply: () => undefined };
   }
   const actual = head?.version ?? 0;
   if (req.expectedVersion !== undefined && req.expectedVersion !== actual) {
-    return {
-      ok: false,
-      error: new TurnlogError('CONFLICT', `${JSON.stringify(req.key)} is at version ${actual}, not ${req.expectedVersion}`, {
-        expected: req.expectedVersion,
-        actual,
-      }),
-    };
+    throw new TurnlogError('CONFLICT', `${JSON.stringify(req.key)} is at version ${actual}, not ${req.expectedVersion}`, {
+      expected: req.expectedVersion,
+      actual,
+    });
   }
-  let draft: EventDraft;
-  try {
-    draft = req.build({ tx, head });
-  } catch (error) {
-    if (error instanceof TurnlogError) return { ok: false, error };
-    throw error;
-  }
-  const at = req.at ?? cfg.clock();
-  const event: StoredEvent = { ...draft, v: actual + 1, at };
-  if (req.eventId !== undefined) event.id = req.eventId;
-  if (draft.m !== undefined) event.f = head?.next ?? 0;
+  const draft = req.build({ tx, head });
+  const at = checkTime('event time', req.at);
+  const event = completeEvent(draft, actual + 1, at, req.eventId, head?.next ?? 0);
 
   const sid = head?.sid ?? nextSid(tx);
   const before: Projection = {
@@ -91,54 +83,43 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig, c
     after = applyEvent(after, capped);
   }
   const checkpointDue = after.version - (head?.cp ?? 0) >= cfg.checkpointEvery;
-  const touchesState = event.t === 'summary.set' || event.t === 'metadata.updated';
+  const touchesState = event.type === 'summary.set' || event.type === 'metadata.updated';
   // Summary and metadata are only loaded when the event or a checkpoint needs them, so a plain
   // append never reads or rewrites them.
   if (head !== undefined && (touchesState || checkpointDue)) {
     const state = readState(tx, sid);
     before.summary = state.summary;
-    before.metadata = JSON.parse(state.metadata) as Record<string, unknown>;
+    before.metadata = state.metadata;
     after = events.reduce(applyEvent, before);
   }
-  const encoded = events.map(encodeEvent);
-  let logBytes = encoded.reduce((n, b) => n + b.byteLength, 0);
+  const encoded = events.map((e) => ({ version: e.version, bytes: encodeEvent(e) }));
+  let logBytes = encoded.reduce((n, e) => n + e.bytes.byteLength, 0);
   let deadBytes = 0;
-  let seal: SealPlan | undefined;
-  let checkpointBytes: Uint8Array | undefined;
-  if (checkpointDue) {
-    seal = sealPlan(tx, head, sid, after, events, encoded, cfg.chunkBytes);
-    checkpointBytes = encodeCheckpoint({ pf: PROJECTION_FORMAT, projection: after });
-    logBytes += checkpointBytes.byteLength + seal.chunkBytes;
-    deadBytes += seal.deadBytes;
-  }
-
-  // ---- phase 2: write
+  const ops: Op[] = [];
+  const put = (table: Table, key: Key, value: Uint8Array): void => void ops.push({ put: true, table, key: checkKey(table, key), value });
   if (head === undefined) {
-    tx.put('meta', META_NEXT_SID, encodeNumber(sid + 1));
-    tx.put('dir', dirKey(req.key), encodeNumber(sid));
+    put('meta', META_NEXT_SID, encodeNumber(sid + 1));
+    put('dir', dirKey(req.key), encodeNumber(sid));
   }
-  counts.sessions += head === undefined ? 1 : 0;
-  counts.events += events.length;
-  counts.logBytes += logBytes;
-  counts.deadBytes += deadBytes;
-  events.forEach((e, i) => tx.put('events', eventKey(sid, e.v), encoded[i] as Uint8Array));
-  if (req.eventId !== undefined) tx.put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.v));
-  if (touchesState) {
-    const state: StateRecord = { summary: after.summary, metadata: JSON.stringify(after.metadata) };
-    tx.put('state', sidKey(sid), encodeState(state));
-  }
-  if (head !== undefined) tx.del('recent', recentKey(head.updatedAt, sid));
-  tx.put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
+  for (const e of encoded) put('events', eventKey(sid, e.version), e.bytes);
+  if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.version));
+  if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
+  if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
+  put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
   // A session with new events gets one entry in the GC review queue, from its first write on.
   let gcAt = head?.gcAt ?? 0;
   if (gcAt === 0) {
     gcAt = at;
-    tx.put('gcq', gcqKey(gcAt, sid), new Uint8Array(0));
+    put('gcq', gcqKey(gcAt, sid), new Uint8Array(0));
   }
   let cp = head?.cp ?? 0;
-  if (seal !== undefined && checkpointBytes !== undefined) {
-    for (const chunk of seal.chunks) tx.put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
-    tx.put('checkpoints', checkpointKey(sid, after.version), checkpointBytes);
+  if (checkpointDue) {
+    const seal: SealPlan = sealPlan(tx, head, sid, after, events, encoded.map((e) => e.bytes), cfg.chunkBytes);
+    const checkpointBytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection: after });
+    logBytes += checkpointBytes.byteLength + seal.chunkBytes;
+    deadBytes += seal.deadBytes;
+    for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
+    put('checkpoints', checkpointKey(sid, after.version), checkpointBytes);
     cp = after.version;
   }
   const newHead: HeadRecord = {
@@ -155,8 +136,21 @@ export function applyWrite(tx: WriteTxn, req: WriteRequest, cfg: WriterConfig, c
     logBytes: (head?.logBytes ?? 0) + logBytes,
     deadBytes: (head?.deadBytes ?? 0) + deadBytes,
   };
-  tx.put('heads', sidKey(sid), encodeHead(newHead));
-  return { ok: true, result: { version: event.v } };
+  put('heads', sidKey(sid), encodeHead(newHead));
+  const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
+  return {
+    value: { version: event.version },
+    apply() {
+      for (const op of ops) {
+        if (op.put) tx.put(op.table, op.key, op.value);
+        else tx.del(op.table, op.key);
+      }
+      counts.sessions += delta.sessions;
+      counts.events += delta.events;
+      counts.logBytes += delta.logBytes;
+      counts.deadBytes += delta.deadBytes;
+    },
+  };
 }
 
 function nextSid(tx: WriteTxn): number {
@@ -169,12 +163,13 @@ function nextSid(tx: WriteTxn): number {
  * truncation event follows it in the same transaction. Only the roles from the cut onwards are
  * read, so the cost does not grow with the cap.
  */
-function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: StoredEvent, cfg: WriterConfig): StoredEvent | undefined {
-  if (after.next - after.start <= cfg.maxMessages || event.m === undefined) return undefined;
+function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: LogEvent, cfg: WriterConfig): LogEvent | undefined {
+  if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced')) return undefined;
   const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
   const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });
-  const st = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role) as number;
-  return { v: event.v + 1, at: event.at, t: 'history.truncated', k: cfg.maxMessages, sf: true, st };
+  const start = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role);
+  if (start === undefined) return undefined;
+  return { version: event.version + 1, at: event.at, type: 'history.truncated', keepLast: cfg.maxMessages, safe: true, start };
 }
 

@@ -1,3 +1,4 @@
+import { checkOptionKeys, optionNames } from '../core/validate.js';
 import type { SessionLog } from '../engine/session-log.js';
 import type { Message, SessionEvent } from '../types.js';
 
@@ -37,6 +38,8 @@ export interface JsonlExportOptions {
   /** Longest stretch of work, in ms, between two pauses that let the event loop run (signals, timers). Default 20. */
   yieldEveryMs?: number;
 }
+
+const JSONL_EXPORT_OPTION_NAMES = optionNames<JsonlExportOptions>()(['onProgress', 'yieldEveryMs']);
 
 export interface JsonlExport {
   /** Sessions written (a key deleted while the export ran is left out). */
@@ -119,6 +122,7 @@ export function makePacer(ms = 20): () => Promise<void> {
  * loop runs (a long export can then be interrupted cleanly).
  */
 export async function exportJsonl(log: SessionLog, keys: readonly string[], write: (text: string) => void, options: JsonlExportOptions = {}): Promise<JsonlExport> {
+  checkOptionKeys('export options', options, JSONL_EXPORT_OPTION_NAMES);
   const step = makePacer(options.yieldEveryMs);
   const out: JsonlExport = { sessions: 0, events: 0 };
   for (const [i, key] of keys.entries()) {

@@ -1,3 +1,4 @@
+import { checkOptionKeys, optionNames } from '../core/validate.js';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ export interface PicoclawExportOptions {
   /** Called after each session with the number of sessions done. Default: none. */
   onProgress?: (done: number) => void;
 }
+
+const PICOCLAW_EXPORT_OPTION_NAMES = optionNames<PicoclawExportOptions>()(['onProgress']);
 
 /** True when picoclaw's own name for a key is a file the importer reads back, inside the folder. */
 function usableStem(stem: string): boolean {
@@ -102,6 +105,7 @@ function writeNew(dir: string, name: string, text: string): boolean {
  * under a temporary name, never replace anything, and never leave the folder.
  */
 export async function exportPicoclaw(log: SessionLog, dir: string, keys: Iterable<string>, options: PicoclawExportOptions = {}): Promise<PicoclawExport> {
+  checkOptionKeys('export options', options, PICOCLAW_EXPORT_OPTION_NAMES);
   const folder = resolve(dir);
   prepareFolder(folder);
   const out: PicoclawExport = { dir: folder, sessions: 0, messages: 0, problems: [] };

@@ -1,3 +1,5 @@
+import { checkOptionKeys } from '../core/validate.js';
+import { IMPORT_OPTION_NAMES } from './types.js';
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { invalid } from '../errors.js';
@@ -59,6 +61,7 @@ async function run(log: SessionLog, source: string, format: 'picoclaw' | 'opencl
 
 /** Imports picoclaw sessions (legacy JSON and JSONL) from a sessions folder, a workspace or the picoclaw home. */
 export async function importPicoclaw(log: SessionLog, source: string, options: ImportOptions = {}): Promise<ImportReport> {
+  checkOptionKeys('import options', options, IMPORT_OPTION_NAMES);
   const recency = recencyOf(options);
   const scope = scopeOf(source, options);
   const problems: ImportProblem[] = [];
@@ -67,6 +70,7 @@ export async function importPicoclaw(log: SessionLog, source: string, options: I
 
 /** Imports openclaw sessions from an agent's sessions folder or the state directory. */
 export async function importOpenclaw(log: SessionLog, source: string, options: ImportOptions = {}): Promise<ImportReport> {
+  checkOptionKeys('import options', options, IMPORT_OPTION_NAMES);
   const recency = recencyOf(options);
   const scope = scopeOf(source, options);
   const problems: ImportProblem[] = [];

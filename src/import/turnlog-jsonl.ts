@@ -1,3 +1,5 @@
+import { checkOptionKeys } from '../core/validate.js';
+import { IMPORT_OPTION_NAMES } from './types.js';
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { isTurnlogError, TurnlogError } from '../errors.js';
@@ -15,6 +17,7 @@ import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
  * versions after it are written so that history, summary and metadata come out exactly.
  */
 export async function importTurnlogJsonl(log: SessionLog, file: string, options: ImportOptions = {}): Promise<ImportReport> {
+  checkOptionKeys('import options', options, IMPORT_OPTION_NAMES);
   const started = performance.now();
   const path = resolve(file);
   const report: ImportReport = { source: path, format: 'turnlog', dryRun: options.dryRun === true, sessions: [], problems: [], ignored: [], durationMs: 0 };

@@ -1,3 +1,4 @@
+import { optionNames } from '../core/validate.js';
 import type { Message } from '../types.js';
 
 /**
@@ -104,3 +105,6 @@ export interface ImportOptions {
   /** The time (ms since the epoch) that the idle-time warning measures against. Default Date.now(). */
   now?: number;
 }
+
+/** The names `ImportOptions` accepts; any other key is INVALID_ARGUMENT (checked against the interface at compile time). */
+export const IMPORT_OPTION_NAMES = optionNames<ImportOptions>()(['dryRun', 'onProgress', 'concurrency', 'recency', 'allowOutsideSource', 'maxFileBytes', 'now']);

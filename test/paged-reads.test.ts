@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionLog } from '../src/engine/session-log.js';
+import { TurnlogError } from '../src/errors.js';
+import { BACKENDS } from './support/harness.js';
+import type { Harness } from './support/harness.js';
+
+/**
+ * readEvents() and replay() read in pages of 256 events, each in its own short read transaction.
+ * Between two pages, GC may collect what the next page needs, or the session may be deleted (and
+ * re-created). The consumer then gets PRUNED (with `oldestReadable`) or NOT_FOUND — the data was
+ * legitimately removed, so never CORRUPT — or, when GC took nothing it still needs, the rest.
+ */
+const EVENTS = 700;
+
+async function fill(log: SessionLog, key: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(Array.from({ length: Math.min(50, n - i) }, (_, j) => log.addMessage(key, 'user', `m${i + j}`)));
+  }
+}
+
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, factory) => {
+  let h: Harness;
+  let now = 1_000;
+  afterEach(() => h.dispose());
+
+  const open = (replayWindow = 0): SessionLog => {
+    h = factory();
+    return h.open({ clock: () => now, checkpointEvery: 16, replayWindow });
+  };
+
+  /** Takes the first `n` items of an iterable and returns its iterator to go on with. */
+  function firstPage<T>(it: Iterable<T>, n: number): { taken: T[]; rest: Iterator<T> } {
+    const rest = it[Symbol.iterator]();
+    const taken: T[] = [];
+    while (taken.length < n) {
+      const r = rest.next();
+      if (r.done === true) break;
+      taken.push(r.value);
+    }
+    return { taken, rest };
+  }
+
+  const drain = <T>(rest: Iterator<T>): T[] => {
+    const out: T[] = [];
+    for (let r = rest.next(); r.done !== true; r = rest.next()) out.push(r.value);
+    return out;
+  };
+
+  for (const reader of ['readEvents', 'replay'] as const) {
+    const read = (log: SessionLog, key: string): Iterable<unknown> => (reader === 'readEvents' ? log.readEvents(key) : log.replay(key));
+
+    it(`${reader}: GC collecting the next page between pages is PRUNED with oldestReadable, not CORRUPT`, async () => {
+      const log = open();
+      await fill(log, 'k', EVENTS);
+      const { taken, rest } = firstPage(read(log, 'k'), 256);
+      expect(taken).toHaveLength(256);
+      now += 1_000;
+      const report = await log.gc();
+      expect(report.eventsRemoved).toBeGreaterThan(256);
+      const error = thrown(() => drain(rest));
+      expect(error).toBeInstanceOf(TurnlogError);
+      expect((error as TurnlogError).code).toBe('PRUNED');
+      const oldest = (error as TurnlogError).oldestReadable as number;
+      expect(oldest).toBeGreaterThan(256);
+      // The consumer can resume right after the oldest readable version.
+      const resumed = [...log.readEvents('k', { fromVersion: oldest + 1 })];
+      expect(resumed.map((e) => e.version)).toEqual(Array.from({ length: EVENTS - oldest }, (_, i) => oldest + 1 + i));
+    });
+
+    it(`${reader}: GC collecting only what was already read lets the read end cleanly`, async () => {
+      // Versions 1..256 are older than the replay window, 257..260 are not: GC's base is 256.
+      const log = open(10_000);
+      await fill(log, 'k', 256);
+      now += 100_000;
+      await fill(log, 'k', 4);
+      const { taken, rest } = firstPage(read(log, 'k'), 256);
+      expect((await log.gc()).eventsRemoved).toBe(256);
+      expect(taken.length + drain(rest).length).toBe(260);
+    });
+
+    it(`${reader}: a deletion between pages is NOT_FOUND, also when the key was re-created`, async () => {
+      for (const recreate of [false, true]) {
+        const log = open();
+        await fill(log, 'k', 600);
+        const { rest } = firstPage(read(log, 'k'), 256);
+        await log.deleteSession('k');
+        if (recreate) await fill(log, 'k', 600);
+        const error = thrown(() => drain(rest));
+        expect(error).toBeInstanceOf(TurnlogError);
+        expect((error as TurnlogError).code).toBe('NOT_FOUND');
+        await h.dispose();
+      }
+      h = factory(); // for afterEach
+    });
+  }
+});
