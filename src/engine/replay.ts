@@ -30,6 +30,7 @@ const PAGE = 256;
  * page then throws PRUNED (with `oldestReadable`) or NOT_FOUND, never CORRUPT.
  */
 export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: number, toVersion: number): Iterable<ReplayStep> {
+  if (fromVersion > toVersion || fromVersion > head.version) return;
   const startAt = Math.max(head.base, fromVersion - 1);
   let { projection, visible } = backend.read((tx) => {
     // GC or a deletion may have run since the caller read `head`: start from the current one.

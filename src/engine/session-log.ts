@@ -256,8 +256,10 @@ export class SessionLogEngine implements SessionLog {
     const to = validateVersionOption('toVersion', opts?.toVersion, true);
     const head = this.backend.read((tx) => findHead(tx, key));
     if (head === undefined) return undefined;
-    if (from !== undefined) assertReadable(head, Math.max(0, from - 1));
-    return { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
+    if (from !== undefined && from <= head.version) assertReadable(head, Math.max(0, from - 1));
+    const range = { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
+    // A range past the newest version (or an inverted one) holds no event: nothing to read.
+    return range.from > range.to ? undefined : range;
   }
 
   stats(): SessionLogStats {
