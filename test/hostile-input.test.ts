@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
@@ -153,6 +153,9 @@ describe('unknown option keys', () => {
     await expectCode(importPicoclaw(l, src, bad({ dryrun: true })), 'INVALID_ARGUMENT');
     await expectCode(importOpenclaw(l, src, bad({ maxFileMb: 1 })), 'INVALID_ARGUMENT');
     await expectCode(importTurnlogJsonl(l, join(src, 'none.jsonl'), bad({ recent: 'import' })), 'INVALID_ARGUMENT');
+    // A valid option that a jsonl import cannot honour is refused, not silently ignored.
+    writeFileSync(join(src, 'empty.jsonl'), '');
+    await expectCode(importTurnlogJsonl(l, join(src, 'empty.jsonl'), { recency: 'import' }), 'INVALID_ARGUMENT');
     const out = join(tempDir(), 'pico');
     await expectCode(exportPicoclaw(l, out, ['k'], bad({ progress: () => undefined })), 'INVALID_ARGUMENT');
     let written = '';

@@ -119,6 +119,17 @@ describe('turnlog import', () => {
     await back.close();
   });
 
+  it('a missing SOURCE, or one of the wrong kind, is a usage error and creates no store', async () => {
+    const dir = tempDir();
+    const store = join(dir, 'store');
+    for (const args of [['picoclaw', join(dir, 'nope')], ['openclaw', join(dir, 'nope')], ['jsonl', join(dir, 'nope.jsonl')], ['jsonl', dir], ['picoclaw', CLI]]) {
+      const r = await cli(store, 'import', ...args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/does not exist|not a (regular file|directory)/);
+      expect(existsSync(store)).toBe(false);
+    }
+  });
+
   it('import jsonl counts bad lines as lines, not as files', async () => {
     const src = join(dir, 'bad-lines-src');
     const log = openSessionLog({ path: src });

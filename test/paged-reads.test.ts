@@ -55,6 +55,17 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
     return out;
   };
 
+  it('readEvents and replay from past the newest version, or over an inverted range, read nothing (never CORRUPT)', async () => {
+    const log = open(Infinity);
+    await log.addMessage('k', 'user', 'a');
+    await log.addMessage('k', 'user', 'b');
+    for (const opts of [{ fromVersion: 3 }, { fromVersion: 4 }, { fromVersion: 100 }, { fromVersion: 2, toVersion: 1 }]) {
+      expect([...log.readEvents('k', opts)]).toEqual([]);
+      expect([...log.replay('k', opts)]).toEqual([]);
+    }
+    expect([...log.replay('k', { fromVersion: 2 })].map((s) => s.event.version)).toEqual([2]);
+  });
+
   for (const reader of ['readEvents', 'replay'] as const) {
     const read = (log: SessionLog, key: string): Iterable<unknown> => (reader === 'readEvents' ? log.readEvents(key) : log.replay(key));
 

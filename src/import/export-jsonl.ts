@@ -1,3 +1,4 @@
+import { invalid } from '../errors.js';
 import { checkOptionKeys, optionNames } from '../core/validate.js';
 import type { SessionLog } from '../engine/session-log.js';
 import type { Message, SessionEvent } from '../types.js';
@@ -123,6 +124,8 @@ export function makePacer(ms = 20): () => Promise<void> {
  */
 export async function exportJsonl(log: SessionLog, keys: readonly string[], write: (text: string) => void, options: JsonlExportOptions = {}): Promise<JsonlExport> {
   checkOptionKeys('export options', options, JSONL_EXPORT_OPTION_NAMES);
+  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) invalid('keys must be an array of session keys (strings)');
+  if (typeof write !== 'function') invalid('write must be a function that takes each chunk of text');
   const step = makePacer(options.yieldEveryMs);
   const out: JsonlExport = { sessions: 0, events: 0 };
   for (const [i, key] of keys.entries()) {

@@ -1,3 +1,4 @@
+import { invalid } from '../errors.js';
 import { checkOptionKeys, optionNames } from '../core/validate.js';
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -106,10 +107,13 @@ function writeNew(dir: string, name: string, text: string): boolean {
  */
 export async function exportPicoclaw(log: SessionLog, dir: string, keys: Iterable<string>, options: PicoclawExportOptions = {}): Promise<PicoclawExport> {
   checkOptionKeys('export options', options, PICOCLAW_EXPORT_OPTION_NAMES);
+  if (typeof dir !== 'string' || dir.length === 0) invalid('dir must be a non-empty path');
+  if (keys === null || typeof (keys as { [Symbol.iterator]?: unknown })?.[Symbol.iterator] !== 'function' || typeof keys === 'string') invalid('keys must be an iterable of session keys (strings)');
   const folder = resolve(dir);
   prepareFolder(folder);
   const out: PicoclawExport = { dir: folder, sessions: 0, messages: 0, problems: [] };
   const all = [...keys];
+  if (all.some((k) => typeof k !== 'string')) invalid('keys must be an iterable of session keys (strings)');
   // picoclaw's own names first, in key order: a key that needs another name never takes one.
   const stems = new Map<string, string>();
   const taken = new Set<string>();

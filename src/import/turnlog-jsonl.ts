@@ -8,6 +8,7 @@ import { planSession } from './jsonl-plan.js';
 import type { PlannedCall } from './jsonl-plan.js';
 import { isRecord, readJsonLines } from './lines.js';
 import { readRegularFile } from './source-files.js';
+import { idleWarning } from './recency.js';
 import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
 
 /**
@@ -18,6 +19,9 @@ import type { ImportOptions, ImportProblem, ImportReport } from './types.js';
  */
 export async function importTurnlogJsonl(log: SessionLog, file: string, options: ImportOptions = {}): Promise<ImportReport> {
   checkOptionKeys('import options', options, IMPORT_OPTION_NAMES);
+  if (options.recency !== undefined && options.recency !== 'source') {
+    throw new TurnlogError('INVALID_ARGUMENT', "recency: 'import' applies to picoclaw and openclaw imports; a jsonl import restores the exported times");
+  }
   const started = performance.now();
   const path = resolve(file);
   const report: ImportReport = { source: path, format: 'turnlog', dryRun: options.dryRun === true, sessions: [], problems: [], ignored: [], durationMs: 0 };
@@ -40,6 +44,12 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
   for (const [key, lines] of bySession) {
     report.sessions.push(await replaySession(log, key, lines, report.problems, path, options.dryRun === true));
     options.onProgress?.(++done, bySession.size);
+  }
+  if (!report.dryRun) {
+    // Restored sessions keep their exported times: the same ttl warning as the other importers.
+    const times = report.sessions.filter((s) => s.status === 'imported').map((s) => log.getSession(s.key)?.updatedAt).filter((t): t is number => t !== undefined);
+    const warning = idleWarning(times, options.now ?? Date.now(), false);
+    report.warnings = warning === undefined ? [] : [warning];
   }
   report.durationMs = performance.now() - started;
   return report;

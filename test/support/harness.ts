@@ -17,8 +17,18 @@ export interface Harness {
 
 export type HarnessFactory = () => Harness;
 
+/** Every directory tempDir() made in this test file; test/support/setup.ts removes them after the file. */
+const madeDirs: string[] = [];
+
 export function tempDir(prefix = 'turnlog-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes what tempDir() made (a test that removed its own directory already is fine). */
+export function removeTempDirs(): void {
+  for (const dir of madeDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export const lmdbHarness: HarnessFactory = () => {

@@ -1,7 +1,8 @@
+import { statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { importOpenclaw, importPicoclaw } from '../../import/index.js';
-import { idleWarning } from '../../import/recency.js';
 import { importTurnlogJsonl } from '../../import/turnlog-jsonl.js';
+import { kindOf } from '../../import/source-files.js';
 import { IMPORT_RECENCY, PROBLEM_SUBJECTS } from '../../import/types.js';
 import type { ImportOptions, ImportProblem, ImportRecency, ImportReport, ProblemSubject } from '../../import/types.js';
 import type { SessionLog } from '../../engine/session-log.js';
@@ -27,7 +28,9 @@ export const importCommand: Command = {
     'activity there; --recency import counts it from the import instead (running it again applies it).',
     'Only regular files inside SOURCE are read: FIFOs, devices, and links or sessionFile paths that lead',
     'outside it are reported, not read.',
-    'Exit 0: everything imported; 1: finished, but some files, entries or lines were left out (each listed); 2: usage or fatal error.',
+    'Exit 0: everything imported; 1: finished, but some files, entries or lines were left out (each listed), or the store',
+    'could not be opened or written (one line on stderr); 2: usage error, or a SOURCE that is missing or of the wrong kind',
+    '(checked before the store is opened, so nothing is created).',
   ],
   flags: {
     'dry-run': { kind: 'boolean', help: 'read and plan, write nothing' },
@@ -40,16 +43,24 @@ export const importCommand: Command = {
     const [format, source] = ctx.args.positionals as [string, string];
     if (format !== 'picoclaw' && format !== 'openclaw' && format !== 'jsonl') throw new UsageError(`import: the format must be picoclaw, openclaw or jsonl, not '${format}'`);
     const options = importOptions(ctx, format);
+    // Checked before the store is opened: a mistyped SOURCE must not leave a new, empty store behind.
+    checkSource(source, format);
     const log = options.dryRun === true ? openForDryRun(ctx) : ctx.open({ create: true });
     const progress = ctx.progress(`importing ${format}`);
     const report = await FORMATS[format](log, source, { ...options, onProgress: (d, t) => progress.update(d, t) });
     progress.done();
-    if (format === 'jsonl' && !report.dryRun) addJsonlWarning(log, report, ctx.now);
     if (ctx.json) ctx.emitJson(report);
     else printReport(ctx, report);
     return report.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
   },
 };
+
+function checkSource(source: string, format: 'picoclaw' | 'openclaw' | 'jsonl'): void {
+  const st = statSync(source, { throwIfNoEntry: false });
+  if (st === undefined) throw new UsageError(`import: ${source} does not exist`);
+  const wanted = format === 'jsonl' ? st.isFile() : st.isDirectory();
+  if (!wanted) throw new UsageError(`import: ${source} is ${kindOf(st)}, not a ${format === 'jsonl' ? 'regular file' : 'directory'}`);
+}
 
 function importOptions(ctx: Context, format: string): ImportOptions {
   const options: ImportOptions = { dryRun: flag<boolean>(ctx, 'dry-run') === true, now: ctx.now };
@@ -66,13 +77,6 @@ function importOptions(ctx: Context, format: string): ImportOptions {
     options.maxFileBytes = mb * 1024 * 1024;
   }
   return options;
-}
-
-/** A jsonl import restores exported times: the same ttl warning, from what was written. */
-function addJsonlWarning(log: SessionLog, report: ImportReport, now: number): void {
-  const times = report.sessions.filter((s) => s.status === 'imported').map((s) => log.getSession(s.key)?.updatedAt).filter((t): t is number => t !== undefined);
-  const warning = idleWarning(times, now, false);
-  if (warning !== undefined) report.warnings = [...(report.warnings ?? []), warning];
 }
 
 /** A dry run writes nothing, not even a new store: against a missing store it plans in memory. */
