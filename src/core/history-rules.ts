@@ -4,12 +4,16 @@ import type { MessageShape } from './message-shapes.js';
 /**
  * History rules: where a cut lands. Pure functions over positions; `shapeAt` gives the shape (see
  * message-shapes.ts) of the message at an absolute position inside the visible range [start, next).
- * Only the messages a cut needs to look at are read.
+ * Only the messages a cut needs to look at are read: the turn it lands in.
  *
- * A cut at `c` keeps [c, next). It is **clean** when it separates no reasoning item from the item
- * after it (the message at c − 1 is not glued) and every result in the turn it lands in (from c up
- * to the next user turn) answers a call made at or after c. Results answer calls of their own turn
- * (every model API requires it), so a clean cut orphans nothing.
+ * A cut at `c` keeps [c, next). It is **clean** when
+ * - it separates no reasoning item from the item after it (the message at c − 1 is not glued);
+ * - every result in the turn it lands in (from c up to the next user turn) answers a call made at
+ *   or after c;
+ * - when no user turn follows the cut (the turn is still going on), no call before the cut in that
+ *   turn is still waiting for its result: the result would come after the cut, orphaned.
+ * Results answer calls of their own turn (every model API requires a call's result before the next
+ * user message), so a clean cut orphans nothing, now or when the pending results arrive.
  */
 export type ShapeAt = (pos: number) => MessageShape;
 
@@ -20,16 +24,28 @@ export function plainCut(start: number, next: number, keepLast: number): number 
   return next - keep;
 }
 
-/** See the module comment. Cutting at `start` (keep all) or `next` (keep none) is always clean. */
+/** See the module comment. Cutting at `start` (keep all) is always clean. */
 export function isCleanCut(start: number, next: number, cut: number, shapeAt: ShapeAt): boolean {
-  if (cut <= start || cut >= next) return true;
+  if (cut <= start) return true;
   if (shapeAt(cut - 1).glued) return false;
   const open = new Set<string>();
+  let turnFollows = false;
   for (let i = cut; i < next; i++) {
     const s = shapeAt(i);
-    if (i > cut && s.userTurn) return true;
+    if (s.userTurn) {
+      turnFollows = true;
+      if (i > cut) break;
+    }
     for (const id of s.opens) open.add(id);
     for (const id of s.closes) if (!open.has(id)) return false;
+  }
+  if (turnFollows) return true;
+  const closed = new Set<string>();
+  for (let i = cut - 1; i >= start; i--) {
+    const s = shapeAt(i);
+    for (const id of s.closes) closed.add(id);
+    for (const id of s.opens) if (!closed.has(id)) return false;
+    if (s.userTurn) break;
   }
   return true;
 }
@@ -39,15 +55,16 @@ const cleanTurn = (start: number, next: number, i: number, shapeAt: ShapeAt): bo
 /**
  * A cut that splits no turn: moved back to the nearest clean user turn at or before the plain
  * cut; when there is none, forward to the next one after it; when there is none after the cut
- * either, everything goes (any other cut could orphan a tool result).
- * Cutting at `start` (keep all) or `next` (keep none) is always safe.
+ * either, everything goes — or, when that is not clean either (a call still waiting for its
+ * result), nothing. Keeping all (`start`) is always safe; keeping none only when clean.
  */
 export function safeCut(start: number, next: number, keepLast: number, shapeAt: ShapeAt): number {
   const cut = plainCut(start, next, keepLast);
-  if (cut === start || cut === next) return cut;
-  for (let i = cut; i >= start; i--) if (cleanTurn(start, next, i, shapeAt)) return i;
+  if (cut === start) return cut;
+  if (cut === next && isCleanCut(start, next, next, shapeAt)) return next;
+  for (let i = Math.min(cut, next - 1); i >= start; i--) if (cleanTurn(start, next, i, shapeAt)) return i;
   for (let i = cut + 1; i < next; i++) if (cleanTurn(start, next, i, shapeAt)) return i;
-  return next;
+  return isCleanCut(start, next, next, shapeAt) ? next : start;
 }
 
 /**
@@ -58,51 +75,71 @@ export function safeCut(start: number, next: number, keepLast: number, shapeAt: 
  * stay visible, and no request is ever sent with an orphaned result.
  */
 export function throughCut(start: number, next: number, nextAtThrough: number, shapeAt: ShapeAt): number {
-  const cut = Math.max(start, nextAtThrough);
-  if (cut >= next || isCleanCut(start, next, cut, shapeAt)) return cut;
+  const cut = Math.min(next, Math.max(start, nextAtThrough));
+  if (isCleanCut(start, next, cut, shapeAt)) return cut;
   for (let i = cut - 1; i > start; i--) if (cleanTurn(start, next, i, shapeAt)) return i;
   return start;
 }
 
 /**
  * The cap of `maxMessages`: keeps at most `max`, starting at the first clean user turn from the
- * plain cut on; when there is none, at the first clean cut (a long tool loop with no user turn);
- * keeping nothing when no cut is clean. Reads only the messages from the plain cut on.
+ * plain cut on; when there is none, at the first cut from there that orphans nothing in all that
+ * is kept (a long tool loop with no user turn). When every such cut would separate a call from
+ * its result (still to come) or a reasoning item from its call, nothing is cut this time: the
+ * cap applies again on the next append. Reads only the messages from the plain cut on, and the
+ * turn before it when no user turn follows.
  */
 export function capCut(start: number, next: number, max: number, shapeAt: ShapeAt): number | undefined {
   if (next - start <= max) return undefined;
   const plain = next - max;
   for (let i = plain; i < next; i++) if (cleanTurn(start, next, i, shapeAt)) return i;
-  return firstCleanCut(plain, next, shapeAt);
+  return firstWholeCleanCut(start, plain, next, shapeAt);
 }
 
 /**
- * The first cut at or after `from` (> start) that orphans nothing in all of [cut, next), in one
- * pass: a cut must come after every result whose call is not in [from, result), must not fall
- * inside a call/result pair, nor right after a glued item.
+ * The first cut in [from, next] (from > start) that orphans nothing in all of [cut, next), in one
+ * pass: it comes after every result whose call is not in [from, result), not inside a call/result
+ * pair, not after a call still waiting for its result, nor right after a glued item. Undefined
+ * when a call in the turn before `from` is still waiting, or when no cut fits.
  */
-function firstCleanCut(from: number, next: number, shapeAt: ShapeAt): number {
+function firstWholeCleanCut(start: number, from: number, next: number, shapeAt: ShapeAt): number | undefined {
   const openedAt = new Map<string, number>();
+  const waiting = new Map<string, number>();
+  const closedAfter = new Set<string>();
   let lower = from;
-  const blocked = new Array<number>(next - from + 1).fill(0); // +1 / −1 marks of blocked (o, q] ranges
+  const marks = new Array<number>(next - from + 1).fill(0); // +1 / −1 marks of blocked (o, q] ranges
   for (let q = from; q < next; q++) {
     const s = shapeAt(q);
-    for (const id of s.opens) openedAt.set(id, q);
+    for (const id of s.opens) {
+      openedAt.set(id, q);
+      waiting.set(id, q);
+    }
     for (const id of s.closes) {
+      closedAfter.add(id);
+      waiting.delete(id);
       const o = openedAt.get(id);
       if (o === undefined) lower = q + 1;
       else if (o < q) {
-        (blocked[o + 1 - from] as number)++;
-        (blocked[q + 1 - from] as number)--;
+        (marks[o + 1 - from] as number)++;
+        (marks[q + 1 - from] as number)--;
       }
     }
   }
+  const closedBefore = new Set<string>();
+  for (let i = from - 1; i >= start; i--) {
+    const s = shapeAt(i);
+    for (const id of s.closes) closedBefore.add(id);
+    for (const id of s.opens) if (!closedBefore.has(id) && !closedAfter.has(id)) return undefined;
+    if (s.userTurn) break;
+  }
+  let upper = next;
+  for (const o of waiting.values()) upper = Math.min(upper, o);
   let depth = 0;
-  for (let i = from; i < next; i++) {
-    depth += blocked[i - from] as number;
+  for (let i = from; i <= upper; i++) {
+    depth += marks[i - from] as number;
     if (i >= lower && depth === 0 && !shapeAt(i - 1).glued) return i;
   }
-  return next;
+  return undefined;
 }
 
 /**

@@ -117,8 +117,6 @@ export class SessionLogEngine implements SessionLog {
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
         if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
-        const plain = Math.max(head.start, atThrough.next);
-        if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
         return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, shapesAt(at)) };
       };
