@@ -152,3 +152,13 @@ describe('the rules in the engine, per format (regressions: each failed before t
     await log.close();
   });
 });
+
+describe('the CLI renders role-less items', () => {
+  it('shows a Responses item by its type instead of crashing on the missing role', async () => {
+    const { renderMessage, describeEvent } = await import('../src/cli/render.js');
+    const { makeStyle } = await import('../src/cli/style.js');
+    const item: Message = { type: 'function_call_result', callId: 'a', output: 'sunny' };
+    expect(renderMessage(item, makeStyle(false)).join('\n')).toContain('function_call_result');
+    expect(describeEvent({ type: 'messages.added', version: 1, at: 0, from: 0, messages: [item, { opaque: 1 }] })).toContain('function_call_result, ?');
+  });
+});
