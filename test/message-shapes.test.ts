@@ -162,3 +162,20 @@ describe('the CLI renders role-less items', () => {
     expect(describeEvent({ type: 'messages.added', version: 1, at: 0, from: 0, messages: [item, { opaque: 1 }] })).toContain('function_call_result, ?');
   });
 });
+
+describe('verify lists histories with orphaned results, in any format, without failing', () => {
+  it('reports the session and the indexes; ok stays true', async () => {
+    const log = openMemorySessionLog();
+    await log.addMessages('fine', [{ type: 'function_call', call_id: 'a' }, { type: 'function_call_output', call_id: 'a' }]);
+    await log.addMessages('cut', [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'x' }] },
+    ]);
+    await log.truncateHistory('cut', 1); // a plain cut may orphan: that is what `safe` is for
+    const report = await log.verify();
+    expect(report.ok).toBe(true);
+    expect(report.orphanedResults).toEqual([{ key: 'cut', indexes: [0] }]);
+    await log.close();
+  });
+});
