@@ -138,6 +138,17 @@ describe('the rules in the engine, per format (regressions: each failed before t
     await log.close();
   });
 
+  it('a safe truncation to 0 keeps the turn whose call still waits for its result', async () => {
+    const log = openMemorySessionLog();
+    await log.addMessages('s', [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }, { type: 'function_call', callId: 'a', name: 'f', arguments: '{}' }]);
+    await log.truncateHistory('s', 0, { safe: true });
+    await log.addFullMessage('s', { type: 'function_call_result', callId: 'a', output: 'x' });
+    const h = log.getHistory('s');
+    expect(h.map((m) => m['content'] ?? m['type'])).toEqual(['q2', 'function_call', 'function_call_result']);
+    expect(hasOrphanToolResult(h)).toBe(false);
+    await log.close();
+  });
+
   it('Anthropic: the maxMessages cap does not start on a tool_result message', async () => {
     const log = openMemorySessionLog({ maxMessages: 3 });
     await log.addMessages('s', [
