@@ -190,3 +190,30 @@ describe('verify lists histories with orphaned results, in any format, without f
     await log.close();
   });
 });
+
+describe('turnlog verify and history with role-less items', () => {
+  it('verify warns about an orphaned result and exits 0; history prints a Responses item by its type', async () => {
+    const { main } = await import('../src/cli/main.js');
+    const { openSessionLog } = await import('../src/open.js');
+    const { tempDir } = await import('./support/harness.js');
+    const { rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = tempDir();
+    try {
+      const path = join(dir, 'store');
+      const log = openSessionLog({ path });
+      await log.addMessages('k', [{ type: 'function_call', callId: 'a', name: 'f', arguments: '{}' }, { type: 'function_call_result', callId: 'a', output: 'x' }]);
+      await log.truncateHistory('k', 1);
+      await log.close();
+      const out = { text: '', isTTY: false, write: (s: string) => ((out.text += s), true) };
+      const err = { text: '', isTTY: false, write: (s: string) => ((err.text += s), true) };
+      expect(await main(['verify', '--path', path], { stdout: out, stderr: err, env: {} })).toBe(0);
+      expect(out.text, err.text).toContain('warning k: 1 tool result without its call (history index 0)');
+      out.text = '';
+      expect(await main(['history', 'k', '--path', path], { stdout: out, stderr: err, env: {} })).toBe(0);
+      expect(out.text).toContain('function_call_result');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
