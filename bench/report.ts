@@ -121,8 +121,8 @@ out.push(
 out.push('## 6. Cold start', '', `A fresh process opens a store of ${n(r.sizes.coldStartSessions)} sessions and ${n(s.coldStart.events)} events and reads one session (median of 5 processes). RSS is the whole Node process.`, '');
 out.push(table(['Store', 'open ms', 'first read ms', 'total ms', 'RSS MB', 'file MB'], s.coldStart.rows.map((x) => [x.peer, ms(x.openMs), ms(x.firstReadMs), ms(x.totalMs), n(x.rssMb), n(x.fileMb)])), '');
 
-out.push('## 7. Summariser (picoclaw #704)', '', `An agent loop of ${n(r.sizes.summariserTurns)} tool turns while a background summariser shortens the history. Lost: neither in the history nor in the summary at the end. Broken requests: histories starting with an orphaned tool result (HTTP 400).`, '');
-out.push(table(['Store', 'Appends/s', 'Summarisations', 'Lost messages', 'Broken requests'], s.summariser.map((x) => [x.peer, n(x.appendsPerSec), n(x.summarisations), n(x.lost), n(x.brokenRequests)])), '');
+out.push('## 7. Summariser (picoclaw #704)', '', `An agent loop of ${n(r.sizes.summariserTurns)} tool turns while a background summariser shortens the history. Lost: neither in the history nor in the summary at the end. Broken requests: histories holding an orphaned tool result, or a Responses call without its reasoning item (HTTP 400). turnlog runs the conversation in every message format it reads (Chat Completions, Responses items, Anthropic Messages, AI SDK); the other stores keep Chat columns only.`, '');
+out.push(table(['Store', 'Format', 'Appends/s', 'Summarisations', 'Lost messages', 'Broken requests'], s.summariser.map((x) => [x.peer, x.format ?? 'chat', n(x.appendsPerSec), n(x.summarisations), n(x.lost), n(x.brokenRequests)])), '');
 
 const e = s.gc.expiry;
 const c = s.gc.churn;

@@ -36,6 +36,11 @@ export function checkTargets(r: Results): TargetCheck[] {
   const dp = row(r.scenarios.depth, 'turnlog flushed')?.ratio ?? NaN;
   push(`Depth, append at ${r.sizes.depthDeep} ÷ at ${r.sizes.depthShallow} messages`, '≤ 1.3×', dp, dp <= 1.3);
 
+  const sm = r.scenarios.summariser.filter((x) => x.peer.startsWith('turnlog'));
+  const smBad = sm.reduce((sum, x) => sum + x.lost + x.brokenRequests, 0);
+  const smFormats = new Set(sm.map((x) => x.format ?? 'chat')).size;
+  push(`Summariser (#704), turnlog in ${smFormats} message formats: lost + broken requests`, '0', smBad, smBad === 0 && smFormats >= 4, '');
+
   const big = String(r.sizes.listLargest);
   const list = row(r.scenarios.list, 'turnlog flushed')?.listMs[big] ?? NaN;
   push(`List newest 50 of ${big} sessions`, '≤ 1 ms', list, list <= 1, ' ms');

@@ -28,6 +28,8 @@ export type {
 export type { Backend, ReadTxn, WriteTxn, RangeOptions, Entry, BackendStats } from './storage/backend.js';
 export { MemoryBackend } from './storage/memory-backend.js';
 export { hasOrphanToolResult } from './core/history-rules.js';
+export { classifyMessage, orphanResults } from './core/message-shapes.js';
+export type { MessageShape } from './core/message-shapes.js';
 export { importPicoclaw, importOpenclaw } from './import/index.js';
 export { importTurnlogJsonl } from './import/turnlog-jsonl.js';
 export { exportPicoclaw } from './import/export-picoclaw.js';

@@ -1,6 +1,12 @@
-/** A chat message as the agent hands it over. Every field is stored verbatim (as JSON). */
+/**
+ * A message as the agent hands it over: any plain JSON object, stored and returned verbatim. A Chat
+ * Completions, Anthropic or AI SDK message has a `role`; a Responses item (function call, result,
+ * reasoning) has a `type` and no role. The history rules read the formats listed in docs/api.md
+ * ("Message formats"); other shapes are kept as opaque data.
+ */
 export interface Message {
-  role: string;
+  /** Present on chat-style messages; absent on Responses items. When present, a non-empty string. */
+  role?: string;
   content?: unknown;
   [field: string]: unknown;
 }

@@ -3,9 +3,11 @@ import { Packr } from 'msgpackr';
 import { decodeCheckpoint, decodeChunk, decodeCounters, decodeEvent, decodeFormat, decodeHead, decodeNumber, decodeState, encodeCheckpoint, encodeChunk, encodeCounters, encodeEvent, encodeHead, encodeState } from '../src/core/codec.js';
 import type { LogEvent } from '../src/core/events.js';
 import { hasOrphanToolResult, plainCut, safeCut, throughCut } from '../src/core/history-rules.js';
+import { shapesAt } from '../src/core/message-shapes.js';
 import { applyEvent, emptyProjection, foldEvents, mergeMetadata } from '../src/core/projection.js';
 import { assertJsonData, encodeMessage, validateKey } from '../src/core/validate.js';
 import { TurnlogError } from '../src/errors.js';
+import type { Message } from '../src/types.js';
 import { toolTurn } from './support/messages.js';
 
 const add = (version: number, from: number, n: number): LogEvent => ({ version, at: version * 10, type: 'messages.added', from, messagesJson: Array.from({ length: n }, () => '{"role":"user"}') });
@@ -38,34 +40,40 @@ describe('projection fold', () => {
 });
 
 describe('history rules', () => {
-  const roles = ['user', 'assistant', 'tool', 'assistant', 'user', 'assistant'];
-  const roleAt = (p: number) => roles[p - 10] as string; // positions 10..15
+  // Chat messages by role; a `tool` result answers the call of the assistant message before it.
+  const chat = (roles: string[]): Message[] =>
+    roles.map((role, i) => (role === 'tool' ? { role, tool_call_id: `c${lastCall(roles, i)}` } : role === 'assistant' && roles[i + 1] === 'tool' ? { role, tool_calls: [{ id: `c${i}` }] } : { role }));
+  const lastCall = (roles: string[], i: number): number => {
+    let j = i;
+    while (j > 0 && roles[j] !== 'assistant') j--;
+    return j;
+  };
+  const at = (messages: Message[], base: number) => shapesAt((p) => messages[p - base]);
+  const conv = at(chat(['user', 'assistant', 'tool', 'assistant', 'user', 'assistant']), 10); // positions 10..15
 
   it('plain cut keeps the last n, clamped', () => {
     expect([plainCut(10, 16, 2), plainCut(10, 16, 0), plainCut(10, 16, -5), plainCut(10, 16, 99)]).toEqual([14, 16, 16, 10]);
   });
 
   it('safe cut goes back to a user message, else forward, else drops all', () => {
-    expect(safeCut(10, 16, 3, roleAt)).toBe(10); // cut at 13 (assistant) → back to 10
-    expect(safeCut(10, 16, 2, roleAt)).toBe(14); // already a user message
-    const noUserBefore = (p: number) => (['assistant', 'tool', 'user', 'assistant'] as const)[p] as string;
-    expect(safeCut(0, 4, 3, noUserBefore)).toBe(2);
-    expect(safeCut(0, 2, 1, () => 'tool')).toBe(2);
+    expect(safeCut(10, 16, 3, conv)).toBe(10); // cut at 13 (assistant) → back to 10
+    expect(safeCut(10, 16, 2, conv)).toBe(14); // already a user message
+    expect(safeCut(0, 4, 3, at(chat(['assistant', 'assistant', 'user', 'assistant']), 0))).toBe(2);
+    expect(safeCut(0, 2, 1, at([{ role: 'tool', tool_call_id: 'x' }, { role: 'tool', tool_call_id: 'y' }], 0))).toBe(2);
   });
 
   it('through never moves the start backwards', () => {
-    const role = () => 'user';
-    expect([throughCut(5, 10, 3, role), throughCut(5, 10, 8, role), throughCut(5, 10, 10, role)]).toEqual([5, 8, 10]);
+    const users = at(chat(['user', 'user', 'user', 'user', 'user']), 5);
+    expect([throughCut(5, 10, 3, users), throughCut(5, 10, 8, users), throughCut(5, 10, 10, users)]).toEqual([5, 8, 10]);
   });
 
   it('through never leaves a tool result as the first message: the cut moves back to its turn', () => {
-    //            5       6            7       8            9
-    const roles = ['user', 'assistant', 'tool', 'assistant', 'user'];
-    const role = (pos: number) => roles[pos - 5] as string;
-    expect(throughCut(5, 10, 7, role)).toBe(5); // between the call (6) and its result (7)
-    expect(throughCut(5, 10, 8, role)).toBe(8); // after the result: exact
-    expect(throughCut(7, 10, 7, role)).toBe(7); // already orphaned before: nothing older to keep
-    expect(throughCut(6, 10, 7, role)).toBe(6); // no user message to go back to: keep everything
+    //                             5       6            7       8            9
+    const turn = at(chat(['user', 'assistant', 'tool', 'assistant', 'user']), 5);
+    expect(throughCut(5, 10, 7, turn)).toBe(5); // between the call (6) and its result (7)
+    expect(throughCut(5, 10, 8, turn)).toBe(8); // after the result: exact
+    expect(throughCut(7, 10, 7, turn)).toBe(7); // already orphaned before: nothing older to keep
+    expect(throughCut(6, 10, 7, turn)).toBe(6); // no user message to go back to: keep everything
     expect(hasOrphanToolResult([{ role: 'assistant', tool_calls: [{ id: 'a' }] }, { role: 'tool', tool_call_id: 'a' }])).toBe(false);
   });
 

@@ -117,7 +117,7 @@ const DAMAGES: Record<string, Damage> = {
       ['unknown type', field((r) => (r['t'] = 'messages.deleted'))],
       ['messages not texts', field((r) => (r['m'] = [1]))],
       ['message not JSON', field((r) => (r['m'] = ['{"role"']))],
-      ['message without role', field((r) => (r['m'] = ['{"content":"x"}']))],
+      ['message with a numeric role', field((r) => (r['m'] = ['{"role":5}']))],
       ['wrong version', field((r) => (r['v'] = 12))],
       ['time not a number', field((r) => (r['at'] = 'now'))],
     ],

@@ -16,10 +16,19 @@ interface Real {
 
 const KEYS = ['a', 'b', 'tg:1'];
 const keyArb = fc.constantFrom(...KEYS);
+const idArb = fc.constantFrom('c', 'd');
+// Every message format the history rules read, with few call ids so calls and results meet.
 const messageArb: fc.Arbitrary<Message> = fc.oneof(
   fc.record({ role: fc.constant('user'), content: fc.string({ maxLength: 8 }) }),
   fc.record({ role: fc.constant('assistant'), content: fc.string({ maxLength: 8 }), extra: fc.option(fc.integer(), { nil: undefined }) }, { requiredKeys: ['role', 'content'] }),
-  fc.record({ role: fc.constant('tool'), content: fc.string({ maxLength: 8 }), tool_call_id: fc.constant('c') }),
+  fc.record({ role: fc.constant('tool'), content: fc.string({ maxLength: 8 }), tool_call_id: idArb }),
+  fc.uniqueArray(idArb, { minLength: 1, maxLength: 2 }).map((ids) => ({ role: 'assistant', content: null, tool_calls: ids.map((id) => ({ id, type: 'function' })) })),
+  idArb.map((callId) => ({ type: 'function_call', callId, name: 'f', arguments: '{}' })),
+  idArb.map((call_id) => ({ type: 'function_call_output', call_id, output: 'x' })),
+  fc.constant({ type: 'reasoning', summary: [] }),
+  idArb.map((id) => ({ role: 'assistant', content: [{ type: 'tool_use', id, name: 'f', input: {} }] })),
+  idArb.map((tool_use_id) => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id, content: 'x' }] })),
+  fc.constant({ opaque: [1, { deep: true }] }),
 );
 const messagesArb = (min: number) => fc.array(messageArb, { minLength: min, maxLength: 4 });
 

@@ -35,6 +35,9 @@ function contentText(m: Message): string {
   return plain(m.content ?? '');
 }
 
+/** A message's role, or for a role-less item (a Responses item) its type. */
+const kindOf = (m: Message): string => m.role ?? (typeof m['type'] === 'string' ? m['type'] : '?');
+
 function roleColour(s: Style, role: string): (t: string) => string {
   if (role === 'user') return s.green;
   if (role === 'assistant') return s.blue;
@@ -45,7 +48,8 @@ function roleColour(s: Style, role: string): (t: string) => string {
 /** One message, as lines: "role  text", then "→ name(args)" per tool call, "← id" for results. */
 export function renderMessage(m: Message, s: Style, width = 100, indent = ''): string[] {
   const lines: string[] = [];
-  const role = roleColour(s, m.role)(m.role.padEnd(9));
+  const label = kindOf(m);
+  const role = roleColour(s, label)(label.padEnd(9));
   const text = contentText(m);
   const id = m['tool_call_id'] ?? m['toolCallId'];
   if (m.role === 'tool' || m.role === 'toolResult') lines.push(`${indent}${role} ${s.dim(`← ${plain(id ?? '?')}`)} ${fold(text, width)}`);
@@ -62,7 +66,7 @@ export function renderMessage(m: Message, s: Style, width = 100, indent = ''): s
 export function describeEvent(e: SessionEvent): string {
   switch (e.type) {
     case 'messages.added':
-      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${m.role}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => plain(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
+      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${kindOf(m)}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => plain(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
     case 'history.replaced':
       return `history replaced by ${e.messages.length} message${e.messages.length === 1 ? '' : 's'}`;
     case 'summary.set':

@@ -202,7 +202,7 @@ function decodeEventBody(r: Fields, version: number, at: number, what: RecordNam
 
 // ------------------------------------------------------------------ user data inside records
 
-/** A message stored as JSON text (in an event): a plain object with a string role. */
+/** A message stored as JSON text (in an event): a plain object; its role, when present, a string. */
 export function parseMessage(json: string, what: RecordName = 'message'): Message {
   const v = parseJsonText(json, what);
   if (!isMessage(v)) damaged(what, 'not a message');
@@ -217,7 +217,7 @@ export function parsePatch(json: string, what: RecordName = 'metadata patch'): R
 }
 
 function isMessage(v: unknown): v is Message {
-  return isPlainObject(v) && typeof v['role'] === 'string';
+  return isPlainObject(v) && (v['role'] === undefined || typeof v['role'] === 'string');
 }
 
 // ------------------------------------------------------------------ heads, state, checkpoints

@@ -1,5 +1,3 @@
-import { isToolResultRole } from './history-rules.js';
-
 /**
  * Garbage-collection planning: pure decisions from a session's head and checkpoint times.
  *
@@ -99,14 +97,4 @@ export function expiryLimit(live: number, maxShare: number): number {
  */
 export function chunksBelow(chunks: ReadonlyArray<readonly [number, number]>, start: number): number[] {
   return chunks.filter(([from, count]) => from + count <= start).map(([from]) => from);
-}
-
-/** The cap of `maxMessages`: a cut that keeps at most `max` and never opens on an orphan tool result. */
-export function capCut(start: number, next: number, max: number, roleAt: (pos: number) => string): number | undefined {
-  if (next - start <= max) return undefined;
-  const plain = next - max;
-  for (let i = plain; i < next; i++) if (roleAt(i) === 'user') return i;
-  let i = plain;
-  while (i < next && isToolResultRole(roleAt(i))) i++;
-  return i;
 }

@@ -1,7 +1,21 @@
+import { orphanResults } from './message-shapes.js';
+import type { MessageShape } from './message-shapes.js';
+
 /**
- * History rules: where a cut lands. Pure functions over positions; `roleAt` gives the role of the
- * message at an absolute position inside the visible range [start, next).
+ * History rules: where a cut lands. Pure functions over positions; `shapeAt` gives the shape (see
+ * message-shapes.ts) of the message at an absolute position inside the visible range [start, next).
+ * Only the messages a cut needs to look at are read: the turn it lands in.
+ *
+ * A cut at `c` keeps [c, next). It is **clean** when
+ * - it separates no reasoning item from the item after it (the message at c − 1 is not glued);
+ * - every result in the turn it lands in (from c up to the next user turn) answers a call made at
+ *   or after c;
+ * - when no user turn follows the cut (the turn is still going on), no call before the cut in that
+ *   turn is still waiting for its result: the result would come after the cut, orphaned.
+ * Results answer calls of their own turn (every model API requires a call's result before the next
+ * user message), so a clean cut orphans nothing, now or when the pending results arrive.
  */
+export type ShapeAt = (pos: number) => MessageShape;
 
 /** `keepLast` as picoclaw does it: n ≤ 0 keeps none, n ≥ count keeps all. Returns the new start. */
 export function plainCut(start: number, next: number, keepLast: number): number {
@@ -10,56 +24,129 @@ export function plainCut(start: number, next: number, keepLast: number): number 
   return next - keep;
 }
 
+/** See the module comment. Cutting at `start` (keep all) is always clean. */
+export function isCleanCut(start: number, next: number, cut: number, shapeAt: ShapeAt): boolean {
+  if (cut <= start) return true;
+  if (shapeAt(cut - 1).glued) return false;
+  const open = new Set<string>();
+  let turnFollows = false;
+  for (let i = cut; i < next; i++) {
+    const s = shapeAt(i);
+    if (s.userTurn) {
+      turnFollows = true;
+      if (i > cut) break;
+    }
+    for (const id of s.opens) open.add(id);
+    for (const id of s.closes) if (!open.has(id)) return false;
+  }
+  if (turnFollows) return true;
+  const closed = new Set<string>();
+  for (let i = cut - 1; i >= start; i--) {
+    const s = shapeAt(i);
+    for (const id of s.closes) closed.add(id);
+    for (const id of s.opens) if (!closed.has(id)) return false;
+    if (s.userTurn) break;
+  }
+  return true;
+}
+
+const cleanTurn = (start: number, next: number, i: number, shapeAt: ShapeAt): boolean => shapeAt(i).userTurn && isCleanCut(start, next, i, shapeAt);
+
 /**
- * A cut that splits no turn: moved back to the nearest user message at or before the plain cut;
- * when there is none, forward to the next one after it; when there is no user message at all
- * after the cut either, everything goes (any other cut could orphan a tool result).
- * Cutting at `start` (keep all) or `next` (keep none) is always safe.
+ * A cut that splits no turn: moved back to the nearest clean user turn at or before the plain
+ * cut; when there is none, forward to the next one after it; when there is none after the cut
+ * either, everything goes — or, when that is not clean either (a call still waiting for its
+ * result), nothing. Keeping all (`start`) is always safe; keeping none only when clean.
  */
-export function safeCut(start: number, next: number, keepLast: number, roleAt: (pos: number) => string): number {
+export function safeCut(start: number, next: number, keepLast: number, shapeAt: ShapeAt): number {
   const cut = plainCut(start, next, keepLast);
-  if (cut === start || cut === next) return cut;
-  for (let i = cut; i >= start; i--) if (roleAt(i) === 'user') return i;
-  for (let i = cut + 1; i < next; i++) if (roleAt(i) === 'user') return i;
-  return next;
+  if (cut === start) return cut;
+  if (cut === next && isCleanCut(start, next, next, shapeAt)) return next;
+  for (let i = Math.min(cut, next - 1); i >= start; i--) if (cleanTurn(start, next, i, shapeAt)) return i;
+  for (let i = cut + 1; i < next; i++) if (cleanTurn(start, next, i, shapeAt)) return i;
+  return isCleanCut(start, next, next, shapeAt) ? next : start;
 }
 
 /**
  * `setSummary(…, { through })`: every message added at or before `through` goes, never later
- * ones — unless the first message kept would be a tool result, whose call would then be cut (a
- * summariser that read the history between a tool call and its result). Then the cut moves
- * back to the user message that opened that turn (or keeps everything when there is none): a
- * few summarised messages stay visible, and no request is ever sent with an orphaned result.
+ * ones — unless that cut is not clean (a summariser that read the history between a tool call
+ * and its result, or between a reasoning item and its call). Then the cut moves back to the user
+ * turn that opened that turn (or keeps everything when there is none): a few summarised messages
+ * stay visible, and no request is ever sent with an orphaned result.
  */
-export function throughCut(start: number, next: number, nextAtThrough: number, roleAt: (pos: number) => string): number {
-  const cut = Math.max(start, nextAtThrough);
-  if (cut >= next || !isToolResultRole(roleAt(cut))) return cut;
-  for (let i = cut - 1; i >= start; i--) if (roleAt(i) === 'user') return i;
+export function throughCut(start: number, next: number, nextAtThrough: number, shapeAt: ShapeAt): number {
+  const cut = Math.min(next, Math.max(start, nextAtThrough));
+  if (isCleanCut(start, next, cut, shapeAt)) return cut;
+  for (let i = cut - 1; i > start; i--) if (cleanTurn(start, next, i, shapeAt)) return i;
   return start;
 }
 
-/** Roles that carry a tool's result (OpenAI-style `tool`, pi-agent-style `toolResult`). */
-export function isToolResultRole(role: string): boolean {
-  return role === 'tool' || role === 'toolResult';
+/**
+ * The cap of `maxMessages`: keeps at most `max`, starting at the first clean user turn from the
+ * plain cut on; when there is none, at the first cut from there that orphans nothing in all that
+ * is kept (a long tool loop with no user turn). When every such cut would separate a call from
+ * its result (still to come) or a reasoning item from its call, nothing is cut this time: the
+ * cap applies again on the next append. Reads only the messages from the plain cut on, and the
+ * turn before it when no user turn follows.
+ */
+export function capCut(start: number, next: number, max: number, shapeAt: ShapeAt): number | undefined {
+  if (next - start <= max) return undefined;
+  const plain = next - max;
+  for (let i = plain; i < next; i++) if (cleanTurn(start, next, i, shapeAt)) return i;
+  return firstWholeCleanCut(start, plain, next, shapeAt);
 }
 
 /**
- * Tool-call pairing check: true when a tool result in `messages` answers no call made by an
- * earlier assistant message in the same list (what a model API rejects). Exported for callers;
- * the tests, the demo and the benchmark's summariser scenario use it (`verify` does not: it
- * compares re-folded state, not message pairing).
+ * The first cut in [from, next] (from > start) that orphans nothing in all of [cut, next), in one
+ * pass: it comes after every result whose call is not in [from, result), not inside a call/result
+ * pair, not after a call still waiting for its result, nor right after a glued item. Undefined
+ * when a call in the turn before `from` is still waiting, or when no cut fits.
  */
-export function hasOrphanToolResult(messages: ReadonlyArray<{ role: string; [k: string]: unknown }>): boolean {
-  const open = new Set<string>();
-  for (const m of messages) {
-    const calls = m['tool_calls'];
-    if (m.role === 'assistant' && Array.isArray(calls)) {
-      for (const c of calls) if (c && typeof c === 'object' && typeof (c as { id?: unknown }).id === 'string') open.add((c as { id: string }).id);
+function firstWholeCleanCut(start: number, from: number, next: number, shapeAt: ShapeAt): number | undefined {
+  const openedAt = new Map<string, number>();
+  const waiting = new Map<string, number>();
+  const closedAfter = new Set<string>();
+  let lower = from;
+  const marks = new Array<number>(next - from + 1).fill(0); // +1 / −1 marks of blocked (o, q] ranges
+  for (let q = from; q < next; q++) {
+    const s = shapeAt(q);
+    for (const id of s.opens) {
+      openedAt.set(id, q);
+      waiting.set(id, q);
     }
-    if (m.role === 'tool') {
-      const id = m['tool_call_id'];
-      if (typeof id !== 'string' || !open.has(id)) return true;
+    for (const id of s.closes) {
+      closedAfter.add(id);
+      waiting.delete(id);
+      const o = openedAt.get(id);
+      if (o === undefined) lower = q + 1;
+      else if (o < q) {
+        (marks[o + 1 - from] as number)++;
+        (marks[q + 1 - from] as number)--;
+      }
     }
   }
-  return false;
+  const closedBefore = new Set<string>();
+  for (let i = from - 1; i >= start; i--) {
+    const s = shapeAt(i);
+    for (const id of s.closes) closedBefore.add(id);
+    for (const id of s.opens) if (!closedBefore.has(id) && !closedAfter.has(id)) return undefined;
+    if (s.userTurn) break;
+  }
+  let upper = next;
+  for (const o of waiting.values()) upper = Math.min(upper, o);
+  let depth = 0;
+  for (let i = from; i <= upper; i++) {
+    depth += marks[i - from] as number;
+    if (i >= lower && depth === 0 && !shapeAt(i - 1).glued) return i;
+  }
+  return undefined;
+}
+
+/**
+ * Tool-call pairing check, for every message format (see message-shapes.ts): true when a result
+ * in `messages` answers no call made earlier in the same list (what a model API rejects with
+ * HTTP 400). Messages of unknown shape are ignored.
+ */
+export function hasOrphanToolResult(messages: readonly unknown[]): boolean {
+  return orphanResults(messages).length > 0;
 }

@@ -119,13 +119,14 @@ export function assertJsonData(value: unknown, path: string, depth = 0, seen = n
   }
 }
 
-/** Validates one message and returns its stored form (JSON text) and its encoded size. */
+/** Validates one message (any plain JSON object) and returns its stored form (JSON text) and its encoded size. */
 export function encodeMessage(message: unknown, maxBytes: number, path = 'message'): string {
   if (typeof message !== 'object' || message === null || Array.isArray(message) || !isPlainObject(message)) {
     invalid(`${path} must be a plain object`);
   }
+  // Any JSON object is a message (Responses items have no role); a role, when given, names one.
   const role = (message as Message).role;
-  if (typeof role !== 'string' || role.length === 0) invalid(`${path}.role must be a non-empty string`);
+  if (role !== undefined && (typeof role !== 'string' || role.length === 0)) invalid(`${path}.role must be a non-empty string when present`);
   assertJsonData(message, path);
   const json = JSON.stringify(message);
   // UTF-8 length is at most 3 bytes per UTF-16 unit: skip the exact count when clearly small.

@@ -2,6 +2,7 @@ import { toPublicEvent } from './public-events.js';
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
 import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
+import { shapesAt } from '../core/message-shapes.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
@@ -116,10 +117,8 @@ export class SessionLogEngine implements SessionLog {
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
         if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
-        const plain = Math.max(head.start, atThrough.next);
-        if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
+        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, shapesAt(at)) };
       };
     });
   }
@@ -134,7 +133,7 @@ export class SessionLogEngine implements SessionLog {
         const next = head?.next ?? 0;
         if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, (pos) => at(pos).role) };
+        return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, shapesAt(at)) };
       };
     });
   }

@@ -2,6 +2,7 @@ import { decodeCheckpoint, decodeNumber, parseMessage } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { checkpointKey, dirKey, recentKey } from '../core/layout.js';
 import { messageSpan } from '../core/events.js';
+import { orphanResults } from '../core/message-shapes.js';
 import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
@@ -131,6 +132,8 @@ export class SessionCheck {
       replayed.push(m);
     }
     if (viaCheckpoints !== JSON.stringify(replayed)) this.problem(head, 'history read through checkpoints differs from the full replay');
+    const orphans = orphanResults(replayed);
+    if (orphans.length > 0) this.report.orphanedResults.push({ key: head.key, indexes: orphans });
   }
 }
 

@@ -16,6 +16,13 @@ export interface VerifyReport {
   events: number;
   checkpoints: number;
   mismatches: VerifyMismatch[];
+  /**
+   * Sessions whose current history holds tool results that answer no call before them (any message
+   * format; see `orphanResults`), with their indexes in the history: what a model API refuses with
+   * HTTP 400. Not a store fault (a plain `truncateHistory` or a `setHistory` may leave them), so
+   * `ok` does not depend on it.
+   */
+  orphanedResults: Array<{ key: string; indexes: number[] }>;
 }
 
 /**
@@ -37,7 +44,7 @@ const HEADS_PAGE = 64;
  * the store-wide counts are compared only when no session was created or deleted during the run.
  */
 export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
-  const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [] };
+  const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [], orphanedResults: [] };
   const before = backend.read(storeMarks);
   const total = before.sessions;
   let listed: number[] = [];

@@ -2,7 +2,8 @@ import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, 
 import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
-import { capCut } from '../core/gc-plan.js';
+import { capCut } from '../core/history-rules.js';
+import { shapesAt } from '../core/message-shapes.js';
 import { checkKey, checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { checkTime } from '../core/validate.js';
@@ -160,15 +161,15 @@ function nextSid(tx: WriteTxn): number {
 
 /**
  * `maxMessages`: when an event leaves more visible messages than the cap, an ordinary
- * truncation event follows it in the same transaction. Only the roles from the cut onwards are
- * read, so the cost does not grow with the cap.
+ * truncation event follows it in the same transaction. Only the messages from the plain cut on
+ * are read and classified, up to the first user turn there.
  */
 function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: LogEvent, cfg: WriterConfig): LogEvent | undefined {
   if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced')) return undefined;
   const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
   const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });
-  const start = capCut(after.start, after.next, cfg.maxMessages, (pos) => at(pos).role);
+  const start = capCut(after.start, after.next, cfg.maxMessages, shapesAt(at));
   if (start === undefined) return undefined;
   return { version: event.version + 1, at: event.at, type: 'history.truncated', keepLast: cfg.maxMessages, safe: true, start };
 }

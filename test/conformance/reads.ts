@@ -178,7 +178,6 @@ export function readConformance(factory: HarnessFactory): void {
       ['not an object', 'hello'],
       ['null', null],
       ['an array', [{ role: 'user' }]],
-      ['missing role', { content: 'x' }],
       ['empty role', { role: '', content: 'x' }],
       ['non-string role', { role: 1, content: 'x' }],
       ['a function', { role: 'user', content: () => 1 }],

@@ -29,6 +29,29 @@ export function writeConformance(factory: HarnessFactory): void {
       expect(log.getHistory('k')).toStrictEqual([message]);
     });
 
+    it('round-trips role-less items (Responses, Agents SDK) and every message format exactly, also after reopen', async () => {
+      const messages: Message[] = [
+        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'weather?' }] },
+        { type: 'reasoning', id: 'rs_1', summary: [], encrypted_content: 'gAAA' },
+        { type: 'function_call', callId: 'a', name: 'weather', arguments: '{"city":"Oslo"}', status: 'completed' },
+        { type: 'function_call_result', callId: 'a', name: 'weather', status: 'completed', output: { type: 'text', text: 'sunny' } },
+        { type: 'function_call_output', call_id: 'b', output: 'raw API' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: {} }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'x' }] },
+        { role: 'tool', content: [{ type: 'tool-result', toolCallId: 'c', toolName: 'f', output: { type: 'json', value: null } }] },
+        { id: 'ui1', role: 'assistant', parts: [{ type: 'tool-f', toolCallId: 'd', state: 'output-available', input: {}, output: 1 }] },
+        { anything: ['opaque', { n: 1.5 }] },
+      ];
+      await log.addMessages('k', messages);
+      expect(log.getHistory('k')).toStrictEqual(messages);
+      await log.setHistory('k', messages.slice(1));
+      expect(log.getHistory('k', { atVersion: 1 })).toStrictEqual(messages);
+      await log.close();
+      log = h.open();
+      expect(log.getHistory('k')).toStrictEqual(messages.slice(1));
+      expect([...log.readEvents('k')].map((e) => (e.type === 'messages.added' || e.type === 'history.replaced' ? e.messages : []))).toStrictEqual([messages, messages.slice(1)]);
+    });
+
     it('keeps an own __proto__ key and lone surrogates in content as plain data', async () => {
       const message = JSON.parse('{"role":"user","content":"\\ud800 lone","__proto__":{"polluted":true}}') as Message;
       await log.addFullMessage('k', message);

@@ -1,3 +1,5 @@
+import { classifyMessage } from '../../src/core/message-shapes.js';
+import type { MessageShape } from '../../src/core/message-shapes.js';
 import type { Message } from '../../src/types.js';
 
 /**
@@ -59,32 +61,83 @@ export class Model {
 
 export const plain = (h: ModelMessage[]): Message[] => h.map((m) => m.message);
 
-/** The model's own reading of "keep the last n, then back to a user message". */
-export function modelSafeKeep(history: ModelMessage[], keepLast: number): ModelMessage[] {
+/**
+ * The history rules, written again over a plain array and by brute force (no positions, no
+ * one-pass tricks), from the rule text in src/core/history-rules.ts. `shape` says what a message
+ * is: the library's classifier by default, or the labels a test generator put on its messages.
+ */
+export type ShapeOf = (m: Message) => MessageShape;
+
+function ruleSet(history: ModelMessage[], shape: ShapeOf) {
   const n = history.length;
-  let cut = n - Math.max(0, Math.min(n, keepLast));
-  if (cut === 0 || cut === n) return history.slice(cut);
-  let i = cut;
-  while (i >= 0 && history[i]?.message.role !== 'user') i--;
-  if (i < 0) {
-    i = cut + 1;
-    while (i < n && history[i]?.message.role !== 'user') i++;
-  }
-  cut = i;
-  return history.slice(cut);
+  const sh = (i: number): MessageShape => shape((history[i] as ModelMessage).message);
+  const user = (i: number): boolean => sh(i).userTurn;
+  /** Every call made at `o` has a result at or after it. */
+  const answered = (o: number): boolean => sh(o).opens.every((id) => range(o, n).some((q) => sh(q).closes.includes(id)));
+  /** The turn that holds position i − 1: from its user turn (or 0) to i. */
+  const turnBefore = (i: number): number[] => {
+    const out: number[] = [];
+    for (let j = i - 1; j >= 0; j--) {
+      out.push(j);
+      if (user(j)) break;
+    }
+    return out;
+  };
+  /** A call in the turn before `i` that has no result before `i`. */
+  const waitingBefore = (i: number): boolean => turnBefore(i).some((o) => sh(o).opens.some((id) => !range(o, i).some((q) => sh(q).closes.includes(id))));
+  const clean = (c: number): boolean => {
+    if (c <= 0) return true;
+    if (sh(c - 1).glued) return false;
+    let end = c;
+    while (end < n && !(end > c && user(end))) end++;
+    for (let q = c; q < end; q++) for (const id of sh(q).closes) if (!range(c, q + 1).some((o) => sh(o).opens.includes(id))) return false;
+    const turnFollows = range(c, n).some(user);
+    return turnFollows || !waitingBefore(c);
+  };
+  /** The fallback of the cap: nothing in all of [c, n) is orphaned, no call in [from, c) waits. */
+  const wholeClean = (from: number, c: number): boolean => {
+    if (sh(c - 1).glued) return false;
+    for (let q = c; q < n; q++) for (const id of sh(q).closes) if (!range(c, q + 1).some((o) => sh(o).opens.includes(id))) return false;
+    return range(from, c).every(answered);
+  };
+  return { n, user, clean, wholeClean, waitingBeforeAll: (from: number) => turnBefore(from).some((o) => !answered(o)) };
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: Math.max(0, b - a) }, (_, i) => a + i);
+
+/** The model's own reading of "keep the last n, then back to a clean user turn". */
+export function modelSafeKeep(history: ModelMessage[], keepLast: number, shape: ShapeOf = classifyMessage): ModelMessage[] {
+  const r = ruleSet(history, shape);
+  const n = r.n;
+  const cut = n - Math.max(0, Math.min(n, keepLast));
+  if (cut === 0) return history;
+  if (cut === n && r.clean(n)) return [];
+  for (let i = Math.min(cut, n - 1); i >= 0; i--) if (r.user(i) && r.clean(i)) return history.slice(i);
+  for (let i = cut + 1; i < n; i++) if (r.user(i) && r.clean(i)) return history.slice(i);
+  return r.clean(n) ? [] : history;
 }
 
 /**
- * `setSummary … through`: drops what was added at or before `through`; when the first message
- * left would be a tool result, keeps from the user message before it instead (or everything).
+ * `setSummary … through`: drops what was added at or before `through`; when that cut is not
+ * clean, keeps from the clean user turn before it instead (or everything).
  */
-export function modelThroughKeep(history: ModelMessage[], through: number): ModelMessage[] {
+export function modelThroughKeep(history: ModelMessage[], through: number, shape: ShapeOf = classifyMessage): ModelMessage[] {
+  const r = ruleSet(history, shape);
   let cut = history.findIndex((x) => x.addedAt > through);
   if (cut === -1) cut = history.length;
-  if (cut < history.length && history[cut]?.message.role === 'tool') {
-    let i = cut - 1;
-    while (i >= 0 && history[i]?.message.role !== 'user') i--;
-    cut = Math.max(i, 0);
-  }
-  return history.slice(cut);
+  if (r.clean(cut)) return history.slice(cut);
+  for (let i = cut - 1; i > 0; i--) if (r.user(i) && r.clean(i)) return history.slice(i);
+  return history;
+}
+
+/** `maxMessages`: undefined when nothing is cut. */
+export function modelCapKeep(history: ModelMessage[], max: number, shape: ShapeOf = classifyMessage): ModelMessage[] | undefined {
+  const r = ruleSet(history, shape);
+  const n = r.n;
+  if (n <= max) return undefined;
+  const plain = n - max;
+  for (let i = plain; i < n; i++) if (r.user(i) && r.clean(i)) return history.slice(i);
+  if (r.waitingBeforeAll(plain)) return undefined;
+  for (let i = plain; i <= n; i++) if (r.wholeClean(plain, i)) return history.slice(i);
+  return undefined;
 }
