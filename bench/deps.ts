@@ -42,7 +42,7 @@ export function loadBetterSqlite3(): typeof BetterSqlite3 {
   }
 }
 
-/** Version of a benchmark-only dependency as installed in bench/deps. */
+/** Version of a benchmark-only dependency, from the copy that `loadBetterSqlite3` loads (resolved the same way). */
 export function benchDependencyVersion(name: string): string {
-  return (JSON.parse(readFileSync(`${DIR}node_modules/${name}/package.json`, 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(requireDep.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 }
