@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { safe } from '../style.js';
 
 export const verify: Command = {
   name: 'verify',
@@ -15,7 +16,7 @@ export const verify: Command = {
     progress.done();
     if (ctx.json) ctx.emitJson(report);
     else {
-      for (const m of report.mismatches) ctx.out(`${ctx.style.red('mismatch')} ${ctx.style.cyan(m.key)}: ${m.problem}`);
+      for (const m of report.mismatches) ctx.out(`${ctx.style.red('mismatch')} ${ctx.style.cyan(safe(m.key))}: ${safe(m.problem)}`);
       const summary = `${report.sessions} sessions, ${report.events} events, ${report.checkpoints} checkpoints`;
       ctx.out(report.ok ? ctx.style.green(`ok: ${summary} agree`) : ctx.style.red(`${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'} in ${summary}`));
     }
