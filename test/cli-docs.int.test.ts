@@ -10,7 +10,8 @@ import { assertBuilt, ROOT } from './support/processes.js';
 /**
  * docs/cli.md says its examples are real output of the store `npm run demo` leaves behind. This
  * keeps it so: the demo runs into a temporary store (its story is fixed: a seeded generator, and
- * an interleaving that does not depend on timing), then every ```console block of the page runs
+ * writes that commit synchronously, so the event loop alone orders the agents and the summariser,
+ * whatever the machine's speed), then every ```console block of the page runs
  * there, command by command, as a shell runs it, and each command's output must be the one
  * shown, up to what changes from run to run (times, durations, the store's path, page counts).
  */

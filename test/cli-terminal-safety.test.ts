@@ -95,6 +95,7 @@ describe('untrusted data never reaches the terminal raw', () => {
   it('the more: hint quotes a prefix with control characters so a shell reads it back', () => {
     expect(shellQuote('\u001b[2J')).toBe("$'\\x1b[2J'");
     expect(shellQuote("it's\u0007")).toBe("$'it\\'s\\x07'");
+    expect(shellQuote('a\u009bb\u202e')).toBe("$'a\\u009bb\\u202e'");
     expect(shellQuote("it's")).toBe(`'it'\\''s'`);
   });
 });

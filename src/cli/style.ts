@@ -117,6 +117,7 @@ function visibleLength(s: string): number {
  */
 export function shellQuote(word: string): string {
   if (/^[\w@%+=:,./-]+$/.test(word)) return word;
-  if (safe(word) !== word) return `$'${safe(word.replace(/[\\']/g, '\\$&'))}'`;
+  // in $'…', \xNN is a byte: a code point from U+0080 up is written \uNNNN to read back as itself
+  if (safe(word) !== word) return `$'${word.replace(/[\\']/g, '\\$&').replace(UNSAFE, (c) => (c.charCodeAt(0) < 0x80 ? escapeUnit(c) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}'`;
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
