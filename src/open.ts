@@ -38,7 +38,7 @@ function checkKeys(options: { autoGc?: unknown }, names: readonly string[]): voi
  * is not a turnlog store (or a store file LMDB cannot safely open), UNSUPPORTED_FORMAT for a
  * newer one, INVALID_ARGUMENT for a non-empty directory that holds no store, IO_ERROR when the
  * file system refuses (full, read-only, permissions), and never writes to any of them. A new
- * store is created whole or not at all (see storage/store-create.ts).
+ * store is created whole or not at all (see docs/reliability.md).
  */
 export function openSessionLog(options: SessionLogOptions): SessionLog {
   if (typeof options !== 'object' || options === null) invalid('options must be an object');

@@ -70,10 +70,17 @@ describe('CLI arguments (node:util parseArgs, strict)', () => {
     const cases: Array<[string[], RegExp]> = [
       [['sessions', '--limit', 'lots'], /^turnlog: --limit must be a whole number from 1 to 10000, not 'lots'/],
       [['sessions', '--limit', '0'], /^turnlog: --limit must be a whole number from 1 to 10000, not '0'/],
-      [['history', 'k', '--at', '1.5'], /^turnlog: --at must be a whole number ≥ 0, not '1.5'/],
-      [['history', 'k', '--at', '99999999999999999999'], /^turnlog: --at must be a whole number ≥ 0/],
-      [['log', 'k', '--from=-2'], /^turnlog: --from must be a whole number ≥ 0, not '-2'/],
-      [['history', 'k', '--at', '-1'], /^turnlog: --at needs a value \(VERSION\); to give one that starts with '-', write --at=VALUE/],
+      [['history', 'k', '--at', '1.5'], /^turnlog: --at must be a whole number from 0 to 9007199254740991, not '1.5'/],
+      [['history', 'k', '--at', '99999999999999999999'], /^turnlog: --at must be a whole number from 0 to 9007199254740991, not '99999999999999999999'/],
+      [['log', 'k', '--from=-2'], /^turnlog: --from must be a whole number from 0 to 9007199254740991, not '-2'/],
+      [['history', 'k', '--at', '-1'], /^turnlog: --at must be a whole number from 0 to 9007199254740991, not '-1'/],
+      [['history', 'k', '--width', '-3'], /^turnlog: --width must be a whole number from 0 to 9007199254740991, not '-3'/],
+      [['import', 'picoclaw', dir, '--max-file-mb', '1.5'], /^turnlog: --max-file-mb must be a whole number from 1 to 511, not '1.5'/],
+      [['import', 'picoclaw', dir, '--max-file-mb', '512'], /^turnlog: --max-file-mb must be a whole number from 1 to 511, not '512'/],
+      [['log', 'k', '--from', '5', '--to', '3'], /^turnlog: --from 5 is after --to 3/],
+      [['replay', 'k', '--from=5', '--to=3'], /^turnlog: --from 5 is after --to 3/],
+      [['log', 'nope', '--from', '5', '--to', '3'], /^turnlog: --from 5 is after --to 3/],
+      [['history', 'k', '--at', '1', '--at'], /^turnlog: --at needs a value \(VERSION\)/],
       [['tail', 'k', '--lines'], /^turnlog: --lines needs a value \(N\)/],
       [['sessions', '--json=yes'], /^turnlog: --json takes no value/],
       [['sessions', '--wat'], /^turnlog: unknown option --wat/],
@@ -87,6 +94,8 @@ describe('CLI arguments (node:util parseArgs, strict)', () => {
       expect([r.code, r.out], argv.join(' ')).toEqual([2, '']);
       expect(r.err, argv.join(' ')).toMatch(message);
       expect(r.err).not.toMatch(/atVersion|fromVersion|replayWindow|listSessions/);
+      // a usage error of a command points to that command's help
+      expect(r.err, argv.join(' ')).toMatch(new RegExp(`\\(see turnlog ${argv[0]} --help\\)\n$`));
     }
   });
 

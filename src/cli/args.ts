@@ -63,7 +63,15 @@ export interface CommandLine<C extends CommandFlags> {
  */
 export function parseCommandLine<C extends CommandFlags>(argv: readonly string[], commands: readonly C[]): CommandLine<C> {
   const all = allFlags(commands);
-  const parsed = runParser(argv, all);
+  let parsed;
+  try {
+    parsed = runParser(argv, all);
+  } catch (error) {
+    // a usage error points to the help of the command typed, found by a lenient second reading
+    const named = parseNodeArgs({ args: [...argv], options: nodeOptions(all), strict: false, allowPositionals: true }).positionals[0];
+    const command = commands.find((c) => c.name === named);
+    throw error instanceof UsageError && command !== undefined && error.command === undefined ? new UsageError(error.message, command.name) : error;
+  }
   const [name, ...positionals] = parsed.positionals;
   const command = name === undefined ? undefined : commands.find((c) => c.name === name);
   if (name !== undefined && command === undefined && name !== 'help') throw new UsageError(`unknown command '${name}'`);
@@ -86,7 +94,7 @@ function runParser(argv: readonly string[], all: Record<string, FlagSpec>) {
   try {
     return parseNodeArgs({ args: [...argv], options: nodeOptions(all), strict: true, allowPositionals: true, tokens: true });
   } catch (error) {
-    throw usageFromNode(error, all);
+    throw usageFromNode(error, argv, all);
   }
 }
 
@@ -113,7 +121,7 @@ function nodeOptions(all: Record<string, FlagSpec>): Record<string, { type: 'str
 }
 
 /** node:util's errors, in this command's words. */
-function usageFromNode(error: unknown, all: Record<string, FlagSpec>): Error {
+function usageFromNode(error: unknown, argv: readonly string[], all: Record<string, FlagSpec>): Error {
   if (!(error instanceof Error)) return new UsageError(String(error));
   const code = (error as NodeJS.ErrnoException).code;
   const named = /'(-[^' ]*)/.exec(error.message)?.[1] ?? '';
@@ -123,6 +131,15 @@ function usageFromNode(error: unknown, all: Record<string, FlagSpec>): Error {
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${named} (an argument that starts with '-' goes after --)`);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     if (error.message.includes('does not take an argument')) return new UsageError(`${named} takes no value`);
+    // `--at -1`: a negative number is a value out of range, not a missing one
+    const next = argv[argv.indexOf(named) + 1];
+    if (spec?.kind === 'integer' && next !== undefined && /^-\d/.test(next)) {
+      try {
+        checkValue(long.slice(2), spec, next);
+      } catch (outOfRange) {
+        return outOfRange as Error;
+      }
+    }
     if (error.message.includes('ambiguous')) return new UsageError(`${named} needs a value${placeholder}; to give one that starts with '-', write ${long}=VALUE`);
     return new UsageError(`${named} needs a value${placeholder}`);
   }
@@ -136,9 +153,8 @@ function checkValue(name: string, spec: FlagSpec, raw: string | undefined): Flag
   if (spec.kind === 'string') return raw;
   const min = spec.min ?? 0;
   const max = spec.max ?? Number.MAX_SAFE_INTEGER;
-  const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
   const n = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number ${range}, not '${raw}'`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 import type { FlagSpec, FlagValue, ParsedArgs } from './args.js';
 import type { Context } from './context.js';
-import type { ReadEventsOptions } from '../types.js';
+import { UsageError } from './exit-codes.js';
 
 /** One subcommand of `turnlog`: its help and its run function (returns the exit code). */
 export interface Command {
@@ -17,6 +17,8 @@ export interface Command {
    * before `run`, the same way for every command (exit 4).
    */
   sessionKey?: (args: ParsedArgs) => string | undefined;
+  /** Usage checks that involve several flags, made before the store is opened (UsageError). */
+  checkArgs?: (args: ParsedArgs) => void;
   run(ctx: Context): Promise<number> | number;
 }
 
@@ -48,10 +50,15 @@ export const RANGE_FLAGS: Record<string, FlagSpec> = {
   to: { kind: 'integer', value: 'V', api: 'toVersion', help: 'last version (default: the newest)' },
 };
 
-export function rangeOptions(ctx: Context): ReadEventsOptions {
-  const from = integerFlag(ctx, 'from');
-  const to = integerFlag(ctx, 'to');
-  return { ...(from === undefined ? {} : { fromVersion: from }), ...(to === undefined ? {} : { toVersion: to }) };
+/** An inverted range would print nothing and look like an empty log: it is a usage error. */
+export function checkRange(args: ParsedArgs): void {
+  const { from, to } = args.flags;
+  if (typeof from === 'number' && typeof to === 'number' && from > to) throw new UsageError(`--from ${from} is after --to ${to}: nothing lies between them`);
+}
+
+/** --from / --to as given (checked by `checkRange`). */
+export function versionRange(ctx: Context): { from: number | undefined; to: number | undefined } {
+  return { from: integerFlag(ctx, 'from'), to: integerFlag(ctx, 'to') };
 }
 
 /** --width N: fold long contents to N characters; 0 folds nothing. */

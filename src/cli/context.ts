@@ -6,7 +6,7 @@ import type { SessionInfo } from '../types.js';
 import type { ParsedArgs } from './args.js';
 import { NoSessionError } from './exit-codes.js';
 import { Progress } from './progress.js';
-import { colourWanted, makeStyle } from './style.js';
+import { colourWanted, makeStyle, safe } from './style.js';
 import type { Style } from './style.js';
 
 /** What a command gets: its arguments, output streams, style, and a way to open the store. */
@@ -15,6 +15,8 @@ export interface Context {
   json: boolean;
   style: Style;
   path: string;
+  /** How the user runs turnlog, for commands printed to paste back (see `invokedAs`). */
+  invokedAs: string;
   now: number;
   /** Aborted when the output went away (EPIPE) or, in tests, to stop `tail --follow`. */
   signal: AbortSignal;
@@ -43,6 +45,15 @@ export interface Io {
   signal?: AbortSignal;
 }
 
+/**
+ * `npx turnlog` when run through npx or `npm exec` (npm says so in npm_command), else `turnlog`:
+ * a printed command the user can paste as it is. `turnlog` is not on the PATH of an npx user,
+ * and `npx turnlog` in a project that has turnlog installed runs that one.
+ */
+export function invokedAs(env: NodeJS.ProcessEnv): string {
+  return env['npm_command'] === 'exec' ? 'npx turnlog' : 'turnlog';
+}
+
 export function makeContext(args: ParsedArgs, io: Io): Context {
   const json = args.flags['json'] === true;
   const style = makeStyle(!json && colourWanted(io.stdout, io.env));
@@ -64,11 +75,12 @@ export function makeContext(args: ParsedArgs, io: Io): Context {
     json,
     style,
     path,
+    invokedAs: invokedAs(io.env),
     now: Date.now(),
     signal,
     out: (line = '') => void (signal.aborted || io.stdout.write(`${line}\n`)),
     emitJson: (value) => void (signal.aborted || io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
-    note: (text) => void io.stderr.write(`${noteStyle.yellow(`turnlog: ${text}`)}\n`),
+    note: (text) => void io.stderr.write(`${noteStyle.yellow(`turnlog: ${safe(text)}`)}\n`),
     progress: (label) => new Progress(io.stderr, label, !json),
     open,
     requireSession: (key) => {

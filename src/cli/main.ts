@@ -7,9 +7,11 @@ import type { Command } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
 import { makeContext } from './context.js';
 import type { Context, Io } from './context.js';
+import { invokedAs } from './context.js';
 import { EXIT, NoSessionError, UsageError } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
 import { DeletedWhileReading } from './kept-events.js';
+import { safe } from './style.js';
 
 /**
  * The `turnlog` command: a thin layer over the library. Errors are one line on stderr (a stack
@@ -60,6 +62,7 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
   const n = args.positionals.length;
   if (n < command.positionals.min) throw new UsageError(`${command.name} needs ${command.usage.split(' ')[0]} (usage: turnlog ${command.name} ${command.usage})`);
   if (n > command.positionals.max) throw new UsageError(`${command.name}: unexpected argument '${args.positionals[command.positionals.max]}'`);
+  command.checkArgs?.(args);
   const ctx = makeContext(args, io);
   opened(ctx);
   const key = command.sessionKey?.(args);
@@ -74,26 +77,28 @@ function onlyHelpAsked(args: ParsedArgs): boolean {
 
 /** One line on stderr for an error, and its exit code. */
 function report(error: unknown, io: Io, command: Command | undefined, args: ParsedArgs | undefined, debug: boolean): number {
+  // messages quote keys, values and file names as given: never raw on a terminal
+  const line = (text: string): void => void io.stderr.write(`turnlog: ${safe(text)}\n`);
   const stack = (): void => {
-    if (debug && error instanceof Error) io.stderr.write(`${error.stack}\n`);
+    if (debug && error instanceof Error) io.stderr.write(`${(error.stack ?? '').split('\n').map(safe).join('\n')}\n`);
   };
+  // a usage error points to the help of the command typed
+  const help = (about: string | undefined): string => ` (see ${invokedAs(io.env)} ${about === undefined ? '' : `${about} `}--help)`;
   if (error instanceof UsageError) {
-    const about = command?.name ?? error.command;
-    io.stderr.write(`turnlog: ${error.message} (see turnlog ${about === undefined ? '' : `${about} `}--help)\n`);
+    line(`${error.message}${help(command?.name ?? error.command)}`);
     return EXIT.USAGE;
   }
   if (error instanceof NoSessionError || error instanceof DeletedWhileReading) {
-    io.stderr.write(`turnlog: ${error.message}\n`);
+    line(error.message);
     stack();
     return EXIT.NO_SESSION;
   }
   if (error instanceof TurnlogError && error.code === 'INVALID_ARGUMENT') {
-    io.stderr.write(`turnlog: ${inFlagTerms(error.message, command, args)}\n`);
+    line(`${inFlagTerms(error.message, command, args)}${help(command?.name)}`);
     stack();
     return EXIT.USAGE;
   }
-  const message = error instanceof TurnlogError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error);
-  io.stderr.write(`turnlog: ${message}\n`);
+  line(error instanceof TurnlogError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error));
   stack();
   return EXIT.FAILURE;
 }

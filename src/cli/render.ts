@@ -1,14 +1,17 @@
 import type { ReplayStep } from '../engine/replay.js';
 import type { Message, SessionEvent } from '../types.js';
-import { fold, isoTime } from './style.js';
+import { codePoints, fold, isoTime } from './style.js';
 import type { Style } from './style.js';
 
 /**
  * Renderers shared by the CLI and the demo: messages as the model gets them (tool calls as
- * calls, results as results), events as one line each, replay steps as readable diffs.
+ * calls, results as results), events as one line each, replay steps as readable diffs. Everything
+ * taken from the data goes through `fold` or `safe`: stored text never reaches a terminal raw.
  */
 
 const plain = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
+/** A short value from the data (role, id, tool name) as one safe line. */
+const label = (v: unknown): string => fold(plain(v), Infinity);
 
 interface ToolCall {
   id?: unknown;
@@ -48,16 +51,16 @@ function roleColour(s: Style, role: string): (t: string) => string {
 /** One message, as lines: "role  text", then "→ name(args)" per tool call, "← id" for results. */
 export function renderMessage(m: Message, s: Style, width = 100, indent = ''): string[] {
   const lines: string[] = [];
-  const label = kindOf(m);
-  const role = roleColour(s, label)(label.padEnd(9));
+  const kind = kindOf(m);
+  const role = roleColour(s, kind)(label(kind).padEnd(9));
   const text = contentText(m);
   const id = m['tool_call_id'] ?? m['toolCallId'];
-  if (m.role === 'tool' || m.role === 'toolResult') lines.push(`${indent}${role} ${s.dim(`← ${plain(id ?? '?')}`)} ${fold(text, width)}`);
+  if (m.role === 'tool' || m.role === 'toolResult') lines.push(`${indent}${role} ${s.dim(`← ${label(id ?? '?')}`)} ${fold(text, width)}`);
   else if (text.length > 0 || toolCalls(m).length === 0) lines.push(`${indent}${role} ${fold(text, width)}`);
   for (const c of toolCalls(m)) {
-    const name = plain(c.function?.name ?? c.name ?? '?');
+    const name = label(c.function?.name ?? c.name ?? '?');
     const args = plain(c.function?.arguments ?? c.arguments ?? '');
-    lines.push(`${indent}${text.length > 0 ? ' '.repeat(10) : role + ' '}${s.cyan(`→ ${name}(${fold(args, width - name.length - 4)})`)}${c.id === undefined ? '' : s.dim(` ${plain(c.id)}`)}`);
+    lines.push(`${indent}${text.length > 0 ? ' '.repeat(10) : role + ' '}${s.cyan(`→ ${name}(${fold(args, width - codePoints(name) - 4)})`)}${c.id === undefined ? '' : s.dim(` ${label(c.id)}`)}`);
   }
   return lines;
 }
@@ -66,11 +69,11 @@ export function renderMessage(m: Message, s: Style, width = 100, indent = ''): s
 export function describeEvent(e: SessionEvent): string {
   switch (e.type) {
     case 'messages.added':
-      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${kindOf(m)}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => plain(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
+      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${label(kindOf(m))}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => label(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
     case 'history.replaced':
       return `history replaced by ${e.messages.length} message${e.messages.length === 1 ? '' : 's'}`;
     case 'summary.set':
-      return `${JSON.stringify(fold(e.summary, 50))}${e.through === undefined ? '' : ` through v${e.through}`}`;
+      return `"${fold(e.summary, 50)}"${e.through === undefined ? '' : ` through v${e.through}`}`;
     case 'history.truncated':
       return `keep last ${e.keepLast}${e.safe ? ' (safe)' : ''} → starts at #${e.start}`;
     case 'metadata.updated':
@@ -79,12 +82,12 @@ export function describeEvent(e: SessionEvent): string {
 }
 
 export function renderEventLine(e: SessionEvent, s: Style): string {
-  return `${s.bold(`v${e.version}`.padEnd(6))} ${s.dim(isoTime(e.at))}  ${s.cyan(e.type.padEnd(17))} ${describeEvent(e)}${e.eventId === undefined ? '' : s.dim(` [${e.eventId}]`)}`;
+  return `${s.bold(`v${e.version}`.padEnd(6))} ${s.dim(isoTime(e.at))}  ${s.cyan(e.type.padEnd(17))} ${describeEvent(e)}${e.eventId === undefined ? '' : s.dim(` [${label(e.eventId)}]`)}`;
 }
 
 /** A replay step as a readable diff of the projection. */
 export function renderReplayStep(step: ReplayStep, s: Style, width = 90): string[] {
-  const lines = [`${s.bold(`v${step.event.version}`)} ${s.dim(isoTime(step.event.at))} ${s.cyan(step.event.type)}${step.event.eventId === undefined ? '' : s.dim(` [${step.event.eventId}]`)}`];
+  const lines = [`${s.bold(`v${step.event.version}`)} ${s.dim(isoTime(step.event.at))} ${s.cyan(step.event.type)}${step.event.eventId === undefined ? '' : s.dim(` [${label(step.event.eventId)}]`)}`];
   for (const m of step.removed) for (const l of renderMessage(m, s, width - 4)) lines.push(s.red(`  - `) + l);
   for (const m of step.added) for (const l of renderMessage(m, s, width - 4)) lines.push(s.green(`  + `) + l);
   if (step.summaryChanged) lines.push(`  ${s.yellow('~ summary:')} ${fold(step.summary, width - 12)}`);

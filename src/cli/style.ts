@@ -46,14 +46,58 @@ export function isoTime(at: number): string {
 }
 
 /**
- * One line: the first `max` characters (Infinity: all), with what was left out said. A width
- * left too small by a long prefix (max ≤ 1) keeps nothing rather than wrapping round.
+ * Code points that must not reach a terminal raw: C0 and C1 controls and DEL (escape sequences,
+ * bells, cursor moves; U+009B is a one-byte CSI), bidi overrides and isolates (text that reads
+ * differently from what it is), line and paragraph separators, and lone surrogates.
+ */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** One unsafe code unit as an escape: \x1b, \u202e. */
+function escapeUnit(c: string): string {
+  const n = c.charCodeAt(0);
+  return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Untrusted text (keys, contents, ids, file names, error messages quoting them) made safe to
+ * print on a terminal: every code point in UNSAFE shown as an escape, the rest as it is.
+ * Newlines too: a line of output stays one line. Not for --json output, which stays exact JSON.
+ */
+export function safe(text: string): string {
+  return text.replace(UNSAFE, escapeUnit);
+}
+
+/** Length in code points, the unit `fold` cuts and counts in (a surrogate pair is one). */
+export function codePoints(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+/**
+ * One line, safe for a terminal: whitespace runs become one space, unsafe code points escapes
+ * (see `safe`), and the first `max` characters are kept (Infinity: all), with the number of
+ * characters left out. Characters are code points, so a cut never splits a surrogate pair and
+ * an escape is never cut in half. A width left too small by a long prefix (max ≤ 1) keeps
+ * nothing rather than wrapping round.
  */
 export function fold(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  if (flat.length <= max) return flat;
+  const whole = safe(flat);
+  if (codePoints(whole) <= max) return whole;
   const keep = Math.max(0, Math.floor(max) - 1);
-  return `${flat.slice(0, keep)}… (+${flat.length - keep} chars)`;
+  let shown = '';
+  let width = 0;
+  let taken = 0; // code points of `flat` shown
+  for (const c of flat) {
+    const piece = safe(c); // the code point itself (one column), or an escape of several
+    const w = piece === c ? 1 : piece.length;
+    if (width + w > keep) break;
+    shown += piece;
+    width += w;
+    taken++;
+  }
+  return `${shown}… (+${codePoints(flat) - taken} chars)`;
 }
 
 /** Left-aligned columns from rows of cells (no colour codes in cells used for width). */
@@ -62,11 +106,18 @@ export function columns(rows: string[][], widths?: number[]): string[] {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(Math.max(0, (w[i] ?? 0) - visibleLength(c))))).join('  ').trimEnd());
 }
 
+/** Columns a cell takes: code points, not counting our own colour codes. */
 function visibleLength(s: string): number {
-  return s.replace(/\u001b\[\d+m/g, '').length;
+  return codePoints(s.replace(/\u001b\[\d+m/g, ''));
 }
 
-/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+/**
+ * A word as a POSIX shell reads it back: bare when safe, else single-quoted; a word with code
+ * points a terminal must not see raw is written $'…' with escapes (bash, zsh, ksh).
+ */
 export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
+  // in $'…', \xNN is a byte: a code point from U+0080 up is written \uNNNN to read back as itself
+  if (safe(word) !== word) return `$'${word.replace(/[\\']/g, '\\$&').replace(UNSAFE, (c) => (c.charCodeAt(0) < 0x80 ? escapeUnit(c) : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}'`;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from '../command.js';
 import { booleanFlag } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { safe } from '../style.js';
 
 export const backup: Command = {
   name: 'backup',
@@ -21,7 +22,7 @@ export const backup: Command = {
     await log.backup(dest, { compact });
     const result = { dest, compact, durationMs: Math.round(performance.now() - started) };
     if (ctx.json) ctx.emitJson(result);
-    else ctx.out(`${compact ? 'compacted ' : ''}backup written to ${dest} in ${result.durationMs} ms`);
+    else ctx.out(`${compact ? 'compacted ' : ''}backup written to ${safe(dest)} in ${result.durationMs} ms`);
     return EXIT.OK;
   },
 };

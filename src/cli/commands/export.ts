@@ -7,6 +7,7 @@ import type { Command } from '../command.js';
 import { FIRST_IS_SESSION, flag } from '../command.js';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { safe } from '../style.js';
 
 const FORMATS = ['jsonl', 'json', 'picoclaw-jsonl'] as const;
 type Format = (typeof FORMATS)[number];
@@ -91,15 +92,15 @@ async function toPicoclaw(ctx: Context, log: SessionLog, keys: string[], output:
   }
   if (ctx.json) ctx.emitJson(r);
   else {
-    for (const p of r.problems) ctx.out(`${p.fatal ? ctx.style.red('not exported') : 'note'} ${p.reason}`);
-    ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'} (${r.messages} messages) to ${r.dir}`);
+    for (const p of r.problems) ctx.out(`${p.fatal ? ctx.style.red('not exported') : 'note'} ${safe(p.reason)}`);
+    ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'} (${r.messages} messages) to ${safe(r.dir)}`);
   }
   return r.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
 }
 
 function report(ctx: Context, r: { output: string; format: string; sessions: number; events: number }): void {
   if (ctx.json) ctx.emitJson(r);
-  else ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'}${r.format === 'jsonl' ? ` (${r.events} events)` : ''} to ${r.output}`);
+  else ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'}${r.format === 'jsonl' ? ` (${r.events} events)` : ''} to ${safe(r.output)}`);
 }
 
 function allKeys(log: SessionLog): string[] {

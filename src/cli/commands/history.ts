@@ -2,7 +2,7 @@ import type { Command } from '../command.js';
 import { FIRST_IS_SESSION, integerFlag, WIDTH_FLAG, widthOption } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { renderMessage } from '../render.js';
-import { fold } from '../style.js';
+import { fold, safe } from '../style.js';
 
 export const history: Command = {
   name: 'history',
@@ -28,7 +28,7 @@ export const history: Command = {
     }
     const s = ctx.style;
     const width = widthOption(ctx);
-    ctx.out(`${s.bold(key)} ${s.dim(`at v${version} · ${messages.length} message${messages.length === 1 ? '' : 's'}`)}`);
+    ctx.out(`${s.bold(safe(key))} ${s.dim(`at v${version} · ${messages.length} message${messages.length === 1 ? '' : 's'}`)}`);
     if (summary.length > 0) ctx.out(`${s.yellow('summary')}   ${fold(summary, width)}`);
     for (const m of messages) for (const line of renderMessage(m, s, width)) ctx.out(line);
     return EXIT.OK;

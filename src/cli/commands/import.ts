@@ -12,6 +12,7 @@ import type { Command } from '../command.js';
 import { flag } from '../command.js';
 import type { Context } from '../context.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { safe } from '../style.js';
 
 const FORMATS = { picoclaw: importPicoclaw, openclaw: importOpenclaw, jsonl: importTurnlogJsonl } as const;
 
@@ -36,7 +37,7 @@ export const importCommand: Command = {
     'dry-run': { kind: 'boolean', help: 'read and plan, write nothing' },
     recency: { kind: 'string', value: 'source|import', help: "what ttl counts idle time from: the source's last activity (default) or the import" },
     'follow-outside': { kind: 'boolean', help: 'follow links and sessionFile paths that lead outside SOURCE' },
-    'max-file-mb': { kind: 'integer', value: 'N', help: 'largest source file read, in MiB (default 256)' },
+    'max-file-mb': { kind: 'integer', value: 'N', min: 1, max: 511, help: 'largest source file read, in MiB, 1 to 511 (default 256)' },
   },
   positionals: { min: 2, max: 2 },
   async run(ctx) {
@@ -71,11 +72,8 @@ function importOptions(ctx: Context, format: string): ImportOptions {
     options.recency = recency as ImportRecency;
   }
   if (flag<boolean>(ctx, 'follow-outside') === true) options.allowOutsideSource = true;
-  const mb = flag<number>(ctx, 'max-file-mb');
-  if (mb !== undefined) {
-    if (mb < 1 || mb > 511) throw new UsageError(`--max-file-mb must be from 1 to 511, not ${mb}`);
-    options.maxFileBytes = mb * 1024 * 1024;
-  }
+  const mb = flag<number>(ctx, 'max-file-mb'); // 1 to 511, checked by the parser
+  if (mb !== undefined) options.maxFileBytes = mb * 1024 * 1024;
   return options;
 }
 
@@ -111,14 +109,14 @@ function printReport(ctx: Context, r: ImportReport): void {
   for (const x of r.sessions) {
     const colour = x.status === 'skipped' ? s.yellow : x.status === 'unchanged' ? s.dim : s.green;
     const counts = `${x.messages} message${x.messages === 1 ? '' : 's'}${x.archived > 0 ? ` + ${x.archived} archived` : ''}`;
-    ctx.out(`${colour(x.status.padEnd(9))} ${s.cyan(x.key)}  ${s.dim(counts)}${x.note ? s.dim(` — ${x.note}`) : ''}`);
+    ctx.out(`${colour(x.status.padEnd(9))} ${s.cyan(safe(x.key))}  ${s.dim(counts)}${x.note ? s.dim(` — ${safe(x.note)}`) : ''}`);
   }
   for (const p of r.problems) {
     const whole = subjectOf(p) === 'file' || subjectOf(p) === 'folder';
     const label = !p.fatal ? s.yellow('warning  ') : whole ? s.red('not read ') : s.red('left out ');
-    ctx.out(`${label} ${shown(p.file)}${p.line === undefined ? '' : `:${p.line}`}: ${p.reason}`);
+    ctx.out(`${label} ${safe(shown(p.file))}${p.line === undefined ? '' : `:${p.line}`}: ${safe(p.reason)}`);
   }
-  for (const w of r.warnings ?? []) ctx.out(`${s.yellow('note     ')} ${w}`);
+  for (const w of r.warnings ?? []) ctx.out(`${s.yellow('note     ')} ${safe(w)}`);
   const by = (st: string) => r.sessions.filter((x) => x.status === st).length;
   const events = r.sessions.reduce((n, x) => n + x.events, 0);
   ctx.out(

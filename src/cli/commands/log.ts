@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { FIRST_IS_SESSION, integerFlag, RANGE_FLAGS } from '../command.js';
+import { checkRange, FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, versionRange } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { gapNote, keptEvents } from '../kept-events.js';
 import { renderEventLine } from '../render.js';
@@ -12,11 +12,12 @@ export const log: Command = {
   flags: RANGE_FLAGS,
   positionals: { min: 1, max: 1 },
   sessionKey: FIRST_IS_SESSION,
+  checkArgs: checkRange,
   run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const store = ctx.open();
     const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
-    const range = { from: integerFlag(ctx, 'from'), to: integerFlag(ctx, 'to') };
+    const range = versionRange(ctx);
     const events = keptEvents((r) => store.readEvents(key, r), (e) => e.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
       ctx.emitJson([...events]);

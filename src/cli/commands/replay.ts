@@ -1,5 +1,5 @@
 import type { Command } from '../command.js';
-import { FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, WIDTH_FLAG, widthOption } from '../command.js';
+import { checkRange, FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, versionRange, WIDTH_FLAG, widthOption } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { gapNote, keptEvents } from '../kept-events.js';
 import { renderReplayStep } from '../render.js';
@@ -12,11 +12,12 @@ export const replay: Command = {
   flags: { ...RANGE_FLAGS, width: { ...WIDTH_FLAG, help: 'fold contents longer than N characters (default 90; 0: never fold)' } },
   positionals: { min: 1, max: 1 },
   sessionKey: FIRST_IS_SESSION,
+  checkArgs: checkRange,
   run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const store = ctx.open();
     const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
-    const range = { from: integerFlag(ctx, 'from'), to: integerFlag(ctx, 'to') };
+    const range = versionRange(ctx);
     const steps = keptEvents((r) => store.replay(key, r), (s) => s.event.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
       ctx.emitJson([...steps]);

@@ -3,7 +3,7 @@ import { MAX_LIST_LIMIT } from '../../engine/listing.js';
 import type { Command } from '../command.js';
 import { integerFlag, stringFlag } from '../command.js';
 import { EXIT, UsageError } from '../exit-codes.js';
-import { columns, fold, relativeTime, shellQuote } from '../style.js';
+import { columns, fold, relativeTime, safe, shellQuote } from '../style.js';
 
 export const sessions: Command = {
   name: 'sessions',
@@ -40,7 +40,7 @@ export const sessions: Command = {
     const s = ctx.style;
     const rows = [[s.bold('KEY'), s.bold('MSGS'), s.bold('VER'), s.bold('UPDATED'), s.bold('SUMMARY')]];
     for (const x of page.sessions) {
-      rows.push([s.cyan(x.key), String(x.messageCount), String(x.version), relativeTime(x.updatedAt, ctx.now), s.dim(fold(x.summary, 48))]);
+      rows.push([s.cyan(safe(x.key)), String(x.messageCount), String(x.version), relativeTime(x.updatedAt, ctx.now), s.dim(fold(x.summary, 48))]);
     }
     for (const line of columns(rows)) ctx.out(line);
     if (page.cursor !== undefined) {
@@ -51,7 +51,7 @@ export const sessions: Command = {
         ...(limit === undefined ? [] : ['--limit', String(limit)]),
         ...(prefix === undefined ? [] : ['--prefix', prefix]),
       ];
-      ctx.out(s.dim(`more: ${['turnlog', 'sessions', ...same, '--cursor', page.cursor].map(shellQuote).join(' ')}`));
+      ctx.out(s.dim(`more: ${ctx.invokedAs} ${['sessions', ...same, '--cursor', page.cursor].map(shellQuote).join(' ')}`));
     }
     return EXIT.OK;
   },

@@ -1,6 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { columns } from '../style.js';
+import { columns, safe } from '../style.js';
 
 /** 1.2 MB, 340 KB, 512 B. */
 export function bytes(n: unknown): string {
@@ -25,7 +25,7 @@ export const stats: Command = {
     const st = s.storage;
     const b = ctx.style.bold;
     const rows = [
-      [b('store'), ctx.path],
+      [b('store'), safe(ctx.path)],
       [b('sessions'), s.sessions.toLocaleString('en-US')],
       [b('events'), s.events.toLocaleString('en-US')],
       [b('log bytes'), `${bytes(s.logBytes)} (live ${bytes(s.liveBytes)}, dead ${bytes(s.deadBytes)})`],

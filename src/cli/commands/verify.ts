@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { safe } from '../style.js';
 
 export const verify: Command = {
   name: 'verify',
@@ -18,8 +19,8 @@ export const verify: Command = {
     progress.done();
     if (ctx.json) ctx.emitJson(report);
     else {
-      for (const m of report.mismatches) ctx.out(`${ctx.style.red('mismatch')} ${ctx.style.cyan(m.key)}: ${m.problem}`);
-      for (const o of report.orphanedResults) ctx.out(`${ctx.style.yellow('warning')} ${ctx.style.cyan(o.key)}: ${o.indexes.length} tool result${o.indexes.length === 1 ? ' without its call' : 's without their calls'} (history index ${o.indexes.join(', ')})`);
+      for (const m of report.mismatches) ctx.out(`${ctx.style.red('mismatch')} ${ctx.style.cyan(safe(m.key))}: ${safe(m.problem)}`);
+      for (const o of report.orphanedResults) ctx.out(`${ctx.style.yellow('warning')} ${ctx.style.cyan(safe(o.key))}: ${o.indexes.length} tool result${o.indexes.length === 1 ? ' without its call' : 's without their calls'} (history index ${o.indexes.join(', ')})`);
       const summary = `${report.sessions} sessions, ${report.events} events, ${report.checkpoints} checkpoints`;
       ctx.out(report.ok ? ctx.style.green(`ok: ${summary} agree`) : ctx.style.red(`${report.mismatches.length} mismatch${report.mismatches.length === 1 ? '' : 'es'} in ${summary}`));
     }
