@@ -25,6 +25,19 @@ const event = (version: number): SessionEvent => ({ version, at: 0, type: 'metad
 const info = (version: number): SessionInfo => ({ key: 'k', version, messageCount: 0, createdAt: 1, updatedAt: 1, summary: '', metadata: {} });
 
 describe('tail --follow never skips silently', () => {
+  it('notices a session deleted and created again with the same createdAt (as a re-import does)', async () => {
+    const { openMemorySessionLog } = await import('../src/open.js');
+    const log = openMemorySessionLog();
+    for (const text of ['old1', 'old2', 'old3']) await log.addMessage('k', 'user', text, { at: 1000 });
+    const { follower, printed, notes } = follow(log, 'k', { version: 3, createdAt: 1000 });
+    await log.deleteSession('k');
+    for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `new${i}`, { at: 1000 });
+    follower.check();
+    expect(notes).toEqual(['"k" was deleted and created again; following the new session from v1']);
+    expect(printed).toEqual([1, 2, 3, 4, 5]);
+    await log.close();
+  });
+
   it('names the versions GC collected between two looks, and where it resumes', async () => {
     let now = 1_000;
     const log = openSessionLog({ path: join(dir, 'gc'), replayWindow: 0, clock: () => (now += 1) });
@@ -90,7 +103,8 @@ describe('tail --follow never skips silently', () => {
     const { follower, printed, notes } = follow(log, 'k', { version: 2, createdAt: 1 });
     follower.check();
     expect(printed).toEqual([3, 4, 10]);
-    expect(calls).toEqual([3, 10]);
+    // v2: the follower reads the event it starts after (to recognise a re-created session); then the new ones.
+    expect(calls).toEqual([2, 3, 10]);
     expect(notes).toEqual(['events v5..v9 of "k" were collected by GC; continuing at v10']);
     deleted = true;
     follower.check();

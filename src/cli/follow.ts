@@ -2,6 +2,7 @@ import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import type { SessionLog } from '../engine/session-log.js';
 import type { SessionEvent } from '../types.js';
+import { TurnlogError } from '../errors.js';
 import { DeletedWhileReading, gapNote, keptEvents } from './kept-events.js';
 
 /** How often --follow looks for new events when the file watcher stays quiet, in ms. */
@@ -20,6 +21,11 @@ export class Follower {
   private last: number;
   /** createdAt of the session followed: a new session under the same key has another one. */
   private createdAt: number | undefined;
+  /**
+   * The event at `last` as JSON, when known. A session deleted and created again with the same
+   * createdAt (a re-import keeps source times) is recognised by its event at `last` differing.
+   */
+  private lastEvent: string | undefined;
   private missing = false;
 
   constructor(
@@ -31,6 +37,7 @@ export class Follower {
   ) {
     this.last = seen.version;
     this.createdAt = seen.createdAt;
+    this.lastEvent = this.eventAt(seen.version);
   }
 
   /** Prints what is new since the last check. */
@@ -49,14 +56,23 @@ export class Follower {
     }
     this.createdAt = info.createdAt;
     if (info.version <= this.last) return;
+    if (this.lastEvent !== undefined) {
+      const now = this.eventAt(this.last);
+      if (now !== undefined && now !== this.lastEvent) {
+        this.note(`${JSON.stringify(this.key)} was deleted and created again; following the new session from v1`);
+        this.restart(info.createdAt);
+      }
+    }
     const gaps = (gap: { from: number; to: number; resume: number }): void => {
       this.note(gapNote(this.key, gap));
       this.last = gap.to;
+      this.lastEvent = undefined;
     };
     try {
       for (const e of keptEvents((r) => this.log.readEvents(this.key, r), (x) => x.version, { from: this.last + 1 }, gaps)) {
         this.print(e);
         this.last = e.version;
+        this.lastEvent = JSON.stringify(e);
       }
     } catch (error) {
       if (!(error instanceof DeletedWhileReading)) throw error;
@@ -67,6 +83,18 @@ export class Follower {
   private restart(createdAt: number | undefined): void {
     this.last = 0;
     this.createdAt = createdAt;
+    this.lastEvent = undefined;
+  }
+
+  /** The event at `version` as JSON; undefined when there is none to read (collected, deleted, v0). */
+  private eventAt(version: number): string | undefined {
+    if (version < 1) return undefined;
+    try {
+      for (const e of this.log.readEvents(this.key, { fromVersion: version, toVersion: version })) if (e.version === version) return JSON.stringify(e);
+    } catch (error) {
+      if (!(error instanceof TurnlogError && (error.code === 'PRUNED' || error.code === 'NOT_FOUND'))) throw error;
+    }
+    return undefined;
   }
 }
 
