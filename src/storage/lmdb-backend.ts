@@ -92,13 +92,14 @@ export class LmdbBackend implements Backend {
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
     const key = state.kind === 'new' ? createStore(options.path, state, options.encryptionKey, options.now) : prepareEncryption(options.path, state, options.encryptionKey);
-    ensureLockFile(options.path);
+    // Every check that can refuse runs before anything is written, the lock file included.
     // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
     if (key.lmdbKey === undefined) {
       const file = join(options.path, DATA_FILE);
       const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
       checkPages(file, full);
     }
+    ensureLockFile(options.path);
     try {
       this.root = open<Uint8Array, Key | string>({
         path: options.path,
