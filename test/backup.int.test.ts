@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, sym
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
-import { backupMoveOrder } from '../src/storage/backup-files.js';
+import { backupMoveOrder, withPrivateUmask } from '../src/storage/backup-files.js';
 import { tempDir } from './support/harness.js';
 import { expectCode } from './support/messages.js';
 import { assertBuilt, ROOT } from './support/processes.js';
@@ -156,6 +156,28 @@ it('overlapping backups, of one log or of several, give the host its umask back'
   } finally {
     process.umask(host);
     for (const log of logs) await log.close();
+  }
+});
+
+it('copies holding the private umask release it in any order: the host gets its umask back, and 077 until the last', async () => {
+  const host = process.umask(0o022);
+  try {
+    for (const lastOut of [0, 1]) {
+      const finish: Array<() => void> = [];
+      const holders = [0, 1].map((i) => withPrivateUmask(join(dir, `never-${i}`), () => new Promise<void>((resolve) => finish.push(resolve))));
+      expect(process.umask().toString(8)).toBe('77');
+      (finish[1 - lastOut] as () => void)();
+      await holders[1 - lastOut];
+      expect(process.umask().toString(8)).toBe('77'); // the other copy's file does not exist yet
+      (finish[lastOut] as () => void)();
+      await holders[lastOut];
+      expect(process.umask().toString(8)).toBe('22');
+    }
+    // a copy that throws at once releases its hold too
+    await expect(withPrivateUmask(join(dir, 'never'), () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    expect(process.umask().toString(8)).toBe('22');
+  } finally {
+    process.umask(host);
   }
 });
 
