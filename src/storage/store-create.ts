@@ -4,6 +4,7 @@ import { open } from 'lmdb';
 import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TurnlogError } from '../errors.js';
 import { prepareEncryption } from './encryption.js';
+import { FORMAT_KEY } from './format-check.js';
 import type { EncryptionKey, PreparedKey } from './encryption.js';
 import type { StoreState } from './store-guard.js';
 import {
@@ -11,8 +12,7 @@ import {
   syncDir, syncFile, tempName, unbackedBytes, unlinkQuietly, writeNewFile,
 } from './store-files.js';
 
-/** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
-export const FORMAT_KEY = 'turnlog:format';
+export { FORMAT_KEY };
 
 /** Removes `path` and its parents up to `outermost` (the first one a failed creation made), if empty. */
 function removeCreatedDirs(path: string, outermost: string): void {
