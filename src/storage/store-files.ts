@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, openSync, readdirSync, rmdirSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, fsyncSync, linkSync, lstatSync, openSync, rmdirSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TurnlogError } from '../errors.js';
@@ -73,64 +73,11 @@ export function lstatOrMissing(file: string): Stats | undefined {
   }
 }
 
-/**
- * A file LMDB or turnlog will open must be a plain regular file, reached without a link, and
- * the only name of its inode (see checkOnlyName).
- */
+/** A file LMDB or turnlog will open must be a plain regular file, reached without a link. */
 export function checkRegularFile(file: string, stat: Stats, maxBytes: number): void {
   if (stat.isSymbolicLink()) badStoreFile(file, 'it is a symbolic link (a store keeps its own files)');
   if (!stat.isFile()) badStoreFile(file, 'it is not a regular file');
   if (stat.size > maxBytes) badStoreFile(file, `it is ${stat.size} bytes, more than the ${maxBytes} such a file can hold`);
-  checkOnlyName(file, stat);
-}
-
-/** Rounds of "look again" before a second name of a store file counts as foreign. */
-const LINK_CHECK_ROUNDS = 5;
-
-/**
- * A store file with a second hard link is refused: a `lock.mdb` that is another store's
- * `data.mdb` has LMDB write its reader table over that store's meta pages (destroying it, or
- * crashing the process when it is this store's own data file), and two directories sharing one
- * `data.mdb` each have their own lock file, so nothing serialises their writers. The one
- * legitimate second name is turnlog's own: a creation writes a temporary file beside the store
- * and hard-links it into place, so for a moment (or for good, if that process was killed) a
- * `.turnlog-tmp-*` sibling shares the inode. Every link beyond those siblings is foreign. The
- * count is taken again a few times, as a creation in another process may unlink its temporary
- * file between our stat and our listing.
- */
-export function checkOnlyName(file: string, stat: Stats): void {
-  let current = stat;
-  for (let round = 1; current.nlink > 1; round++) {
-    const dir = dirname(file);
-    let siblings = 0;
-    try {
-      for (const name of readdirSync(dir)) {
-        if (!name.startsWith(TEMP_PREFIX)) continue;
-        const other = lstatOrMissing(join(dir, name));
-        if (other !== undefined && other.ino === current.ino && other.dev === current.dev) siblings++;
-      }
-    } catch (error) {
-      throw fsError('list', dir, error);
-    }
-    if (current.nlink === 1 + siblings) return;
-    const again = lstatOrMissing(file);
-    const unchanged = again !== undefined && again.ino === current.ino && again.dev === current.dev && again.nlink === current.nlink;
-    if (round >= LINK_CHECK_ROUNDS || (unchanged && round >= 2) || again === undefined) {
-      badStoreFile(file, `it has ${current.nlink} hard links: another name for the same file (outside turnlog's own temporary files) would share it without sharing this store's lock; keep a separate copy (cp) instead of a link`);
-    }
-    current = again;
-  }
-}
-
-/** `data.mdb`, `lock.mdb` and `turnlog.key` must be three different files (a hard link could make them one). */
-export function checkDistinctFiles(files: Array<[string, Stats | undefined]>): void {
-  for (let i = 0; i < files.length; i++) {
-    for (let j = i + 1; j < files.length; j++) {
-      const [a, sa] = files[i] as [string, Stats | undefined];
-      const [b, sb] = files[j] as [string, Stats | undefined];
-      if (sa !== undefined && sb !== undefined && sa.ino === sb.ino && sa.dev === sb.dev) badStoreFile(b, `it is the same file as ${a} (a hard link)`);
-    }
-  }
 }
 
 /** Throws IO_ERROR unless `mode` access (constants.R_OK…) is granted. */

@@ -2,9 +2,10 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { TurnlogError } from '../errors.js';
 import {
-  badStoreFile, checkAccess, checkDistinctFiles, checkRegularFile, DATA_FILE, DIR_RWX, fsError, KEY_CHECK_FILE, LOCK_FILE, lstatOrMissing,
+  badStoreFile, checkAccess, DATA_FILE, DIR_RWX, fsError, KEY_CHECK_FILE, LOCK_FILE, lstatOrMissing,
   MAX_KEY_FILE_BYTES, MAX_LOCK_FILE_BYTES, notAStore, PARTIAL_BACKUP_DIR, RW, TEMP_PREFIX, errnoOf, whyNoDir,
 } from './store-files.js';
+import { checkDistinctFiles, checkStoreFile } from './store-links.js';
 
 /**
  * Checks run before the LMDB binding sees a path. The binding crashes the whole process
@@ -121,9 +122,9 @@ export function prepareStorePath(path: string, create: boolean): StoreState {
   if (names.includes(PARTIAL_BACKUP_DIR)) {
     notAStore(path, `it holds an unfinished backup (${PARTIAL_BACKUP_DIR}: the backup was interrupted; delete ${path} with everything in it and back up again)`);
   }
-  if (lockStat) checkRegularFile(join(path, LOCK_FILE), lockStat, MAX_LOCK_FILE_BYTES);
-  if (keyStat) checkRegularFile(join(path, KEY_CHECK_FILE), keyStat, MAX_KEY_FILE_BYTES);
-  if (dataStat) checkRegularFile(data, dataStat, Number.MAX_SAFE_INTEGER);
+  if (lockStat) checkStoreFile(join(path, LOCK_FILE), lockStat, MAX_LOCK_FILE_BYTES);
+  if (keyStat) checkStoreFile(join(path, KEY_CHECK_FILE), keyStat, MAX_KEY_FILE_BYTES);
+  if (dataStat) checkStoreFile(data, dataStat, Number.MAX_SAFE_INTEGER);
   checkDistinctFiles([[data, dataStat], [join(path, LOCK_FILE), lockStat], [join(path, KEY_CHECK_FILE), keyStat]]);
   if (dataStat === undefined) {
     const foreign = names.filter((n) => !isCreationLeftover(n));
