@@ -12,8 +12,6 @@ import {
   syncDir, syncFile, tempName, unbackedBytes, unlinkQuietly, writeNewFile,
 } from './store-files.js';
 
-export { FORMAT_KEY };
-
 /** Removes `path` and its parents up to `outermost` (the first one a failed creation made), if empty. */
 function removeCreatedDirs(path: string, outermost: string): void {
   const stop = resolve(outermost);
