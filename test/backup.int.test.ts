@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
+import { backupMoveOrder, withPrivateUmask } from '../src/storage/backup-files.js';
 import { tempDir } from './support/harness.js';
 import { expectCode } from './support/messages.js';
 import { assertBuilt, ROOT } from './support/processes.js';
@@ -132,4 +133,86 @@ it('refuses a destination that is a symbolic link or lies inside the store, and 
   await expectCode(log.backup(store), 'INVALID_ARGUMENT');
   expect(readdirSync(store).sort()).toEqual(storeFiles);
   await log.close();
+});
+
+it('overlapping backups, of one log or of several, give the host its umask back', async () => {
+  const logs = ['a', 'b'].map((name) => openSessionLog({ path: join(dir, name) }));
+  for (const log of logs) await log.addMessage('k', 'user', 'hello');
+  const host = process.umask(0o022);
+  try {
+    const [one, two] = logs as [ReturnType<typeof openSessionLog>, ReturnType<typeof openSessionLog>];
+    const first = one.backup(join(dir, 'd1'));
+    await new Promise((resolve) => setImmediate(resolve));
+    const second = one.backup(join(dir, 'd2'));
+    const third = two.backup(join(dir, 'd3'));
+    await Promise.all([first, second, third]);
+    expect(process.umask().toString(8)).toBe('22');
+    // a refused backup among them changes nothing
+    const ok = two.backup(join(dir, 'd4'));
+    const refused = one.backup(join(dir, 'a'));
+    await expect(refused).rejects.toThrow();
+    await ok;
+    expect(process.umask().toString(8)).toBe('22');
+  } finally {
+    process.umask(host);
+    for (const log of logs) await log.close();
+  }
+});
+
+it('copies holding the private umask release it in any order: the host gets its umask back, and 077 until the last', async () => {
+  const host = process.umask(0o022);
+  try {
+    for (const lastOut of [0, 1]) {
+      const finish: Array<() => void> = [];
+      const holders = [0, 1].map((i) => withPrivateUmask(join(dir, `never-${i}`), () => new Promise<void>((resolve) => finish.push(resolve))));
+      expect(process.umask().toString(8)).toBe('77');
+      (finish[1 - lastOut] as () => void)();
+      await holders[1 - lastOut];
+      expect(process.umask().toString(8)).toBe('77'); // the other copy's file does not exist yet
+      (finish[lastOut] as () => void)();
+      await holders[lastOut];
+      expect(process.umask().toString(8)).toBe('22');
+    }
+    // a copy that throws at once releases its hold too
+    await expect(withPrivateUmask(join(dir, 'never'), () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    expect(process.umask().toString(8)).toBe('22');
+  } finally {
+    process.umask(host);
+  }
+});
+
+describe('a backup interrupted between its moves, even with only the partial directory deleted afterwards, never opens as an empty store', () => {
+  for (const kind of ['plain', 'encrypted'] as const) {
+    it(`${kind}: every interruption point is refused, and deleting only the partial directory gives the whole backup or a refusal`, async () => {
+      const key = kind === 'encrypted' ? KEY : undefined;
+      const keyed = key ? { encryptionKey: key } : {};
+      const store = join(dir, 'store');
+      const log = openSessionLog({ path: store, ...keyed });
+      for (let i = 0; i < 3; i++) await log.addMessage(`s${i}`, 'user', `hello ${i}`);
+      const whole = join(dir, 'whole');
+      await log.backup(whole);
+      await log.close();
+      const names = readdirSync(whole).sort();
+      const order = backupMoveOrder(names);
+      expect([...order].sort()).toEqual(names);
+      // DEST as finishBackup leaves it after `moved` renames: the rest still in the partial directory
+      for (let moved = 0; moved <= order.length; moved++) {
+        const dest = join(dir, `dest${moved}`);
+        const partial = join(dest, '.turnlog-backup-partial');
+        mkdirSync(partial, { recursive: true, mode: 0o700 });
+        order.forEach((name, i) => copyFileSync(join(whole, name), join(i < moved ? dest : partial, name)));
+        for (const create of [true, false]) {
+          const out = await openInChild({ path: dest, create, read: 's0', ...(key ? { key } : {}) });
+          expect(out.code, out.message).toBe('CORRUPT');
+          expect(out.message).toMatch(/unfinished backup.*delete .* with everything in it/);
+        }
+        rmSync(partial, { recursive: true });
+        const out = await openInChild({ path: dest, create: false, read: 's2', ...(key ? { key } : {}) });
+        if (out.opened) expect({ moved, history: out.history }).toEqual({ moved, history: ['hello 2'] });
+        else expect(['CORRUPT', 'NOT_FOUND']).toContain(out.code);
+        if (moved === order.length) expect(out.opened).toBe(true);
+        if (!existsSync(join(dest, 'data.mdb'))) expect(out.opened).toBe(false);
+      }
+    });
+  }
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, linkSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from './support/harness.js';
@@ -103,5 +103,64 @@ describe('lock.mdb, turnlog.key and data.mdb must be regular files', () => {
     unlinkSync(join(path, 'lock.mdb'));
     const out = await openInChild({ path, read: 'k', write: 'k' });
     expect(out).toMatchObject({ opened: true, history: ['written'], wrote: true });
+  });
+});
+
+describe('a store file must be the only name of its file (no foreign hard link)', () => {
+  it("lock.mdb hard-linked to another store's data.mdb: CORRUPT, and that store is intact (it was destroyed)", async () => {
+    const a = join(dir, 'a');
+    const b = join(dir, 'b');
+    await makeStore(a);
+    await makeStore(b);
+    unlinkSync(join(a, 'lock.mdb'));
+    linkSync(join(b, 'data.mdb'), join(a, 'lock.mdb'));
+    expect(await expectRefused(a, 'CORRUPT')).toMatch(/lock\.mdb.*hard link/);
+    unlinkSync(join(a, 'lock.mdb'));
+    expect(await openInChild({ path: b, read: 'k' })).toMatchObject({ opened: true, history: ['written'] });
+    expect(await openInChild({ path: a, read: 'k' })).toMatchObject({ opened: true, history: ['written'] });
+  });
+
+  it("lock.mdb hard-linked to the store's own data.mdb: CORRUPT, no crash (it was a segfault)", async () => {
+    const c = join(dir, 'c');
+    await makeStore(c);
+    unlinkSync(join(c, 'lock.mdb'));
+    linkSync(join(c, 'data.mdb'), join(c, 'lock.mdb'));
+    for (const create of [true, false]) {
+      const before = snapshotTree(dir);
+      const out = await openInChild({ path: c, read: 'k', create });
+      expect(out.code, out.message).toBe('CORRUPT');
+      expect(snapshotTree(dir)).toEqual(before);
+    }
+    unlinkSync(join(c, 'lock.mdb'));
+    expect(await openInChild({ path: c, read: 'k' })).toMatchObject({ opened: true, history: ['written'] });
+  });
+
+  it('two store directories sharing one hard-linked data.mdb: both refused (each would have its own lock file)', async () => {
+    const b = join(dir, 'b');
+    await makeStore(b);
+    mkdirSync(join(dir, 'd'));
+    linkSync(join(b, 'data.mdb'), join(dir, 'd', 'data.mdb'));
+    expect(await expectRefused(join(dir, 'd'), 'CORRUPT')).toMatch(/data\.mdb.*2 hard links/);
+    expect(await expectRefused(b, 'CORRUPT')).toMatch(/data\.mdb.*2 hard links/);
+  });
+
+  it("turnlog.key hard-linked to another store's key file: CORRUPT, nothing changed", async () => {
+    await makeStore(join(dir, 'e1'), KEY);
+    await makeStore(join(dir, 'e2'), KEY);
+    unlinkSync(join(dir, 'e2', 'turnlog.key'));
+    linkSync(join(dir, 'e1', 'turnlog.key'), join(dir, 'e2', 'turnlog.key'));
+    expect(await expectRefused(join(dir, 'e2'), 'CORRUPT', { key: KEY })).toMatch(/turnlog\.key.*hard link/);
+  });
+
+  it('a temporary file of a killed creation still linked to data.mdb or lock.mdb is turnlog\'s own: the store opens', async () => {
+    const path = join(dir, 's');
+    await makeStore(path);
+    linkSync(join(path, 'data.mdb'), join(path, '.turnlog-tmp-new-1-00000000'));
+    linkSync(join(path, 'lock.mdb'), join(path, '.turnlog-tmp-lock-1-00000000'));
+    expect(await openInChild({ path, read: 'k', write: 'k' })).toMatchObject({ opened: true, history: ['written'], wrote: true });
+    // …but not once a foreign name is added as well
+    linkSync(join(path, 'data.mdb'), join(dir, 'elsewhere.mdb'));
+    expect(await expectRefused(path, 'CORRUPT')).toMatch(/3 hard links/);
+    expect(readdirSync(path).length).toBe(4);
   });
 });

@@ -7,6 +7,7 @@ import { Packr } from 'msgpackr';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { expectCode } from './support/messages.js';
+import { snapshotTree } from './support/tree.js';
 import { tempDir } from './support/harness.js';
 
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -70,6 +71,45 @@ describe('opening what is not a turnlog store', () => {
     const before = sha(join(path, 'data.mdb'));
     await expectCode(() => openSessionLog({ path }), 'UNSUPPORTED_FORMAT');
     expect(sha(join(path, 'data.mdb'))).toBe(before);
+  });
+
+  describe('refused before lock.mdb is made: a data file copied without its lock file', () => {
+    /** An LMDB env of another program with `count` root keys (many keys: a B-tree of several levels). */
+    async function foreignEnv(path: string, count: number, format?: number): Promise<void> {
+      const raw = open({ path, encoding: 'binary' });
+      await raw.transaction(() => {
+        for (let i = 0; i < count; i++) void raw.put(`key-${String(i).padStart(6, '0')}-${'v'.repeat(40)}`, Buffer.from('x'));
+        if (format !== undefined) void raw.put('turnlog:format', new Packr({ useRecords: false }).pack({ format, createdAt: 0 }));
+      });
+      await raw.close();
+      rmSync(join(path, 'lock.mdb'));
+    }
+
+    async function expectRefusedUntouched(path: string, code: 'CORRUPT' | 'UNSUPPORTED_FORMAT'): Promise<void> {
+      const before = snapshotTree(dir);
+      for (const create of [true, false]) await expectCode(() => openSessionLog({ path, create }), code);
+      expect(snapshotTree(dir)).toEqual(before);
+      expect(readdirSync(path)).toEqual(['data.mdb']);
+    }
+
+    for (const count of [1, 5000]) {
+      it(`another program's database with ${count} key(s): CORRUPT, no lock.mdb`, async () => {
+        await foreignEnv(join(dir, 'other'), count);
+        await expectRefusedUntouched(join(dir, 'other'), 'CORRUPT');
+      });
+
+      it(`a newer format among ${count} other key(s): UNSUPPORTED_FORMAT, no lock.mdb`, async () => {
+        await foreignEnv(join(dir, 'newer'), count, 99);
+        await expectRefusedUntouched(join(dir, 'newer'), 'UNSUPPORTED_FORMAT');
+      });
+    }
+
+    it('a current format among 5000 other keys is found (the B-tree descent) and opens', async () => {
+      const path = join(dir, 'ours');
+      await foreignEnv(path, 5000, 1);
+      const log = openSessionLog({ path, create: false });
+      await log.close();
+    });
   });
 
   it('a healthy store whose meta page counts pages past the end of the file opens (LMDB leaves such pages unwritten)', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
@@ -45,6 +45,38 @@ describe('data files that are not stores', () => {
   });
 });
 
+describe('a refused open writes nothing, not even lock.mdb', () => {
+  /** Opens `path` in a child (a damaged page may crash the binding), expects `code`, and that nothing under `dir` changed. */
+  async function expectRefusedInChild(path: string, code: string, create: boolean): Promise<string> {
+    const before = snapshotTree(dir);
+    const out = await openInChild({ path, read: 'k', create });
+    expect(out.code, out.message).toBe(code);
+    expect(snapshotTree(dir)).toEqual(before);
+    return out.message ?? '';
+  }
+
+  it('a data.mdb cut to its first page, alone in its directory: CORRUPT and no lock.mdb (one was created)', async () => {
+    await makeStore(join(dir, 'store'));
+    mkdirSync(join(dir, 'w'));
+    writeFileSync(join(dir, 'w', 'data.mdb'), readFileSync(join(dir, 'store', 'data.mdb')).subarray(0, 4096));
+    for (const create of [false, true]) expect(await expectRefusedInChild(join(dir, 'w'), 'CORRUPT', create)).toMatch(/left untouched/);
+    expect(readdirSync(join(dir, 'w'))).toEqual(['data.mdb']);
+  });
+
+  it('a data.mdb with damaged pages, alone in its directory: CORRUPT and no lock.mdb (one was created)', async () => {
+    await makeStore(join(dir, 'store'));
+    mkdirSync(join(dir, 'w'));
+    const data = join(dir, 'w', 'data.mdb');
+    copyFileSync(join(dir, 'store', 'data.mdb'), data);
+    const size = readFileSync(data).length;
+    const fd = openSync(data, 'r+');
+    writeSync(fd, Buffer.alloc(size - 8192, 0x41), 0, size - 8192, 8192); // every page after the two meta pages
+    closeSync(fd);
+    for (const create of [false, true]) expect(await expectRefusedInChild(join(dir, 'w'), 'CORRUPT', create)).toMatch(/damaged/);
+    expect(readdirSync(join(dir, 'w'))).toEqual(['data.mdb']);
+  });
+});
+
 describe('directories that hold no store', () => {
   it('a project folder: INVALID_ARGUMENT (NOT_FOUND with create: false), nothing written', async () => {
     const project = join(dir, 'project');
@@ -77,6 +109,15 @@ describe('directories that hold no store', () => {
     mkdirSync(join(dest, '.turnlog-backup-partial'), { recursive: true });
     writeFileSync(join(dest, '.turnlog-backup-partial', 'data.mdb'), Buffer.alloc(8192));
     expect(await expectUntouched(dest, 'CORRUPT')).toMatch(/unfinished backup/);
+    await expectUntouched(dest, 'CORRUPT', false);
+  });
+
+  it('a directory holding a data.mdb beside an unfinished backup: CORRUPT until the backup removes its partial directory', async () => {
+    await makeStore(join(dir, 'store'));
+    const dest = join(dir, 'dest');
+    mkdirSync(join(dest, '.turnlog-backup-partial'), { recursive: true });
+    copyFileSync(join(dir, 'store', 'data.mdb'), join(dest, 'data.mdb'));
+    expect(await expectUntouched(dest, 'CORRUPT')).toMatch(/unfinished backup.*delete .*dest with everything in it/);
     await expectUntouched(dest, 'CORRUPT', false);
   });
 

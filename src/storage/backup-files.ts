@@ -6,9 +6,10 @@ import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, syncDir, syncFile, u
 /**
  * A backup is complete or refused. It is written inside `DEST/.turnlog-backup-partial` (owner-only
  * directory, so no other user can open a file in it from its first byte), synced, and then moved
- * out file by file with `data.mdb` last. A process killed part-way leaves DEST holding the
- * partial directory and no `data.mdb`, which opening refuses as CORRUPT ("an unfinished backup")
- * instead of starting a new empty store there.
+ * out file by file (`data.mdb` first, see backupMoveOrder), the partial directory removed last.
+ * A process killed part-way leaves DEST holding the partial directory, which opening refuses as
+ * CORRUPT ("an unfinished backup") instead of starting a new empty store there; the advice is to
+ * delete DEST whole and back up again.
  */
 
 /** Checks DEST (new, or an empty directory) and makes its partial directory; returns that. */
@@ -22,7 +23,7 @@ export function startBackup(dest: string, store: string): string {
   }
   if (existsSync(dest)) {
     if (!statSync(dest).isDirectory() || readdirSync(dest).length > 0) {
-      const partial = existsSync(join(dest, PARTIAL_BACKUP_DIR)) ? ` (it holds ${PARTIAL_BACKUP_DIR} from an interrupted backup: delete it)` : '';
+      const partial = existsSync(join(dest, PARTIAL_BACKUP_DIR)) ? ` (it holds ${PARTIAL_BACKUP_DIR} from an interrupted backup: delete ${dest} with everything in it and back up again)` : '';
       throw new TurnlogError('INVALID_ARGUMENT', `backup destination ${dest} exists and is not an empty directory${partial}`);
     }
   }
@@ -47,7 +48,20 @@ function realPathOf(path: string): string {
   }
 }
 
-/** Makes the finished copy in `partial` DEST's store: owner-only files, synced, `data.mdb` moved last. */
+/**
+ * The order files leave the partial directory: `data.mdb` first. An interruption after some
+ * moves must never leave DEST openable as something other than the backup, even once the
+ * partial directory is deleted by hand: with `data.mdb` in DEST and `turnlog.key` not yet, the
+ * data file's encryption flag disagrees with the missing key file (refused as CORRUPT); the
+ * other way round, a lone `turnlog.key` would count as what a creation leaves, and DEST would
+ * open as a new, empty store under that key. The partial directory itself goes last and keeps
+ * DEST refused until every file is in place.
+ */
+export function backupMoveOrder(names: readonly string[]): string[] {
+  return [DATA_FILE, ...names.filter((n) => n !== DATA_FILE)];
+}
+
+/** Makes the finished copy in `partial` DEST's store: owner-only files, synced, moved in `backupMoveOrder`. */
 export function finishBackup(partial: string, dest: string): void {
   try {
     unlinkQuietly(join(partial, LOCK_FILE)); // a logical copy's lock file: not part of a backup
@@ -57,9 +71,12 @@ export function finishBackup(partial: string, dest: string): void {
       chmodSync(join(partial, name), 0o600);
       syncFile(join(partial, name));
     }
-    const order = [...names.filter((n) => n !== DATA_FILE), DATA_FILE];
-    for (const name of order) renameSync(join(partial, name), join(dest, name));
-    syncDir(dest);
+    // Each move is made durable before the next, so that a power loss keeps a prefix of the order.
+    for (const name of backupMoveOrder(names)) {
+      renameSync(join(partial, name), join(dest, name));
+      syncDir(dest);
+      syncDir(partial);
+    }
     rmSync(partial, { recursive: true, force: true });
     syncDir(dest);
   } catch (error) {
@@ -80,25 +97,50 @@ export function abandonBackup(partial: string, dest: string, destExisted: boolea
 }
 
 /**
+ * Copies holding the umask at 077, over every log of this process. The first one in saves the
+ * host's umask and the last one out restores it: a copy that saved and restored on its own
+ * would, when two overlap, save the other's 077 and put it back for good.
+ */
+let privateUmaskHolders = 0;
+let hostUmask = 0;
+
+/** Sets the umask to 077 for one more holder; false where the umask cannot be changed (a worker thread). */
+function holdPrivateUmask(): boolean {
+  if (privateUmaskHolders === 0) {
+    try {
+      hostUmask = process.umask(0o077);
+    } catch {
+      return false;
+    }
+  }
+  privateUmaskHolders++;
+  return true;
+}
+
+function releasePrivateUmask(): void {
+  privateUmaskHolders--;
+  if (privateUmaskHolders === 0) process.umask(hostUmask);
+}
+
+/**
  * The binding's file copy creates its file with mode 0666 less the umask, on its own thread. So
  * that the file is owner-only from its first byte, the umask is 077 from the call until the file
  * exists (a turn or two of the event loop; files the host creates meanwhile are owner-only too),
- * then restored. In a worker thread the umask cannot be changed: the owner-only directory alone
- * keeps others out.
+ * then restored once no other backup of this process still needs it. In a worker thread the
+ * umask cannot be changed: the owner-only directory alone keeps others out.
  */
 export async function withPrivateUmask(file: string, copy: () => Promise<void>): Promise<void> {
-  let previous: number | undefined;
-  try {
-    previous = process.umask(0o077);
-  } catch {
-    previous = undefined;
-  }
+  let holding = holdPrivateUmask();
+  const release = (): void => {
+    if (holding) releasePrivateUmask();
+    holding = false;
+  };
   let settled = false;
   let copying: Promise<void>;
   try {
     copying = copy();
   } catch (error) {
-    if (previous !== undefined) process.umask(previous);
+    release();
     throw error;
   }
   const done = copying.then(
@@ -108,7 +150,7 @@ export async function withPrivateUmask(file: string, copy: () => Promise<void>):
   try {
     while (!settled && !existsSync(file)) await Promise.race([done, new Promise((resolve) => setImmediate(resolve))]);
   } finally {
-    if (previous !== undefined) process.umask(previous);
+    release();
   }
   await copying;
 }

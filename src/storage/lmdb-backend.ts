@@ -2,7 +2,7 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, TransactionFlags } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { decodeFormat, encodeFormat, STORE_FORMAT } from '../core/codec.js';
+import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TABLES } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { TurnlogError } from '../errors.js';
@@ -11,7 +11,8 @@ import { prepareStorePath } from './store-guard.js';
 import { checkPages } from './page-check.js';
 import { prepareEncryption } from './encryption.js';
 import type { EncryptionKey } from './encryption.js';
-import { createStore, ensureLockFile, FORMAT_KEY } from './store-create.js';
+import { createStore, ensureLockFile } from './store-create.js';
+import { checkFormatNumber, checkFormatRecord, FORMAT_KEY, foreignDatabase } from './format-check.js';
 import { DATA_FILE, KEY_CHECK_FILE, LOCK_FILE } from './store-files.js';
 import { abandonBackup, finishBackup, startBackup, withPrivateUmask } from './backup-files.js';
 import { compareKeys } from './memory-backend.js';
@@ -92,13 +93,15 @@ export class LmdbBackend implements Backend {
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
     const key = state.kind === 'new' ? createStore(options.path, state, options.encryptionKey, options.now) : prepareEncryption(options.path, state, options.encryptionKey);
-    ensureLockFile(options.path);
+    // Every check that can refuse runs before anything is written, the lock file included.
     // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
     if (key.lmdbKey === undefined) {
       const file = join(options.path, DATA_FILE);
       const full = options.checkOnOpen === 'full' || (options.checkOnOpen === 'auto' && statSync(file).size <= AUTO_FULL_CHECK_BYTES);
       checkPages(file, full);
+      checkFormatRecord(file, options.path);
     }
+    ensureLockFile(options.path);
     try {
       this.root = open<Uint8Array, Key | string>({
         path: options.path,
@@ -126,22 +129,22 @@ export class LmdbBackend implements Backend {
     this.restrictModes();
   }
 
-  /** Refuses foreign and newer stores before anything is written; stamps a new one. */
+  /**
+   * Refuses foreign and newer stores before anything is written; stamps a new one. A plain data
+   * file was already looked at in JavaScript before the lock file was made (format-check.ts);
+   * this check covers encrypted ones and whatever that look left unclear.
+   */
   private initFormat(): void {
     const raw = this.root.get(FORMAT_KEY);
     if (raw === undefined) {
       // An empty environment is a store whose creation by an older turnlog stopped before this record.
-      const foreign = this.root.getKeysCount({ limit: 1 }) > 0;
-      if (foreign) throw new TurnlogError('CORRUPT', `${this.options.path} holds an LMDB database that is not a turnlog store; it was left untouched`);
+      if (this.root.getKeysCount({ limit: 1 }) > 0) throw foreignDatabase(this.options.path);
       this.root.transactionSync(() => {
         if (this.root.get(FORMAT_KEY) === undefined) this.root.putSync(FORMAT_KEY, encodeFormat({ format: STORE_FORMAT, createdAt: this.options.now }));
       });
       return;
     }
-    const { format } = decodeFormat(raw);
-    if (format > STORE_FORMAT) {
-      throw new TurnlogError('UNSUPPORTED_FORMAT', `the store at ${this.options.path} has format ${format}; this turnlog reads up to ${STORE_FORMAT}`);
-    }
+    checkFormatNumber(this.options.path, raw);
   }
 
   private restrictModes(): void {

@@ -28,14 +28,14 @@ const META = { magic: 0x18, psize: 0x30, freeRoot: 0x30 + 40, mainRoot: 0x30 + D
 
 class Damage extends Error {}
 
-interface Meta {
+export interface Meta {
   psize: number;
   lastPage: number;
   txnId: bigint;
   roots: bigint[];
 }
 
-function readMetas(fd: number): Meta {
+export function readMetas(fd: number): Meta {
   const first = Buffer.alloc(0xa0);
   readSync(fd, first, 0, first.length, 0);
   const psize = first.readUInt32LE(META.psize);

@@ -4,15 +4,13 @@ import { open } from 'lmdb';
 import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TurnlogError } from '../errors.js';
 import { prepareEncryption } from './encryption.js';
+import { FORMAT_KEY } from './format-check.js';
 import type { EncryptionKey, PreparedKey } from './encryption.js';
 import type { StoreState } from './store-guard.js';
 import {
   CREATE_RESERVE_BYTES, DATA_FILE, KEY_CHECK_FILE, rmdirQuietly, errnoOf, fsError, LOCK_FILE, LOCK_FILE_BYTES, lstatOrMissing, placeNewFile, requireFreeSpace,
   syncDir, syncFile, tempName, unbackedBytes, unlinkQuietly, writeNewFile,
 } from './store-files.js';
-
-/** Root-database key of the format record; its presence is what makes an LMDB env a turnlog store. */
-export const FORMAT_KEY = 'turnlog:format';
 
 /** Removes `path` and its parents up to `outermost` (the first one a failed creation made), if empty. */
 function removeCreatedDirs(path: string, outermost: string): void {

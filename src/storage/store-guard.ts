@@ -2,9 +2,10 @@ import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, read
 import { join } from 'node:path';
 import { TurnlogError } from '../errors.js';
 import {
-  badStoreFile, checkAccess, checkRegularFile, DATA_FILE, DIR_RWX, fsError, KEY_CHECK_FILE, LOCK_FILE, lstatOrMissing,
+  badStoreFile, checkAccess, DATA_FILE, DIR_RWX, fsError, KEY_CHECK_FILE, LOCK_FILE, lstatOrMissing,
   MAX_KEY_FILE_BYTES, MAX_LOCK_FILE_BYTES, notAStore, PARTIAL_BACKUP_DIR, RW, TEMP_PREFIX, errnoOf, whyNoDir,
 } from './store-files.js';
+import { checkDistinctFiles, checkStoreFile } from './store-links.js';
 
 /**
  * Checks run before the LMDB binding sees a path. The binding crashes the whole process
@@ -116,12 +117,16 @@ export function prepareStorePath(path: string, create: boolean): StoreState {
   const dataStat = lstatOrMissing(data);
   const lockStat = lstatOrMissing(join(path, LOCK_FILE));
   const keyStat = lstatOrMissing(join(path, KEY_CHECK_FILE));
-  if (lockStat) checkRegularFile(join(path, LOCK_FILE), lockStat, MAX_LOCK_FILE_BYTES);
-  if (keyStat) checkRegularFile(join(path, KEY_CHECK_FILE), keyStat, MAX_KEY_FILE_BYTES);
+  // A backup moves its files out of the partial directory one by one and removes it last: while
+  // it is there, whatever else DEST holds is not yet a whole store (backup-files.ts).
+  if (names.includes(PARTIAL_BACKUP_DIR)) {
+    notAStore(path, `it holds an unfinished backup (${PARTIAL_BACKUP_DIR}: the backup was interrupted; delete ${path} with everything in it and back up again)`);
+  }
+  if (lockStat) checkStoreFile(join(path, LOCK_FILE), lockStat, MAX_LOCK_FILE_BYTES);
+  if (keyStat) checkStoreFile(join(path, KEY_CHECK_FILE), keyStat, MAX_KEY_FILE_BYTES);
+  if (dataStat) checkStoreFile(data, dataStat, Number.MAX_SAFE_INTEGER);
+  checkDistinctFiles([[data, dataStat], [join(path, LOCK_FILE), lockStat], [join(path, KEY_CHECK_FILE), keyStat]]);
   if (dataStat === undefined) {
-    if (names.includes(PARTIAL_BACKUP_DIR)) {
-      notAStore(path, `it holds an unfinished backup (${PARTIAL_BACKUP_DIR}: the backup was interrupted; delete the directory and back up again)`);
-    }
     const foreign = names.filter((n) => !isCreationLeftover(n));
     if (!create) throw new TurnlogError('NOT_FOUND', `no turnlog store at ${path}`);
     if (foreign.length > 0) {
@@ -131,7 +136,6 @@ export function prepareStorePath(path: string, create: boolean): StoreState {
     checkAccess(path, DIR_RWX, 'create a store in');
     return { kind: 'new', encrypted: false, keyFile: keyStat !== undefined, createdDir: undefined };
   }
-  checkRegularFile(data, dataStat, Number.MAX_SAFE_INTEGER);
   // LMDB writes its meta pages first, and turnlog links a data file into place only once it is
   // complete: an empty one is a file cut short, not a store to start afresh.
   if (dataStat.size === 0) badStoreFile(data, 'it is empty (0 bytes): a data file cut short, not a store; move it away to start a new store here');
