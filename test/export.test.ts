@@ -34,6 +34,10 @@ describe('output paths', () => {
     await expectCode(() => checkOutputFile(join(dir, 'fifo')), 'INVALID_ARGUMENT');
     await expectCode(() => checkOutputFile('/dev/null'), 'INVALID_ARGUMENT');
     await expectCode(() => checkOutputFile(join(dir, 'missing', 'x.jsonl')), 'INVALID_ARGUMENT');
+    // A trailing '/' or '/.' says "directory", even when a file or nothing has that name.
+    for (const p of [`${dir}/old.jsonl/`, `${dir}/old.jsonl/.`, `${dir}/brandnew/`, `${dir}/x/..`, '.', '..', '']) {
+      await expectCode(() => checkOutputFile(p), 'INVALID_ARGUMENT');
+    }
   });
 
   it('creates temporary files owner-only from the first byte, even under umask 000', () => {

@@ -29,6 +29,8 @@ function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefine
 
 /** Throws INVALID_ARGUMENT unless `target` is a new name in an existing folder or a regular file. */
 export function checkOutputFile(target: string): void {
+  // `resolve()` drops a trailing '/' or '/.', which say the path is a directory: refuse them as given.
+  if (/(^|[\\/])\.{0,2}$/.test(target)) throw new TurnlogError('INVALID_ARGUMENT', `${target} names a directory, not a file`);
   const st = lstatOrUndefined(target);
   if (st === undefined) {
     const parent = lstatOrUndefined(dirname(target));

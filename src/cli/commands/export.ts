@@ -35,7 +35,7 @@ export const exportCommand: Command = {
     const format = (flag<string>(ctx, 'format') ?? 'jsonl') as Format;
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const output = flag<string>(ctx, 'output');
-    if (output !== undefined && format !== 'picoclaw-jsonl') checkOutputFile(resolve(output)); // before the store is even opened
+    if (output !== undefined && format !== 'picoclaw-jsonl') checkOutputFile(output); // before the store is even opened
     const log = ctx.open();
     const key = ctx.args.positionals[0];
     const keys = key === undefined ? allKeys(log) : [key];
