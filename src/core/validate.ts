@@ -47,11 +47,16 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * A time that may go into a record or a key: a finite number of ms within a Date's range. `-0`
+ * is read as `0`: it is the same instant, but LMDB's key encoding of `-0` damages the key part
+ * that follows it, so it must never reach a key (see checkKey).
+ */
 export function checkTime(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_TIME_MS) {
     invalid(`${name} must be a finite number of ms since the epoch (at most ${MAX_TIME_MS} either way), got ${describeValue(value)}`);
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** Reads the `clock` option and checks what it returned, before any transaction starts. */
