@@ -61,6 +61,24 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     await expectHealthy(log, ['k']);
   });
 
+  it('-0 as a version, a count or a cursor part is 0 too', async () => {
+    h = factory();
+    const log = h.open({ clock: () => 7 });
+    await log.addMessage('k', 'user', 'a');
+    await log.addMessage('k', 'user', 'b');
+    await log.setSummary('k', 's', { through: -0 });
+    await log.truncateHistory('k', -0);
+    await log.addMessage('k', 'user', 'c', { expectedVersion: 4 });
+    const zeros = [...log.readEvents('k')].flatMap((e) => (e.type === 'summary.set' ? [e.through] : e.type === 'history.truncated' ? [e.keepLast] : []));
+    expect(zeros).toHaveLength(2);
+    expect(zeros.every((n) => Object.is(n, 0))).toBe(true);
+    expect(log.getHistory('k', { atVersion: -0 })).toEqual([]);
+    await log.addMessage('j', 'user', 'x', { expectedVersion: -0 });
+    const cursor = Buffer.from('[-0,99]', 'utf8').toString('base64url');
+    expect(log.listSessions({ cursor }).sessions).toEqual([]);
+    await expectHealthy(log, ['k', 'j']);
+  });
+
   it('a jsonl dump with "at": -0 and "createdAt": -0 imports as 0', async () => {
     h = factory();
     const src = openMemorySessionLog({ clock: () => 1000, replayWindow: 0, checkpointEvery: 2 });

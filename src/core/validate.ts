@@ -28,12 +28,12 @@ export function validateVersionOption(name: string, value: unknown, allowZero: b
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
     invalid(`${name} must be an integer ≥ ${allowZero ? 0 : 1}`);
   }
-  return value;
+  return value === 0 ? 0 : value; // -0 is 0, and must never reach a record or a key as -0
 }
 
 export function validateCount(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) invalid(`${name} must be a safe integer`);
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** Timestamps are ms since the epoch within what a Date can hold: they end up in keys and records. */

@@ -24,7 +24,8 @@ function encodeCursor(k: Key): string {
 function decodeCursor(cursor: string): Key {
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === 'number' && Number.isFinite(x))) return k as Key;
+    // -0 is read as 0: LMDB's key encoding of -0 would damage the bound's next part.
+    if (Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === 'number' && Number.isFinite(x))) return k.map((x: number) => (x === 0 ? 0 : x));
   } catch {
     // fall through
   }
