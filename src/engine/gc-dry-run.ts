@@ -4,7 +4,7 @@ import type { Key, Table } from '../core/layout.js';
 import type { Backend } from '../storage/backend.js';
 import { yieldToEventLoop } from './budget.js';
 import { baseStart, dueEntries, hasHeadCheckpoint, rangesBelow, scanCheckpoints } from './gc-compact.js';
-import type { GcPolicy, GcReport } from './gc-report.js';
+import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
 import { headBySid } from './reader.js';
 
 /** Rows or index entries read per read transaction of a dry run. */
@@ -20,7 +20,7 @@ export async function dryRunCount(
   p: GcPolicy,
   report: GcReport,
   what: { expiring: boolean; compacting: boolean },
-  stop: AbortSignal | undefined,
+  stop: StopSignal | undefined,
   progress: () => void,
 ): Promise<void> {
   const stopped = (): boolean => stop?.aborted === true;

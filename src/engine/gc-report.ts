@@ -50,6 +50,15 @@ export interface GcReport {
   stopped: boolean;
 }
 
+/**
+ * Tells long maintenance work (GC, purges, verify) to stop at its next transaction or page
+ * boundary; `close()` passes an AbortSignal (a type of its own, so the public declarations do
+ * not need the DOM or Node.js types).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
+}
+
 /** What one GC run acts on, resolved from the log's options and the call's. */
 export interface GcPolicy {
   /** ms since the epoch. */

@@ -7,7 +7,7 @@ import { adjustCounters, readCounters, zeroCounts } from './counters.js';
 import { compactSome } from './gc-compact.js';
 import { dryRunCount } from './gc-dry-run.js';
 import { emptyReport } from './gc-report.js';
-import type { GcPolicy, GcReport } from './gc-report.js';
+import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
 import { purgeSome, unlinkSession } from './purge.js';
 import { headBySid } from './reader.js';
 
@@ -25,7 +25,7 @@ const COUNT_PAGE = 4096;
  * `stop` (aborted by `close()`) is checked before every transaction and read page: the run then
  * resolves at once with what it did so far and `stopped: true`.
  */
-export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void, stop?: AbortSignal): Promise<GcReport> {
+export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void, stop?: StopSignal): Promise<GcReport> {
   const started = performance.now();
   const report = emptyReport(dryRun);
   const finish = (): GcReport => {
@@ -89,7 +89,7 @@ export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean,
  * Sessions idle past the ttl (recency-index entries, counted in short read pages) and the live
  * sessions: what the clock-jump guard compares. Undefined when `stop` cut the count short.
  */
-async function countIdle(backend: Backend, p: GcPolicy, stop: AbortSignal | undefined): Promise<{ idle: number; live: number } | undefined> {
+async function countIdle(backend: Backend, p: GcPolicy, stop: StopSignal | undefined): Promise<{ idle: number; live: number } | undefined> {
   const live = backend.read((tx) => readCounters(tx).sessions);
   let idle = 0;
   let low: Key = KEY_BOTTOM;

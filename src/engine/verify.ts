@@ -5,6 +5,7 @@ import { Budget, yieldToEventLoop } from './budget.js';
 import { readCounters } from './counters.js';
 import { SessionCheck } from './verify-session.js';
 import { TurnlogError } from '../errors.js';
+import type { StopSignal } from './gc-report.js';
 
 export interface VerifyMismatch {
   key: string;
@@ -38,7 +39,7 @@ const HEADS_PAGE = 64;
  * the store-wide counts are compared only when no session was created or deleted during the run.
  * Once `stop` is aborted (by `close()`), the next page boundary rejects with CLOSED.
  */
-export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void, stop?: AbortSignal): Promise<VerifyReport> {
+export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void, stop?: StopSignal): Promise<VerifyReport> {
   const stopped = (): void => {
     if (stop?.aborted === true) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
   };
