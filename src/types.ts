@@ -78,7 +78,11 @@ export interface ListOptions {
 
 export interface SessionPage {
   sessions: SessionInfo[];
-  /** Present when more sessions follow. */
+  /**
+   * Present when more sessions may follow. With a `prefix`, a page can hold fewer than `limit`
+   * sessions (even none) and still carry a cursor: one call examines a bounded number of
+   * sessions. Page until it is absent.
+   */
   cursor?: string;
 }
 

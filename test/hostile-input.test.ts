@@ -49,6 +49,19 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     expect(log.stats()).toMatchObject({ sessions: 0, events: 0 });
   });
 
+  it('a clock returning -0 (and `at: -0`) writes 0: LMDB cannot read a -0 key part back', async () => {
+    h = factory();
+    const log = h.open({ clock: () => -0, checkpointEvery: 2 });
+    await log.addMessage('k', 'user', 'a');
+    await log.addMessage('k', 'user', 'b', { at: -0 });
+    await log.addMessage('j', 'user', 'c', { at: -0 });
+    expect([...log.readEvents('k')].map((e) => Object.is(e.at, 0))).toEqual([true, true]);
+    expect(log.listSessions().sessions.map((s) => s.key).sort()).toEqual(['j', 'k']);
+    expect((await log.verify()).ok).toBe(true);
+    expect(await log.deleteSession('k')).toBe(true);
+    expect(log.listSessions().sessions.map((s) => s.key)).toEqual(['j']);
+  });
+
   it('a clock that throws rejects the write with INVALID_ARGUMENT carrying the cause', async () => {
     h = factory();
     let broken = false;

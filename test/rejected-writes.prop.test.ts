@@ -94,6 +94,8 @@ type Step =
   | { kind: 'bad'; op: Bad }
   /** The storage engine fails at the n-th put of the write transaction. */
   | { kind: 'fault'; failAtPut: number; op: Good }
+  /** A good write whose time is -0 (from the clock or `at`): stored as 0, as the twin's `at: 0`. */
+  | { kind: 'zero'; via: 'clock' | 'at'; op: Exclude<Good, { kind: 'delete' }> }
   /** Three writes in one event-loop turn (one transaction): the middle one must fail alone. */
   | { kind: 'batch'; first: Good; bad: Bad; last: Good };
 
@@ -101,6 +103,7 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: goodArb.map((op) => ({ kind: 'good' as const, op })) },
   { weight: 3, arbitrary: badArb.map((op) => ({ kind: 'bad' as const, op })) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('fault' as const), failAtPut: fc.integer({ min: 0, max: 8 }), op: goodArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('zero' as const), via: fc.constantFrom('clock' as const, 'at' as const), op: writeArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), first: batchGoodArb, bad: badArb.filter((b) => b.kind !== 'clock'), last: batchGoodArb }) },
 );
 
@@ -215,6 +218,12 @@ async function runSteps(backend: FaultyBackend, steps: Step[]): Promise<void> {
         backend.failAtPut = undefined;
         if (r.ok) await runGood(twin, step.op);
         else expect(snapshot(real)).toEqual(before);
+      } else if (step.kind === 'zero') {
+        if (step.via === 'clock') hostile = -0;
+        const r = await settle(runGood(real, step.op, step.via === 'at' ? { at: -0 } : {}));
+        hostile = SANE;
+        expect(r).toEqual({ ok: true });
+        await runGood(twin, step.op, { at: 0 });
       } else {
         const [first, bad, last] = await Promise.all([settle(runGood(real, step.first)), settle(runBad(real, step.bad, () => undefined)), settle(runGood(real, step.last))]);
         expect([first.ok, bad.ok, last.ok]).toEqual([true, false, true]);

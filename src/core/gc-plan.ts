@@ -92,6 +92,21 @@ export function expiryLimit(live: number, maxShare: number): number {
 }
 
 /**
+ * What a GC run does about a clock that may have jumped, from the sessions idle past the ttl
+ * and the live sessions. When more are idle than `expiryLimit` allows, the clock looks jumped
+ * (or the store was left alone for longer than its ttl): the run expires none of them, and it
+ * compacts nothing either, since the same clock would fold away every session's replay history
+ * (versions are only as old as the clock says). Purges of deleted sessions go on: they do not
+ * depend on the clock. Without a ttl there is no count to judge by, and nothing is held back:
+ * the store alone cannot tell a clock a year ahead from a year without writes, and compaction
+ * never changes a session's current state.
+ */
+export function clockJumpGuard(idle: number, live: number, maxShare: number): { expire: boolean; compact: boolean } {
+  const jumped = idle > expiryLimit(live, maxShare);
+  return { expire: !jumped, compact: !jumped };
+}
+
+/**
  * Chunks to drop once the base's visible range starts at `start`: every chunk that ends at or
  * before it. `chunks` are [first position, message count] in position order.
  */

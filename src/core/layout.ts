@@ -67,12 +67,16 @@ export function keyNumber(key: Key, index: number, table: Table): number {
 }
 
 /**
- * A key every backend can store and order: strings, and finite numbers. Checked when a write is
- * planned, so an impossible key fails that write alone instead of breaking it half-way.
+ * A key every backend can store and order: strings, and finite numbers other than `-0` (LMDB's
+ * key encoding of `-0` damages the part after it, so the key would never read back). Checked
+ * whenever a key is planned for a put, so an impossible key fails that write alone instead of
+ * breaking the store.
  */
 export function checkKey(table: Table, key: Key): Key {
   for (const part of key) {
-    if (typeof part === 'string' ? part.length === 0 : !Number.isFinite(part)) invalid(`a ${table} key part is not storable: ${String(part)}`);
+    if (typeof part === 'string' ? part.length === 0 : !Number.isFinite(part) || Object.is(part, -0)) {
+      invalid(`a ${table} key part is not storable: ${Object.is(part, -0) ? '-0' : String(part)}`);
+    }
   }
   return key;
 }

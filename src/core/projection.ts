@@ -54,7 +54,10 @@ function cannotApply(e: LogEvent, why: string): never {
 /** The fold: the projection right after `e`. Pure; throws CORRUPT on an event that cannot follow `p`. */
 export function applyEvent(p: Projection, e: LogEvent): Projection {
   if (e.version !== p.version + 1) cannotApply(e, `expected version ${p.version + 1}`);
-  const out: Projection = { ...p, version: e.version, updatedAt: e.at };
+  // updatedAt never moves backwards: it is the session's recency and GC position, and a clock
+  // set back (a device booting at the epoch before NTP) must not make a fresh write look old.
+  // The event's own `at` keeps what the clock said.
+  const out: Projection = { ...p, version: e.version, updatedAt: p.version === 0 ? e.at : Math.max(p.updatedAt, e.at) };
   if (p.version === 0) out.createdAt = e.at;
   switch (e.type) {
     case 'messages.added':

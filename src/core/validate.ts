@@ -28,12 +28,12 @@ export function validateVersionOption(name: string, value: unknown, allowZero: b
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < (allowZero ? 0 : 1)) {
     invalid(`${name} must be an integer ≥ ${allowZero ? 0 : 1}`);
   }
-  return value;
+  return value === 0 ? 0 : value; // -0 is 0, and must never reach a record or a key as -0
 }
 
 export function validateCount(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) invalid(`${name} must be a safe integer`);
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** Timestamps are ms since the epoch within what a Date can hold: they end up in keys and records. */
@@ -47,11 +47,16 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * A time that may go into a record or a key: a finite number of ms within a Date's range. `-0`
+ * is read as `0`: it is the same instant, but LMDB's key encoding of `-0` damages the key part
+ * that follows it, so it must never reach a key (see checkKey).
+ */
 export function checkTime(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || Math.abs(value) > MAX_TIME_MS) {
     invalid(`${name} must be a finite number of ms since the epoch (at most ${MAX_TIME_MS} either way), got ${describeValue(value)}`);
   }
-  return value;
+  return value === 0 ? 0 : value;
 }
 
 /** Reads the `clock` option and checks what it returned, before any transaction starts. */

@@ -2,7 +2,7 @@ import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead } from '../
 import type { HeadRecord } from '../core/codec.js';
 import { CHECKPOINT_SCAN, chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import type { CheckpointTime } from '../core/gc-plan.js';
-import { checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber } from '../core/layout.js';
+import { checkKey, checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
@@ -114,7 +114,7 @@ export function compactSome(tx: WriteTxn, p: GcPolicy, budget: Budget, report: G
     tx.del('gcq', entry.key);
     const next = nextReviewAt(head, head.base, scan.times, scan.more, p.now, p.replayWindow);
     head = { ...removal.head, gcAt: next ?? 0 };
-    if (next !== undefined) tx.put('gcq', gcqKey(next, head.sid), new Uint8Array(0));
+    if (next !== undefined) tx.put('gcq', checkKey('gcq', gcqKey(next, head.sid)), new Uint8Array(0));
     tx.put('heads', sidKey(head.sid), encodeHead(head));
     if (budget.exhausted) return false;
   }

@@ -4,7 +4,7 @@ import type { Key, Table } from '../core/layout.js';
 import type { Backend } from '../storage/backend.js';
 import { yieldToEventLoop } from './budget.js';
 import { baseStart, dueEntries, hasHeadCheckpoint, rangesBelow, scanCheckpoints } from './gc-compact.js';
-import type { GcPolicy, GcReport } from './gc-report.js';
+import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
 import { headBySid } from './reader.js';
 
 /** Rows or index entries read per read transaction of a dry run. */
@@ -15,11 +15,20 @@ const PAGE = 2000;
  * event loop running between them, so it neither blocks the host nor pins one snapshot for its
  * whole run. Writes that land during it may make its counts differ from a real run's.
  */
-export async function dryRunCount(backend: Backend, p: GcPolicy, report: GcReport, expiring: boolean, progress: () => void): Promise<void> {
+export async function dryRunCount(
+  backend: Backend,
+  p: GcPolicy,
+  report: GcReport,
+  what: { expiring: boolean; compacting: boolean },
+  stop: StopSignal | undefined,
+  progress: () => void,
+): Promise<void> {
+  const stopped = (): boolean => stop?.aborted === true;
   const expired = new Set<number>();
-  if (expiring) {
+  if (what.expiring) {
     let low: Key = KEY_BOTTOM;
     for (;;) {
+      if (stopped()) return;
       const next = backend.read((tx) => {
         let last: Key | undefined;
         let n = 0;
@@ -41,11 +50,15 @@ export async function dryRunCount(backend: Backend, p: GcPolicy, report: GcRepor
       await yieldToEventLoop();
     }
   }
-  if (p.replayWindow === Infinity) return;
+  if (!what.compacting) return;
   let after: Key | undefined;
   for (;;) {
+    if (stopped()) return;
     const due = backend.read((tx) => dueEntries(tx, p, 64, after));
-    for (const entry of due) if (!expired.has(entry.sid)) await countSession(backend, p, entry.sid, report);
+    for (const entry of due) {
+      if (stopped()) return;
+      if (!expired.has(entry.sid)) await countSession(backend, p, entry.sid, report, stopped);
+    }
     progress();
     const last = due[due.length - 1];
     if (due.length < 64 || last === undefined) return;
@@ -55,10 +68,11 @@ export async function dryRunCount(backend: Backend, p: GcPolicy, report: GcRepor
 }
 
 /** The base a real run would reach for one session (pass after pass), and the rows below it. */
-async function countSession(backend: Backend, p: GcPolicy, sid: number, report: GcReport): Promise<void> {
+async function countSession(backend: Backend, p: GcPolicy, sid: number, report: GcReport, stopped: () => boolean): Promise<void> {
   let base: number | undefined;
   let start = 0;
   for (;;) {
+    if (stopped()) return;
     const pass = backend.read((tx) => {
       const head = headBySid(tx, sid);
       if (head === undefined) return undefined;
@@ -82,13 +96,14 @@ async function countSession(backend: Backend, p: GcPolicy, sid: number, report: 
   if (base === undefined) return;
   report.sessionsCompacted++;
   const b = base;
-  for (const range of backend.read((tx) => rangesBelow(tx, sid, b, start))) await countRange(backend, range, report);
+  for (const range of backend.read((tx) => rangesBelow(tx, sid, b, start))) await countRange(backend, range, report, stopped);
 }
 
 /** Counts the rows of one key range in pages. */
-async function countRange(backend: Backend, range: { table: Table; low: Key; high: Key }, report: GcReport): Promise<void> {
+async function countRange(backend: Backend, range: { table: Table; low: Key; high: Key }, report: GcReport, stopped: () => boolean): Promise<void> {
   let low = range.low;
   for (;;) {
+    if (stopped()) return;
     const next = backend.read((tx) => {
       let last: Key | undefined;
       let n = 0;

@@ -25,6 +25,12 @@ export interface GcReport {
    * 0 when the guard did not act.
    */
   expiryHeldBack: number;
+  /**
+   * True when compaction was skipped because the clock looked jumped (the run held expiry back):
+   * a clock far ahead would otherwise fold away every session's replay history. The next run
+   * with a sane clock compacts as usual.
+   */
+  compactionHeldBack: boolean;
   /** Sessions whose log was folded into a newer base checkpoint. */
   sessionsCompacted: number;
   eventsRemoved: number;
@@ -37,6 +43,20 @@ export interface GcReport {
   /** The longest time one GC transaction spent holding the write lock (its callback), in ms. */
   longestTransactionMs: number;
   durationMs: number;
+  /**
+   * True when `close()` cut the run short: it stopped at the next transaction (or read page)
+   * boundary, and the counts are what it did until then. The next run carries on.
+   */
+  stopped: boolean;
+}
+
+/**
+ * Tells long maintenance work (GC, purges, verify) to stop at its next transaction or page
+ * boundary; `close()` passes an AbortSignal (a type of its own, so the public declarations do
+ * not need the DOM or Node.js types).
+ */
+export interface StopSignal {
+  readonly aborted: boolean;
 }
 
 /** What one GC run acts on, resolved from the log's options and the call's. */
@@ -57,6 +77,7 @@ export function emptyReport(dryRun: boolean): GcReport {
     dryRun,
     sessionsExpired: 0,
     expiryHeldBack: 0,
+    compactionHeldBack: false,
     sessionsCompacted: 0,
     eventsRemoved: 0,
     checkpointsRemoved: 0,
@@ -65,5 +86,6 @@ export function emptyReport(dryRun: boolean): GcReport {
     transactions: 0,
     longestTransactionMs: 0,
     durationMs: 0,
+    stopped: false,
   };
 }

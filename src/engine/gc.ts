@@ -1,4 +1,4 @@
-import { expiryLimit } from '../core/gc-plan.js';
+import { clockJumpGuard } from '../core/gc-plan.js';
 import { KEY_BOTTOM, keyNumber } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
@@ -7,7 +7,7 @@ import { adjustCounters, readCounters, zeroCounts } from './counters.js';
 import { compactSome } from './gc-compact.js';
 import { dryRunCount } from './gc-dry-run.js';
 import { emptyReport } from './gc-report.js';
-import type { GcPolicy, GcReport } from './gc-report.js';
+import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
 import { purgeSome, unlinkSession } from './purge.js';
 import { headBySid } from './reader.js';
 
@@ -22,62 +22,79 @@ const COUNT_PAGE = 4096;
  * checkpoint, found through the review queue, O(due)), and purging of removed sessions' rows.
  * Every step is a bounded transaction, a session of any size included; interrupted at any
  * point, the next run carries on. A dry run reads in short pages and yields between them.
+ * `stop` (aborted by `close()`) is checked before every transaction and read page: the run then
+ * resolves at once with what it did so far and `stopped: true`.
  */
-export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void): Promise<GcReport> {
+export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void, stop?: StopSignal): Promise<GcReport> {
   const started = performance.now();
   const report = emptyReport(dryRun);
+  const finish = (): GcReport => {
+    report.stopped = stop?.aborted === true;
+    report.durationMs = performance.now() - started;
+    return report;
+  };
   let expiring = policy.ttl !== Infinity;
+  let compacting = policy.replayWindow !== Infinity;
   if (expiring) {
-    const { idle, live } = await countIdle(backend, policy);
-    if (idle > expiryLimit(live, policy.maxExpireShare)) {
-      report.expiryHeldBack = idle;
+    const counted = await countIdle(backend, policy, stop);
+    if (counted === undefined) return finish();
+    const guard = clockJumpGuard(counted.idle, counted.live, policy.maxExpireShare);
+    if (!guard.expire) {
+      report.expiryHeldBack = counted.idle;
       expiring = false;
+    }
+    if (!guard.compact && compacting) {
+      report.compactionHeldBack = true;
+      compacting = false;
     }
   }
   if (dryRun) {
-    await dryRunCount(backend, policy, report, expiring, () => {
+    await dryRunCount(backend, policy, report, { expiring, compacting }, stop, () => {
       report.durationMs = performance.now() - started;
       onProgress?.({ ...report });
     });
-  } else {
-    const step = async (fn: (tx: WriteTxn, budget: Budget) => boolean): Promise<void> => {
-      for (;;) {
-        const { done, ms } = await backend.write((tx) => {
-          const budget = new Budget(TXN_ROWS, TXN_MS);
-          const d = fn(tx, budget);
-          return { done: d, ms: budget.elapsedMs() };
-        });
-        report.transactions++;
-        await yieldToEventLoop();
-        report.longestTransactionMs = Math.max(report.longestTransactionMs, ms);
-        report.durationMs = performance.now() - started;
-        onProgress?.({ ...report });
-        if (done) return;
-      }
-    };
-    if (expiring) await step((tx, budget) => expireSome(tx, policy, budget, report));
-    await step((tx, budget) => {
-      const r = purgeSome(tx, budget);
-      report.bytesRemoved += r.bytes;
-      report.eventsRemoved += r.events;
-      return r.done;
-    });
-    const compacted = new Set<number>();
-    if (policy.replayWindow !== Infinity) await step((tx, budget) => compactSome(tx, policy, budget, report, compacted));
+    return finish();
   }
-  report.durationMs = performance.now() - started;
-  return report;
+  /** Runs `fn` in bounded transactions until it says it is done; false when `stop` cut it short. */
+  const step = async (fn: (tx: WriteTxn, budget: Budget) => boolean): Promise<boolean> => {
+    for (;;) {
+      if (stop?.aborted === true) return false;
+      const { done, ms } = await backend.write((tx) => {
+        const budget = new Budget(TXN_ROWS, TXN_MS);
+        const d = fn(tx, budget);
+        return { done: d, ms: budget.elapsedMs() };
+      });
+      report.transactions++;
+      await yieldToEventLoop();
+      report.longestTransactionMs = Math.max(report.longestTransactionMs, ms);
+      report.durationMs = performance.now() - started;
+      onProgress?.({ ...report });
+      if (done) return true;
+    }
+  };
+  if (expiring && !(await step((tx, budget) => expireSome(tx, policy, budget, report)))) return finish();
+  const purged = await step((tx, budget) => {
+    const r = purgeSome(tx, budget);
+    report.bytesRemoved += r.bytes;
+    report.eventsRemoved += r.events;
+    return r.done;
+  });
+  if (!purged) return finish();
+  const compacted = new Set<number>();
+  if (compacting) await step((tx, budget) => compactSome(tx, policy, budget, report, compacted));
+  return finish();
 }
 
 /**
  * Sessions idle past the ttl (recency-index entries, counted in short read pages) and the live
- * sessions: what the clock-jump guard compares.
+ * sessions: what the clock-jump guard compares. Undefined when `stop` cut the count short.
  */
-async function countIdle(backend: Backend, p: GcPolicy): Promise<{ idle: number; live: number }> {
+async function countIdle(backend: Backend, p: GcPolicy, stop: StopSignal | undefined): Promise<{ idle: number; live: number } | undefined> {
   const live = backend.read((tx) => readCounters(tx).sessions);
   let idle = 0;
   let low: Key = KEY_BOTTOM;
   for (;;) {
+    if (stop?.aborted === true) return undefined;
     const last = backend.read((tx) => {
       let key: Key | undefined;
       let n = 0;

@@ -5,6 +5,7 @@ import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, takeWithin, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
 import { adjustCounters } from './counters.js';
 import type { Counts } from './counters.js';
+import type { StopSignal } from './gc-report.js';
 
 /**
  * Removing sessions. Unlinking (directory, head, state, index entries) is one small write; the
@@ -82,10 +83,14 @@ function* keysAndSizes(tx: WriteTxn, table: Table, sid: number, limit: number): 
   for (const e of tx.range(table, { low: [sid], high: [sid + 1], limit })) yield { key: [...e.key], bytes: e.value.byteLength };
 }
 
-/** Purges until no dead session is left. */
-export async function purgeAll(backend: Backend): Promise<PurgeCount> {
+/**
+ * Purges until no dead session is left, or until `stop` (aborted by `close()`) is seen at a
+ * transaction boundary: the sids left in `dead` are purged by the next GC or the next open.
+ */
+export async function purgeAll(backend: Backend, stop?: StopSignal): Promise<PurgeCount> {
   const total = { rows: 0, bytes: 0, events: 0, sessionsFinished: 0 };
   for (;;) {
+    if (stop?.aborted === true) return total;
     const r = await backend.write((tx) => purgeSome(tx, new Budget(TXN_ROWS, TXN_MS)));
     await yieldToEventLoop();
     total.rows += r.rows;

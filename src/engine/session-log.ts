@@ -57,6 +57,8 @@ export interface SessionLog {
 
 export class SessionLogEngine implements SessionLog {
   private closed = false;
+  /** Aborted when close() starts: GC, purges and verify stop at their next transaction or page. */
+  private readonly closing = new AbortController();
   private readonly inflight = new Set<Promise<unknown>>();
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
@@ -73,7 +75,7 @@ export class SessionLogEngine implements SessionLog {
     this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
     this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
-    if (hasPendingPurges(backend)) this.track(purgeAll(backend)).catch(() => undefined);
+    if (hasPendingPurges(backend)) this.track(purgeAll(backend, this.closing.signal)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
       this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), opts.autoGcInterval);
       this.gcTimer.unref();
@@ -156,7 +158,7 @@ export class SessionLogEngine implements SessionLog {
         return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
       }),
     );
-    if (existed) await this.track(purgeAll(this.backend));
+    if (existed) await this.track(purgeAll(this.backend, this.closing.signal));
     return existed;
   }
 
@@ -266,20 +268,34 @@ export class SessionLogEngine implements SessionLog {
     return collectStats(this.backend);
   }
 
-  /** Garbage collection with this log's ttl and replay window; see docs/operations.md. */
-  async gc(opts: GcOptions = {}): Promise<GcReport> {
-    this.assertOpen();
-    checkOptionKeys('gc options', opts, GC_OPTION_NAMES);
-    if (opts.now !== undefined && (typeof opts.now !== 'number' || !Number.isFinite(opts.now))) invalid('now must be a finite number of ms');
+  /**
+   * Garbage collection with this log's ttl and replay window; see docs/operations.md. A run that
+   * close() cuts short resolves with what it did so far and `stopped: true`.
+   */
+  gc(opts: GcOptions = {}): Promise<GcReport> {
+    try {
+      this.assertOpen();
+      checkOptionKeys('gc options', opts, GC_OPTION_NAMES);
+      if (opts.now !== undefined) checkTime('gc now', opts.now);
+      if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
+      if (opts.maxExpireShare !== undefined) validateExpireShare('maxExpireShare', opts.maxExpireShare);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // Tracked as a whole, waiting included, so close() waits for a run that is queued too.
+    return this.track(this.gcAfterOthers(opts));
+  }
+
+  private async gcAfterOthers(opts: GcOptions): Promise<GcReport> {
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
-    const now = opts.now ?? readClock(this.opts.clock);
-    const maxExpireShare = opts.maxExpireShare === undefined ? this.opts.maxExpireShare : validateExpireShare('maxExpireShare', opts.maxExpireShare);
+    const now = opts.now === undefined ? readClock(this.opts.clock) : checkTime('gc now', opts.now);
+    const maxExpireShare = opts.maxExpireShare ?? this.opts.maxExpireShare;
     const policy = { now, ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES, maxExpireShare };
-    const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress);
+    const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress, this.closing.signal);
     this.gcRunning = run;
     try {
-      return await this.track(run);
+      return await run;
     } finally {
       this.gcRunning = undefined;
     }
@@ -298,7 +314,7 @@ export class SessionLogEngine implements SessionLog {
     this.assertOpen();
     checkOptionKeys('verify options', opts, VERIFY_OPTION_NAMES);
     if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
-    return this.track(verifyStore(this.backend, opts.onProgress));
+    return this.track(verifyStore(this.backend, opts.onProgress, this.closing.signal));
   }
 
   private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
@@ -322,6 +338,7 @@ export class SessionLogEngine implements SessionLog {
 
   async close(): Promise<void> {
     if (!this.closed) this.closed = true;
+    this.closing.abort();
     if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.backend.close();

@@ -4,6 +4,8 @@ import type { Backend, ReadTxn } from '../storage/backend.js';
 import { Budget, yieldToEventLoop } from './budget.js';
 import { readCounters } from './counters.js';
 import { SessionCheck } from './verify-session.js';
+import { TurnlogError } from '../errors.js';
+import type { StopSignal } from './gc-report.js';
 
 export interface VerifyMismatch {
   key: string;
@@ -42,8 +44,12 @@ const HEADS_PAGE = 64;
  * a large session spread over several, the event loop running between them. Writes may land
  * meanwhile: each session is compared with its head as of the page that finishes its fold, and
  * the store-wide counts are compared only when no session was created or deleted during the run.
+ * Once `stop` is aborted (by `close()`), the next page boundary rejects with CLOSED.
  */
-export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void): Promise<VerifyReport> {
+export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void, stop?: StopSignal): Promise<VerifyReport> {
+  const stopped = (): void => {
+    if (stop?.aborted === true) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
+  };
   const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [], orphanedResults: [] };
   const before = backend.read(storeMarks);
   const total = before.sessions;
@@ -51,6 +57,7 @@ export async function verifyStore(backend: Backend, onProgress?: (done: number, 
   let after = 0;
   let current: SessionCheck | undefined;
   for (;;) {
+    stopped();
     const finished = backend.read((tx) => {
       const budget = new Budget(READ_ROWS, READ_MS);
       for (;;) {
@@ -71,7 +78,8 @@ export async function verifyStore(backend: Backend, onProgress?: (done: number, 
     if (finished) break;
     await yieldToEventLoop();
   }
-  const dirEntries = await countEntries(backend, 'dir');
+  const dirEntries = await countEntries(backend, 'dir', stopped);
+  stopped();
   const end = backend.read(storeMarks);
   if (end.sessions === before.sessions && end.nextSid === before.nextSid) {
     if (end.sessions !== report.sessions) report.mismatches.push({ key: '*', problem: `session counter says ${end.sessions}, ${report.sessions} sessions found` });
@@ -87,11 +95,12 @@ function storeMarks(tx: ReadTxn): { sessions: number; nextSid: string } {
   return { sessions: readCounters(tx).sessions, nextSid: raw === undefined ? '' : Buffer.from(raw).toString('hex') };
 }
 
-async function countEntries(backend: Backend, table: 'dir'): Promise<number> {
+async function countEntries(backend: Backend, table: 'dir', stopped: () => void): Promise<number> {
   let n = 0;
   let low: Key = KEY_BOTTOM;
   let skip: Key | undefined;
   for (;;) {
+    stopped();
     const last = backend.read((tx) => {
       let key: Key | undefined;
       let seen = 0;
