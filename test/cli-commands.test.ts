@@ -155,3 +155,21 @@ describe('CLI sessions, widths and collected events', () => {
     expect([tail.code, tail.out, tail.err]).toEqual([0, '', 'turnlog: events v1..v5 of "all" were collected by GC\n']);
   });
 });
+
+describe('sessions with a rare prefix', () => {
+  it('keeps asking the library until the page is full or the listing ends, so a match is never hidden behind an empty page', async () => {
+    const store = join(dir, 'many');
+    const log = openSessionLog({ path: store });
+    await log.addMessage('rare:1', 'user', 'hi');
+    // more sessions than the library examines per call (2,048), all newer than the rare one
+    await Promise.all(Array.from({ length: 5000 }, (_, i) => log.addMessage(`common:${i}`, 'user', 'hi')));
+    expect(log.listSessions({ prefix: 'rare:', limit: 5 }).sessions).toEqual([]); // the library's bounded first call
+    await log.close();
+    const r = await run('sessions', '--path', store, '--prefix', 'rare:', '--limit', '5');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('rare:1');
+    expect(r.out).not.toContain('more:');
+    const j = await run('sessions', '--path', store, '--prefix', 'rare:', '--json');
+    expect((JSON.parse(j.out) as { sessions: Array<{ key: string }> }).sessions.map((s) => s.key)).toEqual(['rare:1']);
+  });
+});

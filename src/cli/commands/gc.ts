@@ -37,6 +37,8 @@ export const gc: Command = {
     const rows = [
       [b('sessions expired'), String(report.sessionsExpired)],
       ...(report.expiryHeldBack > 0 ? [[b('expiry held back'), ctx.style.yellow(`${report.expiryHeldBack} sessions idle past the ttl kept (more than the allowed share of the store: is the clock right? --max-expire-share 1 expires them)`)]] : []),
+      ...(report.compactionHeldBack ? [[b('compaction held back'), ctx.style.yellow('old versions kept too in this run, for the same reason')]] : []),
+      ...(report.stopped ? [[b('stopped'), ctx.style.yellow('the store was closed part-way; the next gc carries on')]] : []),
       [b('sessions compacted'), String(report.sessionsCompacted)],
       [b('events removed'), String(report.eventsRemoved)],
       [b('checkpoints removed'), String(report.checkpointsRemoved)],

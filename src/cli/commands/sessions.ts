@@ -1,4 +1,6 @@
 import { isTurnlogError } from '../../errors.js';
+import type { SessionLog } from '../../engine/session-log.js';
+import type { SessionPage } from '../../types.js';
 import { MAX_LIST_LIMIT } from '../../engine/listing.js';
 import type { Command } from '../command.js';
 import { integerFlag, stringFlag } from '../command.js';
@@ -20,9 +22,9 @@ export const sessions: Command = {
     const prefix = stringFlag(ctx, 'prefix');
     const cursor = stringFlag(ctx, 'cursor');
     const limit = integerFlag(ctx, 'limit');
-    let page;
+    let page: SessionPage;
     try {
-      page = log.listSessions({ limit: limit ?? 50, ...(prefix === undefined ? {} : { prefix }), ...(cursor === undefined ? {} : { cursor }) });
+      page = fullPage(log, limit ?? 50, prefix, cursor);
     } catch (error) {
       if (isTurnlogError(error, 'INVALID_ARGUMENT') && cursor !== undefined && error.message.startsWith('cursor')) {
         throw new UsageError(`--cursor ${shellQuote(cursor)} is not one that 'turnlog sessions' printed`);
@@ -56,3 +58,19 @@ export const sessions: Command = {
     return EXIT.OK;
   },
 };
+
+/**
+ * One screen of sessions: the library examines a bounded part of the store per call, so with a
+ * rare prefix a call may return fewer than `limit` sessions and a cursor. The CLI keeps asking
+ * until it has `limit` sessions or the listing ends, so a page is never empty while more follow.
+ */
+function fullPage(log: SessionLog, limit: number, prefix: string | undefined, cursor: string | undefined): SessionPage {
+  const sessions: SessionPage['sessions'] = [];
+  let next = cursor;
+  for (;;) {
+    const page = log.listSessions({ limit: limit - sessions.length, ...(prefix === undefined ? {} : { prefix }), ...(next === undefined ? {} : { cursor: next }) });
+    sessions.push(...page.sessions);
+    next = page.cursor;
+    if (next === undefined || sessions.length >= limit) return next === undefined ? { sessions } : { sessions, cursor: next };
+  }
+}
