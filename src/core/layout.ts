@@ -67,6 +67,17 @@ export function keyNumber(key: Key, index: number, table: Table): number {
 }
 
 /**
+ * The first key after `key` in a table keyed by [number, integer] ([time, sid], [sid, version]…),
+ * for paging: the first part as read (a time may be fractional), the second one up. Checked like
+ * every stored key part: a damaged key is CORRUPT, never a wrong page.
+ */
+export function keyAfter(key: Key, table: Table): Key {
+  const first = key[0];
+  if (typeof first !== 'number' || !Number.isFinite(first)) return corrupt(`damaged key in table ${table}: part 0 is not a number`);
+  return [first, keyNumber(key, 1, table) + 1];
+}
+
+/**
  * A key every backend can store and order: strings, and finite numbers other than `-0` (LMDB's
  * key encoding of `-0` damages the part after it, so the key would never read back). Checked
  * whenever a key is planned for a put, so an impossible key fails that write alone instead of

@@ -2,7 +2,7 @@ import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead } from '../
 import type { HeadRecord } from '../core/codec.js';
 import { CHECKPOINT_SCAN, chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import type { CheckpointTime } from '../core/gc-plan.js';
-import { checkKey, checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber } from '../core/layout.js';
+import { checkKey, checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber, keyAfter } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
@@ -24,7 +24,7 @@ import { headBySid, readState, snapshotAt } from './reader.js';
 /** Due entries of the review queue: sessions whose next candidate base is older than the window. */
 export function dueEntries(tx: ReadTxn, p: GcPolicy, limit: number, after?: Key): Array<{ key: Key; sid: number }> {
   const high: Key = [p.now - p.replayWindow, '~'];
-  const low: Key = after === undefined ? KEY_BOTTOM : [after[0] as number, (after[1] as number) + 1];
+  const low: Key = after === undefined ? KEY_BOTTOM : keyAfter(after, 'gcq');
   return [...tx.range('gcq', { low, high, limit })].map((e) => ({ key: [...e.key], sid: keyNumber(e.key, 1, 'gcq') }));
 }
 

@@ -1,5 +1,5 @@
 import { chooseBase, nextReviewAt } from '../core/gc-plan.js';
-import { KEY_BOTTOM, keyNumber } from '../core/layout.js';
+import { KEY_BOTTOM, keyNumber, keyAfter } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import type { Backend } from '../storage/backend.js';
 import { yieldToEventLoop } from './budget.js';
@@ -42,7 +42,7 @@ export async function dryRunCount(
           report.eventsRemoved += head.version - head.base;
           report.bytesRemoved += head.logBytes;
         }
-        return n < PAGE || last === undefined ? undefined : [last[0] as number, (last[1] as number) + 1];
+        return n < PAGE || last === undefined ? undefined : keyAfter(last, 'recent');
       });
       progress();
       if (next === undefined) break;
@@ -115,7 +115,7 @@ async function countRange(backend: Backend, range: { table: Table; low: Key; hig
         else if (range.table === 'checkpoints') report.checkpointsRemoved++;
         else report.chunksRemoved++;
       }
-      return n < PAGE || last === undefined ? undefined : [last[0] as number, (last[1] as number) + 1];
+      return n < PAGE || last === undefined ? undefined : keyAfter(last, range.table);
     });
     if (next === undefined) return;
     low = next;

@@ -1,5 +1,5 @@
 import { clockJumpGuard } from '../core/gc-plan.js';
-import { KEY_BOTTOM, keyNumber } from '../core/layout.js';
+import { KEY_BOTTOM, keyNumber, keyAfter } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
 import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
@@ -103,7 +103,7 @@ async function countIdle(backend: Backend, p: GcPolicy, stop: StopSignal | undef
         n++;
       }
       idle += n;
-      return n < COUNT_PAGE || key === undefined ? undefined : [key[0] as number, (key[1] as number) + 1];
+      return n < COUNT_PAGE || key === undefined ? undefined : keyAfter(key, 'recent');
     });
     if (last === undefined) return { idle, live };
     low = last;
