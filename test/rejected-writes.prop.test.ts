@@ -159,7 +159,7 @@ function runBad(log: SessionLog, op: Bad, setClock: (v: unknown) => void): Promi
           // eslint-disable-next-line no-sparse-arrays
           return log.addMessage(op.key, 'user', [1, , 3]);
         case 'empty':
-          return log.addMessages(op.key, []);
+          return log.addMessages(op.key, 'not a list' as never);
         case 'keep':
           return log.truncateHistory(op.key, 1.5);
         case 'patch':
