@@ -133,7 +133,8 @@ export class SessionLogEngine implements SessionLog {
     let removed: Message[] = [];
     const type = messages === undefined ? 'messages.removed' : 'messages.replaced';
     const result = await this.write(key, opts, WRITE_OPTION_NAMES, type, () => {
-      const n = validateVersionOption('count', count, true) as number;
+      const n = validateCount('count', count);
+      if (n < 0) invalid('count must be an integer ≥ 0');
       const messagesJson = messages === undefined ? undefined : encodeMessages(messages, this.opts.maxMessageBytes, true);
       const parts = [n, ...(messagesJson ?? [])];
       return {

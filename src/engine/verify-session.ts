@@ -119,7 +119,7 @@ export class SessionCheck {
     if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
       this.problem(head, `head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
     }
-    if (JSON.stringify(head.regions ?? []) !== JSON.stringify(p.regions)) this.problem(head, 'chunk regions of the head differ from the fold of the events');
+    if (JSON.stringify(head.regions ?? []) !== JSON.stringify(p.regions ?? [])) this.problem(head, 'chunk regions of the head differ from the fold of the events');
     const state = readState(tx, head.sid);
     if (state.summary !== p.summary) this.problem(head, 'summary differs from the fold of the events');
     if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) this.problem(head, 'metadata differs from the fold of the events');

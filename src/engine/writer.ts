@@ -86,7 +86,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     updatedAt: head?.updatedAt ?? 0,
     summary: '',
     metadata: {},
-    regions: head?.regions ?? [],
+    ...(head?.regions === undefined ? {} : { regions: head.regions }),
   };
   const events = [event];
   let after = applyEvent(before, event);
@@ -148,7 +148,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     gcAt,
     logBytes: (head?.logBytes ?? 0) + logBytes,
     deadBytes: (head?.deadBytes ?? 0) + deadBytes,
-    regions: after.regions,
+    ...(after.regions === undefined ? {} : { regions: after.regions }),
   };
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
