@@ -44,6 +44,8 @@ export interface HeadRecord {
   deadBytes: number;
   /** Chunk regions of the current version (layout.ts); on disk only when not empty. */
   regions?: Regions;
+  /** Version of the newest removal of the newest messages (absent: none), for `through` cuts. */
+  lastRemoval?: number;
 }
 
 export interface StateRecord {
@@ -289,6 +291,7 @@ export function decodeHead(bytes: Uint8Array, what: RecordName = 'session head')
   };
   const regions = regionsField(r, 'regions', what);
   if (regions.length > 0) head.regions = regions;
+  if (r['lastRemoval'] !== undefined) head.lastRemoval = int(r, 'lastRemoval', what);
   if (head.start > head.next || head.cp > head.version || head.base > head.version) damaged(what, 'inconsistent positions or versions');
   return head;
 }

@@ -217,3 +217,18 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
 }
+
+/**
+ * Where the messages placed after version `through` begin in the current history: the `next` of
+ * that version, unless a later removal of the newest messages gave lower positions to newer
+ * messages. Reads the events after `through` only when the session had such a removal since.
+ */
+export function placedAfter(tx: ReadTxn, head: HeadRecord, through: number, nextAtThrough: number): number {
+  let boundary = Math.min(nextAtThrough, head.next);
+  if ((head.lastRemoval ?? 0) <= through) return boundary;
+  for (const e of readEventRange(tx, head.sid, through, head.version)) {
+    const rw = rewindOf(e);
+    if (rw !== undefined && rw.from < boundary) boundary = rw.from;
+  }
+  return boundary;
+}

@@ -19,7 +19,7 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
+import { assertReadable, findHead, messageAt, messagesOf, placedAfter, readEventPage, readState, snapshotAt } from './reader.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
 import { decideWrite } from './writer.js';
@@ -175,10 +175,11 @@ export class SessionLogEngine implements SessionLog {
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
         if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
-        const plain = Math.max(head.start, atThrough.next);
+        const placed = placedAfter(tx, head, through, atThrough.next);
+        const plain = Math.max(head.start, placed);
         if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, (pos) => at(pos).role) };
+        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, placed, (pos) => at(pos).role) };
       } };
     });
   }

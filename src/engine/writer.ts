@@ -150,6 +150,8 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     deadBytes: (head?.deadBytes ?? 0) + deadBytes,
     ...(after.regions === undefined ? {} : { regions: after.regions }),
   };
+  const removal = event.type === 'messages.removed' || event.type === 'messages.replaced' ? event.version : head?.lastRemoval;
+  if (removal !== undefined) newHead.lastRemoval = removal;
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
   return {
@@ -168,7 +170,10 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
 }
 
 function isNoChange(d: EventDraft): boolean {
-  return (d.type === 'messages.added' && d.messagesJson.length === 0) || (d.type === 'messages.removed' && d.count === 0);
+  if (d.type === 'messages.added') return d.messagesJson.length === 0;
+  if (d.type === 'messages.removed') return d.count === 0;
+  if (d.type === 'messages.replaced') return d.removed === 0 && d.messagesJson.length === 0;
+  return false;
 }
 
 function nextSid(tx: WriteTxn): number {
