@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSessionLogOn } from '../src/open.js';
 import { encodeNumber } from '../src/core/codec.js';
-import { eventIdKey, REGION_SPAN } from '../src/core/layout.js';
+import { eventIdKey, REGION_SPAN, regionOf } from '../src/core/layout.js';
 import { findHead } from '../src/engine/reader.js';
 import { MemoryBackend } from '../src/storage/memory-backend.js';
 import { CountingBackend } from './support/counting-backend.js';
@@ -76,6 +76,35 @@ describe('costs of the newest messages', () => {
     expect(keys).toContain(REGION_SPAN + 7);
     expect(log.getHistory('k').map((m) => m.content)).toEqual([...batch(0, 7), ...batch(100, 2)].map((m) => m.content));
     expect(log.getHistory('k', { atVersion: 1 }).map((m) => m.content)).toEqual(batch(0, 10).map((m) => m.content));
+    expect((await log.verify()).mismatches).toEqual([]);
+    await log.close();
+  });
+
+  it('GC removes the chunks that removals replaced once no kept version reads them', async () => {
+    const backend = new MemoryBackend();
+    let now = 1_000;
+    const log = openSessionLogOn(backend, { checkpointEvery: 1, replayWindow: 0, clock: () => now });
+    for (let i = 0; i < 20; i++) {
+      await log.addMessages('k', batch(i * 10, 4));
+      await log.removeLast('k', 2 + (i % 3));
+      now += 10;
+    }
+    const expected = log.getHistory('k');
+    const chunks = (): Array<{ key: number; count: number }> =>
+      backend.read((tx) => [...tx.range('chunks', { low: [1, 0], high: [1, Number.MAX_SAFE_INTEGER] })].map((e) => ({ key: e.key[1] as number, count: (JSON.parse(Buffer.from(e.value).toString()) as unknown[]).length })));
+    const before = chunks().length;
+    await log.gc({ now: now + 1 });
+    const head = backend.read((tx) => findHead(tx, 'k'));
+    const left = chunks();
+    expect(left.length).toBeLessThan(before);
+    // Every chunk left holds a position the current history reads from that chunk's region.
+    for (const c of left) {
+      const region = Math.floor(c.key / REGION_SPAN);
+      const pos = c.key % REGION_SPAN;
+      expect(regionOf(head?.regions, pos), `chunk ${c.key}`).toBe(region);
+      expect(pos + c.count).toBeGreaterThan(head?.start ?? 0);
+    }
+    expect(log.getHistory('k')).toEqual(expected);
     expect((await log.verify()).mismatches).toEqual([]);
     await log.close();
   });
