@@ -190,6 +190,18 @@ export function newestConformance(factory: HarnessFactory): void {
       expect(texts(log.getHistory('k', { atVersion: 2 }))).toEqual(['hi']);
     });
 
+    it('two writes with one id in the same tick: the first applies, a different second is CONFLICT, a same one a duplicate', async () => {
+      const [a, b, c] = await Promise.allSettled([
+        log.addMessage('k', 'user', 'one', { eventId: 'same-tick' }),
+        log.addMessage('k', 'user', 'two', { eventId: 'same-tick' }),
+        log.addMessage('k', 'user', 'one', { eventId: 'same-tick' }),
+      ]);
+      expect(a).toEqual({ status: 'fulfilled', value: { version: 1 } });
+      expect(b).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT' } });
+      expect(c).toEqual({ status: 'fulfilled', value: { version: 1, duplicate: true } });
+      expect(texts(log.getHistory('k'))).toEqual(['one']);
+    });
+
     it('an empty append with an eventId is recorded, and its retry is a duplicate', async () => {
       expect(await log.addMessages('k', [], { eventId: 'empty-1' })).toEqual({ version: 1 });
       expect(await log.addMessages('k', [], { eventId: 'empty-1' })).toEqual({ version: 1, duplicate: true });
