@@ -113,6 +113,16 @@ export function newestConformance(factory: HarnessFactory): void {
       expect(log.getSession('k')?.version).toBe(1);
     });
 
+    it('a summary through a version before a removal drops only what was added by then', async () => {
+      await log.addMessages('k', many('a', 3)); // v1: a0 a1 a2
+      await log.removeLast('k', 2); // v2: a0
+      await log.addMessages('k', [msg('b0'), msg('b1', 'assistant')]); // v3: a0 b0 b1, b0 and b1 at the freed positions
+      await log.setSummary('k', 'sum', { through: 1 });
+      expect(texts(log.getHistory('k'))).toEqual(['b0', 'b1']);
+      await log.setSummary('k', 'sum2', { through: 2 });
+      expect(texts(log.getHistory('k'))).toEqual(['b0', 'b1']);
+    });
+
     it('may leave a tool call without its result: that is the caller\'s intent, as with popItem', async () => {
       await log.addMessages('k', [msg('q'), { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }] }, { role: 'tool', content: 'r', tool_call_id: 'c1' }]);
       await log.removeLast('k', 1);
