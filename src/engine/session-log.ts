@@ -6,8 +6,7 @@ import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime,
 import { TurnlogError, invalid } from '../errors.js';
 import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import { digest } from '../core/layout.js';
-import type { EventDraft } from '../core/events.js';
-import { regionForRemoval } from './checkpoint.js';
+import { rewindBuilder } from './rewind.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
 import type { HeadRecord } from '../core/codec.js';
@@ -137,21 +136,7 @@ export class SessionLogEngine implements SessionLog {
       if (n < 0) invalid('count must be an integer ≥ 0');
       const messagesJson = messages === undefined ? undefined : encodeMessages(messages, this.opts.maxMessageBytes, true);
       const parts = [n, ...(messagesJson ?? [])];
-      return {
-        parts,
-        build: ({ tx, head }): EventDraft => {
-          const k = head === undefined ? 0 : Math.min(n, head.next - head.start);
-          const from = (head?.next ?? 0) - k;
-          let region: number | undefined;
-          if (head !== undefined && k > 0) {
-            removed = messagesOf(tx, head.sid, snapshotAt(tx, head, head.version), undefined, from);
-            region = regionForRemoval(tx, head, from);
-          }
-          const withRegion = region === undefined ? {} : { region };
-          if (messagesJson === undefined) return { type: 'messages.removed', from, count: k, ...withRegion };
-          return { type: 'messages.replaced', from, removed: k, messagesJson, ...withRegion };
-        },
-      };
+      return { parts, build: rewindBuilder(n, messagesJson, (m) => (removed = m)) };
     });
     if (result.duplicate === true) removed = this.removedBy(key, result.version);
     return { ...result, removed };
