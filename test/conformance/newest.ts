@@ -72,6 +72,29 @@ export function newestConformance(factory: HarnessFactory): void {
       expect(texts(steps[1]?.added ?? [])).toEqual(['x', 'y']);
     });
 
+    it('applies in call order with writes of the same tick', async () => {
+      await log.addMessage('k', 'user', 'a');
+      const [, popped, , replaced] = await Promise.all([
+        log.addMessage('k', 'assistant', 'b'),
+        log.removeLast('k', 1),
+        log.addMessage('k', 'assistant', 'c'),
+        log.replaceLast('k', 1, [msg('d', 'assistant')]),
+      ]);
+      expect(texts(popped.removed)).toEqual(['b']);
+      expect(texts(replaced.removed)).toEqual(['c']);
+      expect(texts(log.getHistory('k'))).toEqual(['a', 'd']);
+      expect(log.getSession('k')?.version).toBe(5);
+    });
+
+    it('maxMessages caps what replaceLast leaves visible, in the same transaction', async () => {
+      const capped = h.open({ maxMessages: 3 });
+      await capped.addMessages('c', many('a', 3));
+      await capped.replaceLast('c', 1, [msg('x'), msg('y', 'assistant'), msg('z')]);
+      expect(texts(capped.getHistory('c'))).toEqual(['x', 'y', 'z']);
+      expect([...capped.readEvents('c')].map((e) => e.type)).toEqual(['messages.added', 'messages.replaced', 'history.truncated']);
+      await capped.close();
+    });
+
     it('removes at most what is visible; never what a cut already removed', async () => {
       await log.addMessages('k', many('a', 5));
       await log.truncateHistory('k', 2);
