@@ -5,6 +5,8 @@ import { corrupt, invalid } from '../errors.js';
  * Tables of the store and the shape of their keys. Every table is ordered by key; keys are tuples
  * of numbers and strings. `sid` is a session's internal number: it is never reused, so a deleted
  * session's leftovers can be collected without ever touching a newer session of the same key.
+ * A chunk's region key is its first position in region 0 (every store before removals), else
+ * region · REGION_SPAN + first position (see chunk regions below).
  *
  * | table       | key                  | value                                   |
  * |-------------|----------------------|-----------------------------------------|
@@ -13,9 +15,9 @@ import { corrupt, invalid } from '../errors.js';
  * | heads       | [sid]                | HeadRecord: version, range, checkpoint  |
  * | state       | [sid]                | StateRecord: summary and metadata       |
  * | events      | [sid, version]       | StoredEvent                             |
- * | eventIds    | [sid, sha256(id)]    | version that applied the id             |
+ * | eventIds    | [sid, sha256(id)]    | version that applied the id, fingerprint|
  * | checkpoints | [sid, version]       | CheckpointRecord                        |
- * | chunks      | [sid, first position]| JSON array of consecutive messages      |
+ * | chunks      | [sid, region key]    | JSON array of consecutive messages      |
  * | recent      | [updatedAt, sid]     | empty: the recency index                |
  * | dead        | [sid]                | empty: deleted sessions still to purge  |
  * | gcq         | [reviewAt, sid]      | empty: when GC should look at a session |
