@@ -154,7 +154,7 @@ export class SessionLogEngine implements SessionLog {
     return this.write(key, opts, SUMMARY_OPTION_NAMES, 'summary.set', () => {
       const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
-      return { parts: [text, through ?? null], build: ({ tx, head }) => {
+      const build: DraftBuilder = ({ tx, head }) => {
         if (through === undefined) return { type: 'summary.set', summary: text };
         const version = head?.version ?? 0;
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
@@ -165,7 +165,8 @@ export class SessionLogEngine implements SessionLog {
         if (plain >= head.next) return { type: 'summary.set', summary: text, through, start: plain };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
         return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, placed, (pos) => at(pos).role) };
-      } };
+      };
+      return { parts: [text, through ?? null], build };
     });
   }
 
@@ -174,13 +175,14 @@ export class SessionLogEngine implements SessionLog {
       const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
-      return { parts: [keep, safe], build: ({ tx, head }) => {
+      const build: DraftBuilder = ({ tx, head }) => {
         const start = head?.start ?? 0;
         const next = head?.next ?? 0;
         if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
         return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, (pos) => at(pos).role) };
-      } };
+      };
+      return { parts: [keep, safe], build };
     });
   }
 
