@@ -7,7 +7,7 @@ import { openSessionLog } from '../src/open.js';
 
 /**
  * Scale figures for docs/reliability.md (part of `npm run soak`, or alone:
- * `node dist/bench/gc-scale.js [events] [sessions]`), on LMDB:
+ * `npm run build:dev && node dist-dev/bench/gc-scale.js [events] [sessions]`), on LMDB:
  * - GC of one session of 1,000,000 events (replay window 0): transactions, longest
  *   transaction, total time, and the longest event-loop block while it runs;
  * - verify and a GC dry run on 200,000 sessions: the longest event-loop block (largest gap
@@ -141,7 +141,7 @@ async function manySessions(): Promise<Record<string, number>> {
 
 const out = {
   date: new Date().toISOString(),
-  command: `node dist/bench/gc-scale.js ${EVENTS} ${SESSIONS}`,
+  command: `node dist-dev/bench/gc-scale.js ${EVENTS} ${SESSIONS}`,
   node: process.version,
   cpu: cpus()[0]?.model,
   oneSession: await bigSession(),

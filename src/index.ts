@@ -13,10 +13,12 @@ export type { ErrorCode } from './errors.js';
 export { EVENT_TYPES } from './types.js';
 export type {
   EventType,
+  HistoryOptions,
   ListOptions,
   Message,
   ReadEventsOptions,
   ReadOptions,
+  RemoveResult,
   SessionEvent,
   SessionInfo,
   SessionPage,

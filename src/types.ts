@@ -18,13 +18,19 @@ export const EVENT_TYPES = [
   'history.truncated',
   'history.replaced',
   'metadata.updated',
+  'messages.removed',
+  'messages.replaced',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface WriteOptions {
   /** Write only if the session is at this version (0 = the session must not exist); else CONFLICT. */
   expectedVersion?: number;
-  /** Idempotency key: a write whose id was already applied in the session is not applied again. */
+  /**
+   * Idempotency key. Repeating a write with an id already applied in the session writes nothing
+   * and returns `{ duplicate: true }`; reusing the id for a different change (another method,
+   * payload or option that shapes the result) is CONFLICT. Default: none.
+   */
   eventId?: string;
   /**
    * The event's timestamp (ms since the epoch) instead of the log's clock: for importers carrying
@@ -53,6 +59,17 @@ export interface TruncateOptions extends WriteOptions {
 export interface ReadOptions {
   /** Read the state as it was right after this version's event. Default: the current version. */
   atVersion?: number;
+}
+
+export interface HistoryOptions extends ReadOptions {
+  /** Only the newest `last` visible messages (a non-negative integer); reads O(last) rows. Default: all. */
+  last?: number;
+}
+
+/** What `removeLast` and `replaceLast` resolve to. */
+export interface RemoveResult extends WriteResult {
+  /** The messages that stopped being visible, oldest first (for a duplicate: those of the original event). */
+  removed: Message[];
 }
 
 export interface SessionInfo {
@@ -102,11 +119,15 @@ interface EventBase {
 
 /**
  * Positions (`from`, `start`) are absolute: the n-th message ever added to the session has position n
- * (from 0), whatever was cut or replaced since. They make every event replayable on its own.
+ * (from 0), whatever was cut or replaced since — except that removing the newest messages
+ * (`messages.removed`, `messages.replaced`: `from` is the position of the first removed one) gives
+ * their positions to the messages that follow. They make every event replayable on its own.
  */
 export type SessionEvent =
   | (EventBase & { type: 'messages.added'; messages: Message[]; from: number })
   | (EventBase & { type: 'summary.set'; summary: string; through?: number; start?: number })
   | (EventBase & { type: 'history.truncated'; keepLast: number; safe: boolean; start: number })
   | (EventBase & { type: 'history.replaced'; messages: Message[]; from: number })
-  | (EventBase & { type: 'metadata.updated'; patch: Record<string, unknown> });
+  | (EventBase & { type: 'metadata.updated'; patch: Record<string, unknown> })
+  | (EventBase & { type: 'messages.removed'; count: number; from: number })
+  | (EventBase & { type: 'messages.replaced'; removed: number; messages: Message[]; from: number });

@@ -42,7 +42,7 @@ function run(log: SessionLog, key: string, op: Op): Promise<unknown> | unknown {
     case 'addMessage':
       return log.addMessage(key, 'user', 'more');
     case 'addWithSeenId':
-      return log.addMessage(key, 'user', 'again', { eventId: 'e8' });
+      return log.updateMetadata(key, { a: 1 }, { eventId: 'e8' }); // the same change again: a duplicate
     case 'setSummary':
       return log.setSummary(key, 'new summary');
     case 'updateMetadata':

@@ -24,6 +24,7 @@ type Op =
   | { kind: 'truncate'; key: string; keep: number; safe: boolean }
   | { kind: 'replace'; key: string; n: number }
   | { kind: 'meta'; key: string; field: string; value: number | null }
+  | { kind: 'pop'; key: string; n: number; with: number }
   | { kind: 'delete'; key: string }
   | { kind: 'tick'; ms: number }
   | { kind: 'gc'; back: number };
@@ -34,6 +35,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('summary' as const), key, back: fc.option(fc.integer({ min: 0, max: 8 }), { freq: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), key, keep: fc.integer({ min: 0, max: 6 }), safe: fc.boolean() }) },
   fc.record({ kind: fc.constant('replace' as const), key, n: fc.integer({ min: 0, max: 3 }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const), key, n: fc.integer({ min: 0, max: 4 }), with: fc.integer({ min: -1, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('meta' as const), key, field: fc.constantFrom('x', 'y', '__proto__'), value: fc.option(fc.integer()) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), key }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 5000 }) }) },
@@ -76,6 +78,11 @@ async function run(log: SessionLog, op: Op, clock: { now: number }): Promise<voi
       return;
     case 'replace':
       await log.setHistory(op.key, Array.from({ length: op.n }, () => ({ role: 'user', content: `r${++serial}` })));
+      return;
+    case 'pop':
+      // removeLast (with −1), else replaceLast by `with` new messages.
+      if (op.with < 0) await log.removeLast(op.key, op.n);
+      else await log.replaceLast(op.key, op.n, Array.from({ length: op.with }, () => ({ role: 'assistant', content: `p${++serial}` })));
       return;
     case 'meta':
       await log.updateMetadata(op.key, JSON.parse(`{${JSON.stringify(op.field)}:${JSON.stringify(op.value)}}`) as Record<string, unknown>);
@@ -148,6 +155,7 @@ describe('export jsonl → import jsonl', () => {
         const src = openMemorySessionLog({ clock: () => (clock.now += 100), checkpointEvery, replayWindow: 0 }); // every event 100 ms later
         try {
           for (const op of ops) await run(src, op, clock);
+          expect((await src.verify()).mismatches).toEqual([]);
           const dst = await roundTrip(src);
           try {
             expectSame(src, dst);

@@ -33,6 +33,8 @@ type Good =
   | { kind: 'summary'; key: string; summary: string; throughCurrent: boolean }
   | { kind: 'truncate'; key: string; keep: number; safe: boolean }
   | { kind: 'meta'; key: string; patch: Record<string, unknown> }
+  /** removeLast (`with` null) or replaceLast. */
+  | { kind: 'pop'; key: string; n: number; with: Message[] | null }
   | { kind: 'delete'; key: string };
 
 const goodArb: fc.Arbitrary<Good> = fc.oneof(
@@ -41,6 +43,7 @@ const goodArb: fc.Arbitrary<Good> = fc.oneof(
   fc.record({ kind: fc.constant('summary' as const), key: keyArb, summary: fc.string({ maxLength: 8 }), throughCurrent: fc.boolean() }),
   fc.record({ kind: fc.constant('truncate' as const), key: keyArb, keep: fc.integer({ min: 0, max: 4 }), safe: fc.boolean() }),
   fc.record({ kind: fc.constant('meta' as const), key: keyArb, patch: fc.dictionary(fc.constantFrom('x', 'y', '__proto__'), fc.oneof(fc.integer(), fc.constant(null))) }),
+  fc.record({ kind: fc.constant('pop' as const), key: keyArb, n: fc.integer({ min: 0, max: 3 }), with: fc.option(fc.array(messageArb, { maxLength: 2 }), { nil: null }) }),
   fc.record({ kind: fc.constant('delete' as const), key: keyArb }),
 );
 /** A write of each kind except deletion (which has no options and no clock). */
@@ -123,6 +126,8 @@ function runGood(log: SessionLog, op: Good, extra: Record<string, unknown> = {})
       return log.truncateHistory(op.key, op.keep, { safe: op.safe, ...extra });
     case 'meta':
       return log.updateMetadata(op.key, op.patch, extra);
+    case 'pop':
+      return op.with === null ? log.removeLast(op.key, op.n, extra) : log.replaceLast(op.key, op.n, op.with, extra);
     case 'delete':
       return log.deleteSession(op.key);
   }
@@ -162,7 +167,7 @@ function runBad(log: SessionLog, op: Bad, setClock: (v: unknown) => void): Promi
           // eslint-disable-next-line no-sparse-arrays
           return log.addMessage(op.key, 'user', [1, , 3]);
         case 'empty':
-          return log.addMessages(op.key, []);
+          return log.addMessages(op.key, 'not a list' as never);
         case 'keep':
           return log.truncateHistory(op.key, 1.5);
         case 'patch':

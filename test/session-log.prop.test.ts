@@ -5,7 +5,7 @@ import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
-import { Model, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
+import { Model, modelIdUse, modelRecordId, modelRemoveLast, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
 import { replayEvents } from './support/replay.js';
 
 interface Real {
@@ -124,6 +124,72 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     },
     toString: () => `idempotent(${k}, ${id})`,
   })),
+  // Removing and replacing the newest messages: a change of nothing is written only with an id.
+  fc.tuple(keyArb, fc.nat({ max: 5 })).map(([k, n]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const { kept, removed } = modelRemoveLast(model.current(k).history, n);
+      const r = await real.log.removeLast(k, n);
+      expect(r.removed).toEqual(plain(removed));
+      if (removed.length > 0) model.apply(k, (s) => ({ ...s, history: kept }));
+      expect(r.version).toBe(model.version(k));
+      check(model, real, k);
+    },
+    toString: () => `removeLast(${k}, ${n})`,
+  })),
+  fc.tuple(keyArb, fc.nat({ max: 4 }), messagesArb(0)).map(([k, n, ms]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const { kept, removed } = modelRemoveLast(model.current(k).history, n);
+      const r = await real.log.replaceLast(k, n, ms);
+      expect(r.removed).toEqual(plain(removed));
+      if (removed.length > 0 || ms.length > 0) model.apply(k, (s, v) => ({ ...s, history: [...kept, ...ms.map((message) => ({ message, addedAt: v }))] }));
+      check(model, real, k);
+    },
+    toString: () => `replaceLast(${k}, ${n}, ${ms.length})`,
+  })),
+  fc.tuple(keyArb, fc.nat({ max: 6 }), fc.double({ min: 0, max: 1, noNaN: true })).map(([k, n, frac]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const v = Math.floor(frac * model.version(k));
+      const history = model.sessions.get(k)?.versions[v]?.history ?? [];
+      expect(real.log.getHistory(k, { atVersion: v, last: n })).toEqual(n === 0 ? [] : plain(history.slice(-n)));
+      expect(real.log.getHistory(k, { last: n })).toEqual(n === 0 ? [] : plain(model.current(k).history.slice(-n)));
+    },
+    toString: () => `last(${k}, ${n}, at ${frac.toFixed(2)})`,
+  })),
+  // Fingerprinted ids, shared by different kinds of change: same change → duplicate, other → CONFLICT.
+  fc.tuple(keyArb, fc.constantFrom('p1', 'p2'), fc.constantFrom('add', 'empty', 'pop', 'replace'), fc.constantFrom('x', 'y')).map(([k, id, kind, text]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const change = JSON.stringify(kind === 'empty' ? [kind] : [kind, text]);
+      const use = modelIdUse(model, k, id, change);
+      const o = { eventId: id };
+      const run = (): Promise<{ version: number; duplicate?: boolean }> => {
+        if (kind === 'add') return real.log.addMessage(k, 'user', text, o);
+        if (kind === 'empty') return real.log.addMessages(k, [], o);
+        if (kind === 'pop') return real.log.removeLast(k, text === 'x' ? 1 : 2, o);
+        return real.log.replaceLast(k, 1, [{ role: 'assistant', content: text }], o);
+      };
+      if (use === 'conflict') {
+        await expect(run()).rejects.toMatchObject({ code: 'CONFLICT' });
+      } else if (use !== 'new') {
+        expect(await run()).toMatchObject({ version: use, duplicate: true });
+      } else {
+        const r = await run();
+        const version = model.apply(k, (s, v) => {
+          if (kind === 'add') return { ...s, history: [...s.history, { message: { role: 'user', content: text }, addedAt: v }] };
+          if (kind === 'empty') return s;
+          if (kind === 'pop') return { ...s, history: modelRemoveLast(s.history, text === 'x' ? 1 : 2).kept };
+          return { ...s, history: [...modelRemoveLast(s.history, 1).kept, { message: { role: 'assistant', content: text }, addedAt: v }] };
+        });
+        expect(r.version).toBe(version);
+        modelRecordId(model, k, id, change, version);
+      }
+      check(model, real, k);
+    },
+    toString: () => `fingerprinted(${k}, ${id}, ${kind} ${text})`,
+  })),
   fc.constant<Cmd>({
     check: () => true,
     async run(model, real) {
@@ -162,6 +228,7 @@ describe.each(BACKENDS)('model-based: %s', (name, factory) => {
               expect(real.log.getSummary(k, { atVersion: v })).toBe(replayed[v]?.summary);
             }
           }
+          expect((await real.log.verify()).mismatches).toEqual([]);
         } finally {
           await harness.dispose();
         }

@@ -78,6 +78,10 @@ export function describeEvent(e: SessionEvent): string {
       return `keep last ${e.keepLast}${e.safe ? ' (safe)' : ''} → starts at #${e.start}`;
     case 'metadata.updated':
       return fold(JSON.stringify(e.patch), 70);
+    case 'messages.removed':
+      return `removed the newest ${e.count} message${e.count === 1 ? '' : 's'} (from #${e.from})`;
+    case 'messages.replaced':
+      return `replaced the newest ${e.removed} message${e.removed === 1 ? '' : 's'} by ${e.messages.length} (from #${e.from})`;
   }
 }
 

@@ -3,6 +3,7 @@ import { corrupt } from '../errors.js';
 import type { Message } from '../types.js';
 import type { LogEvent } from './events.js';
 import type { Projection } from './projection.js';
+import type { Regions } from './layout.js';
 
 /**
  * The one place where stored bytes become values, and values become stored bytes. Envelopes are
@@ -41,6 +42,10 @@ export interface HeadRecord {
   logBytes: number;
   /** Of those, bytes that no current state needs: events and checkpoints behind the newest checkpoint. */
   deadBytes: number;
+  /** Chunk regions of the current version (layout.ts); on disk only when not empty. */
+  regions?: Regions;
+  /** Version of the newest removal of the newest messages (absent: none), for `through` cuts. */
+  lastRemoval?: number;
 }
 
 export interface StateRecord {
@@ -129,7 +134,11 @@ function parseJsonText(text: string, what: RecordName): unknown {
 
 // ------------------------------------------------------------------ events
 
-/** On disk: { t, m?, s?, th?, st?, k?, sf?, p?, v, at, id?, f? }, in this order. */
+/**
+ * On disk: { t, m?, s?, th?, st?, k?, sf?, p?, n?, rg?, v, at, id?, f? }, in this order. `n` is
+ * the count a removal removes, `rg` the chunk region it starts. A turnlog from before removals
+ * existed reads their types as an unknown event type: CORRUPT, never a misread history.
+ */
 export function encodeEvent(e: LogEvent): Uint8Array {
   const r: Fields = { t: e.type };
   switch (e.type) {
@@ -150,11 +159,20 @@ export function encodeEvent(e: LogEvent): Uint8Array {
     case 'metadata.updated':
       r['p'] = e.patchJson;
       break;
+    case 'messages.removed':
+      r['n'] = e.count;
+      if (e.region !== undefined) r['rg'] = e.region;
+      break;
+    case 'messages.replaced':
+      r['m'] = e.messagesJson;
+      r['n'] = e.removed;
+      if (e.region !== undefined) r['rg'] = e.region;
+      break;
   }
   r['v'] = e.version;
   r['at'] = e.at;
   if (e.eventId !== undefined) r['id'] = e.eventId;
-  if (e.type === 'messages.added' || e.type === 'history.replaced') r['f'] = e.from;
+  if (e.type !== 'summary.set' && e.type !== 'history.truncated' && e.type !== 'metadata.updated') r['f'] = e.from;
   return packr.pack(r);
 }
 
@@ -174,11 +192,17 @@ function decodeEventBody(r: Fields, version: number, at: number, what: RecordNam
   const type = r['t'];
   switch (type) {
     case 'messages.added':
-    case 'history.replaced': {
-      const m = r['m'];
-      if (!Array.isArray(m)) damaged(what, 'm is not a list of JSON texts');
-      for (const x of m) if (typeof x !== 'string') damaged(what, 'm is not a list of JSON texts');
-      return { version, at, type, from: int(r, 'f', what), messagesJson: m as string[] };
+    case 'history.replaced':
+      return { version, at, type, from: int(r, 'f', what), messagesJson: jsonTexts(r, what) };
+    case 'messages.removed': {
+      const e: LogEvent = { version, at, type, from: int(r, 'f', what), count: int(r, 'n', what) };
+      if (r['rg'] !== undefined) e.region = int(r, 'rg', what);
+      return e;
+    }
+    case 'messages.replaced': {
+      const e: LogEvent = { version, at, type, from: int(r, 'f', what), removed: int(r, 'n', what), messagesJson: jsonTexts(r, what) };
+      if (r['rg'] !== undefined) e.region = int(r, 'rg', what);
+      return e;
     }
     case 'summary.set': {
       const e: LogEvent = { version, at, type, summary: str(r, 's', what) };
@@ -198,6 +222,13 @@ function decodeEventBody(r: Fields, version: number, at: number, what: RecordNam
     default:
       return damaged(what, 'unknown event type');
   }
+}
+
+function jsonTexts(r: Fields, what: RecordName): string[] {
+  const m = r['m'];
+  if (!Array.isArray(m)) damaged(what, 'm is not a list of JSON texts');
+  for (const x of m) if (typeof x !== 'string') damaged(what, 'm is not a list of JSON texts');
+  return m as string[];
 }
 
 // ------------------------------------------------------------------ user data inside records
@@ -223,7 +254,23 @@ function isMessage(v: unknown): v is Message {
 // ------------------------------------------------------------------ heads, state, checkpoints
 
 export function encodeHead(h: HeadRecord): Uint8Array {
-  return packr.pack(h);
+  const { regions, ...rest } = h;
+  return packr.pack(regions === undefined || regions.length === 0 ? rest : h);
+}
+
+/** Regions as stored: ascending first positions, strictly increasing region numbers above 0. */
+function regionsField(r: Fields, field: string, what: RecordName): Regions {
+  const v = r[field];
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) damaged(what, `${field} is not a list of regions`);
+  let at = -1;
+  let region = 0;
+  for (const x of v as unknown[]) {
+    if (!Array.isArray(x) || x.length !== 2 || !isInt(x[0]) || !isInt(x[1]) || x[0] <= at || x[1] <= region) damaged(what, `${field} is not a list of regions`);
+    at = x[0] as number;
+    region = x[1] as number;
+  }
+  return v as Regions;
 }
 
 export function decodeHead(bytes: Uint8Array, what: RecordName = 'session head'): HeadRecord {
@@ -242,6 +289,9 @@ export function decodeHead(bytes: Uint8Array, what: RecordName = 'session head')
     logBytes: int(r, 'logBytes', what),
     deadBytes: int(r, 'deadBytes', what),
   };
+  const regions = regionsField(r, 'regions', what);
+  if (regions.length > 0) head.regions = regions;
+  if (r['lastRemoval'] !== undefined) head.lastRemoval = int(r, 'lastRemoval', what);
   if (head.start > head.next || head.cp > head.version || head.base > head.version) damaged(what, 'inconsistent positions or versions');
   return head;
 }
@@ -258,16 +308,28 @@ export function decodeState(bytes: Uint8Array, what: RecordName = 'session state
   return { summary: str(r, 'summary', what), metadata };
 }
 
-/** On disk: { pf, p: projection with its metadata as JSON text }. */
+/**
+ * On disk: { pf, p: projection with its metadata as JSON text }. A projection with chunk regions
+ * is stored with `pf` one above its fold format: a turnlog from before regions existed skips such
+ * a checkpoint as one of another fold, folds the events instead and meets the removal event it
+ * cannot read (CORRUPT) rather than reading chunks from the wrong region.
+ */
+const REGIONS_PF_STEP = 1;
+
 export function encodeCheckpoint(c: CheckpointRecord): Uint8Array {
-  return packr.pack({ pf: c.projectionFormat, p: { ...c.projection, metadata: JSON.stringify(c.projection.metadata) } });
+  const { regions, ...rest } = c.projection;
+  const withRegions = regions !== undefined && regions.length > 0;
+  const p = { ...rest, metadata: JSON.stringify(c.projection.metadata), ...(withRegions ? { regions } : {}) };
+  return packr.pack({ pf: c.projectionFormat + (withRegions ? REGIONS_PF_STEP : 0), p });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, what: RecordName = 'checkpoint'): CheckpointRecord {
   const r = unpackMap(bytes, what);
-  const projectionFormat = int(r, 'pf', what);
+  const storedFormat = int(r, 'pf', what);
   const p = r['p'];
   if (!isPlainObject(p)) damaged(what, 'p is not a map');
+  const regions = regionsField(p, 'regions', what);
+  const projectionFormat = storedFormat - (regions.length > 0 ? REGIONS_PF_STEP : 0);
   const metadata = parseJsonText(str(p, 'metadata', what), what);
   if (!isPlainObject(metadata)) damaged(what, 'metadata is not a JSON object');
   const projection: Projection = {
@@ -279,6 +341,7 @@ export function decodeCheckpoint(bytes: Uint8Array, what: RecordName = 'checkpoi
     createdAt: num(p, 'createdAt', what),
     updatedAt: num(p, 'updatedAt', what),
   };
+  if (regions.length > 0) projection.regions = regions;
   if (projection.start > projection.next) damaged(what, 'start is after next');
   return { projectionFormat, projection };
 }
@@ -329,7 +392,28 @@ export function decodeCounters(bytes: Uint8Array, what: RecordName = 'counters')
   return out;
 }
 
-/** Single numbers: the next sid, a directory entry's sid, the version an event id applied. */
+/**
+ * An eventIds entry: the version that applied the id and the fingerprint of the change it
+ * described. On disk [version, fingerprint]; a bare version is an entry from before fingerprints
+ * (read with no fingerprint: a retry of it is taken as the same change, as before).
+ */
+export interface EventIdEntry {
+  version: number;
+  fingerprint?: string;
+}
+
+export function encodeEventIdEntry(e: EventIdEntry): Uint8Array {
+  return packr.pack(e.fingerprint === undefined ? e.version : [e.version, e.fingerprint]);
+}
+
+export function decodeEventIdEntry(bytes: Uint8Array, what: RecordName = 'event id'): EventIdEntry {
+  const v = unpackAny(bytes, what);
+  if (isInt(v)) return { version: v };
+  if (!Array.isArray(v) || v.length !== 2 || !isInt(v[0]) || typeof v[1] !== 'string') damaged(what, 'not a version and a fingerprint');
+  return { version: v[0] as number, fingerprint: v[1] as string };
+}
+
+/** Single numbers: the next sid, a directory entry's sid. */
 export function encodeNumber(n: number): Uint8Array {
   return packr.pack(n);
 }

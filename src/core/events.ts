@@ -52,7 +52,28 @@ export interface MetadataUpdated extends EventBase {
   patchJson: string;
 }
 
-export type LogEvent = MessagesAdded | HistoryReplaced | SummarySet | HistoryTruncated | MetadataUpdated;
+/**
+ * The newest `count` visible messages removed (`from` = the position of the first of them, which
+ * becomes the new `next`). With `region`, the positions from `from` on are sealed in that new
+ * chunk region (see layout.ts): the writer sets it when the removal reached sealed positions.
+ */
+export interface MessagesRemoved extends EventBase {
+  type: 'messages.removed';
+  from: number;
+  count: number;
+  region?: number;
+}
+
+/** The newest `removed` visible messages replaced by `messagesJson`, placed from `from`. */
+export interface MessagesReplaced extends EventBase {
+  type: 'messages.replaced';
+  from: number;
+  removed: number;
+  messagesJson: string[];
+  region?: number;
+}
+
+export type LogEvent = MessagesAdded | HistoryReplaced | SummarySet | HistoryTruncated | MetadataUpdated | MessagesRemoved | MessagesReplaced;
 
 /** What a write call decides before it knows its version, time and position: an event minus those. */
 export type EventDraft =
@@ -60,7 +81,9 @@ export type EventDraft =
   | Omit<HistoryReplaced, keyof EventBase | 'from'>
   | Omit<SummarySet, keyof EventBase>
   | Omit<HistoryTruncated, keyof EventBase>
-  | Omit<MetadataUpdated, keyof EventBase>;
+  | Omit<MetadataUpdated, keyof EventBase>
+  | Omit<MessagesRemoved, keyof EventBase>
+  | Omit<MessagesReplaced, keyof EventBase>;
 
 /** The event a draft becomes at `version`, `at`, with messages placed from position `next`. */
 export function completeEvent(draft: EventDraft, version: number, at: number, eventId: string | undefined, next: number): LogEvent {
@@ -74,12 +97,24 @@ export function completeEvent(draft: EventDraft, version: number, at: number, ev
     case 'history.truncated':
       return { ...base, ...draft };
     case 'metadata.updated':
+    case 'messages.removed':
+    case 'messages.replaced':
       return { ...base, ...draft };
   }
 }
 
-/** Positions of the messages an event carries, or undefined when it carries none. */
+/** A removal of the newest messages: where it cuts, how many it removes, the region it starts. */
+export function rewindOf(e: LogEvent): { from: number; removed: number; region: number | undefined } | undefined {
+  if (e.type === 'messages.removed') return { from: e.from, removed: e.count, region: e.region };
+  if (e.type === 'messages.replaced') return { from: e.from, removed: e.removed, region: e.region };
+  return undefined;
+}
+
+/**
+ * Positions of the messages an event carries, or undefined when it carries none. A position may
+ * be carried again by a later event after a removal: the later event's message is the one there.
+ */
 export function messageSpan(e: LogEvent): { from: number; to: number; messagesJson: string[] } | undefined {
-  if (e.type !== 'messages.added' && e.type !== 'history.replaced') return undefined;
+  if (e.type !== 'messages.added' && e.type !== 'history.replaced' && e.type !== 'messages.replaced') return undefined;
   return { from: e.from, to: e.from + e.messagesJson.length, messagesJson: e.messagesJson };
 }

@@ -5,6 +5,8 @@ import { corrupt, invalid } from '../errors.js';
  * Tables of the store and the shape of their keys. Every table is ordered by key; keys are tuples
  * of numbers and strings. `sid` is a session's internal number: it is never reused, so a deleted
  * session's leftovers can be collected without ever touching a newer session of the same key.
+ * A chunk's region key is its first position in region 0 (every store before removals), else
+ * region · REGION_SPAN + first position (see chunk regions below).
  *
  * | table       | key                  | value                                   |
  * |-------------|----------------------|-----------------------------------------|
@@ -13,9 +15,9 @@ import { corrupt, invalid } from '../errors.js';
  * | heads       | [sid]                | HeadRecord: version, range, checkpoint  |
  * | state       | [sid]                | StateRecord: summary and metadata       |
  * | events      | [sid, version]       | StoredEvent                             |
- * | eventIds    | [sid, sha256(id)]    | version that applied the id             |
+ * | eventIds    | [sid, sha256(id)]    | version that applied the id, fingerprint|
  * | checkpoints | [sid, version]       | CheckpointRecord                        |
- * | chunks      | [sid, first position]| JSON array of consecutive messages      |
+ * | chunks      | [sid, region key]    | JSON array of consecutive messages      |
  * | recent      | [updatedAt, sid]     | empty: the recency index                |
  * | dead        | [sid]                | empty: deleted sessions still to purge  |
  * | gcq         | [reviewAt, sid]      | empty: when GC should look at a session |
@@ -91,3 +93,55 @@ export function checkKey(table: Table, key: Key): Key {
   }
   return key;
 }
+
+/**
+ * Chunk regions. A message's position is its place in the history ([start, next)); a removal of
+ * the newest messages hands their positions to the messages added after it. Chunks are
+ * immutable and old versions must keep reading the old messages, so when a removal reaches
+ * positions that are already sealed in chunks, the positions from there on are sealed in a new
+ * region: a separate range of chunk keys (region r holds position p at key r·REGION_SPAN + p).
+ * A projection lists its regions as [first position, region] pairs in ascending order; positions
+ * below the first pair are in region 0, which is where every store before removals kept them.
+ */
+export type Regions = ReadonlyArray<readonly [number, number]>;
+export const REGION_SPAN = 2 ** 32;
+/** Region numbers stay below this so keys stay safe integers. */
+export const MAX_REGION = 2 ** 20;
+
+/** The region holding position `pos` (0 without regions). */
+export function regionOf(regions: Regions | undefined, pos: number): number {
+  let region = 0;
+  for (const [from, r] of regions ?? []) {
+    if (from > pos) break;
+    region = r;
+  }
+  return region;
+}
+
+/** The chunk-key position of message position `pos`. */
+export function chunkPosition(regions: Regions | undefined, pos: number): number {
+  if (pos >= REGION_SPAN) invalid(`position ${pos} is beyond what a session can hold (${REGION_SPAN} messages)`);
+  return regionOf(regions, pos) * REGION_SPAN + pos;
+}
+
+/** [lo, hi) cut at region boundaries: each piece with the key offset of its region. */
+export function regionPieces(regions: Regions | undefined, lo: number, hi: number): Array<{ from: number; to: number; offset: number }> {
+  const out: Array<{ from: number; to: number; offset: number }> = [];
+  const bounds: Array<readonly [number, number]> = [[0, 0], ...(regions ?? [])];
+  for (let i = 0; i < bounds.length; i++) {
+    const [from, region] = bounds[i] as readonly [number, number];
+    const to = i + 1 < bounds.length ? (bounds[i + 1] as readonly [number, number])[0] : Infinity;
+    const a = Math.max(lo, from);
+    const b = Math.min(hi, to);
+    if (a < b) out.push({ from: a, to: b, offset: region * REGION_SPAN });
+  }
+  return out;
+}
+
+/** The regions after a new region `region` starts at position `from`. */
+export function startRegion(regions: Regions, from: number, region: number): Array<readonly [number, number]> {
+  return [...regions.filter(([at]) => at < from), [from, region]];
+}
+
+/** The newest region number ever started (0: none). */
+export const lastRegion = (regions: Regions | undefined): number => regions?.[regions.length - 1]?.[1] ?? 0;

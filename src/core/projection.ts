@@ -1,6 +1,8 @@
 import { corrupt } from '../errors.js';
 import { parsePatch } from './codec.js';
 import type { LogEvent } from './events.js';
+import { lastRegion, MAX_REGION, startRegion } from './layout.js';
+import type { Regions } from './layout.js';
 
 /**
  * Bumped whenever the fold below changes meaning. Checkpoints record it, so a store written by an
@@ -11,7 +13,8 @@ export const PROJECTION_FORMAT = 1;
 /**
  * The state of a session after some version, minus the message bodies: the visible history is
  * always the contiguous position range [start, next) — additions extend `next`, cuts and
- * summaries move `start` forward, a replacement starts a new range at the old `next`.
+ * summaries move `start` forward, a replacement starts a new range at the old `next`, and a
+ * removal of the newest messages moves `next` back (the positions are used again by what follows).
  */
 export interface Projection {
   version: number;
@@ -21,6 +24,8 @@ export interface Projection {
   metadata: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
+  /** Chunk regions (layout.ts); absent for every session that never removed sealed messages. */
+  regions?: Regions;
 }
 
 export function emptyProjection(): Projection {
@@ -76,6 +81,18 @@ export function applyEvent(p: Projection, e: LogEvent): Projection {
     case 'metadata.updated':
       out.metadata = mergeMetadata(p.metadata, parsePatch(e.patchJson, () => `metadata patch of event ${e.version}`));
       return out;
+    case 'messages.removed':
+    case 'messages.replaced': {
+      const removed = e.type === 'messages.removed' ? e.count : e.removed;
+      if (removed > p.next - p.start) cannotApply(e, `removes ${removed} of ${p.next - p.start} visible messages`);
+      if (e.from !== p.next - removed) cannotApply(e, `the removal must start at position ${p.next - removed}`);
+      out.next = e.from + (e.type === 'messages.replaced' ? e.messagesJson.length : 0);
+      if (e.region !== undefined) {
+        if (e.region <= lastRegion(p.regions ?? []) || e.region >= MAX_REGION) cannotApply(e, `region ${e.region} is not new`);
+        out.regions = startRegion(p.regions ?? [], e.from, e.region);
+      }
+      return out;
+    }
   }
 }
 
@@ -98,6 +115,7 @@ export function projectionsEqual(a: Projection, b: Projection): boolean {
     a.summary === b.summary &&
     a.createdAt === b.createdAt &&
     a.updatedAt === b.updatedAt &&
+    JSON.stringify(a.regions ?? []) === JSON.stringify(b.regions ?? []) &&
     JSON.stringify(a.metadata) === JSON.stringify(b.metadata)
   );
 }

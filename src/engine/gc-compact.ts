@@ -2,8 +2,8 @@ import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead } from '../
 import type { HeadRecord } from '../core/codec.js';
 import { CHECKPOINT_SCAN, chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import type { CheckpointTime } from '../core/gc-plan.js';
-import { checkKey, checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, sidKey, keyNumber, keyAfter } from '../core/layout.js';
-import type { Key, Table } from '../core/layout.js';
+import { checkKey, checkpointKey, chunkKey, eventKey, gcqKey, KEY_BOTTOM, lastRegion, regionPieces, REGION_SPAN, sidKey, keyNumber, keyAfter } from '../core/layout.js';
+import type { Key, Regions, Table } from '../core/layout.js';
 import { PROJECTION_FORMAT } from '../core/projection.js';
 import type { ReadTxn, WriteTxn } from '../storage/backend.js';
 import { takeWithin } from './budget.js';
@@ -52,22 +52,38 @@ export function baseStart(tx: ReadTxn, sid: number, base: number): number {
   return raw === undefined ? 0 : decodeCheckpoint(raw).projection.start;
 }
 
+/** The chunk regions of the checkpoint at `base` (none without a base). */
+export function baseRegions(tx: ReadTxn, sid: number, base: number): Regions {
+  const raw = base > 0 ? tx.get('checkpoints', checkpointKey(sid, base)) : undefined;
+  return raw === undefined ? [] : (decodeCheckpoint(raw).projection.regions ?? []);
+}
+
 /**
  * The key ranges of a session's rows below a base whose visible range starts at `start`: events
- * ≤ base, checkpoints < base, chunks that end at or before `start` (chunks never overlap, so only
- * the last chunk below `start` can span it; one chunk is read to find out).
+ * ≤ base, checkpoints < base, and every chunk no version from the base on reads. Those are the
+ * chunks outside the base's pieces [start, …) of each region (layout.ts): below `start` (chunks
+ * never overlap, so only the last chunk below a piece can span into it; one chunk is read to find
+ * out), positions a later region took over, and regions a removal replaced before the base.
+ * Regions started after the base lie above the base's newest region and are kept.
  */
-export function rangesBelow(tx: ReadTxn, sid: number, base: number, start: number): Array<{ table: Table; low: Key; high: Key }> {
-  let chunkHigh = chunkKey(sid, start);
-  for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start), reverse: true, limit: 1 })) {
-    const from = keyNumber(e.key, 1, 'chunks');
-    if (from + decodeChunk(e.value).length > start) chunkHigh = chunkKey(sid, from);
-  }
-  return [
+export function rangesBelow(tx: ReadTxn, sid: number, base: number, start: number, regions: Regions = []): Array<{ table: Table; low: Key; high: Key }> {
+  const out: Array<{ table: Table; low: Key; high: Key }> = [
     { table: 'events', low: eventKey(sid, 0), high: eventKey(sid, base + 1) },
     { table: 'checkpoints', low: checkpointKey(sid, 0), high: checkpointKey(sid, base) },
-    { table: 'chunks', low: chunkKey(sid, 0), high: chunkHigh },
   ];
+  let low = 0;
+  for (const piece of regionPieces(regions, start, REGION_SPAN)) {
+    let keep = piece.from + piece.offset;
+    for (const e of tx.range('chunks', { low: chunkKey(sid, piece.offset), high: chunkKey(sid, keep), reverse: true, limit: 1 })) {
+      const from = keyNumber(e.key, 1, 'chunks');
+      if (from + decodeChunk(e.value).length > keep) keep = from;
+    }
+    if (keep > low) out.push({ table: 'chunks', low: chunkKey(sid, low), high: chunkKey(sid, keep) });
+    low = piece.to + piece.offset;
+  }
+  const top = (lastRegion(regions) + 1) * REGION_SPAN;
+  if (top > low) out.push({ table: 'chunks', low: chunkKey(sid, low), high: chunkKey(sid, top) });
+  return out;
 }
 
 function* keysAndSizes(tx: ReadTxn, r: { table: Table; low: Key; high: Key }): Iterable<{ key: Key; bytes: number }> {
@@ -130,7 +146,7 @@ function removeBelowBase(tx: WriteTxn, head: HeadRecord, budget: Budget, report:
   let deadRemoved = 0;
   let eventsRemoved = 0;
   let finished = true;
-  for (const range of rangesBelow(tx, head.sid, head.base, baseStart(tx, head.sid, head.base))) {
+  for (const range of rangesBelow(tx, head.sid, head.base, baseStart(tx, head.sid, head.base), baseRegions(tx, head.sid, head.base))) {
     const rows = takeWithin(keysAndSizes(tx, range), budget);
     let deleted = 0;
     for (const row of rows) {

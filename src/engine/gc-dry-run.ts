@@ -1,9 +1,9 @@
 import { chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import { KEY_BOTTOM, keyNumber, keyAfter } from '../core/layout.js';
-import type { Key, Table } from '../core/layout.js';
+import type { Key, Regions, Table } from '../core/layout.js';
 import type { Backend } from '../storage/backend.js';
 import { yieldToEventLoop } from './budget.js';
-import { baseStart, dueEntries, hasHeadCheckpoint, rangesBelow, scanCheckpoints } from './gc-compact.js';
+import { baseRegions, baseStart, dueEntries, hasHeadCheckpoint, rangesBelow, scanCheckpoints } from './gc-compact.js';
 import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
 import { headBySid } from './reader.js';
 
@@ -71,6 +71,7 @@ export async function dryRunCount(
 async function countSession(backend: Backend, p: GcPolicy, sid: number, report: GcReport, stopped: () => boolean): Promise<void> {
   let base: number | undefined;
   let start = 0;
+  let regions: Regions = [];
   for (;;) {
     if (stopped()) return;
     const pass = backend.read((tx) => {
@@ -83,12 +84,14 @@ async function countSession(backend: Backend, p: GcPolicy, sid: number, report: 
       // What lies below the new base; its start is the head's when GC would checkpoint the head.
       const choiceStart = choice.needsCheckpoint ? head.start : baseStart(tx, sid, choice.version);
       const next = nextReviewAt(head, choice.version, scan.times, scan.more, p.now, p.replayWindow);
-      return { done: next === undefined || next > p.now - p.replayWindow, version: choice.version, start: choiceStart };
+      const choiceRegions = choice.needsCheckpoint ? (head.regions ?? []) : baseRegions(tx, sid, choice.version);
+      return { done: next === undefined || next > p.now - p.replayWindow, version: choice.version, start: choiceStart, regions: choiceRegions };
     });
     if (pass === undefined) return;
     if (pass.version !== undefined) {
       base = pass.version;
       start = pass.start;
+      regions = pass.regions;
     }
     if (pass.done) break;
     await yieldToEventLoop();
@@ -96,7 +99,7 @@ async function countSession(backend: Backend, p: GcPolicy, sid: number, report: 
   if (base === undefined) return;
   report.sessionsCompacted++;
   const b = base;
-  for (const range of backend.read((tx) => rangesBelow(tx, sid, b, start))) await countRange(backend, range, report, stopped);
+  for (const range of backend.read((tx) => rangesBelow(tx, sid, b, start, regions))) await countRange(backend, range, report, stopped);
 }
 
 /** Counts the rows of one key range in pages. */

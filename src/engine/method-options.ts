@@ -1,7 +1,7 @@
 import { optionNames } from '../core/validate.js';
 import type { GcOptions } from './gc-report.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
-import type { ListOptions, ReadEventsOptions, ReadOptions, SummaryOptions, TruncateOptions, WriteOptions } from '../types.js';
+import type { HistoryOptions, ListOptions, ReadEventsOptions, ReadOptions, SummaryOptions, TruncateOptions, WriteOptions } from '../types.js';
 
 /**
  * The option names each SessionLog method accepts; any other key is INVALID_ARGUMENT. Checked
@@ -11,6 +11,7 @@ export const WRITE_OPTION_NAMES = optionNames<WriteOptions>()(['expectedVersion'
 export const SUMMARY_OPTION_NAMES = optionNames<SummaryOptions>()(['expectedVersion', 'eventId', 'at', 'through']);
 export const TRUNCATE_OPTION_NAMES = optionNames<TruncateOptions>()(['expectedVersion', 'eventId', 'at', 'safe']);
 export const READ_OPTION_NAMES = optionNames<ReadOptions>()(['atVersion']);
+export const HISTORY_OPTION_NAMES = optionNames<HistoryOptions>()(['atVersion', 'last']);
 export const LIST_OPTION_NAMES = optionNames<ListOptions>()(['limit', 'cursor', 'prefix']);
 export const READ_EVENTS_OPTION_NAMES = optionNames<ReadEventsOptions>()(['fromVersion', 'toVersion']);
 export const GC_OPTION_NAMES = optionNames<GcOptions>()(['dryRun', 'now', 'onProgress', 'maxExpireShare']);

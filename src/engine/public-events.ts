@@ -27,5 +27,11 @@ function publicBody(e: LogEvent): SessionEvent {
       return { version, at, type: e.type, keepLast: e.keepLast, safe: e.safe, start: e.start };
     case 'metadata.updated':
       return { version, at, type: e.type, patch: parsePatch(e.patchJson, () => `patch of event ${version}`) };
+    case 'messages.removed':
+      return { version, at, type: e.type, count: e.count, from: e.from };
+    case 'messages.replaced': {
+      const messages = e.messagesJson.map((m) => parseMessage(m, () => `message of event ${version}`));
+      return { version, at, type: e.type, removed: e.removed, messages, from: e.from };
+    }
   }
 }

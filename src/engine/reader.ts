@@ -1,8 +1,8 @@
 import { decodeCheckpoint, decodeChunk, decodeEvent, decodeHead, decodeNumber, decodeState, parseMessage } from '../core/codec.js';
 import type { CheckpointRecord, HeadRecord, StateRecord } from '../core/codec.js';
 import type { LogEvent } from '../core/events.js';
-import { messageSpan } from '../core/events.js';
-import { checkpointKey, chunkKey, dirKey, eventKey, keyNumber, sidKey } from '../core/layout.js';
+import { messageSpan, rewindOf } from '../core/events.js';
+import { checkpointKey, chunkKey, chunkPosition, dirKey, eventKey, keyNumber, regionPieces, sidKey } from '../core/layout.js';
 import { emptyProjection, foldEvents, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { corrupt, TurnlogError } from '../errors.js';
@@ -116,26 +116,43 @@ export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number): Snap
 }
 
 /**
- * The visible messages of a snapshot: positions below the checkpoint's `next` come from sealed
- * chunks, the rest from the tail events' payloads.
+ * Where a snapshot's chunks stop being the source: positions below come from the checkpoint's
+ * chunks, the rest from the tail events. A removal in the tail gives its positions to later
+ * events, so the checkpoint's chunks no longer hold them from there on.
  */
-export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache): Message[] {
-  const { start, next } = snap.projection;
-  const sealed = snap.base?.projection.next ?? 0;
+export function sealedEnd(snap: Snapshot): number {
+  let end = snap.base?.projection.next ?? 0;
+  for (const e of snap.tail) {
+    const rw = rewindOf(e);
+    if (rw !== undefined && rw.from < end) end = rw.from;
+  }
+  return end;
+}
+
+/**
+ * The visible messages of a snapshot, or only those from position `from` on (the newest ones):
+ * positions below `sealedEnd` come from sealed chunks, the rest from the tail events' payloads
+ * (the last event that placed a position holds its message).
+ */
+export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number): Message[] {
+  const { next, regions } = snap.projection;
+  const start = Math.max(snap.projection.start, from ?? 0);
+  const sealed = sealedEnd(snap);
   const out: Message[] = [];
   const chunkEnd = Math.min(sealed, next);
-  if (start < chunkEnd) readChunks(tx, sid, start, chunkEnd, out, cache);
-  let pos = Math.max(start, sealed);
+  for (const piece of regionPieces(regions, start, chunkEnd)) readChunks(tx, sid, piece.from + piece.offset, piece.to + piece.offset, out, cache);
+  const lo = Math.max(start, sealed);
+  const slots: Array<string | undefined> = new Array<string | undefined>(Math.max(0, next - lo));
   for (const e of snap.tail) {
     const span = messageSpan(e);
     if (span === undefined) continue;
-    for (let p = Math.max(pos, span.from); p < span.to && p < next; p++) {
-      if (p !== pos) corrupt(`message ${pos} of session #${sid} is missing`);
-      out.push(parseMessage(span.messagesJson[p - span.from] ?? '', () => `message ${p} of session #${sid}`));
-      pos++;
-    }
+    for (let p = Math.max(lo, span.from); p < span.to && p < next; p++) slots[p - lo] = span.messagesJson[p - span.from];
   }
-  if (pos < next) corrupt(`messages ${pos}..${next - 1} of session #${sid} are missing`);
+  for (let i = 0; i < slots.length; i++) {
+    const json = slots[i];
+    if (json === undefined) return corrupt(`message ${lo + i} of session #${sid} is missing`);
+    out.push(parseMessage(json, () => `message ${lo + i} of session #${sid}`));
+  }
   return out;
 }
 
@@ -144,29 +161,31 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
  * kept decoded). For scans that stop early: safe cuts and the `maxMessages` cap.
  */
 export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: number) => Message {
-  const sealed = snap.base?.projection.next ?? 0;
+  const sealed = sealedEnd(snap);
   let cached: { from: number; messages: Message[] } | undefined;
   return (pos) => {
     if (pos < snap.projection.start || pos >= snap.projection.next) corrupt(`message ${pos} is not visible`);
     if (pos >= sealed) {
-      for (const e of snap.tail) {
-        const span = messageSpan(e);
+      for (let i = snap.tail.length - 1; i >= 0; i--) {
+        const span = messageSpan(snap.tail[i] as LogEvent);
         if (span !== undefined && pos >= span.from && pos < span.to) return parseMessage(span.messagesJson[pos - span.from] ?? '', () => `message ${pos} of session #${sid}`);
       }
       return corrupt(`message ${pos} of session #${sid} is missing`);
     }
-    if (cached === undefined || pos < cached.from || pos >= cached.from + cached.messages.length) {
+    const key = chunkPosition(snap.projection.regions, pos);
+    if (cached === undefined || key < cached.from || key >= cached.from + cached.messages.length) {
       cached = undefined;
-      for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, pos + 1), reverse: true, limit: 1 })) {
+      for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, key + 1), reverse: true, limit: 1 })) {
         const from = keyNumber(e.key, 1, 'chunks');
         cached = { from, messages: decodeChunk(e.value, () => `chunk ${from} of session #${sid}`) };
       }
-      if (cached === undefined || pos >= cached.from + cached.messages.length) corrupt(`no chunk holds message ${pos} of session #${sid}`);
+      if (cached === undefined || key >= cached.from + cached.messages.length) corrupt(`no chunk holds message ${pos} of session #${sid}`);
     }
-    return cached.messages[pos - cached.from] ?? corrupt(`no chunk holds message ${pos} of session #${sid}`);
+    return cached.messages[key - cached.from] ?? corrupt(`no chunk holds message ${pos} of session #${sid}`);
   };
 }
 
+/** Reads the chunks holding key positions [start, end) (one region) into `out`. */
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
   let first: number | undefined;
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1, keysOnly: true })) {
@@ -197,4 +216,19 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
     pos += count;
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
+}
+
+/**
+ * Where the messages placed after version `through` begin in the current history: the `next` of
+ * that version, unless a later removal of the newest messages gave lower positions to newer
+ * messages. Reads the events after `through` only when the session had such a removal since.
+ */
+export function placedAfter(tx: ReadTxn, head: HeadRecord, through: number, nextAtThrough: number): number {
+  let boundary = Math.min(nextAtThrough, head.next);
+  if ((head.lastRemoval ?? 0) <= through) return boundary;
+  for (const e of readEventRange(tx, head.sid, through, head.version)) {
+    const rw = rewindOf(e);
+    if (rw !== undefined && rw.from < boundary) boundary = rw.from;
+  }
+  return boundary;
 }

@@ -10,7 +10,7 @@ export interface ReplayStep {
   event: SessionEvent;
   /** Messages that became visible. */
   added: Message[];
-  /** Messages that stopped being visible (cut by a truncation or summary, or replaced). */
+  /** Messages that stopped being visible (cut by a truncation or summary, replaced, or removed from the end). */
   removed: Message[];
   /** Visible message count after the event. */
   messageCount: number;
@@ -49,14 +49,22 @@ export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: nu
     for (const stored of events) {
       const event = toPublicEvent(stored);
       const next = applyEvent(projection, stored);
+      const removed: Message[] = [];
+      // A removal of the newest messages: positions [from, old next) stop being visible first.
+      if (event.type === 'messages.removed' || event.type === 'messages.replaced') {
+        for (let p = event.from; p < projection.next; p++) {
+          const m = byPos.get(p);
+          if (m !== undefined) removed.push(m);
+          byPos.delete(p);
+        }
+      }
       const added: Message[] = [];
-      if (event.type === 'messages.added' || event.type === 'history.replaced') {
+      if (event.type === 'messages.added' || event.type === 'history.replaced' || event.type === 'messages.replaced') {
         event.messages.forEach((m, i) => {
           byPos.set(event.from + i, m);
           added.push(m);
         });
       }
-      const removed: Message[] = [];
       for (let p = projection.start; p < Math.min(next.start, projection.next); p++) {
         const m = byPos.get(p);
         if (m !== undefined) removed.push(m);

@@ -5,7 +5,9 @@ import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
 import { shapesAt } from '../core/message-shapes.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
-import type { ListOptions, Message, ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import { digest } from '../core/layout.js';
+import { rewindBuilder } from './rewind.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
 import type { HeadRecord } from '../core/codec.js';
@@ -17,7 +19,7 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, messageAt, messagesOf, readEventPage, readState, snapshotAt } from './reader.js';
+import { assertReadable, findHead, messageAt, messagesOf, placedAfter, readEventPage, readState, snapshotAt } from './reader.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
 import { decideWrite } from './writer.js';
@@ -26,7 +28,7 @@ import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
-import { LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES, BACKUP_OPTION_NAMES, GC_OPTION_NAMES, VERIFY_OPTION_NAMES } from './method-options.js';
+import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES, BACKUP_OPTION_NAMES, GC_OPTION_NAMES, VERIFY_OPTION_NAMES } from './method-options.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
@@ -40,9 +42,11 @@ export interface SessionLog {
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult>;
   truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult>;
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult>;
+  removeLast(key: string, count: number, opts?: WriteOptions): Promise<RemoveResult>;
+  replaceLast(key: string, count: number, messages: Message[], opts?: WriteOptions): Promise<RemoveResult>;
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult>;
   deleteSession(key: string): Promise<boolean>;
-  getHistory(key: string, opts?: ReadOptions): Message[];
+  getHistory(key: string, opts?: HistoryOptions): Message[];
   getSummary(key: string, opts?: ReadOptions): string;
   getSession(key: string, opts?: ReadOptions): SessionInfo | undefined;
   listSessions(opts?: ListOptions): SessionPage;
@@ -89,61 +93,104 @@ export class SessionLogEngine implements SessionLog {
   }
 
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'messages.added', () => {
       const messagesJson = [encodeMessage(message, this.opts.maxMessageBytes)];
-      return () => ({ type: 'messages.added', messagesJson });
+      return { parts: messagesJson, build: () => ({ type: 'messages.added', messagesJson }) };
     });
   }
 
+  /** An empty list is recorded (as an event) only with an eventId; without one it writes nothing. */
   addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
-      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, false);
-      return () => ({ type: 'messages.added', messagesJson });
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'messages.added', () => {
+      const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
+      return { parts: messagesJson, build: () => ({ type: 'messages.added', messagesJson }) };
     });
   }
 
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'history.replaced', () => {
       const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
-      return () => ({ type: 'history.replaced', messagesJson });
+      return { parts: messagesJson, build: () => ({ type: 'history.replaced', messagesJson }) };
     });
   }
 
+  /**
+   * Removes the newest `count` visible messages (all of them when fewer are visible) in one
+   * event, and resolves to what it removed. Costs O(count): the history before them is neither
+   * read nor copied. Removing nothing is recorded only with an eventId.
+   */
+  removeLast(key: string, count: number, opts?: WriteOptions): Promise<RemoveResult> {
+    return this.rewind(key, count, undefined, opts);
+  }
+
+  /**
+   * Replaces the newest `count` visible messages (all of them when fewer are visible) by
+   * `messages`, in one event; resolves to what it removed. Costs O(count + messages).
+   */
+  replaceLast(key: string, count: number, messages: Message[], opts?: WriteOptions): Promise<RemoveResult> {
+    return this.rewind(key, count, messages, opts);
+  }
+
+  private async rewind(key: string, count: number, messages: Message[] | undefined, opts: WriteOptions | undefined): Promise<RemoveResult> {
+    let removed: Message[] = [];
+    const type = messages === undefined ? 'messages.removed' : 'messages.replaced';
+    const result = await this.write(key, opts, WRITE_OPTION_NAMES, type, () => {
+      const n = validateCount('count', count);
+      if (n < 0) invalid('count must be an integer ≥ 0');
+      const messagesJson = messages === undefined ? undefined : encodeMessages(messages, this.opts.maxMessageBytes, true);
+      const parts = [n, ...(messagesJson ?? [])];
+      return { parts, build: rewindBuilder(n, messagesJson, (m) => (removed = m)) };
+    });
+    if (result.duplicate === true) removed = this.removedBy(key, result.version);
+    return { ...result, removed };
+  }
+
+  /** The messages the removal at `version` removed, read back from the log (for a duplicate). */
+  private removedBy(key: string, version: number): Message[] {
+    const [event] = this.readEvents(key, { fromVersion: version, toVersion: version });
+    if (event === undefined) return [];
+    const count = event.type === 'messages.removed' ? event.count : event.type === 'messages.replaced' ? event.removed : 0;
+    return count === 0 ? [] : this.getHistory(key, { atVersion: version - 1, last: count });
+  }
+
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
-    return this.write(key, opts, SUMMARY_OPTION_NAMES, () => {
+    return this.write(key, opts, SUMMARY_OPTION_NAMES, 'summary.set', () => {
       const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
-      return ({ tx, head }) => {
+      const build: DraftBuilder = ({ tx, head }) => {
         if (through === undefined) return { type: 'summary.set', summary: text };
         const version = head?.version ?? 0;
         if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
         if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
         const atThrough = snapshotAt(tx, head, through).projection;
+        const placed = placedAfter(tx, head, through, atThrough.next);
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, atThrough.next, shapesAt(at)) };
+        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, placed, shapesAt(at)) };
       };
+      return { parts: [text, through ?? null], build };
     });
   }
 
   truncateHistory(key: string, keepLast: number, opts?: TruncateOptions): Promise<WriteResult> {
-    return this.write(key, opts, TRUNCATE_OPTION_NAMES, () => {
+    return this.write(key, opts, TRUNCATE_OPTION_NAMES, 'history.truncated', () => {
       const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
-      return ({ tx, head }) => {
+      const build: DraftBuilder = ({ tx, head }) => {
         const start = head?.start ?? 0;
         const next = head?.next ?? 0;
         if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
         const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
         return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, shapesAt(at)) };
       };
+      return { parts: [keep, safe], build };
     });
   }
 
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
-    return this.write(key, opts, WRITE_OPTION_NAMES, () => {
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'metadata.updated', () => {
       const patchJson = encodePatch(patch, this.opts.maxMessageBytes);
-      return () => ({ type: 'metadata.updated', patchJson });
+      return { parts: [patchJson], build: () => ({ type: 'metadata.updated', patchJson }) };
     });
   }
 
@@ -165,18 +212,22 @@ export class SessionLogEngine implements SessionLog {
   /**
    * Validation and encoding happen before the transaction (`prepare`), so bad input is rejected
    * without touching the store; the returned builder runs inside it against the current state.
+   * `change` and the returned `parts` (the validated payload and the options that shape the
+   * result) are the change as the caller described it: with an eventId their digest is stored,
+   * and a reuse of the id must describe the same change.
    */
-  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], prepare: () => DraftBuilder): Promise<WriteResult> {
+  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], change: string, prepare: () => { parts: readonly unknown[]; build: DraftBuilder }): Promise<WriteResult> {
     try {
       this.assertOpen();
       validateKey(key);
       checkOptionKeys('options', opts, optionNames);
       const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
       const eventId = validateEventId(opts?.eventId);
-      const build = prepare();
+      const { parts, build } = prepare();
+      const fingerprint = eventId === undefined ? undefined : digest(JSON.stringify([change, ...parts])).slice(0, 32);
       // The timestamp is taken and checked before the transaction: it ends up in keys and records.
       const at = opts?.at === undefined ? readClock(this.opts.clock) : checkTime('at', opts.at);
-      const req = { key, expectedVersion, eventId, at, build };
+      const req = { key, expectedVersion, eventId, at, fingerprint, build };
       return this.track(this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig)));
     } catch (error) {
       return Promise.reject(error);
@@ -192,11 +243,14 @@ export class SessionLogEngine implements SessionLog {
 
   // ---------------------------------------------------------------- reads
 
-  getHistory(key: string, opts?: ReadOptions): Message[] {
+  /** With `last`, only the newest `last` messages: reads O(last) rows, whatever the history's length. */
+  getHistory(key: string, opts?: HistoryOptions): Message[] {
+    const last = validateVersionOption('last', opts?.last, true);
     return this.read(key, opts, (tx, head, version) => {
-      if (head === undefined || version === 0) return [];
-      return messagesOf(tx, head.sid, snapshotAt(tx, head, version), this.chunks);
-    });
+      if (head === undefined || version === 0 || last === 0) return [];
+      const snap = snapshotAt(tx, head, version);
+      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last);
+    }, HISTORY_OPTION_NAMES);
   }
 
   getSummary(key: string, opts?: ReadOptions): string {
@@ -317,10 +371,10 @@ export class SessionLogEngine implements SessionLog {
     return this.track(verifyStore(this.backend, opts.onProgress, this.closing.signal));
   }
 
-  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T): T {
+  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T, names: readonly string[] = READ_OPTION_NAMES): T {
     this.assertOpen();
     validateKey(key);
-    checkOptionKeys('options', opts, READ_OPTION_NAMES);
+    checkOptionKeys('options', opts, names);
     const at = validateVersionOption('atVersion', opts?.atVersion, true);
     return this.backend.read((tx) => {
       const head = findHead(tx, key);

@@ -22,6 +22,8 @@ export class SessionCheck {
   /** Visible messages so far, by position, from the base's chunks and the events' payloads. */
   private readonly messages = new Map<number, Message>();
   private low = 0;
+  /** Version of the newest removal of the newest messages seen in the fold (0: none). */
+  private lastRemoval = 0;
   private events = 0;
   private checkpoints = 0;
 
@@ -71,6 +73,7 @@ export class SessionCheck {
   /** Starts (or restarts) the fold at the head's base; false when the base is unusable. */
   private begin(tx: ReadTxn, head: HeadRecord): boolean {
     this.messages.clear();
+    this.lastRemoval = 0;
     this.events = 0;
     this.checkpoints = 0;
     let start = emptyProjection();
@@ -101,6 +104,7 @@ export class SessionCheck {
     this.events += events.length;
     for (const e of events) {
       p = foldEvents(p, [e]);
+      if (e.type === 'messages.removed' || e.type === 'messages.replaced') this.lastRemoval = e.version;
       const span = messageSpan(e);
       if (span !== undefined) span.messagesJson.forEach((json, i) => this.messages.set(span.from + i, parseMessage(json)));
       const cp = checkpoints.get(e.version);
@@ -120,6 +124,10 @@ export class SessionCheck {
     if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
       this.problem(head, `head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
     }
+    if (JSON.stringify(head.regions ?? []) !== JSON.stringify(p.regions ?? [])) this.problem(head, 'chunk regions of the head differ from the fold of the events');
+    // `through` cuts trust the head's last removal: it must name the newest one the log holds.
+    const recorded = head.lastRemoval ?? 0;
+    if (this.lastRemoval > 0 ? recorded !== this.lastRemoval : recorded > head.base) this.problem(head, `the head's last removal (v${recorded}) differs from the log (v${this.lastRemoval})`);
     const state = readState(tx, head.sid);
     if (state.summary !== p.summary) this.problem(head, 'summary differs from the fold of the events');
     if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) this.problem(head, 'metadata differs from the fold of the events');

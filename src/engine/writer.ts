@@ -1,4 +1,4 @@
-import { decodeNumber, encodeCheckpoint, encodeEvent, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
+import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encodeEventIdEntry, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
@@ -29,6 +29,8 @@ export interface WriteRequest {
   eventId: string | undefined;
   /** The event's timestamp: the caller's `at`, or the clock's reading taken before the transaction. */
   at: number;
+  /** Digest of the change as the caller described it (with an eventId): a reuse must match it. */
+  fingerprint: string | undefined;
   build: DraftBuilder;
 }
 
@@ -53,7 +55,14 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   const head = findHead(tx, req.key);
   if (head !== undefined && req.eventId !== undefined) {
     const seen = tx.get('eventIds', eventIdKey(head.sid, req.eventId));
-    if (seen !== undefined) return { value: { version: decodeNumber(seen, 'event id'), duplicate: true }, apply: () => undefined };
+    if (seen !== undefined) {
+      const entry = decodeEventIdEntry(seen, () => `event id ${JSON.stringify(req.eventId)} of session #${head.sid}`);
+      // An entry from before fingerprints has none: it is taken as the same change, as it always was.
+      if (entry.fingerprint !== undefined && entry.fingerprint !== req.fingerprint) {
+        throw new TurnlogError('CONFLICT', `eventId ${JSON.stringify(req.eventId)} was already used for a different change (version ${entry.version} of ${JSON.stringify(req.key)}); nothing was written`);
+      }
+      return { value: { version: entry.version, duplicate: true }, apply: () => undefined };
+    }
   }
   const actual = head?.version ?? 0;
   if (req.expectedVersion !== undefined && req.expectedVersion !== actual) {
@@ -63,6 +72,9 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     });
   }
   const draft = req.build({ tx, head });
+  // A change that changes nothing (an empty append, a removal of nothing) is recorded only with
+  // an eventId, so that its retry is recognised; without one it writes nothing.
+  if (req.eventId === undefined && isNoChange(draft)) return { value: { version: actual }, apply: () => undefined };
   const at = checkTime('event time', req.at);
   const event = completeEvent(draft, actual + 1, at, req.eventId, head?.next ?? 0);
 
@@ -75,6 +87,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     updatedAt: head?.updatedAt ?? 0,
     summary: '',
     metadata: {},
+    ...(head?.regions === undefined ? {} : { regions: head.regions }),
   };
   const events = [event];
   let after = applyEvent(before, event);
@@ -103,7 +116,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     put('dir', dirKey(req.key), encodeNumber(sid));
   }
   for (const e of encoded) put('events', eventKey(sid, e.version), e.bytes);
-  if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeNumber(event.version));
+  if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeEventIdEntry({ version: event.version, fingerprint: req.fingerprint }));
   if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
   put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
@@ -136,7 +149,10 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     gcAt,
     logBytes: (head?.logBytes ?? 0) + logBytes,
     deadBytes: (head?.deadBytes ?? 0) + deadBytes,
+    ...(after.regions === undefined ? {} : { regions: after.regions }),
   };
+  const removal = event.type === 'messages.removed' || event.type === 'messages.replaced' ? event.version : head?.lastRemoval;
+  if (removal !== undefined) newHead.lastRemoval = removal;
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
   return {
@@ -154,6 +170,13 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   };
 }
 
+function isNoChange(d: EventDraft): boolean {
+  if (d.type === 'messages.added') return d.messagesJson.length === 0;
+  if (d.type === 'messages.removed') return d.count === 0;
+  if (d.type === 'messages.replaced') return d.removed === 0 && d.messagesJson.length === 0;
+  return false;
+}
+
 function nextSid(tx: WriteTxn): number {
   const raw = tx.get('meta', META_NEXT_SID);
   return raw === undefined ? 1 : decodeNumber(raw, 'sid counter');
@@ -165,7 +188,7 @@ function nextSid(tx: WriteTxn): number {
  * are read and classified, up to the first user turn there.
  */
 function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: LogEvent, cfg: WriterConfig): LogEvent | undefined {
-  if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced')) return undefined;
+  if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced' && event.type !== 'messages.replaced')) return undefined;
   const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
   const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });

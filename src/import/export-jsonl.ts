@@ -57,8 +57,8 @@ const cutOf = (e: SessionEvent): number | undefined => (e.type === 'history.trun
 /**
  * The base line of a session at GC base `base`, given the events after it (up to `version`,
  * whose visible count is `countNow`). Positions come from the events: the first one that adds
- * messages starts at the base's `next`; with none, `next` never moved, and the last cut plus
- * the current count gives it.
+ * messages starts at the base's `next` (a removal of the newest messages at `next` minus what
+ * it removes); with none, `next` never moved, and the last cut plus the current count gives it.
  */
 function baseLine(log: SessionLog, key: string, base: number, events: Iterable<SessionEvent>, countNow: number): SessionBaseLine | undefined {
   const info = log.getSession(key, { atVersion: base });
@@ -67,6 +67,11 @@ function baseLine(log: SessionLog, key: string, base: number, events: Iterable<S
   let next: number | undefined;
   let lastCut: number | undefined;
   for (const e of events) {
+    // A removal of the newest messages starts where the removed ones started.
+    if (e.type === 'messages.removed' || e.type === 'messages.replaced') {
+      next = e.from + (e.type === 'messages.removed' ? e.count : e.removed);
+      break;
+    }
     if (hasFrom(e)) {
       next = e.from;
       break;

@@ -21,7 +21,9 @@ export type PlannedCall =
   | { type: 'messages.added'; messages: Message[] }
   | { type: 'summary.set'; summary: string; through?: number }
   | { type: 'history.truncated'; keepLast: number; safe: boolean }
-  | { type: 'metadata.updated'; patch: Record<string, unknown> };
+  | { type: 'metadata.updated'; patch: Record<string, unknown> }
+  | { type: 'messages.removed'; count: number }
+  | { type: 'messages.replaced'; removed: number; messages: Message[] };
 
 export interface PlannedStep {
   call: PlannedCall;
@@ -103,6 +105,22 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
         if (l['type'] === 'history.replaced') start = next;
         next += messages.length;
         push({ type: l['type'], messages }, l);
+        break;
+      }
+      case 'messages.removed':
+      case 'messages.replaced': {
+        // Removals of the newest messages: the positions they free go to what follows.
+        const count = l['type'] === 'messages.removed' ? l['count'] : l['removed'];
+        if (!isInt(count) || count < 0 || count > next - start || !isInt(l['from']) || l['from'] - offset !== next - count) {
+          fail(`v${String(l['version'])}: the removal does not fit the history before it`);
+        }
+        next -= count as number;
+        if (l['type'] === 'messages.removed') push({ type: 'messages.removed', count: count as number }, l);
+        else {
+          const messages = messagesOf(l);
+          next += messages.length;
+          push({ type: 'messages.replaced', removed: count as number, messages }, l);
+        }
         break;
       }
       case 'history.truncated': {

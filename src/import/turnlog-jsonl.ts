@@ -57,8 +57,8 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
 
 /** The parts of an event that re-applying it reproduces (versions and cuts follow from them). */
 function shape(event: object): string {
-  const { type, messages, summary, patch, keepLast, safe, through } = event as Record<string, unknown>;
-  return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through });
+  const { type, messages, summary, patch, keepLast, safe, through, count, removed } = event as Record<string, unknown>;
+  return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through, count, removed });
 }
 
 function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions): Promise<WriteResult> {
@@ -73,6 +73,10 @@ function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions): Pr
       return log.truncateHistory(key, c.keepLast, { ...o, safe: c.safe });
     case 'metadata.updated':
       return log.updateMetadata(key, c.patch, o);
+    case 'messages.removed':
+      return log.removeLast(key, c.count, o);
+    case 'messages.replaced':
+      return log.replaceLast(key, c.removed, c.messages, o);
   }
 }
 

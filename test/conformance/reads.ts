@@ -230,7 +230,7 @@ export function readConformance(factory: HarnessFactory): void {
       await expectCode(log.updateMetadata('k', { f: () => 1 } as never), 'INVALID_ARGUMENT');
       await expectCode(log.addMessage('k', 'user', 'x', { expectedVersion: -1 }), 'INVALID_ARGUMENT');
       await expectCode(log.addMessage('k', 'user', 'x', { eventId: '' }), 'INVALID_ARGUMENT');
-      await expectCode(log.addMessages('k', []), 'INVALID_ARGUMENT');
+      await expectCode(log.addMessages('k', 'x' as never), 'INVALID_ARGUMENT');
       await expectCode(() => log.listSessions({ cursor: 'nonsense' }), 'INVALID_ARGUMENT');
       await expectCode(() => log.listSessions({ limit: 0 }), 'INVALID_ARGUMENT');
       expect(log.getSession('k')?.version).toBe(1);

@@ -21,6 +21,8 @@ export interface ModelState {
 export interface ModelSession {
   versions: ModelState[]; // versions[v] = state right after event v; versions[0] = empty
   eventIds: Map<string, number>;
+  /** The change each eventId of `changeIds` was first used for (fingerprinted ids). */
+  changes?: Map<string, { version: number; change: string }>;
 }
 
 export class Model {
@@ -140,4 +142,27 @@ export function modelCapKeep(history: ModelMessage[], max: number, shape: ShapeO
   if (r.waitingBeforeAll(plain)) return undefined;
   for (let i = plain; i <= n; i++) if (r.wholeClean(plain, i)) return history.slice(i);
   return undefined;
+}
+
+/** `removeLast` / `replaceLast`: the newest `n` (at most all) go; returns what stays and what went. */
+export function modelRemoveLast(history: ModelMessage[], n: number): { kept: ModelMessage[]; removed: ModelMessage[] } {
+  const cut = history.length - Math.min(n, history.length);
+  return { kept: history.slice(0, cut), removed: history.slice(cut) };
+}
+
+/**
+ * A write with a fingerprinted eventId: `change` describes the change as the caller gave it.
+ * 'new' when the id is unused; the original version when it was used for the same change;
+ * 'conflict' when it was used for another one.
+ */
+export function modelIdUse(model: Model, key: string, id: string, change: string): 'new' | 'conflict' | number {
+  const seen = model.sessions.get(key)?.changes?.get(id);
+  if (seen === undefined) return 'new';
+  return seen.change === change ? seen.version : 'conflict';
+}
+
+export function modelRecordId(model: Model, key: string, id: string, change: string, version: number): void {
+  const s = model.session(key);
+  s.changes ??= new Map();
+  s.changes.set(id, { version, change });
 }

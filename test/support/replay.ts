@@ -27,6 +27,13 @@ export function replayEvents(events: SessionEvent[]): Array<{ history: Message[]
         summary = e.summary;
         if (e.start !== undefined) start = e.start;
         break;
+      case 'messages.removed':
+        next = e.from;
+        break;
+      case 'messages.replaced':
+        e.messages.forEach((m, i) => byPos.set(e.from + i, m));
+        next = e.from + e.messages.length;
+        break;
       case 'metadata.updated':
         metadata = { ...metadata };
         for (const [k, v] of Object.entries(e.patch)) if (v === null) delete metadata[k];
