@@ -1,0 +1,102 @@
+import { packr, damaged, int, isSignedInt, num, str, unpackMap } from './codec-fields.js';
+import type { Fields, RecordName } from './codec-fields.js';
+import type { LogEvent } from './events.js';
+
+// ------------------------------------------------------------------ events
+
+/**
+ * On disk: { t, m?, s?, th?, st?, k?, sf?, p?, n?, rg?, v, at, id?, f? }, in this order. `n` is
+ * the count a removal removes, `rg` the chunk region it starts. A turnlog from before removals
+ * existed reads their types as an unknown event type: CORRUPT, never a misread history.
+ */
+export function encodeEvent(e: LogEvent): Uint8Array {
+  const r: Fields = { t: e.type };
+  switch (e.type) {
+    case 'messages.added':
+    case 'history.replaced':
+      r['m'] = e.messagesJson;
+      break;
+    case 'summary.set':
+      r['s'] = e.summary;
+      if (e.through !== undefined) r['th'] = e.through;
+      if (e.start !== undefined) r['st'] = e.start;
+      break;
+    case 'history.truncated':
+      r['k'] = e.keepLast;
+      r['sf'] = e.safe;
+      r['st'] = e.start;
+      break;
+    case 'metadata.updated':
+      r['p'] = e.patchJson;
+      break;
+    case 'messages.removed':
+      r['n'] = e.count;
+      if (e.region !== undefined) r['rg'] = e.region;
+      break;
+    case 'messages.replaced':
+      r['m'] = e.messagesJson;
+      r['n'] = e.removed;
+      if (e.region !== undefined) r['rg'] = e.region;
+      break;
+  }
+  r['v'] = e.version;
+  r['at'] = e.at;
+  if (e.eventId !== undefined) r['id'] = e.eventId;
+  if (e.type !== 'summary.set' && e.type !== 'history.truncated' && e.type !== 'metadata.updated') r['f'] = e.from;
+  return packr.pack(r);
+}
+
+export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event'): LogEvent {
+  const r = unpackMap(bytes, what);
+  const version = int(r, 'v', what);
+  if (version < 1) damaged(what, 'version below 1');
+  const at = num(r, 'at', what);
+  const eventId = r['id'];
+  if (eventId !== undefined && typeof eventId !== 'string') damaged(what, 'id is not a string');
+  const e = decodeEventBody(r, version, at, what);
+  if (eventId !== undefined) e.eventId = eventId;
+  return e;
+}
+
+function decodeEventBody(r: Fields, version: number, at: number, what: RecordName): LogEvent {
+  const type = r['t'];
+  switch (type) {
+    case 'messages.added':
+    case 'history.replaced':
+      return { version, at, type, from: int(r, 'f', what), messagesJson: jsonTexts(r, what) };
+    case 'messages.removed': {
+      const e: LogEvent = { version, at, type, from: int(r, 'f', what), count: int(r, 'n', what) };
+      if (r['rg'] !== undefined) e.region = int(r, 'rg', what);
+      return e;
+    }
+    case 'messages.replaced': {
+      const e: LogEvent = { version, at, type, from: int(r, 'f', what), removed: int(r, 'n', what), messagesJson: jsonTexts(r, what) };
+      if (r['rg'] !== undefined) e.region = int(r, 'rg', what);
+      return e;
+    }
+    case 'summary.set': {
+      const e: LogEvent = { version, at, type, summary: str(r, 's', what) };
+      if (r['th'] !== undefined) e.through = int(r, 'th', what);
+      if (r['st'] !== undefined) e.start = int(r, 'st', what);
+      return e;
+    }
+    case 'history.truncated': {
+      const keepLast = r['k'];
+      if (!isSignedInt(keepLast)) damaged(what, 'k is not an integer');
+      const safe = r['sf'] ?? false;
+      if (typeof safe !== 'boolean') damaged(what, 'sf is not a boolean');
+      return { version, at, type, keepLast, safe, start: int(r, 'st', what) };
+    }
+    case 'metadata.updated':
+      return { version, at, type, patchJson: str(r, 'p', what) };
+    default:
+      return damaged(what, 'unknown event type');
+  }
+}
+
+function jsonTexts(r: Fields, what: RecordName): string[] {
+  const m = r['m'];
+  if (!Array.isArray(m)) damaged(what, 'm is not a list of JSON texts');
+  for (const x of m) if (typeof x !== 'string') damaged(what, 'm is not a list of JSON texts');
+  return m as string[];
+}
