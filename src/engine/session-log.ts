@@ -1,17 +1,14 @@
-import { toPublicEvent } from './public-events.js';
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
-import { safeCut, plainCut, throughCut } from '../core/history-rules.js';
-import { shapesAt } from '../core/message-shapes.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import { digest } from '../core/layout.js';
 import { rewindBuilder } from './rewind.js';
+import { summaryBuilder, truncateBuilder } from './cut-builders.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
-import type { HeadRecord } from '../core/codec.js';
-import { CHUNK_BYTES, validateExpireShare } from './options.js';
+import { CHUNK_BYTES } from './options.js';
 import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
 import { runGc } from './gc.js';
 import type { GcOptions, GcReport } from './gc.js';
@@ -19,7 +16,9 @@ import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { assertReadable, findHead, messageAt, messagesOf, placedAfter, readEventPage, readState, snapshotAt } from './reader.js';
+import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
+import { eventPages, sessionInfo, versionRange } from './session-reads.js';
+import { checkGcOptions, checkVerifyOptions, gcPolicy, startBackup } from './maintenance-calls.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
 import { decideWrite } from './writer.js';
@@ -28,11 +27,8 @@ import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
-import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES, BACKUP_OPTION_NAMES, GC_OPTION_NAMES, VERIFY_OPTION_NAMES } from './method-options.js';
+import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
-
-/** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
-const EVENT_PAGE = 256;
 
 /** The public surface of a session log; see docs/api.md. */
 export interface SessionLog {
@@ -157,17 +153,7 @@ export class SessionLogEngine implements SessionLog {
     return this.write(key, opts, SUMMARY_OPTION_NAMES, 'summary.set', () => {
       const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
-      const build: DraftBuilder = ({ tx, head }) => {
-        if (through === undefined) return { type: 'summary.set', summary: text };
-        const version = head?.version ?? 0;
-        if (through > version) invalid(`through (${through}) is beyond the session's version (${version})`);
-        if (head === undefined || through === 0) return { type: 'summary.set', summary: text, through, start: head?.start ?? 0 };
-        const atThrough = snapshotAt(tx, head, through).projection;
-        const placed = placedAfter(tx, head, through, atThrough.next);
-        const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'summary.set', summary: text, through, start: throughCut(head.start, head.next, placed, shapesAt(at)) };
-      };
-      return { parts: [text, through ?? null], build };
+      return { parts: [text, through ?? null], build: summaryBuilder(text, through) };
     });
   }
 
@@ -176,14 +162,7 @@ export class SessionLogEngine implements SessionLog {
       const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
-      const build: DraftBuilder = ({ tx, head }) => {
-        const start = head?.start ?? 0;
-        const next = head?.next ?? 0;
-        if (!safe || head === undefined) return { type: 'history.truncated', keepLast: keep, safe, start: plainCut(start, next, keep) };
-        const at = messageAt(tx, head.sid, snapshotAt(tx, head, head.version));
-        return { type: 'history.truncated', keepLast: keep, safe: true, start: safeCut(start, next, keep, shapesAt(at)) };
-      };
-      return { parts: [keep, safe], build };
+      return { parts: [keep, safe], build: truncateBuilder(keep, safe) };
     });
   }
 
@@ -278,43 +257,16 @@ export class SessionLogEngine implements SessionLog {
   }
 
   readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent> {
-    const range = this.versionRange(key, opts);
-    if (range === undefined) return [];
-    const { head, from, to } = range;
-    const backend = this.backend;
-    return {
-      *[Symbol.iterator]() {
-        for (let v = from; v <= to; v += EVENT_PAGE) {
-          const upTo = Math.min(to, v + EVENT_PAGE - 1);
-          const page = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
-          for (const e of page) yield toPublicEvent(e);
-        }
-      },
-    };
+    this.assertOpen();
+    const range = versionRange(this.backend, key, opts);
+    return range === undefined ? [] : eventPages(this.backend, range);
   }
 
   /** Each event with what it changed in the history (added, removed messages; summary). */
   replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep> {
-    const range = this.versionRange(key, opts);
-    return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
-  }
-
-  /**
-   * The versions a log read covers. By default from the oldest kept event (after the GC base);
-   * an explicit `fromVersion` inside what GC collected is PRUNED.
-   */
-  private versionRange(key: string, opts: ReadEventsOptions | undefined): { head: HeadRecord; from: number; to: number } | undefined {
     this.assertOpen();
-    validateKey(key);
-    checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
-    const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
-    const to = validateVersionOption('toVersion', opts?.toVersion, true);
-    const head = this.backend.read((tx) => findHead(tx, key));
-    if (head === undefined) return undefined;
-    if (from !== undefined && from <= head.version) assertReadable(head, Math.max(0, from - 1));
-    const range = { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
-    // A range past the newest version (or an inverted one) holds no event: nothing to read.
-    return range.from > range.to ? undefined : range;
+    const range = versionRange(this.backend, key, opts);
+    return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
   }
 
   stats(): SessionLogStats {
@@ -329,10 +281,7 @@ export class SessionLogEngine implements SessionLog {
   gc(opts: GcOptions = {}): Promise<GcReport> {
     try {
       this.assertOpen();
-      checkOptionKeys('gc options', opts, GC_OPTION_NAMES);
-      if (opts.now !== undefined) checkTime('gc now', opts.now);
-      if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
-      if (opts.maxExpireShare !== undefined) validateExpireShare('maxExpireShare', opts.maxExpireShare);
+      checkGcOptions(opts);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -343,10 +292,7 @@ export class SessionLogEngine implements SessionLog {
   private async gcAfterOthers(opts: GcOptions): Promise<GcReport> {
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
-    const now = opts.now === undefined ? readClock(this.opts.clock) : checkTime('gc now', opts.now);
-    const maxExpireShare = opts.maxExpireShare ?? this.opts.maxExpireShare;
-    const policy = { now, ttl: this.opts.ttl, replayWindow: this.opts.replayWindow, chunkBytes: CHUNK_BYTES, maxExpireShare };
-    const run = runGc(this.backend, policy, opts.dryRun === true, opts.onProgress, this.closing.signal);
+    const run = runGc(this.backend, gcPolicy(opts, this.opts), opts.dryRun === true, opts.onProgress, this.closing.signal);
     this.gcRunning = run;
     try {
       return await run;
@@ -357,17 +303,13 @@ export class SessionLogEngine implements SessionLog {
 
   async backup(dest: string, opts: BackupOptions = {}): Promise<void> {
     this.assertOpen();
-    checkOptionKeys('backup options', opts, BACKUP_OPTION_NAMES);
-    if (typeof dest !== 'string' || dest.length === 0) invalid('backup destination must be a non-empty path');
-    if (!this.backend.backup) throw new TurnlogError('INVALID_ARGUMENT', `the ${this.backend.kind} backend cannot make backups`);
-    await this.track(this.backend.backup(dest, opts.compact === true));
+    await this.track(startBackup(this.backend, dest, opts));
   }
 
   /** Re-folds every session and compares; asynchronous and paged (see verify.ts). */
   async verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
-    checkOptionKeys('verify options', opts, VERIFY_OPTION_NAMES);
-    if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') invalid('onProgress must be a function');
+    checkVerifyOptions(opts);
     return this.track(verifyStore(this.backend, opts.onProgress, this.closing.signal));
   }
 
@@ -397,17 +339,4 @@ export class SessionLogEngine implements SessionLog {
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
     await this.backend.close();
   }
-}
-
-function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
-  const state = readState(tx, head.sid);
-  return {
-    key: head.key,
-    version: head.version,
-    messageCount: head.next - head.start,
-    createdAt: head.createdAt,
-    updatedAt: head.updatedAt,
-    summary: state.summary,
-    metadata: state.metadata,
-  };
 }

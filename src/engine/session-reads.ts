@@ -1,0 +1,60 @@
+import { toPublicEvent } from './public-events.js';
+import { checkOptionKeys, validateKey, validateVersionOption } from '../core/validate.js';
+import type { ReadEventsOptions, SessionEvent, SessionInfo } from '../types.js';
+import type { Backend, ReadTxn } from '../storage/backend.js';
+import type { HeadRecord } from '../core/codec.js';
+import { assertReadable, findHead, readEventPage, readState } from './reader.js';
+import { READ_EVENTS_OPTION_NAMES } from './method-options.js';
+
+/** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
+const EVENT_PAGE = 256;
+
+/** The versions a log read covers, inclusive, with the head they were read from. */
+export interface VersionRange {
+  head: HeadRecord;
+  from: number;
+  to: number;
+}
+
+/**
+ * The versions a log read covers. By default from the oldest kept event (after the GC base);
+ * an explicit `fromVersion` inside what GC collected is PRUNED.
+ */
+export function versionRange(backend: Backend, key: string, opts: ReadEventsOptions | undefined): VersionRange | undefined {
+  validateKey(key);
+  checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
+  const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
+  const to = validateVersionOption('toVersion', opts?.toVersion, true);
+  const head = backend.read((tx) => findHead(tx, key));
+  if (head === undefined) return undefined;
+  if (from !== undefined && from <= head.version) assertReadable(head, Math.max(0, from - 1));
+  const range = { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
+  // A range past the newest version (or an inverted one) holds no event: nothing to read.
+  return range.from > range.to ? undefined : range;
+}
+
+/** The public events of `range`, read a page per transaction as the caller iterates. */
+export function eventPages(backend: Backend, { head, from, to }: VersionRange): Iterable<SessionEvent> {
+  return {
+    *[Symbol.iterator]() {
+      for (let v = from; v <= to; v += EVENT_PAGE) {
+        const upTo = Math.min(to, v + EVENT_PAGE - 1);
+        const page = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
+        for (const e of page) yield toPublicEvent(e);
+      }
+    },
+  };
+}
+
+export function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
+  const state = readState(tx, head.sid);
+  return {
+    key: head.key,
+    version: head.version,
+    messageCount: head.next - head.start,
+    createdAt: head.createdAt,
+    updatedAt: head.updatedAt,
+    summary: state.summary,
+    metadata: state.metadata,
+  };
+}
