@@ -1,9 +1,8 @@
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
-import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, checkTime, readClock, validateCount, validateEventId, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
+import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid } from '../errors.js';
 import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
-import { digest } from '../core/layout.js';
 import { rewindBuilder } from './rewind.js';
 import { summaryBuilder, truncateBuilder } from './cut-builders.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
@@ -17,7 +16,10 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
-import { eventPages, sessionInfo, versionRange } from './session-reads.js';
+import { eventPages, readAt, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import { prepareWrite } from './write-request.js';
+import type { PreparedChange } from './write-request.js';
+import type { HeadRecord } from '../core/codec.js';
 import { checkGcOptions, checkVerifyOptions, gcPolicy, startBackup } from './maintenance-calls.js';
 import { batchTransaction } from './write-batch.js';
 import type { BatchContext } from './write-batch.js';
@@ -25,7 +27,6 @@ import { decideWrite } from './writer.js';
 import type { WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
-import type { DraftBuilder } from './writer.js';
 import { listPage } from './listing.js';
 import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
@@ -188,25 +189,11 @@ export class SessionLogEngine implements SessionLog {
     return existed;
   }
 
-  /**
-   * Validation and encoding happen before the transaction (`prepare`), so bad input is rejected
-   * without touching the store; the returned builder runs inside it against the current state.
-   * `change` and the returned `parts` (the validated payload and the options that shape the
-   * result) are the change as the caller described it: with an eventId their digest is stored,
-   * and a reuse of the id must describe the same change.
-   */
-  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], change: string, prepare: () => { parts: readonly unknown[]; build: DraftBuilder }): Promise<WriteResult> {
+  /** Validates and encodes before the transaction (see prepareWrite), then queues the write. */
+  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], change: string, prepare: () => PreparedChange): Promise<WriteResult> {
     try {
       this.assertOpen();
-      validateKey(key);
-      checkOptionKeys('options', opts, optionNames);
-      const expectedVersion = validateVersionOption('expectedVersion', opts?.expectedVersion, true);
-      const eventId = validateEventId(opts?.eventId);
-      const { parts, build } = prepare();
-      const fingerprint = eventId === undefined ? undefined : digest(JSON.stringify([change, ...parts])).slice(0, 32);
-      // The timestamp is taken and checked before the transaction: it ends up in keys and records.
-      const at = opts?.at === undefined ? readClock(this.opts.clock) : checkTime('at', opts.at);
-      const req = { key, expectedVersion, eventId, at, fingerprint, build };
+      const req = prepareWrite(key, opts, optionNames, change, prepare, this.opts.clock);
       return this.track(this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig)));
     } catch (error) {
       return Promise.reject(error);
@@ -245,8 +232,7 @@ export class SessionLogEngine implements SessionLog {
       if (head === undefined || version === 0) return undefined;
       if (version === head.version) return sessionInfo(tx, head);
       // An older version (exports need the whole state at a GC base, metadata included).
-      const p = snapshotAt(tx, head, version).projection;
-      return { key, version, messageCount: p.next - p.start, createdAt: p.createdAt, updatedAt: p.updatedAt, summary: p.summary, metadata: p.metadata };
+      return sessionInfoAt(tx, key, head, version);
     });
   }
 
@@ -313,17 +299,9 @@ export class SessionLogEngine implements SessionLog {
     return this.track(verifyStore(this.backend, opts.onProgress, this.closing.signal));
   }
 
-  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: ReturnType<typeof findHead>, version: number) => T, names: readonly string[] = READ_OPTION_NAMES): T {
+  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: HeadRecord | undefined, version: number) => T, names: readonly string[] = READ_OPTION_NAMES): T {
     this.assertOpen();
-    validateKey(key);
-    checkOptionKeys('options', opts, names);
-    const at = validateVersionOption('atVersion', opts?.atVersion, true);
-    return this.backend.read((tx) => {
-      const head = findHead(tx, key);
-      const version = at ?? head?.version ?? 0;
-      if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
-      return fn(tx, head, version);
-    });
+    return readAt(this.backend, key, opts, fn, names);
   }
 
   // ---------------------------------------------------------------- lifecycle

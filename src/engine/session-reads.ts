@@ -1,9 +1,10 @@
 import { toPublicEvent } from './public-events.js';
 import { checkOptionKeys, validateKey, validateVersionOption } from '../core/validate.js';
-import type { ReadEventsOptions, SessionEvent, SessionInfo } from '../types.js';
+import { invalid } from '../errors.js';
+import type { ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { HeadRecord } from '../core/codec.js';
-import { assertReadable, findHead, readEventPage, readState } from './reader.js';
+import { assertReadable, findHead, readEventPage, readState, snapshotAt } from './reader.js';
 import { READ_EVENTS_OPTION_NAMES } from './method-options.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
@@ -57,4 +58,26 @@ export function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
     summary: state.summary,
     metadata: state.metadata,
   };
+}
+
+/** The session's state at an older `version`, folded from its events (see reader.ts). */
+export function sessionInfoAt(tx: ReadTxn, key: string, head: HeadRecord, version: number): SessionInfo {
+  const p = snapshotAt(tx, head, version).projection;
+  return { key, version, messageCount: p.next - p.start, createdAt: p.createdAt, updatedAt: p.updatedAt, summary: p.summary, metadata: p.metadata };
+}
+
+/**
+ * Runs `fn` in one read transaction on the session at `atVersion` (default: its newest); a
+ * version past the newest is INVALID_ARGUMENT. `head` is undefined for an unknown key.
+ */
+export function readAt<T>(backend: Backend, key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: HeadRecord | undefined, version: number) => T, names: readonly string[]): T {
+  validateKey(key);
+  checkOptionKeys('options', opts, names);
+  const at = validateVersionOption('atVersion', opts?.atVersion, true);
+  return backend.read((tx) => {
+    const head = findHead(tx, key);
+    const version = at ?? head?.version ?? 0;
+    if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
+    return fn(tx, head, version);
+  });
 }
