@@ -1,4 +1,4 @@
-import { packr, damaged, int, isSignedInt, num, str, unpackMap } from './codec-fields.js';
+import { pack, damaged, int, isSignedInt, num, str, unpackMap } from './codec-fields.js';
 import type { Fields, RecordName } from './codec-fields.js';
 import type { LogEvent } from './events.js';
 
@@ -43,7 +43,7 @@ export function encodeEvent(e: LogEvent): Uint8Array {
   r['at'] = e.at;
   if (e.eventId !== undefined) r['id'] = e.eventId;
   if (e.type !== 'summary.set' && e.type !== 'history.truncated' && e.type !== 'metadata.updated') r['f'] = e.from;
-  return packr.pack(r);
+  return pack(r);
 }
 
 export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event'): LogEvent {

@@ -2,7 +2,12 @@ import { Packr } from 'msgpackr';
 import { corrupt } from '../errors.js';
 
 /** The one MessagePack configuration every record is packed and unpacked with (see codec.ts). */
-export const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
+
+/** Packs a record's value; typed without msgpackr's types, so they stay out of the published declarations. */
+export function pack(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
 
 /**
  * Which record a decoder read, for the CORRUPT message: e.g. "event 9 of session #4". A function

@@ -1,4 +1,4 @@
-import { packr, damaged, int, isInt, isPlainObject, num, parseJsonText, str, unpackMap } from './codec-fields.js';
+import { pack, damaged, int, isInt, isPlainObject, num, parseJsonText, str, unpackMap } from './codec-fields.js';
 import type { Fields, RecordName } from './codec-fields.js';
 import type { Projection } from './projection.js';
 import type { Regions } from './layout.js';
@@ -44,7 +44,7 @@ export interface CheckpointRecord {
 
 export function encodeHead(h: HeadRecord): Uint8Array {
   const { regions, ...rest } = h;
-  return packr.pack(regions === undefined || regions.length === 0 ? rest : h);
+  return pack(regions === undefined || regions.length === 0 ? rest : h);
 }
 
 /** Regions as stored: ascending first positions, strictly increasing region numbers above 0. */
@@ -87,7 +87,7 @@ export function decodeHead(bytes: Uint8Array, what: RecordName = 'session head')
 
 /** On disk the metadata is JSON text inside the MessagePack map. */
 export function encodeState(s: StateRecord): Uint8Array {
-  return packr.pack({ summary: s.summary, metadata: JSON.stringify(s.metadata) });
+  return pack({ summary: s.summary, metadata: JSON.stringify(s.metadata) });
 }
 
 export function decodeState(bytes: Uint8Array, what: RecordName = 'session state'): StateRecord {
@@ -109,7 +109,7 @@ export function encodeCheckpoint(c: CheckpointRecord): Uint8Array {
   const { regions, ...rest } = c.projection;
   const withRegions = regions !== undefined && regions.length > 0;
   const p = { ...rest, metadata: JSON.stringify(c.projection.metadata), ...(withRegions ? { regions } : {}) };
-  return packr.pack({ pf: c.projectionFormat + (withRegions ? REGIONS_PF_STEP : 0), p });
+  return pack({ pf: c.projectionFormat + (withRegions ? REGIONS_PF_STEP : 0), p });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, what: RecordName = 'checkpoint'): CheckpointRecord {

@@ -1,4 +1,4 @@
-import { packr, damaged, int, isInt, unpackAny, unpackMap } from './codec-fields.js';
+import { pack, damaged, int, isInt, unpackAny, unpackMap } from './codec-fields.js';
 import type { RecordName } from './codec-fields.js';
 
 /** Format of the whole store; a newer number on disk means a newer turnlog wrote it. */
@@ -15,7 +15,7 @@ export type Counts = Record<Counter, number>;
 // ------------------------------------------------------------------ store-wide records
 
 export function encodeFormat(f: FormatRecord): Uint8Array {
-  return packr.pack(f);
+  return pack(f);
 }
 
 export function decodeFormat(bytes: Uint8Array, what: RecordName = 'format'): FormatRecord {
@@ -25,7 +25,7 @@ export function decodeFormat(bytes: Uint8Array, what: RecordName = 'format'): Fo
 
 /** Counters are a fixed array in COUNTERS order: an append rewrites this record, so it stays small. */
 export function encodeCounters(c: Counts): Uint8Array {
-  return packr.pack(COUNTERS.map((name) => c[name]));
+  return pack(COUNTERS.map((name) => c[name]));
 }
 
 /** A shorter array (a store from before a counter existed) reads the missing ones as 0. */
@@ -53,7 +53,7 @@ export interface EventIdEntry {
 }
 
 export function encodeEventIdEntry(e: EventIdEntry): Uint8Array {
-  return packr.pack(e.fingerprint === undefined ? e.version : [e.version, e.fingerprint]);
+  return pack(e.fingerprint === undefined ? e.version : [e.version, e.fingerprint]);
 }
 
 export function decodeEventIdEntry(bytes: Uint8Array, what: RecordName = 'event id'): EventIdEntry {
@@ -65,7 +65,7 @@ export function decodeEventIdEntry(bytes: Uint8Array, what: RecordName = 'event 
 
 /** Single numbers: the next sid, a directory entry's sid. */
 export function encodeNumber(n: number): Uint8Array {
-  return packr.pack(n);
+  return pack(n);
 }
 
 export function decodeNumber(bytes: Uint8Array, what: RecordName): number {
