@@ -70,8 +70,10 @@ async function run(log: SessionLog, op: Op, clock: { now: number }, retries: Ret
   const withId = async (id: boolean, write: (l: SessionLog, o: { eventId?: string }) => Promise<unknown>): Promise<unknown> => {
     if (!id) return write(log, {});
     const o = { eventId: `e${++serial}` };
+    const result = await write(log, o);
+    // Only a recorded change has a retry (a refused one, a `through` GC collected, has not).
     retries.push((l) => write(l, o));
-    return write(log, o);
+    return result;
   };
   switch (op.kind) {
     case 'add': {

@@ -44,6 +44,7 @@ export interface SessionPlan {
   expected: { messageCount: number; summary: string; metadata: Record<string, unknown> };
 }
 
+const isFingerprint = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const optInt = (v: unknown): boolean => v === undefined || isInt(v);
 const optNum = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -82,6 +83,7 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
     const id = line?.['eventId'];
     if (typeof id === 'string') step.eventId = id;
     const fingerprint = line?.['fingerprint'];
+    if (fingerprint !== undefined && !isFingerprint(fingerprint)) fail(`v${String(line?.['version'])}: fingerprint is not 32 hex digits`);
     if (typeof id === 'string' && typeof fingerprint === 'string') step.fingerprint = fingerprint;
     if (cut !== undefined) step.start = cut;
     const t = at ?? line?.['at'];
@@ -183,7 +185,7 @@ function collectedIds(v: unknown, planned: number): RestoredId[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) return fail('eventIds is not an array');
   return v.map((e: unknown) => {
-    if (!isRecord(e) || typeof e['digest'] !== 'string' || !/^[0-9a-f]{64}$/.test(e['digest']) || !isInt(e['version']) || (e['fingerprint'] !== undefined && typeof e['fingerprint'] !== 'string')) {
+    if (!isRecord(e) || typeof e['digest'] !== 'string' || !/^[0-9a-f]{64}$/.test(e['digest']) || !isInt(e['version']) || (e['fingerprint'] !== undefined && !isFingerprint(e['fingerprint']))) {
       return fail('an eventIds entry is not { digest, version, fingerprint }');
     }
     const fingerprint = e['fingerprint'] as string | undefined;
