@@ -137,3 +137,25 @@ describe('a retried removal whose event GC collected', () => {
     await log.close();
   });
 });
+
+describe('the id fields of a dump are checked', () => {
+  const line = (o: object): string => `${JSON.stringify(o)}\n`;
+  const base = { key: 's', type: 'session.base', version: 2, createdAt: 1, at: 2, summary: '', metadata: {}, messages: [{ role: 'user', content: 'm' }] };
+  for (const [what, text] of [
+    ['a fingerprint that is not 32 hex digits', line({ key: 's', version: 1, at: 1, type: 'messages.added', from: 0, messages: [], eventId: 'e', fingerprint: 'x' })],
+    ['eventIds that is not an array', line({ ...base, eventIds: 'e' })],
+    ['an eventIds entry without a digest', line({ ...base, eventIds: [{ version: 1 }] })],
+    ['an eventIds entry with a bad fingerprint', line({ ...base, eventIds: [{ digest: 'a'.repeat(64), version: 1, fingerprint: 7 }] })],
+  ] as const) {
+    it(`${what}: the session is skipped with a fatal problem, nothing written`, async () => {
+      const file = join(dir, `bad-${++n}.jsonl`);
+      writeFileSync(file, text);
+      const dst = openMemorySessionLog();
+      const report = await importTurnlogJsonl(dst, file);
+      expect(report.sessions).toMatchObject([{ key: 's', status: 'skipped', events: 0 }]);
+      expect(report.problems.filter((p) => p.fatal)).toHaveLength(1);
+      expect(dst.getSession('s')).toBeUndefined();
+      await dst.close();
+    });
+  }
+});

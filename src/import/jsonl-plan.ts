@@ -105,8 +105,10 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
     summary = head['summary'] as string;
     metadata = mergeMetadata({}, (head['metadata'] as Record<string, unknown> | undefined) ?? {});
     versions.set(base, steps.length);
+    // Written with the base's last step, whose version they resolve to.
     const ids = collectedIds(head['eventIds'], steps.length);
-    if (ids.length > 0 && steps[0] !== undefined) steps[0].ids = ids;
+    const last = steps[steps.length - 1];
+    if (ids.length > 0 && last !== undefined) last.ids = ids;
   }
   let expect = base + 1;
   for (const l of rest) {
