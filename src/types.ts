@@ -68,7 +68,10 @@ export interface HistoryOptions extends ReadOptions {
 
 /** What `removeLast` and `replaceLast` resolve to. */
 export interface RemoveResult extends WriteResult {
-  /** The messages that stopped being visible, oldest first (for a duplicate: those of the original event). */
+  /**
+   * The messages that stopped being visible, oldest first. For a duplicate: those of the original
+   * event, read back from the log; empty when GC has collected that event (no longer readable).
+   */
   removed: Message[];
 }
 

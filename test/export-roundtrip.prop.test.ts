@@ -20,11 +20,11 @@ import { propRuns } from './support/prop.js';
 const KEYS = ['a', 'b', 'c'];
 type Op =
   | { kind: 'add'; key: string; shape: 'user' | 'turn' | 'tools' | 'reply'; id: boolean }
-  | { kind: 'summary'; key: string; back: number | null }
-  | { kind: 'truncate'; key: string; keep: number; safe: boolean }
+  | { kind: 'summary'; key: string; back: number | null; id: boolean }
+  | { kind: 'truncate'; key: string; keep: number; safe: boolean; id: boolean }
   | { kind: 'replace'; key: string; n: number }
   | { kind: 'meta'; key: string; field: string; value: number | null }
-  | { kind: 'pop'; key: string; n: number; with: number }
+  | { kind: 'pop'; key: string; n: number; with: number; id: boolean }
   | { kind: 'delete'; key: string }
   | { kind: 'tick'; ms: number }
   | { kind: 'gc'; back: number };
@@ -32,10 +32,10 @@ type Op =
 const key = fc.oneof({ weight: 4, arbitrary: fc.constant('a') }, fc.constantFrom(...KEYS)); // one long session, two short
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('add' as const), key, shape: fc.constantFrom('user' as const, 'turn' as const, 'tools' as const, 'reply' as const), id: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('summary' as const), key, back: fc.option(fc.integer({ min: 0, max: 8 }), { freq: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), key, keep: fc.integer({ min: 0, max: 6 }), safe: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('summary' as const), key, back: fc.option(fc.integer({ min: 0, max: 8 }), { freq: 4 }), id: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('truncate' as const), key, keep: fc.integer({ min: 0, max: 6 }), safe: fc.boolean(), id: fc.boolean() }) },
   fc.record({ kind: fc.constant('replace' as const), key, n: fc.integer({ min: 0, max: 3 }) }),
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const), key, n: fc.integer({ min: 0, max: 4 }), with: fc.integer({ min: -1, max: 2 }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('pop' as const), key, n: fc.integer({ min: 0, max: 4 }), with: fc.integer({ min: -1, max: 2 }), id: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('meta' as const), key, field: fc.constantFrom('x', 'y', '__proto__'), value: fc.option(fc.integer()) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), key }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 1, max: 5000 }) }) },
@@ -59,30 +59,48 @@ function messages(shape: 'user' | 'turn' | 'tools' | 'reply'): Message[] {
   }
 }
 
-async function run(log: SessionLog, op: Op, clock: { now: number }): Promise<void> {
+/** A write made with an eventId, to be retried on both stores after the round trip. */
+type Retry = (log: SessionLog) => Promise<unknown>;
+
+async function run(log: SessionLog, op: Op, clock: { now: number }, retries: Retry[] = []): Promise<void> {
   const swallowPruned = (e: { code?: string }): void => {
     if (e.code !== 'PRUNED') throw e; // a `through` GC collected: refused at write time
   };
+  /** Runs `write` with a fresh eventId when `id`, and keeps it for a retry. */
+  const withId = async (id: boolean, write: (l: SessionLog, o: { eventId?: string }) => Promise<unknown>): Promise<unknown> => {
+    if (!id) return write(log, {});
+    const o = { eventId: `e${++serial}` };
+    const result = await write(log, o);
+    // Only a recorded change has a retry (a refused one, a `through` GC collected, has not).
+    retries.push((l) => write(l, o));
+    return result;
+  };
   switch (op.kind) {
-    case 'add':
-      await log.addMessages(op.key, messages(op.shape), op.id ? { eventId: `e${serial}` } : undefined);
+    case 'add': {
+      const m = messages(op.shape);
+      await withId(op.id, (l, o) => l.addMessages(op.key, m, o));
       return;
+    }
     case 'summary': {
       const v = log.getSession(op.key)?.version ?? 0;
-      const opts = op.back === null ? {} : { through: Math.max(0, v - op.back) };
-      await log.setSummary(op.key, `s${++serial}`, opts).then(() => undefined, swallowPruned);
+      const through = op.back === null ? {} : { through: Math.max(0, v - op.back) };
+      const text = `s${++serial}`;
+      await withId(op.id, (l, o) => l.setSummary(op.key, text, { ...through, ...o })).then(() => undefined, swallowPruned);
       return;
     }
     case 'truncate':
-      await log.truncateHistory(op.key, op.keep, { safe: op.safe });
+      await withId(op.id, (l, o) => l.truncateHistory(op.key, op.keep, { safe: op.safe, ...o }));
       return;
     case 'replace':
       await log.setHistory(op.key, Array.from({ length: op.n }, () => ({ role: 'user', content: `r${++serial}` })));
       return;
     case 'pop':
       // removeLast (with −1), else replaceLast by `with` new messages.
-      if (op.with < 0) await log.removeLast(op.key, op.n);
-      else await log.replaceLast(op.key, op.n, Array.from({ length: op.with }, () => ({ role: 'assistant', content: `p${++serial}` })));
+      if (op.with < 0) await withId(op.id, (l, o) => l.removeLast(op.key, op.n, o));
+      else {
+        const m = Array.from({ length: op.with }, () => ({ role: 'assistant', content: `p${++serial}` }));
+        await withId(op.id, (l, o) => l.replaceLast(op.key, op.n, m, o));
+      }
       return;
     case 'meta':
       await log.updateMetadata(op.key, JSON.parse(`{${JSON.stringify(op.field)}:${JSON.stringify(op.value)}}`) as Record<string, unknown>);
@@ -104,14 +122,14 @@ async function run(log: SessionLog, op: Op, clock: { now: number }): Promise<voi
 const dir = mkdtempSync(join(tmpdir(), 'turnlog-roundtrip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Exports `src` as jsonl and imports it into a fresh store; returns it. */
-async function roundTrip(src: SessionLog): Promise<SessionLog> {
+/** Exports `src` as jsonl and imports it into a fresh store (with the given maxMessages); returns it. */
+async function roundTrip(src: SessionLog, maxMessages?: number): Promise<SessionLog> {
   const keys = src.listSessions({ limit: 1000 }).sessions.map((s) => s.key);
   let text = '';
   await exportJsonl(src, keys, (s) => (text += s));
   const file = join(dir, `dump-${++serial}.jsonl`);
   writeFileSync(file, text);
-  const dst = openMemorySessionLog();
+  const dst = openMemorySessionLog(maxMessages === undefined ? {} : { maxMessages });
   const report = await importTurnlogJsonl(dst, file);
   expect(report.problems).toEqual([]);
   expect(report.sessions.every((s) => s.status === 'imported')).toBe(true);
@@ -148,17 +166,38 @@ function expectSame(src: SessionLog, dst: SessionLog): void {
 }
 
 describe('export jsonl → import jsonl', () => {
-  it('reproduces every session after any commands and GC runs', async () => {
+  it('reproduces every session after any commands and GC runs, capped stores too, and keeps retries idempotent', async () => {
+    const cap = fc.option(fc.integer({ min: 1, max: 8 }), { freq: 2 });
     await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), async (ops, checkpointEvery) => {
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 4 }), cap, cap, async (ops, checkpointEvery, srcCap, dstCap) => {
         const clock = { now: 1_700_000_000_000 };
-        const src = openMemorySessionLog({ clock: () => (clock.now += 100), checkpointEvery, replayWindow: 0 }); // every event 100 ms later
+        const capOpt = srcCap === null ? {} : { maxMessages: srcCap };
+        const src = openMemorySessionLog({ clock: () => (clock.now += 100), checkpointEvery, replayWindow: 0, ...capOpt }); // every event 100 ms later
         try {
-          for (const op of ops) await run(src, op, clock);
+          const retries: Retry[] = [];
+          for (const op of ops) await run(src, op, clock, retries);
           expect((await src.verify()).mismatches).toEqual([]);
-          const dst = await roundTrip(src);
+          const dst = await roundTrip(src, dstCap ?? undefined);
           try {
             expectSame(src, dst);
+            // And once more: an exported copy exports and imports the same.
+            const again = await roundTrip(dst, dstCap ?? undefined);
+            try {
+              expectSame(src, again);
+              // Every retry of a change made with an eventId gets the same answer everywhere.
+              const outcome = (p: Promise<unknown>): Promise<unknown> =>
+                p.then(
+                  (r) => ((r as { duplicate?: boolean }).duplicate === true ? 'duplicate' : 'written'),
+                  (e: { code?: string }) => e.code,
+                );
+              for (const retry of retries) {
+                const want = await outcome(retry(src));
+                expect(await outcome(retry(dst))).toBe(want);
+                expect(await outcome(retry(again))).toBe(want);
+              }
+            } finally {
+              await again.close();
+            }
           } finally {
             await dst.close();
           }

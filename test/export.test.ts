@@ -136,17 +136,22 @@ describe('jsonl import refuses what it cannot reproduce', () => {
     await dst.close();
   });
 
-  it('stops a session when the target store cuts it itself (maxMessages)', async () => {
+  it('restores a session exactly into a store with a smaller maxMessages; the cap applies from the next write', async () => {
     const lines = await dumpOf(async (log) => {
       await log.addMessages('k', [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'user', content: 'c' }]);
-      await log.setSummary('k', 's', { through: 1 });
+      await log.setSummary('k', 's');
       await log.addMessage('k', 'user', 'd');
     });
     const file = join(fresh(), 'cap.jsonl');
     writeFileSync(file, lines.join(''));
     const dst = openMemorySessionLog({ maxMessages: 2 });
     const r = await importTurnlogJsonl(dst, file);
-    expect(r.sessions[0]).toMatchObject({ key: 'k', status: 'skipped', note: expect.stringContaining('maxMessages') });
+    expect(r.problems).toEqual([]);
+    expect(r.sessions[0]).toMatchObject({ key: 'k', status: 'imported', events: 3, messages: 4 });
+    expect(dst.getHistory('k').map((m) => m.content)).toEqual(['a', 'b', 'c', 'd']); // over the cap of 2: as exported
+    expect([...dst.readEvents('k')].map((e) => e.type)).toEqual(['messages.added', 'summary.set', 'messages.added']);
+    await dst.addMessages('k', [{ role: 'user', content: 'e' }, { role: 'user', content: 'f' }]);
+    expect(dst.getSession('k')?.messageCount).toBeLessThanOrEqual(2);
     await dst.close();
   });
 });

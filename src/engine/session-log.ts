@@ -1,7 +1,7 @@
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
-import { TurnlogError, invalid } from '../errors.js';
+import { TurnlogError, invalid, isTurnlogError } from '../errors.js';
 import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import { rewindBuilder } from './rewind.js';
 import { summaryBuilder, truncateBuilder } from './cut-builders.js';
@@ -16,7 +16,8 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
-import { eventPages, readAt, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import { eventPages, keptEventIds, readAt, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import type { KeptEventId } from './session-reads.js';
 import { prepareWrite } from './write-request.js';
 import type { PreparedChange } from './write-request.js';
 import type { HeadRecord } from '../core/codec.js';
@@ -142,12 +143,26 @@ export class SessionLogEngine implements SessionLog {
     return { ...result, removed };
   }
 
-  /** The messages the removal at `version` removed, read back from the log (for a duplicate). */
+  /**
+   * The messages the removal at `version` removed, read back from the log (for a duplicate).
+   * Empty when GC collected that version: the retry is still reported as a duplicate.
+   */
   private removedBy(key: string, version: number): Message[] {
-    const [event] = this.readEvents(key, { fromVersion: version, toVersion: version });
-    if (event === undefined) return [];
-    const count = event.type === 'messages.removed' ? event.count : event.type === 'messages.replaced' ? event.removed : 0;
-    return count === 0 ? [] : this.getHistory(key, { atVersion: version - 1, last: count });
+    try {
+      const [event] = this.readEvents(key, { fromVersion: version, toVersion: version });
+      if (event === undefined) return [];
+      const count = event.type === 'messages.removed' ? event.count : event.type === 'messages.replaced' ? event.removed : 0;
+      return count === 0 ? [] : this.getHistory(key, { atVersion: version - 1, last: count });
+    } catch (error) {
+      if (isTurnlogError(error, 'PRUNED')) return [];
+      throw error;
+    }
+  }
+
+  /** Not public: every event id the session keeps, for `exportJsonl` (see session-reads.ts). */
+  keptEventIds(key: string): KeptEventId[] {
+    this.assertOpen();
+    return keptEventIds(this.backend, key);
   }
 
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {

@@ -3,6 +3,7 @@ import { checkOptionKeys, validateKey, validateVersionOption } from '../core/val
 import { invalid } from '../errors.js';
 import type { ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
+import { decodeEventIdEntry } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { assertReadable, findHead, readEventPage, readState, snapshotAt } from './reader.js';
 import { READ_EVENTS_OPTION_NAMES } from './method-options.js';
@@ -79,5 +80,32 @@ export function readAt<T>(backend: Backend, key: string, opts: ReadOptions | und
     const version = at ?? head?.version ?? 0;
     if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
     return fn(tx, head, version);
+  });
+}
+
+/** One kept eventIds entry: the digest of the id (its key), the version it applied, its fingerprint. */
+export interface KeptEventId {
+  digest: string;
+  version: number;
+  fingerprint?: string;
+}
+
+/**
+ * Every event id a session keeps (GC keeps them for the session's lifetime), in one read
+ * transaction. Only the ids' digests are stored, so that is what can be listed.
+ */
+export function keptEventIds(backend: Backend, key: string): KeptEventId[] {
+  validateKey(key);
+  return backend.read((tx) => {
+    const head = findHead(tx, key);
+    if (head === undefined) return [];
+    const out: KeptEventId[] = [];
+    for (const e of tx.range('eventIds', { low: [head.sid], high: [head.sid + 1] })) {
+      const digest = e.key[1];
+      if (typeof digest !== 'string') continue;
+      const entry = decodeEventIdEntry(e.value, `event id of session #${head.sid}`);
+      out.push(entry.fingerprint === undefined ? { digest, version: entry.version } : { digest, version: entry.version, fingerprint: entry.fingerprint });
+    }
+    return out;
   });
 }

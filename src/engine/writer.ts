@@ -32,6 +32,15 @@ export interface WriteRequest {
   /** Digest of the change as the caller described it (with an eventId): a reuse must match it. */
   fingerprint: string | undefined;
   build: DraftBuilder;
+  /** Set by the jsonl importer only: no maxMessages cut, and the collected event ids to record. */
+  restored?: { ids: readonly RestoredId[] };
+}
+
+/** An event id of a collected event, as exported: the digest of the id (its key), version, fingerprint. */
+export interface RestoredId {
+  digest: string;
+  version: number;
+  fingerprint?: string;
 }
 
 export interface WriterConfig {
@@ -91,7 +100,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   };
   const events = [event];
   let after = applyEvent(before, event);
-  const capped = capEvent(tx, head, sid, after, event, cfg);
+  const capped = req.restored === undefined ? capEvent(tx, head, sid, after, event, cfg) : undefined;
   if (capped !== undefined) {
     events.push(capped);
     after = applyEvent(after, capped);
@@ -117,6 +126,9 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   }
   for (const e of encoded) put('events', eventKey(sid, e.version), e.bytes);
   if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeEventIdEntry({ version: event.version, fingerprint: req.fingerprint }));
+  for (const id of req.restored?.ids ?? []) {
+    if (tx.get('eventIds', [sid, id.digest]) === undefined) put('eventIds', [sid, id.digest], encodeEventIdEntry(id.fingerprint === undefined ? { version: id.version } : { version: id.version, fingerprint: id.fingerprint }));
+  }
   if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
   put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));

@@ -1,6 +1,9 @@
 import { invalid } from '../errors.js';
 import { checkOptionKeys, optionNames } from '../core/validate.js';
+import { SessionLogEngine } from '../engine/session-log.js';
 import type { SessionLog } from '../engine/session-log.js';
+import type { KeptEventId } from '../engine/session-reads.js';
+import { digest } from '../core/layout.js';
 import type { Message, SessionEvent } from '../types.js';
 
 /**
@@ -31,6 +34,12 @@ export interface SessionBaseLine {
    */
   start?: number;
   next?: number;
+  /**
+   * The event ids of the collected events (versions up to `version`): the id's sha256 digest
+   * (only that is stored), the version it applied and the fingerprint of the change. The import
+   * records them, so a retry of such a change is a duplicate in the new store too.
+   */
+  eventIds?: KeptEventId[];
 }
 
 export interface JsonlExportOptions {
@@ -60,7 +69,7 @@ const cutOf = (e: SessionEvent): number | undefined => (e.type === 'history.trun
  * messages starts at the base's `next` (a removal of the newest messages at `next` minus what
  * it removes); with none, `next` never moved, and the last cut plus the current count gives it.
  */
-function baseLine(log: SessionLog, key: string, base: number, events: Iterable<SessionEvent>, countNow: number): SessionBaseLine | undefined {
+function baseLine(log: SessionLog, key: string, base: number, events: Iterable<SessionEvent>, countNow: number, ids: readonly KeptEventId[]): SessionBaseLine | undefined {
   const info = log.getSession(key, { atVersion: base });
   if (info === undefined) return undefined;
   const messages = log.getHistory(key, { atVersion: base });
@@ -80,7 +89,8 @@ function baseLine(log: SessionLog, key: string, base: number, events: Iterable<S
   }
   if (next === undefined && lastCut !== undefined) next = lastCut + countNow;
   const positions = next === undefined ? {} : { start: next - messages.length, next };
-  return { key, type: 'session.base', version: base, createdAt: info.createdAt, at: info.updatedAt, summary: info.summary, metadata: info.metadata, messages, ...positions };
+  const collected = ids.filter((id) => id.version <= base);
+  return { key, type: 'session.base', version: base, createdAt: info.createdAt, at: info.updatedAt, summary: info.summary, metadata: info.metadata, messages, ...positions, ...(collected.length === 0 ? {} : { eventIds: collected }) };
 }
 
 /**
@@ -98,13 +108,23 @@ export function* sessionJsonlLines(log: SessionLog, key: string): Generator<stri
     break;
   }
   const base = first === undefined ? info.version : first - 1;
+  // Every kept event id with its fingerprint: a retry must stay a duplicate in the new store.
+  const ids = log instanceof SessionLogEngine ? log.keptEventIds(key) : [];
+  const fingerprints = new Map(ids.map((id) => [id.digest, id.fingerprint]));
   if (base > 0) {
-    const line = baseLine(log, key, base, events, info.messageCount);
+    const line = baseLine(log, key, base, events, info.messageCount, ids);
     if (line !== undefined) yield `${JSON.stringify(line)}\n`;
   }
+  // Ids that point at a kept version but that no event there carries (an earlier import
+  // recorded them for events the exporting store had collected): they go on that event's line.
+  const byVersion = new Map<number, KeptEventId[]>();
+  for (const id of ids) if (id.version > base) byVersion.set(id.version, [...(byVersion.get(id.version) ?? []), id]);
   let n = 0;
   for (const e of events) {
-    yield `${JSON.stringify({ key, ...e })}\n`;
+    const own = e.eventId === undefined ? undefined : digest(e.eventId);
+    const fingerprint = own === undefined ? undefined : fingerprints.get(own);
+    const others = (byVersion.get(e.version) ?? []).filter((id) => id.digest !== own);
+    yield `${JSON.stringify({ key, ...e, ...(fingerprint === undefined ? {} : { fingerprint }), ...(others.length === 0 ? {} : { eventIds: others }) })}\n`;
     n++;
   }
   return n;

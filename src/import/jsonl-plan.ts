@@ -1,6 +1,7 @@
 import { mergeMetadata } from '../core/projection.js';
 import type { Message } from '../types.js';
 import { isRecord } from './lines.js';
+import type { RestoredId } from '../engine/writer.js';
 
 /**
  * How one session of a `turnlog export --format jsonl` dump is written again: a pure plan, so
@@ -29,6 +30,12 @@ export interface PlannedStep {
   call: PlannedCall;
   eventId?: string;
   at?: number;
+  /** The exported fingerprint of `eventId` (the change as first described). */
+  fingerprint?: string;
+  /** The cut the exported event recorded, in planned positions: written exactly, not recomputed. */
+  start?: number;
+  /** Event ids of collected events (from the base line), their versions mapped to the planned base. */
+  ids?: RestoredId[];
 }
 
 export interface SessionPlan {
@@ -37,6 +44,7 @@ export interface SessionPlan {
   expected: { messageCount: number; summary: string; metadata: Record<string, unknown> };
 }
 
+const isFingerprint = (v: unknown): v is string => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
 const optInt = (v: unknown): boolean => v === undefined || isInt(v);
 const optNum = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
@@ -70,13 +78,19 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
   let next = 0;
   let summary = '';
   let metadata: Record<string, unknown> = {};
-  const push = (call: PlannedCall, line: Record<string, unknown> | undefined, at?: number): number => {
+  const push = (call: PlannedCall, line: Record<string, unknown> | undefined, at?: number, cut?: number): number => {
     const step: PlannedStep = { call };
     const id = line?.['eventId'];
     if (typeof id === 'string') step.eventId = id;
+    const fingerprint = line?.['fingerprint'];
+    if (fingerprint !== undefined && !isFingerprint(fingerprint)) fail(`v${String(line?.['version'])}: fingerprint is not 32 hex digits`);
+    if (typeof id === 'string' && typeof fingerprint === 'string') step.fingerprint = fingerprint;
+    if (cut !== undefined) step.start = cut;
     const t = at ?? line?.['at'];
     if (typeof t === 'number') step.at = t;
     steps.push(step);
+    // Ids of collected events that pointed at this version in the exporting store.
+    if (line?.['eventIds'] !== undefined) step.ids = collectedIds(line['eventIds'], steps.length);
     nextAt.push(next);
     return steps.length;
   };
@@ -91,6 +105,10 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
     summary = head['summary'] as string;
     metadata = mergeMetadata({}, (head['metadata'] as Record<string, unknown> | undefined) ?? {});
     versions.set(base, steps.length);
+    // Written with the base's last step, whose version they resolve to.
+    const ids = collectedIds(head['eventIds'], steps.length);
+    const last = steps[steps.length - 1];
+    if (ids.length > 0 && last !== undefined) last.ids = ids;
   }
   let expect = base + 1;
   for (const l of rest) {
@@ -125,8 +143,10 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
       }
       case 'history.truncated': {
         if (!isInt(l['keepLast']) || typeof l['safe'] !== 'boolean' || !isInt(l['start'])) fail(`v${String(l['version'])}: not a truncation`);
+        // Replayed at its recorded cut: a maxMessages cut (forward) and a safe cut (back) both
+        // depend on the store's options and rules, the recorded position does not.
         start = cutAt(l, offset, start, next);
-        push({ type: 'history.truncated', keepLast: l['keepLast'] as number, safe: l['safe'] as boolean }, l);
+        push({ type: 'history.truncated', keepLast: l['keepLast'] as number, safe: l['safe'] as boolean }, l, undefined, start);
         break;
       }
       case 'summary.set': {
@@ -145,7 +165,7 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
         else mapped = nextAt.findIndex((n, v) => v > 0 && v <= (versions.get(base) ?? 0) && n === cut);
         if (mapped === undefined || mapped < 0) fail(`v${String(l['version'])}: through ${through} cannot be placed`);
         start = cut;
-        push({ type: 'summary.set', summary, through: mapped as number }, l);
+        push({ type: 'summary.set', summary, through: mapped as number }, l, undefined, cut);
         break;
       }
       case 'metadata.updated': {
@@ -160,6 +180,19 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
     versions.set(l['version'] as number, steps.length);
   }
   return { steps, expected: { messageCount: next - start, summary, metadata } };
+}
+
+/** Exported event ids of collected events (a base line's, an event line's), all mapped to `planned`. */
+function collectedIds(v: unknown, planned: number): RestoredId[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) return fail('eventIds is not an array');
+  return v.map((e: unknown) => {
+    if (!isRecord(e) || typeof e['digest'] !== 'string' || !/^[0-9a-f]{64}$/.test(e['digest']) || !isInt(e['version']) || (e['fingerprint'] !== undefined && !isFingerprint(e['fingerprint']))) {
+      return fail('an eventIds entry is not { digest, version, fingerprint }');
+    }
+    const fingerprint = e['fingerprint'] as string | undefined;
+    return fingerprint === undefined ? { digest: e['digest'], version: planned } : { digest: e['digest'], version: planned, fingerprint };
+  });
 }
 
 /** A cut's planned position, checked to lie in the planned visible range. */

@@ -4,6 +4,8 @@ import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { isTurnlogError, TurnlogError } from '../errors.js';
 import type { WriteOptions, WriteResult } from '../types.js';
+import { RESTORE } from '../engine/write-request.js';
+import type { RestorableOptions } from '../engine/write-request.js';
 import { planSession } from './jsonl-plan.js';
 import type { PlannedCall } from './jsonl-plan.js';
 import { isRecord, readJsonLines } from './lines.js';
@@ -61,7 +63,7 @@ function shape(event: object): string {
   return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through, count, removed });
 }
 
-function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions): Promise<WriteResult> {
+function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions & RestorableOptions): Promise<WriteResult> {
   switch (c.type) {
     case 'messages.added':
       return log.addMessages(key, c.messages, o);
@@ -82,7 +84,10 @@ function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions): Pr
 
 async function replaySession(log: SessionLog, key: string, lines: Array<Record<string, unknown>>, problems: ImportProblem[], file: string, dryRun: boolean): Promise<ImportReport['sessions'][number]> {
   const base = { key, files: [file], archived: 0 };
-  const skipped = (note: string, events = 0): ImportReport['sessions'][number] => ({ ...base, status: 'skipped', messages: 0, events, note });
+  const skipped = (note: string): ImportReport['sessions'][number] => ({ ...base, status: 'skipped', messages: 0, events: 0, note });
+  // Stopped part-way: 'skipped' only when nothing was written, else 'incomplete' with the count.
+  const stopped = (note: string, written: number): ImportReport['sessions'][number] =>
+    written === 0 ? skipped(note) : { ...base, status: 'incomplete', messages: log.getSession(key)?.messageCount ?? 0, events: written, note: `${note}; ${written} events were written` };
   const plan = planSession(lines);
   if ('error' in plan) {
     problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${plan.error}; session not imported`, fatal: true });
@@ -99,18 +104,23 @@ async function replaySession(log: SessionLog, key: string, lines: Array<Record<s
   let written = 0;
   try {
     for (const [i, step] of todo.entries()) {
-      const o: WriteOptions = { ...(step.eventId === undefined ? {} : { eventId: step.eventId }), ...(step.at === undefined ? {} : { at: step.at }) };
+      const o: WriteOptions & RestorableOptions = { ...(step.eventId === undefined ? {} : { eventId: step.eventId }), ...(step.at === undefined ? {} : { at: step.at }) };
+      // Written as recorded: the exported fingerprint and cut, the collected ids, no cap of this store.
+      o[RESTORE] = { ...(step.fingerprint === undefined ? {} : { fingerprint: step.fingerprint }), ...(step.start === undefined ? {} : { start: step.start }), ...(step.ids === undefined ? {} : { ids: step.ids }) };
       if (i === 0) o.expectedVersion = current;
       const r = await call(log, key, step.call, o);
       if (r.duplicate !== true) written++;
       // Later `through` values name planned versions: any extra event (a maxMessages cut) breaks them.
-      if (r.duplicate !== true && r.version !== current + i + 1) return skipped(`this store added events of its own (maxMessages?) after version ${r.version}; stopped`, written);
+      if (r.duplicate !== true && r.version !== current + i + 1) {
+        problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: version ${r.version} was written where ${current + i + 1} was planned; stopped`, fatal: true });
+        return stopped(`version ${r.version} was written where ${current + i + 1} was planned; stopped`, written);
+      }
     }
   } catch (error) {
-    if (isTurnlogError(error, 'CONFLICT')) return skipped('written to by someone else during the import; stopped', written);
+    if (isTurnlogError(error, 'CONFLICT')) return stopped('written to by someone else during the import; stopped', written);
     if (isTurnlogError(error, 'INVALID_ARGUMENT') || isTurnlogError(error, 'TOO_LARGE')) {
       problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${(error as Error).message}; stopped after ${written} events`, fatal: true });
-      return skipped((error as Error).message, written);
+      return stopped((error as Error).message, written);
     }
     throw error;
   }
@@ -118,6 +128,7 @@ async function replaySession(log: SessionLog, key: string, lines: Array<Record<s
   const got = { messageCount: info?.messageCount ?? 0, summary: info?.summary ?? '', metadata: info?.metadata ?? {} };
   if (JSON.stringify(got) !== JSON.stringify(expected)) {
     problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: the re-imported state differs from the exported one`, fatal: true });
+    return { ...base, status: 'incomplete', messages: got.messageCount, events: written, note: `the re-imported state differs from the exported one; ${written} events were written` };
   }
   return { ...base, status: written === 0 ? 'unchanged' : 'imported', messages: info?.messageCount ?? 0, events: written };
 }

@@ -30,7 +30,12 @@ export interface Plan {
   notes: Map<string, string>;
 }
 
-export type ImportStatus = 'imported' | 'updated' | 'unchanged' | 'skipped';
+/**
+ * 'incomplete' (jsonl imports): events were written but the session does not match the export
+ * (the import stopped, or the result differs); `events` says how many, `note` and a fatal
+ * problem say why. 'skipped' means nothing was written.
+ */
+export type ImportStatus = 'imported' | 'updated' | 'unchanged' | 'skipped' | 'incomplete';
 
 export interface ImportedSession {
   key: string;

@@ -107,7 +107,7 @@ function problemCounts(problems: readonly ImportProblem[]): string {
 function printReport(ctx: Context, r: ImportReport): void {
   const s = ctx.style;
   for (const x of r.sessions) {
-    const colour = x.status === 'skipped' ? s.yellow : x.status === 'unchanged' ? s.dim : s.green;
+    const colour = x.status === 'skipped' || x.status === 'incomplete' ? s.yellow : x.status === 'unchanged' ? s.dim : s.green;
     const counts = `${x.messages} message${x.messages === 1 ? '' : 's'}${x.archived > 0 ? ` + ${x.archived} archived` : ''}`;
     ctx.out(`${colour(x.status.padEnd(9))} ${s.cyan(safe(x.key))}  ${s.dim(counts)}${x.note ? s.dim(` — ${safe(x.note)}`) : ''}`);
   }
@@ -120,7 +120,7 @@ function printReport(ctx: Context, r: ImportReport): void {
   const by = (st: string) => r.sessions.filter((x) => x.status === st).length;
   const events = r.sessions.reduce((n, x) => n + x.events, 0);
   ctx.out(
-    `${r.dryRun ? s.yellow('dry run: ') : ''}${by('imported')} imported, ${by('updated')} updated, ${by('unchanged')} unchanged, ${by('skipped')} skipped; ` +
+    `${r.dryRun ? s.yellow('dry run: ') : ''}${by('imported')} imported, ${by('updated')} updated, ${by('unchanged')} unchanged, ${by('skipped')} skipped${by('incomplete') > 0 ? `, ${by('incomplete')} incomplete` : ''}; ` +
       `${events} events ${r.dryRun ? 'would be ' : ''}written in ${r.durationMs.toFixed(0)} ms; ${problemCounts(r.problems)}; ${r.ignored.length} ignored`,
   );
 }
