@@ -1,3 +1,4 @@
+import { turnsDuring } from './support/event-loop.js';
 import { describe, expect, it } from 'vitest';
 import { openSessionLogOn } from '../src/open.js';
 import type { SessionLog } from '../src/engine/session-log.js';
@@ -87,15 +88,7 @@ describe('GC of one huge session', () => {
     const backend = new PerTransaction();
     const now = 1_700_000_000_000;
     const log = await bigSession(backend, () => now);
-    let turns = 0;
-    let running = true;
-    const tick = (): void => {
-      turns++;
-      if (running) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const dry = await log.gc({ now: now + 1, dryRun: true });
-    running = false;
+    const { result: dry, turns } = await turnsDuring(() => log.gc({ now: now + 1, dryRun: true }));
     expect(turns).toBeGreaterThan(EVENTS / 2000 - 1);
     const real = await log.gc({ now: now + 1 });
     expect({ ...dry, dryRun: false, transactions: 0, longestTransactionMs: 0, durationMs: 0 }).toEqual({ ...real, transactions: 0, longestTransactionMs: 0, durationMs: 0 });

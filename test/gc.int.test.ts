@@ -1,3 +1,4 @@
+import { turnsDuring } from './support/event-loop.js';
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,16 +107,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
 it('GC lets the event loop run between its transactions', async () => {
   await seedOld(1500, 2);
   const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
-  // A self-rescheduling callback counts the event-loop turns that happen while GC runs.
-  let turns = 0;
-  let running = true;
-  const tick = (): void => {
-    turns++;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const report = await log.gc();
-  running = false;
+  const { result: report, turns } = await turnsDuring(() => log.gc());
   expect(report.transactions).toBeGreaterThan(2);
   expect(turns).toBeGreaterThanOrEqual(report.transactions - 1);
   await log.close();

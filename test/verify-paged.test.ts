@@ -1,3 +1,4 @@
+import { turnsDuring } from './support/event-loop.js';
 import { describe, expect, it } from 'vitest';
 import { openSessionLogOn } from '../src/open.js';
 import type { ReadTxn } from '../src/storage/backend.js';
@@ -16,20 +17,6 @@ class PerRead extends CountingBackend {
       }
     });
   }
-}
-
-/** Counts event-loop turns (setImmediate callbacks) while `work` runs. */
-async function turnsDuring<T>(work: () => Promise<T>): Promise<{ result: T; turns: number }> {
-  let turns = 0;
-  let running = true;
-  const tick = (): void => {
-    turns++;
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const result = await work();
-  running = false;
-  return { result, turns };
 }
 
 describe('verify is asynchronous and paged', () => {
