@@ -20,6 +20,8 @@ export interface Label {
   closes?: string[];
   /** A reasoning item: stays with the next message. */
   glued?: true;
+  /** A result that names no call: stays with the message before it. */
+  follows?: true;
   /** Serial of the reasoning item this message must not lose. */
   needs?: number;
 }
@@ -51,7 +53,7 @@ export const labelOf = (m: Message): Label => m['_t'] as Label;
 /** The label as a shape: what the model's rules read instead of the classifier. */
 export function labelShape(m: Message): MessageShape {
   const t = labelOf(m);
-  return { userTurn: t.user === true, opens: t.opens ?? [], closes: t.closes ?? [], glued: t.glued === true };
+  return { userTurn: t.user === true, opens: t.opens ?? [], closes: t.closes ?? [], glued: t.glued === true, follows: t.follows === true };
 }
 
 /** Builds conversations; ids and serials are unique within one builder. */
