@@ -4,7 +4,7 @@ import { hasOrphanToolResult } from '../src/core/history-rules.js';
 import { openMemorySessionLog } from '../src/open.js';
 import type { Message } from '../src/types.js';
 
-const shape = (opens: string[], closes: string[], userTurn = false, glued = false, follows = false) => ({ userTurn, opens, closes, glued, follows });
+const shape = (opens: string[], closes: string[], userTurn = false, glued = false, follows = false, unnamedCalls = false) => ({ userTurn, opens, closes, glued, follows, unnamedCalls });
 
 describe('classifyMessage: every format by its shape', () => {
   it.each<[string, unknown, ReturnType<typeof shape>]>([
@@ -15,7 +15,7 @@ describe('classifyMessage: every format by its shape', () => {
     ['chat result with text parts', { role: 'tool', tool_call_id: 'a', content: [{ type: 'text', text: 'x' }] }, shape([], ['a'])],
     ['chat result naming no call', { role: 'tool', content: 'x' }, shape([], [], false, false, true)],
     ['ollama tool result (tool_name, no id)', { role: 'tool', content: 'x', tool_name: 'search' }, shape([], [], false, false, true)],
-    ['ollama call without id opens nothing', { role: 'assistant', content: '', tool_calls: [{ function: { name: 'search', arguments: {} } }] }, shape([], [])],
+    ['ollama call without id', { role: 'assistant', content: '', tool_calls: [{ function: { name: 'search', arguments: {} } }] }, shape([], [], false, false, false, true)],
     ['system', { role: 'system', content: 'be brief' }, shape([], [])],
     // OpenAI Responses items / Agents SDK AgentInputItem
     ['responses user message', { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] }, shape([], [], true)],
@@ -61,6 +61,7 @@ describe('classifyMessage: every format by its shape', () => {
     ['bedrock user text', { role: 'user', content: [{ text: 'hi' }] }, shape([], [], true)],
     // Google Gemini
     ['gemini functionCall with id', { role: 'model', parts: [{ functionCall: { id: 'g1', name: 'f', args: {} } }] }, shape(['g1'], [])],
+    ['gemini functionCall without id', { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }, shape([], [], false, false, false, true)],
     ['gemini functionResponse with id', { role: 'user', parts: [{ functionResponse: { id: 'g1', name: 'f', response: {} } }] }, shape([], ['g1'])],
     ['gemini functionResponse without id follows its call (not a user turn)', { role: 'user', parts: [{ functionResponse: { name: 'f', response: {} } }] }, shape([], [], false, false, true)],
     ['gemini user text', { role: 'user', parts: [{ text: 'hi' }] }, shape([], [], true)],
@@ -242,7 +243,7 @@ describe('turnlog verify and history with role-less items', () => {
   });
 });
 
-describe('review regressions (each failed before its fix, except the two guards of what must not change)', () => {
+describe('review regressions (each failed before its fix, except the guards of what must not change)', () => {
   it('shapes are deeply frozen: mutating one changes nothing any other caller reads', () => {
     const opaque = classifyMessage({ role: 'system', content: 'x' });
     expect(() => (opaque.closes as string[]).push('nope')).toThrow();
@@ -304,6 +305,22 @@ describe('review regressions (each failed before its fix, except the two guards 
     await log.addMessages('s', [{ role: 'tool', content: 'x' }]);
     expect(log.getHistory('s')[0]?.role).not.toBe('tool');
     await log.close();
+  });
+
+  it('calls without ids wait for their results: a safe cut to 0 keeps them (a guard)', async () => {
+    for (const call of [{ role: 'assistant', content: '', tool_calls: [{ function: { name: 'f' } }, { function: { name: 'f' } }] }, { role: 'model', parts: [{ functionCall: { name: 'f', args: {} } }] }]) {
+      const log = openMemorySessionLog();
+      await log.addMessages('s', [{ role: 'user', content: 'q' }, call]);
+      await log.truncateHistory('s', 0, { safe: true });
+      expect(log.getHistory('s')).toHaveLength(2);
+      await log.addFullMessage('s', { role: 'tool', content: 'r1' }); // one of two results: still waiting
+      await log.truncateHistory('s', 0, { safe: true });
+      expect(log.getHistory('s')).toHaveLength(3);
+      await log.addFullMessage('s', { role: 'assistant', content: 'done' });
+      await log.truncateHistory('s', 0, { safe: true });
+      expect(log.getHistory('s')).toHaveLength(0);
+      await log.close();
+    }
   });
 
   it('raw Responses: local_shell_call_output (named by id) closes its call, so the cap works', async () => {

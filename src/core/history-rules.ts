@@ -13,7 +13,8 @@ import type { MessageShape } from './message-shapes.js';
  *   or after c;
  * - when no user turn follows the cut (the turn is still going on), no call before the cut in that
  *   turn is still waiting for its result: the result would come after the cut, orphaned. A call
- *   that is abandoned (see `abandonedBelow`) waits for nothing.
+ *   that is abandoned (see `abandonedBelow`) waits for nothing; calls that name no id wait while
+ *   only their `follows` results come after them (see `unnamedWaiting`).
  * Results answer calls of their own turn (every model API requires a call's result before the next
  * user message), so a clean cut orphans nothing, now or when the pending results arrive.
  */
@@ -42,6 +43,7 @@ export function isCleanCut(start: number, next: number, cut: number, shapeAt: Sh
     for (const id of s.closes) if (!open.has(id)) return false;
   }
   if (turnFollows) return true;
+  if (cut === next && unnamedWaiting(start, next, shapeAt)) return false;
   const live = abandonedBelow(start, next, shapeAt);
   const closed = new Set<string>();
   for (let i = cut - 1; i >= start; i--) {
@@ -55,6 +57,19 @@ export function isCleanCut(start: number, next: number, cut: number, shapeAt: Sh
 
 /** A cut at `cut` keeps a reasoning item with the item after it, and a `follows` result with the message before it. */
 const splits = (next: number, cut: number, shapeAt: ShapeAt): boolean => !shapeAt(cut - 1).glued && !(cut < next && shapeAt(cut).follows);
+
+/**
+ * Calls that name no id wait while only `follows` results come after them: true when the last
+ * message in [start, next) that does not follow made such calls (everything may go only after
+ * the message that answers them).
+ */
+function unnamedWaiting(start: number, next: number, shapeAt: ShapeAt): boolean {
+  for (let i = next - 1; i >= start; i--) {
+    const s = shapeAt(i);
+    if (!s.follows) return s.unnamedCalls;
+  }
+  return false;
+}
 
 /**
  * Calls made before the returned position are **abandoned**: their result will never come, so
@@ -163,7 +178,7 @@ function firstWholeCleanCut(start: number, from: number, next: number, shapeAt: 
   let depth = 0;
   for (let i = from; i <= upper; i++) {
     depth += marks[i - from] as number;
-    if (i >= lower && depth === 0 && splits(next, i, shapeAt)) return i;
+    if (i >= lower && depth === 0 && splits(next, i, shapeAt) && !(i === next && unnamedWaiting(start, next, shapeAt))) return i;
   }
   return undefined;
 }

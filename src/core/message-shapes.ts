@@ -44,15 +44,20 @@ export interface MessageShape {
    * of the message before it, so no cut lands on it and it is orphaned only when nothing precedes it.
    */
   readonly follows: boolean;
+  /**
+   * Makes calls that name no id (Ollama `tool_calls` without `id`, Gemini `functionCall` without
+   * `id`): answered by the `follows` results after it, so it waits while only those follow it.
+   */
+  readonly unnamedCalls: boolean;
 }
 
 /** Shapes are deeply frozen: one caller cannot change what another (or the rules) reads. */
-function shapeOf(userTurn: boolean, opens: string[], closes: string[], glued: boolean, follows: boolean): MessageShape {
-  return Object.freeze({ userTurn, opens: Object.freeze(opens), closes: Object.freeze(closes), glued, follows });
+function shapeOf(userTurn: boolean, opens: string[], closes: string[], glued = false, follows = false, unnamedCalls = false): MessageShape {
+  return Object.freeze({ userTurn, opens: Object.freeze(opens), closes: Object.freeze(closes), glued, follows, unnamedCalls });
 }
 
-const NONE = shapeOf(false, [], [], false, false);
-const REASONING = shapeOf(false, [], [], true, false);
+const NONE = shapeOf(false, [], []);
+const REASONING = shapeOf(false, [], [], true);
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -70,10 +75,11 @@ export function classifyMessage(message: unknown): MessageShape {
   const opens: string[] = [];
   const closes: string[] = [];
   let unnamed = false; // a result block that names no call
-  // Chat Completions (an Ollama call without `id` opens nothing: its result follows it)
-  const calls = message['tool_calls'];
-  if (role === 'assistant' && Array.isArray(calls)) for (const c of calls) if (isObj(c) && typeof c['id'] === 'string') opens.push(c['id']);
+  let unnamedCalls = false; // a call block that names no id
   const assistant = role === 'assistant' || role === 'model';
+  // Chat Completions (an Ollama call without `id`: its results follow it)
+  const calls = message['tool_calls'];
+  if (role === 'assistant' && Array.isArray(calls)) for (const c of calls) if (isObj(c)) unnamedCalls = !pushId(opens, c['id']) || unnamedCalls;
   // Content blocks: Anthropic, AI SDK ModelMessage, pi-agent calls, Bedrock Converse; Gemini parts
   for (const list of [message['content'], message['parts']]) {
     if (!Array.isArray(list)) continue;
@@ -88,7 +94,7 @@ export function classifyMessage(message: unknown): MessageShape {
       else if (t === 'tool-approval-response') unnamed = !pushId(closes, b['approvalId']) || unnamed;
       else if (t === undefined && isObj(b['toolUse']) && assistant) pushId(opens, b['toolUse']['toolUseId']);
       else if (t === undefined && isObj(b['toolResult'])) unnamed = !pushId(closes, b['toolResult']['toolUseId']) || unnamed;
-      else if (t === undefined && isObj(b['functionCall']) && assistant) pushId(opens, b['functionCall']['id']);
+      else if (t === undefined && isObj(b['functionCall']) && assistant) unnamedCalls = !pushId(opens, b['functionCall']['id']) || unnamedCalls;
       else if (t === undefined && isObj(b['functionResponse'])) unnamed = !pushId(closes, b['functionResponse']['id']) || unnamed;
     }
   }
@@ -100,8 +106,8 @@ export function classifyMessage(message: unknown): MessageShape {
   // UIMessage parts (tool-* / dynamic-tool) hold call and result together: nothing to pair.
   const follows = unnamed && closes.length === 0;
   const userTurn = role === 'user' && closes.length === 0 && !unnamed;
-  if (!userTurn && !follows && opens.length === 0 && closes.length === 0) return NONE;
-  return shapeOf(userTurn, opens, closes, false, follows);
+  if (!userTurn && !follows && !unnamedCalls && opens.length === 0 && closes.length === 0) return NONE;
+  return shapeOf(userTurn, opens, closes, false, follows, unnamedCalls);
 }
 
 /** Adds `id` when it is a string; false when it is not (a block that names nothing). */
@@ -114,13 +120,13 @@ function pushId(to: string[], id: unknown): boolean {
 function responsesItem(item: Obj, type: string): MessageShape {
   if (type === 'reasoning') return REASONING;
   // An MCP approval request (`id`) and its response (`approval_request_id`) are a pair too.
-  if (type === 'mcp_approval_request') return typeof item['id'] === 'string' ? shapeOf(false, [item['id']], [], false, false) : NONE;
-  if (type === 'mcp_approval_response') return typeof item['approval_request_id'] === 'string' ? shapeOf(false, [], [item['approval_request_id']], false, false) : NONE;
+  if (type === 'mcp_approval_request') return typeof item['id'] === 'string' ? shapeOf(false, [item['id']], []) : NONE;
+  if (type === 'mcp_approval_response') return typeof item['approval_request_id'] === 'string' ? shapeOf(false, [], [item['approval_request_id']]) : NONE;
   // `local_shell_call_output` names its call (the call's `call_id`) in `id`.
   const id = str(item['callId']) ?? str(item['call_id']) ?? (type === 'local_shell_call_output' ? str(item['id']) : undefined);
   if (id === undefined) return NONE; // hosted calls, or a result that names no call: opaque
-  if (RESULT_SUFFIXES.some((s) => type.endsWith(s))) return shapeOf(false, [], [id], false, false);
-  if (type.endsWith('_call')) return shapeOf(false, [id], [], false, false);
+  if (RESULT_SUFFIXES.some((s) => type.endsWith(s))) return shapeOf(false, [], [id]);
+  if (type.endsWith('_call')) return shapeOf(false, [id], []);
   return NONE;
 }
 

@@ -83,7 +83,12 @@ function ruleSet(history: ModelMessage[], shape: ShapeOf) {
   /** Every call made at `o` has a result at or after it (or waits for none). */
   const answered = (o: number): boolean => abandoned(o) || sh(o).opens.every((id) => range(o, n).some((q) => sh(q).closes.includes(id)));
   /** A cut at `c` keeps a reasoning item with what follows it, and a `follows` result with what precedes it. */
-  const splits = (c: number): boolean => !sh(c - 1).glued && !(c < n && sh(c).follows);
+  const splits = (c: number): boolean => !sh(c - 1).glued && !(c < n && sh(c).follows) && !(c === n && unnamedWaiting());
+  /** The last message that is not a `follows` result made calls without ids: they may still wait. */
+  const unnamedWaiting = (): boolean => {
+    const last = range(0, n).filter((i) => !sh(i).follows).pop();
+    return last !== undefined && sh(last).unnamedCalls;
+  };
   /** The turn that holds position i − 1: from its user turn (or 0) to i. */
   const turnBefore = (i: number): number[] => {
     const out: number[] = [];
