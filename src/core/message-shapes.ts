@@ -10,7 +10,8 @@
  *   easy input `{ role, content }`), calls `{ type: '…_call', callId | call_id }` (function, computer,
  *   shell, local shell, apply-patch, custom tool), results `{ type: '…_call_result' | '…_call_output',
  *   callId | call_id }` (`local_shell_call_output` names the call in `id`), `mcp_approval_request`
- *   (`id`) answered by `mcp_approval_response` (`approval_request_id`), and `{ type: 'reasoning' }`,
+ *   (`id`) answered by `mcp_approval_response` (`approval_request_id`), `tool_search_call` run by
+ *   the client and its `tool_search_output`, `program` and `program_output` (by call id), and `{ type: 'reasoning' }`,
  *   which must stay with the item after it. Hosted calls (web search, file search, code interpreter,
  *   image generation, MCP calls, …) carry their result inline: they pair with nothing.
  * - Anthropic Messages: assistant content blocks `{ type: 'tool_use', id }`, results as user content
@@ -65,6 +66,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
 
 /** Responses item types that end in these are results of a `…_call` item with the same call id. */
 const RESULT_SUFFIXES = ['_call_output', '_call_result'] as const;
+/** Results named otherwise: of `tool_search_call` (run by the client) and of `program`. */
+const OTHER_RESULTS: readonly string[] = ['tool_search_output', 'program_output'];
+
+const serverExecuted = (item: Obj): boolean => item['execution'] === 'server' || (isObj(item['providerData']) && item['providerData']['execution'] === 'server');
 
 /** What the history rules need to know about `message`. Never throws; pure; the result is frozen. */
 export function classifyMessage(message: unknown): MessageShape {
@@ -122,11 +127,13 @@ function responsesItem(item: Obj, type: string): MessageShape {
   // An MCP approval request (`id`) and its response (`approval_request_id`) are a pair too.
   if (type === 'mcp_approval_request') return typeof item['id'] === 'string' ? shapeOf(false, [item['id']], []) : NONE;
   if (type === 'mcp_approval_response') return typeof item['approval_request_id'] === 'string' ? shapeOf(false, [], [item['approval_request_id']]) : NONE;
+  // A tool search the server runs is hosted: its output comes in the same response.
+  if (type.startsWith('tool_search_') && serverExecuted(item)) return NONE;
   // `local_shell_call_output` names its call (the call's `call_id`) in `id`.
   const id = str(item['callId']) ?? str(item['call_id']) ?? (type === 'local_shell_call_output' ? str(item['id']) : undefined);
   if (id === undefined) return NONE; // hosted calls, or a result that names no call: opaque
-  if (RESULT_SUFFIXES.some((s) => type.endsWith(s))) return shapeOf(false, [], [id]);
-  if (type.endsWith('_call')) return shapeOf(false, [id], []);
+  if (RESULT_SUFFIXES.some((s) => type.endsWith(s)) || OTHER_RESULTS.includes(type)) return shapeOf(false, [], [id]);
+  if (type.endsWith('_call') || type === 'program') return shapeOf(false, [id], []);
   return NONE;
 }
 

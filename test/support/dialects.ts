@@ -43,7 +43,7 @@ export interface TurnSpec {
   dangling: boolean;
 }
 
-const KINDS = ['function', 'computer', 'shell', 'apply_patch', 'local_shell', 'custom_tool', 'mcp_approval', 'hosted'] as const;
+const KINDS = ['function', 'computer', 'shell', 'apply_patch', 'local_shell', 'custom_tool', 'mcp_approval', 'program', 'tool_search', 'hosted'] as const;
 
 export const turnSpecArb = (dialects: readonly Dialect[]): fc.Arbitrary<TurnSpec> =>
   fc.record({
@@ -202,6 +202,10 @@ function responsesPair(spec: TurnSpec): [(id: string) => Record<string, unknown>
       return [(id) => ({ type: 'local_shell_call', id: `lsh_${id}`, call_id: id, action: { type: 'exec', command: ['ls'] }, status: 'completed' }), (id) => ({ type: 'local_shell_call_output', id, output: '{}' })];
     case 'mcp_approval':
       return [(id) => ({ type: 'mcp_approval_request', id, name: 'f', arguments: '{}', server_label: 'srv' }), (id) => ({ type: 'mcp_approval_response', approval_request_id: id, approve: true })];
+    case 'program':
+      return [(id) => ({ type: 'program', [idField]: id, code: 'text("x")' }), (id) => ({ type: 'program_output', [idField]: id, output: 'done' })];
+    case 'tool_search': // run by the client: a call and an output like any other
+      return [(id) => ({ type: 'tool_search_call', id: `ts_${id}`, [idField]: id, execution: 'client', arguments: {} }), (id) => ({ type: 'tool_search_output', [idField]: id, execution: 'client', tools: [] })];
     case 'function':
     case 'computer':
       return [(id) => ({ type: `${spec.kind}_call`, [idField]: id, name: 'f', arguments: '{}' }), (id) => ({ type: `${spec.kind}_call_${spec.raw ? 'output' : 'result'}`, [idField]: id, output: 'done' })];
