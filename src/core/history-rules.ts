@@ -125,8 +125,9 @@ export function throughCut(start: number, next: number, nextAtThrough: number, s
  * is kept (a long tool loop with no user turn). When every such cut would separate a call from
  * its result (still to come) or a reasoning item from its call, nothing is cut this time: the
  * cap applies again on the next append. A call whose result never came (abandoned: a new call
- * came after a later result, or a user turn) blocks nothing, so the cap keeps bounding the history. Reads only the messages from the plain cut on, and the
- * turn before it when no user turn follows.
+ * came after a later result, or a user turn) blocks nothing, so the cap keeps bounding the
+ * history. Reads only the messages from the plain cut on, and the turn before it when no user
+ * turn follows.
  */
 export function capCut(start: number, next: number, max: number, shapeAt: ShapeAt): number | undefined {
   if (next - start <= max) return undefined;
