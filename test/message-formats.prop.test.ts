@@ -4,6 +4,7 @@ import type { SessionLog } from '../src/engine/session-log.js';
 import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
 import type { Harness } from './support/harness.js';
+import { classifyMessage } from '../src/core/message-shapes.js';
 import { ConversationBuilder, DIALECTS, invariantProblem, labelOf, labelShape, turnSpecArb } from './support/dialects.js';
 import type { Dialect } from './support/dialects.js';
 import { Model, modelCapKeep, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
@@ -127,6 +128,19 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
 ];
 
 const CASES: Array<[string, readonly Dialect[]]> = [...DIALECTS.map((d): [string, readonly Dialect[]] => [d, [d]]), ['mixed', DIALECTS]];
+
+describe('the classifier reads every generated message as its label says', () => {
+  it('in every format, with dangling calls and approvals', () => {
+    fc.assert(
+      fc.property(fc.array(turnSpecArb(DIALECTS), { minLength: 1, maxLength: 10 }), (turns) => {
+        const script = new ConversationBuilder();
+        for (const t of turns) script.turn(t);
+        for (const m of script.messages) expect(classifyMessage(m), JSON.stringify(m)).toEqual(labelShape(m));
+      }),
+      propRuns(200),
+    );
+  });
+});
 
 describe.each(BACKENDS)('message formats: %s', (name, factory) => {
   it.each(CASES)('%s: no orphaned result, no lost reasoning, model and fold agree at every version', async (_, dialects) => {

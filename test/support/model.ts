@@ -74,8 +74,21 @@ function ruleSet(history: ModelMessage[], shape: ShapeOf) {
   const n = history.length;
   const sh = (i: number): MessageShape => shape((history[i] as ModelMessage).message);
   const user = (i: number): boolean => sh(i).userTurn;
-  /** Every call made at `o` has a result at or after it. */
-  const answered = (o: number): boolean => sh(o).opens.every((id) => range(o, n).some((q) => sh(q).closes.includes(id)));
+  /**
+   * The call at `o` is abandoned: a user turn comes after it, or a result and then a new call
+   * (the model was asked again without its result).
+   */
+  const abandoned = (o: number): boolean =>
+    range(o + 1, n).some((q) => user(q) || (sh(q).closes.length > 0 && range(q + 1, n).some((p) => sh(p).opens.length > 0)));
+  /** Every call made at `o` has a result at or after it (or waits for none). */
+  const answered = (o: number): boolean => abandoned(o) || sh(o).opens.every((id) => range(o, n).some((q) => sh(q).closes.includes(id)));
+  /** A cut at `c` keeps a reasoning item with what follows it, and a `follows` result with what precedes it. */
+  const splits = (c: number): boolean => !sh(c - 1).glued && !(c < n && sh(c).follows) && !(c === n && unnamedWaiting());
+  /** The last message that is not a `follows` result made calls without ids: they may still wait. */
+  const unnamedWaiting = (): boolean => {
+    const last = range(0, n).filter((i) => !sh(i).follows).pop();
+    return last !== undefined && sh(last).unnamedCalls;
+  };
   /** The turn that holds position i − 1: from its user turn (or 0) to i. */
   const turnBefore = (i: number): number[] => {
     const out: number[] = [];
@@ -86,10 +99,10 @@ function ruleSet(history: ModelMessage[], shape: ShapeOf) {
     return out;
   };
   /** A call in the turn before `i` that has no result before `i`. */
-  const waitingBefore = (i: number): boolean => turnBefore(i).some((o) => sh(o).opens.some((id) => !range(o, i).some((q) => sh(q).closes.includes(id))));
+  const waitingBefore = (i: number): boolean => turnBefore(i).some((o) => !abandoned(o) && sh(o).opens.some((id) => !range(o, i).some((q) => sh(q).closes.includes(id))));
   const clean = (c: number): boolean => {
     if (c <= 0) return true;
-    if (sh(c - 1).glued) return false;
+    if (!splits(c)) return false;
     let end = c;
     while (end < n && !(end > c && user(end))) end++;
     for (let q = c; q < end; q++) for (const id of sh(q).closes) if (!range(c, q + 1).some((o) => sh(o).opens.includes(id))) return false;
@@ -98,7 +111,7 @@ function ruleSet(history: ModelMessage[], shape: ShapeOf) {
   };
   /** The fallback of the cap: nothing in all of [c, n) is orphaned, no call in [from, c) waits. */
   const wholeClean = (from: number, c: number): boolean => {
-    if (sh(c - 1).glued) return false;
+    if (!splits(c)) return false;
     for (let q = c; q < n; q++) for (const id of sh(q).closes) if (!range(c, q + 1).some((o) => sh(o).opens.includes(id))) return false;
     return range(from, c).every(answered);
   };
