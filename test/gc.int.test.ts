@@ -34,10 +34,10 @@ async function seedOld(sessions: number, perSession: number): Promise<void> {
   await log.close();
 }
 
-it('a GC killed part-way leaves a consistent store that the next GC finishes', async () => {
-  await seedOld(2000, 6);
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [GC_WORKER, path, '1h', '7d'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Runs the GC worker on the store (ttl, replay window) and kills it with SIGKILL after its third transaction. */
+function killGcAfterThreeTransactions(ttl: string, replayWindow: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [GC_WORKER, path, ttl, replayWindow], { stdio: ['ignore', 'pipe', 'inherit'] });
     let lines = 0;
     child.stdout.on('data', (d: Buffer) => {
       lines += d.toString().split('\n').filter((l) => l.includes('progress')).length;
@@ -46,6 +46,11 @@ it('a GC killed part-way leaves a consistent store that the next GC finishes', a
     child.on('error', reject);
     child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
   });
+}
+
+it('a GC killed part-way leaves a consistent store that the next GC finishes', async () => {
+  await seedOld(2000, 6);
+  await killGcAfterThreeTransactions('1h', '7d');
   const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   try {
     const mid = log.stats();
@@ -119,16 +124,7 @@ it('a GC killed while collecting one huge session is finished by the next GC', a
   for (let i = 0; i < 20_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => seed.addMessage('big', 'user', `m${i + j}`)));
   const history = seed.getHistory('big');
   await seed.close();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [GC_WORKER, path, 'never', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let lines = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      lines += d.toString().split('\n').filter((l) => l.includes('progress')).length;
-      if (lines >= 3) child.kill('SIGKILL');
-    });
-    child.on('error', reject);
-    child.on('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`GC finished before it was killed (${lines} transactions)`))));
-  });
+  await killGcAfterThreeTransactions('never', '0');
   const log = openSessionLog({ path, replayWindow: 0 });
   try {
     const mid = log.stats().events;

@@ -6,7 +6,6 @@ import { capCut } from '../core/history-rules.js';
 import { shapesAt } from '../core/message-shapes.js';
 import { checkKey, checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
-import { checkTime } from '../core/validate.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
@@ -84,7 +83,8 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   // A change that changes nothing (an empty append, a removal of nothing) is recorded only with
   // an eventId, so that its retry is recognised; without one it writes nothing.
   if (req.eventId === undefined && isNoChange(draft)) return { value: { version: actual }, apply: () => undefined };
-  const at = checkTime('event time', req.at);
+  // Checked (finite, in a Date's range, -0 as 0) when the request was prepared, before the transaction.
+  const at = req.at;
   const event = completeEvent(draft, actual + 1, at, req.eventId, head?.next ?? 0);
 
   const sid = head?.sid ?? nextSid(tx);
