@@ -44,13 +44,13 @@ export interface SessionLog {
   replaceLast(key: string, count: number, messages: Message[], opts?: WriteOptions): Promise<RemoveResult>;
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult>;
   deleteSession(key: string): Promise<boolean>;
-  getHistory(key: string, opts?: HistoryOptions): Message[];
-  getSummary(key: string, opts?: ReadOptions): string;
-  getSession(key: string, opts?: ReadOptions): SessionInfo | undefined;
-  listSessions(opts?: ListOptions): SessionPage;
-  readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent>;
-  replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep>;
-  stats(): SessionLogStats;
+  getHistory(key: string, opts?: HistoryOptions): Promise<Message[]>;
+  getSummary(key: string, opts?: ReadOptions): Promise<string>;
+  getSession(key: string, opts?: ReadOptions): Promise<SessionInfo | undefined>;
+  listSessions(opts?: ListOptions): Promise<SessionPage>;
+  readEvents(key: string, opts?: ReadEventsOptions): AsyncIterable<SessionEvent>;
+  replay(key: string, opts?: ReadEventsOptions): AsyncIterable<ReplayStep>;
+  stats(): Promise<SessionLogStats>;
   gc(opts?: GcOptions): Promise<GcReport>;
   backup(dest: string, opts?: BackupOptions): Promise<void>;
   verify(opts?: VerifyOptions): Promise<VerifyReport>;
@@ -139,7 +139,7 @@ export class SessionLogEngine implements SessionLog {
       const parts = [n, ...(messagesJson ?? [])];
       return { parts, build: rewindBuilder(n, messagesJson, (m) => (removed = m)) };
     });
-    if (result.duplicate === true) removed = this.removedBy(key, result.version);
+    if (result.duplicate === true) removed = await this.removedBy(key, result.version);
     return { ...result, removed };
   }
 
@@ -147,12 +147,13 @@ export class SessionLogEngine implements SessionLog {
    * The messages the removal at `version` removed, read back from the log (for a duplicate).
    * Empty when GC collected that version: the retry is still reported as a duplicate.
    */
-  private removedBy(key: string, version: number): Message[] {
+  private async removedBy(key: string, version: number): Promise<Message[]> {
     try {
-      const [event] = this.readEvents(key, { fromVersion: version, toVersion: version });
+      let event: SessionEvent | undefined;
+      for await (const e of this.readEvents(key, { fromVersion: version, toVersion: version })) event = e;
       if (event === undefined) return [];
       const count = event.type === 'messages.removed' ? event.count : event.type === 'messages.replaced' ? event.removed : 0;
-      return count === 0 ? [] : this.getHistory(key, { atVersion: version - 1, last: count });
+      return count === 0 ? [] : await this.getHistory(key, { atVersion: version - 1, last: count });
     } catch (error) {
       if (isTurnlogError(error, 'PRUNED')) return [];
       throw error;
@@ -160,7 +161,7 @@ export class SessionLogEngine implements SessionLog {
   }
 
   /** Not public: every event id the session keeps, for `exportJsonl` (see session-reads.ts). */
-  keptEventIds(key: string): KeptEventId[] {
+  async keptEventIds(key: string): Promise<KeptEventId[]> {
     this.assertOpen();
     return keptEventIds(this.backend, key);
   }
@@ -225,7 +226,7 @@ export class SessionLogEngine implements SessionLog {
   // ---------------------------------------------------------------- reads
 
   /** With `last`, only the newest `last` messages: reads O(last) rows, whatever the history's length. */
-  getHistory(key: string, opts?: HistoryOptions): Message[] {
+  async getHistory(key: string, opts?: HistoryOptions): Promise<Message[]> {
     const last = validateVersionOption('last', opts?.last, true);
     return this.read(key, opts, (tx, head, version) => {
       if (head === undefined || version === 0 || last === 0) return [];
@@ -234,7 +235,7 @@ export class SessionLogEngine implements SessionLog {
     }, HISTORY_OPTION_NAMES);
   }
 
-  getSummary(key: string, opts?: ReadOptions): string {
+  async getSummary(key: string, opts?: ReadOptions): Promise<string> {
     return this.read(key, opts, (tx, head, version) => {
       if (head === undefined || version === 0) return '';
       if (version === head.version) return readState(tx, head.sid).summary;
@@ -242,7 +243,7 @@ export class SessionLogEngine implements SessionLog {
     });
   }
 
-  getSession(key: string, opts?: ReadOptions): SessionInfo | undefined {
+  async getSession(key: string, opts?: ReadOptions): Promise<SessionInfo | undefined> {
     return this.read(key, opts, (tx, head, version) => {
       if (head === undefined || version === 0) return undefined;
       if (version === head.version) return sessionInfo(tx, head);
@@ -251,26 +252,41 @@ export class SessionLogEngine implements SessionLog {
     });
   }
 
-  listSessions(opts?: ListOptions): SessionPage {
+  async listSessions(opts?: ListOptions): Promise<SessionPage> {
     this.assertOpen();
     checkOptionKeys('listSessions options', opts, LIST_OPTION_NAMES);
     return listPage(this.backend, opts ?? {}, sessionInfo);
   }
 
-  readEvents(key: string, opts?: ReadEventsOptions): Iterable<SessionEvent> {
-    this.assertOpen();
-    const range = versionRange(this.backend, key, opts);
-    return range === undefined ? [] : eventPages(this.backend, range);
+  readEvents(key: string, opts?: ReadEventsOptions): AsyncIterable<SessionEvent> {
+    return this.paged(() => {
+      const range = versionRange(this.backend, key, opts);
+      return range === undefined ? [] : eventPages(this.backend, range);
+    });
   }
 
   /** Each event with what it changed in the history (added, removed messages; summary). */
-  replay(key: string, opts?: ReadEventsOptions): Iterable<ReplayStep> {
-    this.assertOpen();
-    const range = versionRange(this.backend, key, opts);
-    return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
+  replay(key: string, opts?: ReadEventsOptions): AsyncIterable<ReplayStep> {
+    return this.paged(() => {
+      const range = versionRange(this.backend, key, opts);
+      return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
+    });
   }
 
-  stats(): SessionLogStats {
+  /**
+   * An async iterable over pages read one transaction at a time (see session-reads.ts); the
+   * arguments are checked when iteration starts.
+   */
+  private paged<T>(start: () => Iterable<T>): AsyncIterable<T> {
+    return {
+      [Symbol.asyncIterator]: async function* (this: SessionLogEngine) {
+        this.assertOpen();
+        yield* start();
+      }.bind(this),
+    };
+  }
+
+  async stats(): Promise<SessionLogStats> {
     this.assertOpen();
     return collectStats(this.backend);
   }
