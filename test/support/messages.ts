@@ -18,7 +18,7 @@ export function toolTurn(question: string, callId: string): Message[] {
 export async function expectCode(p: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<TurnlogError> {
   let error: unknown;
   try {
-    if (typeof p === 'function') p();
+    if (typeof p === 'function') await p();
     else await p;
   } catch (e) {
     error = e;
