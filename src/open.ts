@@ -1,4 +1,6 @@
 import { SessionLogEngine } from './engine/session-log.js';
+import { KvSessionStore } from './engine/kv-store.js';
+import type { ResolvedOptions } from './engine/options.js';
 import type { SessionLog } from './engine/session-log.js';
 import { resolveOptions } from './engine/options.js';
 import type { MemorySessionLogOptions, SessionLogOptions } from './engine/options.js';
@@ -50,17 +52,21 @@ export function openSessionLog(options: SessionLogOptions): SessionLog {
   if (check !== 'auto' && check !== 'full' && check !== 'quick') invalid("checkOnOpen must be 'auto', 'full' or 'quick'");
   const resolved = resolveOptions(options);
   const backend = new LmdbBackend({ path: options.path, durability, create: options.create ?? true, now: readClock(resolved.clock), checkOnOpen: check, encryptionKey: options.encryptionKey });
-  return new SessionLogEngine(backend, resolved);
+  return onBackend(backend, resolved);
 }
 
 /** A session log held in memory only: the reference backend, handy in applications' own tests. */
 export function openMemorySessionLog(options: MemorySessionLogOptions = {}): SessionLog {
   checkKeys(options, MEMORY_OPTION_NAMES);
-  return new SessionLogEngine(new MemoryBackend(), resolveOptions(options));
+  return onBackend(new MemoryBackend(), resolveOptions(options));
 }
 
 /** Opens a session log over any backend (advanced: custom storage, tests). */
 export function openSessionLogOn(backend: Backend, options: MemorySessionLogOptions = {}): SessionLog {
   checkKeys(options, MEMORY_OPTION_NAMES);
-  return new SessionLogEngine(backend, resolveOptions(options));
+  return onBackend(backend, resolveOptions(options));
+}
+
+function onBackend(backend: Backend, resolved: ResolvedOptions): SessionLog {
+  return new SessionLogEngine(new KvSessionStore(backend, resolved), resolved);
 }

@@ -1,5 +1,6 @@
 import type { HeadRecord } from '../core/codec.js';
 import { KEY_BOTTOM, KEY_TOP, keyNumber } from '../core/layout.js';
+import { decodeCursor, encodeCursor } from '../core/list-cursor.js';
 import type { Key } from '../core/layout.js';
 import { invalid } from '../errors.js';
 import type { ListOptions, SessionInfo, SessionPage } from '../types.js';
@@ -16,20 +17,14 @@ export const MAX_LIST_LIMIT = 10_000;
  */
 export const LIST_SCAN_LIMIT = 2048;
 
-function encodeCursor(k: Key): string {
-  return Buffer.from(JSON.stringify(k), 'utf8').toString('base64url');
-}
-
-/** A cursor is the caller's input (it never reaches the store): malformed is INVALID_ARGUMENT. */
-function decodeCursor(cursor: string): Key {
-  try {
-    const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    // -0 is read as 0: LMDB's key encoding of -0 would damage the bound's next part.
-    if (Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === 'number' && Number.isFinite(x))) return k.map((x: number) => (x === 0 ? 0 : x));
-  } catch {
-    // fall through
-  }
-  return invalid('cursor is not one that listSessions returned');
+/** The options of one listSessions call, checked (INVALID_ARGUMENT), with the default limit. */
+export function checkListOptions(o: ListOptions): ListOptions & { limit: number } {
+  const limit = o.limit ?? DEFAULT_LIST_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) invalid(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
+  if (o.prefix !== undefined && typeof o.prefix !== 'string') invalid('prefix must be a string');
+  if (o.cursor !== undefined && typeof o.cursor !== 'string') invalid('cursor must be a string');
+  if (o.cursor !== undefined) decodeCursor(o.cursor);
+  return { ...o, limit };
 }
 
 /**
@@ -41,9 +36,6 @@ function decodeCursor(cursor: string): Key {
  */
 export function listPage(backend: Backend, o: ListOptions, info: (tx: ReadTxn, head: HeadRecord) => SessionInfo): SessionPage {
   const limit = o.limit ?? DEFAULT_LIST_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) invalid(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
-  if (o.prefix !== undefined && typeof o.prefix !== 'string') invalid('prefix must be a string');
-  if (o.cursor !== undefined && typeof o.cursor !== 'string') invalid('cursor must be a string');
   const high: Key = o.cursor === undefined ? KEY_TOP : decodeCursor(o.cursor);
   const scanMax = Math.max(LIST_SCAN_LIMIT, limit + 1);
   return backend.read((tx) => {

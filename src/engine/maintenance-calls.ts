@@ -1,6 +1,5 @@
 import { checkOptionKeys, checkTime, readClock } from '../core/validate.js';
-import { TurnlogError, invalid } from '../errors.js';
-import type { Backend } from '../storage/backend.js';
+import { invalid } from '../errors.js';
 import type { ResolvedOptions } from './options.js';
 import { CHUNK_BYTES, validateExpireShare } from './options.js';
 import type { GcOptions, GcPolicy } from './gc.js';
@@ -22,12 +21,10 @@ export function gcPolicy(opts: GcOptions, resolved: ResolvedOptions): GcPolicy {
   return { now, ttl: resolved.ttl, replayWindow: resolved.replayWindow, chunkBytes: CHUNK_BYTES, maxExpireShare };
 }
 
-/** Checks `backup()` arguments and starts the copy; throws INVALID_ARGUMENT before starting. */
-export function startBackup(backend: Backend, dest: string, opts: BackupOptions): Promise<void> {
+/** Checks `backup()` arguments; throws INVALID_ARGUMENT before anything starts. */
+export function checkBackupArguments(dest: string, opts: BackupOptions): void {
   checkOptionKeys('backup options', opts, BACKUP_OPTION_NAMES);
   if (typeof dest !== 'string' || dest.length === 0) invalid('backup destination must be a non-empty path');
-  if (!backend.backup) throw new TurnlogError('INVALID_ARGUMENT', `the ${backend.kind} backend cannot make backups`);
-  return backend.backup(dest, opts.compact === true);
 }
 
 /** Checks `verify()` options; throws INVALID_ARGUMENT. */

@@ -1,38 +1,22 @@
-import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid, isTurnlogError } from '../errors.js';
 import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
-import { rewindBuilder } from './rewind.js';
-import { summaryBuilder, truncateBuilder } from './cut-builders.js';
-import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { ResolvedOptions } from './options.js';
-import { CHUNK_BYTES } from './options.js';
-import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
-import { runGc } from './gc.js';
 import type { GcOptions, GcReport } from './gc.js';
-import { collectStats } from './stats.js';
 import type { SessionLogStats } from './stats.js';
-import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
-import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
-import { eventPages, keptEventIds, readAt, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
 import type { KeptEventId } from './session-reads.js';
 import { prepareWrite } from './write-request.js';
 import type { PreparedChange } from './write-request.js';
-import type { HeadRecord } from '../core/codec.js';
-import { checkGcOptions, checkVerifyOptions, gcPolicy, startBackup } from './maintenance-calls.js';
-import { batchTransaction } from './write-batch.js';
-import type { BatchContext } from './write-batch.js';
-import { decideWrite } from './writer.js';
-import type { WriterConfig } from './writer.js';
-import { GroupCommit } from './group-commit.js';
-import { ChunkCache } from './chunk-cache.js';
-import { listPage } from './listing.js';
-import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
+import { checkGcOptions, checkVerifyOptions, checkBackupArguments, gcPolicy } from './maintenance-calls.js';
+import type { WriteOutcome } from './writer.js';
+import type { SessionStore } from '../store/session-store.js';
+import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
+import { checkListOptions } from './listing.js';
 
-/** The public surface of a session log; see docs/api.md. */
+/** The public surface of a session log, the same on every store; see docs/api.md. */
 export interface SessionLog {
   addMessage(key: string, role: string, content: unknown, opts?: WriteOptions): Promise<WriteResult>;
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult>;
@@ -57,6 +41,10 @@ export interface SessionLog {
   close(): Promise<void>;
 }
 
+/**
+ * The public layer over any SessionStore: argument checks and encoding (bad input never reaches
+ * a store), the clock, background GC, and `close()` waiting for every call in flight.
+ */
 export class SessionLogEngine implements SessionLog {
   private closed = false;
   /** Aborted when close() starts: GC, purges and verify stop at their next transaction or page. */
@@ -64,20 +52,11 @@ export class SessionLogEngine implements SessionLog {
   private readonly inflight = new Set<Promise<unknown>>();
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
-  /** Concurrent writes share one transaction and one commit (see GroupCommit). */
-  private readonly writes: GroupCommit<BatchContext>;
-  private readonly writerConfig: WriterConfig;
-  private readonly chunks: ChunkCache | undefined;
 
   constructor(
-    private readonly backend: Backend,
+    private readonly store: SessionStore,
     private readonly opts: ResolvedOptions,
   ) {
-    this.writerConfig = { checkpointEvery: opts.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: opts.maxMessages };
-    this.chunks = opts.readCacheBytes > 0 ? new ChunkCache(opts.readCacheBytes) : undefined;
-    this.writes = new GroupCommit(batchTransaction(backend));
-    // A deletion interrupted by a crash finishes in the background.
-    if (hasPendingPurges(backend)) this.track(purgeAll(backend, this.closing.signal)).catch(() => undefined);
     if (opts.autoGcInterval > 0) {
       this.gcTimer = setInterval(() => void this.gc().catch(() => undefined), opts.autoGcInterval);
       this.gcTimer.unref();
@@ -93,7 +72,7 @@ export class SessionLogEngine implements SessionLog {
   addFullMessage(key: string, message: Message, opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, 'messages.added', () => {
       const messagesJson = [encodeMessage(message, this.opts.maxMessageBytes)];
-      return { parts: messagesJson, build: () => ({ type: 'messages.added', messagesJson }) };
+      return { parts: messagesJson, change: { type: 'messages.added', messagesJson } };
     });
   }
 
@@ -101,14 +80,14 @@ export class SessionLogEngine implements SessionLog {
   addMessages(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, 'messages.added', () => {
       const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
-      return { parts: messagesJson, build: () => ({ type: 'messages.added', messagesJson }) };
+      return { parts: messagesJson, change: { type: 'messages.added', messagesJson } };
     });
   }
 
   setHistory(key: string, messages: Message[], opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, 'history.replaced', () => {
       const messagesJson = encodeMessages(messages, this.opts.maxMessageBytes, true);
-      return { parts: messagesJson, build: () => ({ type: 'history.replaced', messagesJson }) };
+      return { parts: messagesJson, change: { type: 'history.replaced', messagesJson } };
     });
   }
 
@@ -130,17 +109,17 @@ export class SessionLogEngine implements SessionLog {
   }
 
   private async rewind(key: string, count: number, messages: Message[] | undefined, opts: WriteOptions | undefined): Promise<RemoveResult> {
-    let removed: Message[] = [];
     const type = messages === undefined ? 'messages.removed' : 'messages.replaced';
     const result = await this.write(key, opts, WRITE_OPTION_NAMES, type, () => {
       const n = validateCount('count', count);
       if (n < 0) invalid('count must be an integer ≥ 0');
       const messagesJson = messages === undefined ? undefined : encodeMessages(messages, this.opts.maxMessageBytes, true);
       const parts = [n, ...(messagesJson ?? [])];
-      return { parts, build: rewindBuilder(n, messagesJson, (m) => (removed = m)) };
+      return { parts, change: messagesJson === undefined ? { type: 'rewind', count: n } : { type: 'rewind', count: n, messagesJson } };
     });
-    if (result.duplicate === true) removed = await this.removedBy(key, result.version);
-    return { ...result, removed };
+    const { removed, ...rest } = result;
+    if (result.duplicate === true) return { ...rest, removed: await this.removedBy(key, result.version) };
+    return { ...rest, removed: removed ?? [] };
   }
 
   /**
@@ -163,14 +142,14 @@ export class SessionLogEngine implements SessionLog {
   /** Not public: every event id the session keeps, for `exportJsonl` (see session-reads.ts). */
   async keptEventIds(key: string): Promise<KeptEventId[]> {
     this.assertOpen();
-    return keptEventIds(this.backend, key);
+    return this.store.keptEventIds(validateKey(key));
   }
 
   setSummary(key: string, summary: string, opts?: SummaryOptions): Promise<WriteResult> {
     return this.write(key, opts, SUMMARY_OPTION_NAMES, 'summary.set', () => {
       const text = validateSummary(summary, this.opts.maxMessageBytes);
       const through = validateVersionOption('through', opts?.through, true);
-      return { parts: [text, through ?? null], build: summaryBuilder(text, through) };
+      return { parts: [text, through ?? null], change: through === undefined ? { type: 'summary.set', summary: text } : { type: 'summary.set', summary: text, through } };
     });
   }
 
@@ -179,38 +158,29 @@ export class SessionLogEngine implements SessionLog {
       const keep = validateCount('keepLast', keepLast);
       if (opts?.safe !== undefined && typeof opts.safe !== 'boolean') invalid('safe must be a boolean');
       const safe = opts?.safe === true;
-      return { parts: [keep, safe], build: truncateBuilder(keep, safe) };
+      return { parts: [keep, safe], change: { type: 'history.truncated', keepLast: keep, safe } };
     });
   }
 
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult> {
     return this.write(key, opts, WRITE_OPTION_NAMES, 'metadata.updated', () => {
       const patchJson = encodePatch(patch, this.opts.maxMessageBytes);
-      return { parts: [patchJson], build: () => ({ type: 'metadata.updated', patchJson }) };
+      return { parts: [patchJson], change: { type: 'metadata.updated', patchJson } };
     });
   }
 
   async deleteSession(key: string): Promise<boolean> {
     this.assertOpen();
     validateKey(key);
-    // Queued with the writes, so it applies in call order: after writes called before it,
-    // before writes called after it.
-    const existed = await this.track(
-      this.writes.submit(({ tx, counts }) => {
-        const head = findHead(tx, key);
-        return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
-      }),
-    );
-    if (existed) await this.track(purgeAll(this.backend, this.closing.signal));
-    return existed;
+    return this.track(this.store.deleteSession(key));
   }
 
-  /** Validates and encodes before the transaction (see prepareWrite), then queues the write. */
-  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], change: string, prepare: () => PreparedChange): Promise<WriteResult> {
+  /** Validates and encodes before any store is touched (see prepareWrite), then hands the write down. */
+  private write(key: string, opts: WriteOptions | undefined, optionNames: readonly string[], name: string, prepare: () => PreparedChange): Promise<WriteOutcome> {
     try {
       this.assertOpen();
-      const req = prepareWrite(key, opts, optionNames, change, prepare, this.opts.clock);
-      return this.track(this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig)));
+      const req = prepareWrite(key, opts, optionNames, name, prepare, this.opts.clock);
+      return this.track(this.store.write(req));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -227,69 +197,63 @@ export class SessionLogEngine implements SessionLog {
 
   /** With `last`, only the newest `last` messages: reads O(last) rows, whatever the history's length. */
   async getHistory(key: string, opts?: HistoryOptions): Promise<Message[]> {
+    const at = this.readArgs(key, opts, HISTORY_OPTION_NAMES);
     const last = validateVersionOption('last', opts?.last, true);
-    return this.read(key, opts, (tx, head, version) => {
-      if (head === undefined || version === 0 || last === 0) return [];
-      const snap = snapshotAt(tx, head, version);
-      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last);
-    }, HISTORY_OPTION_NAMES);
+    return this.track(this.store.history(key, at, last));
   }
 
   async getSummary(key: string, opts?: ReadOptions): Promise<string> {
-    return this.read(key, opts, (tx, head, version) => {
-      if (head === undefined || version === 0) return '';
-      if (version === head.version) return readState(tx, head.sid).summary;
-      return snapshotAt(tx, head, version).projection.summary;
-    });
+    return this.track(this.store.summary(key, this.readArgs(key, opts, READ_OPTION_NAMES)));
   }
 
   async getSession(key: string, opts?: ReadOptions): Promise<SessionInfo | undefined> {
-    return this.read(key, opts, (tx, head, version) => {
-      if (head === undefined || version === 0) return undefined;
-      if (version === head.version) return sessionInfo(tx, head);
-      // An older version (exports need the whole state at a GC base, metadata included).
-      return sessionInfoAt(tx, key, head, version);
-    });
+    return this.track(this.store.session(key, this.readArgs(key, opts, READ_OPTION_NAMES)));
   }
 
   async listSessions(opts?: ListOptions): Promise<SessionPage> {
     this.assertOpen();
     checkOptionKeys('listSessions options', opts, LIST_OPTION_NAMES);
-    return listPage(this.backend, opts ?? {}, sessionInfo);
+    return this.track(this.store.list(checkListOptions(opts ?? {})));
   }
 
+  /** The session's events, oldest first; the arguments are checked when iteration starts. */
   readEvents(key: string, opts?: ReadEventsOptions): AsyncIterable<SessionEvent> {
-    return this.paged(() => {
-      const range = versionRange(this.backend, key, opts);
-      return range === undefined ? [] : eventPages(this.backend, range);
-    });
+    return this.iterate(key, opts, (from, to) => this.store.events(key, from, to));
   }
 
   /** Each event with what it changed in the history (added, removed messages; summary). */
   replay(key: string, opts?: ReadEventsOptions): AsyncIterable<ReplayStep> {
-    return this.paged(() => {
-      const range = versionRange(this.backend, key, opts);
-      return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
-    });
+    return this.iterate(key, opts, (from, to) => this.store.replay(key, from, to));
   }
 
-  /**
-   * An async iterable over pages read one transaction at a time (see session-reads.ts); the
-   * arguments are checked when iteration starts.
-   */
-  private paged<T>(start: () => Iterable<T>): AsyncIterable<T> {
+  private iterate<T>(key: string, opts: ReadEventsOptions | undefined, open: (from: number | undefined, to: number | undefined) => AsyncIterable<T>): AsyncIterable<T> {
+    const self = this;
     return {
-      [Symbol.asyncIterator]: async function* (this: SessionLogEngine) {
-        this.assertOpen();
-        yield* start();
-      }.bind(this),
+      async *[Symbol.asyncIterator]() {
+        self.assertOpen();
+        validateKey(key);
+        checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
+        const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
+        const to = validateVersionOption('toVersion', opts?.toVersion, true);
+        yield* open(from, to);
+      },
     };
   }
 
   async stats(): Promise<SessionLogStats> {
     this.assertOpen();
-    return collectStats(this.backend);
+    return this.track(this.store.stats());
   }
+
+  /** The checked `atVersion` of a read (undefined: current). */
+  private readArgs(key: string, opts: ReadOptions | undefined, names: readonly string[]): number | undefined {
+    this.assertOpen();
+    validateKey(key);
+    checkOptionKeys('options', opts, names);
+    return validateVersionOption('atVersion', opts?.atVersion, true);
+  }
+
+  // ---------------------------------------------------------------- maintenance
 
   /**
    * Garbage collection with this log's ttl and replay window; see docs/operations.md. A run that
@@ -309,7 +273,7 @@ export class SessionLogEngine implements SessionLog {
   private async gcAfterOthers(opts: GcOptions): Promise<GcReport> {
     // One GC at a time per handle: a timer tick during a long manual run just waits for it.
     while (this.gcRunning !== undefined) await this.gcRunning.catch(() => undefined);
-    const run = runGc(this.backend, gcPolicy(opts, this.opts), opts.dryRun === true, opts.onProgress, this.closing.signal);
+    const run = this.store.gc(gcPolicy(opts, this.opts), opts.dryRun === true, opts.onProgress, this.closing.signal);
     this.gcRunning = run;
     try {
       return await run;
@@ -320,19 +284,15 @@ export class SessionLogEngine implements SessionLog {
 
   async backup(dest: string, opts: BackupOptions = {}): Promise<void> {
     this.assertOpen();
-    await this.track(startBackup(this.backend, dest, opts));
+    checkBackupArguments(dest, opts);
+    await this.track(this.store.backup(dest, opts));
   }
 
   /** Re-folds every session and compares; asynchronous and paged (see verify.ts). */
   async verify(opts: VerifyOptions = {}): Promise<VerifyReport> {
     this.assertOpen();
     checkVerifyOptions(opts);
-    return this.track(verifyStore(this.backend, opts.onProgress, this.closing.signal));
-  }
-
-  private read<T>(key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: HeadRecord | undefined, version: number) => T, names: readonly string[] = READ_OPTION_NAMES): T {
-    this.assertOpen();
-    return readAt(this.backend, key, opts, fn, names);
+    return this.track(this.store.verify(opts.onProgress, this.closing.signal));
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -346,6 +306,6 @@ export class SessionLogEngine implements SessionLog {
     this.closing.abort();
     if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
     while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    await this.backend.close();
+    await this.store.close();
   }
 }

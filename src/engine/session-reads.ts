@@ -1,12 +1,9 @@
 import { toPublicEvent } from './public-events.js';
-import { checkOptionKeys, validateKey, validateVersionOption } from '../core/validate.js';
-import { invalid } from '../errors.js';
-import type { ReadEventsOptions, ReadOptions, SessionEvent, SessionInfo } from '../types.js';
+import type { SessionEvent, SessionInfo } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import { decodeEventIdEntry } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { assertReadable, findHead, readEventPage, readState, snapshotAt } from './reader.js';
-import { READ_EVENTS_OPTION_NAMES } from './method-options.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
@@ -22,11 +19,7 @@ export interface VersionRange {
  * The versions a log read covers. By default from the oldest kept event (after the GC base);
  * an explicit `fromVersion` inside what GC collected is PRUNED.
  */
-export function versionRange(backend: Backend, key: string, opts: ReadEventsOptions | undefined): VersionRange | undefined {
-  validateKey(key);
-  checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
-  const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
-  const to = validateVersionOption('toVersion', opts?.toVersion, true);
+export function versionRange(backend: Backend, key: string, from: number | undefined, to: number | undefined): VersionRange | undefined {
   const head = backend.read((tx) => findHead(tx, key));
   if (head === undefined) return undefined;
   if (from !== undefined && from <= head.version) assertReadable(head, Math.max(0, from - 1));
@@ -67,22 +60,6 @@ export function sessionInfoAt(tx: ReadTxn, key: string, head: HeadRecord, versio
   return { key, version, messageCount: p.next - p.start, createdAt: p.createdAt, updatedAt: p.updatedAt, summary: p.summary, metadata: p.metadata };
 }
 
-/**
- * Runs `fn` in one read transaction on the session at `atVersion` (default: its newest); a
- * version past the newest is INVALID_ARGUMENT. `head` is undefined for an unknown key.
- */
-export function readAt<T>(backend: Backend, key: string, opts: ReadOptions | undefined, fn: (tx: ReadTxn, head: HeadRecord | undefined, version: number) => T, names: readonly string[]): T {
-  validateKey(key);
-  checkOptionKeys('options', opts, names);
-  const at = validateVersionOption('atVersion', opts?.atVersion, true);
-  return backend.read((tx) => {
-    const head = findHead(tx, key);
-    const version = at ?? head?.version ?? 0;
-    if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
-    return fn(tx, head, version);
-  });
-}
-
 /** One kept eventIds entry: the digest of the id (its key), the version it applied, its fingerprint. */
 export interface KeptEventId {
   digest: string;
@@ -95,7 +72,6 @@ export interface KeptEventId {
  * transaction. Only the ids' digests are stored, so that is what can be listed.
  */
 export function keptEventIds(backend: Backend, key: string): KeptEventId[] {
-  validateKey(key);
   return backend.read((tx) => {
     const head = findHead(tx, key);
     if (head === undefined) return [];

@@ -2,14 +2,16 @@ import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encode
 import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
-import { capCut } from '../core/history-rules.js';
+import { capEventAfter, decideVersion, isNoChange, mayExceedCap } from '../core/write-rules.js';
+import type { RestoredId, WriteRequest } from '../core/changes.js';
+import { kvDraft } from './kv-drafts.js';
 import { shapesAt } from '../core/message-shapes.js';
 import { checkKey, checkpointKey, chunkKey, dirKey, eventIdKey, eventKey, gcqKey, META_NEXT_SID, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
-import type { WriteResult } from '../types.js';
+import type { Message, WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
 import type { Decision } from './group-commit.js';
 import type { BatchContext } from './write-batch.js';
@@ -17,29 +19,12 @@ import { checkpointAtOrBefore, decodeRawEvents, findHead, messageAt, readState }
 import { sealPlan } from './checkpoint.js';
 import type { SealPlan } from './checkpoint.js';
 
-export type { EventDraft };
+export type { EventDraft, WriteRequest, RestoredId };
 
-/** Builds the event from the session as it is inside the write transaction; may throw before any write. */
-export type DraftBuilder = (ctx: { tx: WriteTxn; head: HeadRecord | undefined }) => EventDraft;
-
-export interface WriteRequest {
-  key: string;
-  expectedVersion: number | undefined;
-  eventId: string | undefined;
-  /** The event's timestamp: the caller's `at`, or the clock's reading taken before the transaction. */
-  at: number;
-  /** Digest of the change as the caller described it (with an eventId): a reuse must match it. */
-  fingerprint: string | undefined;
-  build: DraftBuilder;
-  /** Set by the jsonl importer only: no maxMessages cut, and the collected event ids to record. */
-  restored?: { ids: readonly RestoredId[] };
-}
-
-/** An event id of a collected event, as exported: the digest of the id (its key), version, fingerprint. */
-export interface RestoredId {
-  digest: string;
-  version: number;
-  fingerprint?: string;
+/** What a write resolves to inside the store: the result, and for a removal what it removed. */
+export interface WriteOutcome extends WriteResult {
+  /** The messages a removal or replacement of the newest messages took out (not for a duplicate). */
+  removed?: Message[];
 }
 
 export interface WriterConfig {
@@ -59,30 +44,17 @@ type Op = { put: true; table: Table; key: Key; value: Uint8Array } | { put: fals
  * transaction, so a write must never fail half-way. The store-wide counters are not written
  * here: the changes go into `counts`, which the caller writes once per transaction.
  */
-export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg: WriterConfig): Decision<WriteResult> {
+export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg: WriterConfig): Decision<WriteOutcome> {
   const head = findHead(tx, req.key);
-  if (head !== undefined && req.eventId !== undefined) {
-    const seen = tx.get('eventIds', eventIdKey(head.sid, req.eventId));
-    if (seen !== undefined) {
-      const entry = decodeEventIdEntry(seen, () => `event id ${JSON.stringify(req.eventId)} of session #${head.sid}`);
-      // An entry from before fingerprints has none: it is taken as the same change, as it always was.
-      if (entry.fingerprint !== undefined && entry.fingerprint !== req.fingerprint) {
-        throw new TurnlogError('CONFLICT', `eventId ${JSON.stringify(req.eventId)} was already used for a different change (version ${entry.version} of ${JSON.stringify(req.key)}); nothing was written`);
-      }
-      return { value: { version: entry.version, duplicate: true }, apply: () => undefined };
-    }
-  }
+  const seenRaw = head === undefined || req.eventId === undefined ? undefined : tx.get('eventIds', eventIdKey(head.sid, req.eventId));
+  const seen = seenRaw === undefined ? undefined : decodeEventIdEntry(seenRaw, () => `event id ${JSON.stringify(req.eventId)} of session #${head?.sid}`);
   const actual = head?.version ?? 0;
-  if (req.expectedVersion !== undefined && req.expectedVersion !== actual) {
-    throw new TurnlogError('CONFLICT', `${JSON.stringify(req.key)} is at version ${actual}, not ${req.expectedVersion}`, {
-      expected: req.expectedVersion,
-      actual,
-    });
-  }
-  const draft = req.build({ tx, head });
+  const decision = decideVersion(req, actual, seen);
+  if (decision.duplicate) return { value: { version: decision.version, duplicate: true }, apply: () => undefined };
+  const { draft, removed } = kvDraft(tx, head, req.change, req.restored?.start);
   // A change that changes nothing (an empty append, a removal of nothing) is recorded only with
   // an eventId, so that its retry is recognised; without one it writes nothing.
-  if (req.eventId === undefined && isNoChange(draft)) return { value: { version: actual }, apply: () => undefined };
+  if (req.eventId === undefined && isNoChange(draft)) return { value: { version: actual, ...(removed === undefined ? {} : { removed }) }, apply: () => undefined };
   // Checked (finite, in a Date's range, -0 as 0) when the request was prepared, before the transaction.
   const at = req.at;
   const event = completeEvent(draft, actual + 1, at, req.eventId, head?.next ?? 0);
@@ -168,7 +140,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
   return {
-    value: { version: event.version },
+    value: { version: event.version, ...(removed === undefined ? {} : { removed }) },
     apply() {
       for (const op of ops) {
         if (op.put) tx.put(op.table, op.key, op.value);
@@ -182,13 +154,6 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   };
 }
 
-function isNoChange(d: EventDraft): boolean {
-  if (d.type === 'messages.added') return d.messagesJson.length === 0;
-  if (d.type === 'messages.removed') return d.count === 0;
-  if (d.type === 'messages.replaced') return d.removed === 0 && d.messagesJson.length === 0;
-  return false;
-}
-
 function nextSid(tx: WriteTxn): number {
   const raw = tx.get('meta', META_NEXT_SID);
   return raw === undefined ? 1 : decodeNumber(raw, 'sid counter');
@@ -200,12 +165,9 @@ function nextSid(tx: WriteTxn): number {
  * are read and classified, up to the first user turn there.
  */
 function capEvent(tx: WriteTxn, head: HeadRecord | undefined, sid: number, after: Projection, event: LogEvent, cfg: WriterConfig): LogEvent | undefined {
-  if (after.next - after.start <= cfg.maxMessages || (event.type !== 'messages.added' && event.type !== 'history.replaced' && event.type !== 'messages.replaced')) return undefined;
+  if (!mayExceedCap(after, event, cfg.maxMessages)) return undefined;
   const base = head === undefined ? undefined : checkpointAtOrBefore(tx, head, head.version);
   const tail = head === undefined ? [] : decodeRawEvents(tx, sid, base?.projection.version ?? 0, head.version).map((r) => r.event);
   const at = messageAt(tx, sid, { projection: after, base, tail: [...tail, event] });
-  const start = capCut(after.start, after.next, cfg.maxMessages, shapesAt(at));
-  if (start === undefined) return undefined;
-  return { version: event.version + 1, at: event.at, type: 'history.truncated', keepLast: cfg.maxMessages, safe: true, start };
+  return capEventAfter(after, event, cfg.maxMessages, shapesAt(at));
 }
-

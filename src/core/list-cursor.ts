@@ -1,0 +1,24 @@
+import { invalid } from '../errors.js';
+
+/**
+ * A listSessions cursor: the recency position [updatedAt, internal session number] of the last
+ * session a page examined, as base64url JSON. Every store orders sessions by that pair, newest
+ * first, so the next page starts strictly below it.
+ */
+export type ListPosition = [number, number];
+
+export function encodeCursor(k: readonly (number | string)[]): string {
+  return Buffer.from(JSON.stringify(k), 'utf8').toString('base64url');
+}
+
+/** A cursor is the caller's input (it never reaches the store unchecked): malformed is INVALID_ARGUMENT. */
+export function decodeCursor(cursor: string): ListPosition {
+  try {
+    const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    // -0 is read as 0: LMDB's key encoding of -0 would damage the bound's next part.
+    if (Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === 'number' && Number.isFinite(x))) return [k[0] === 0 ? 0 : (k[0] as number), k[1] === 0 ? 0 : (k[1] as number)];
+  } catch {
+    // fall through
+  }
+  return invalid('cursor is not one that listSessions returned');
+}

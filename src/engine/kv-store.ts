@@ -1,0 +1,173 @@
+import { TurnlogError, invalid } from '../errors.js';
+import type { WriteRequest } from '../core/changes.js';
+import type { HeadRecord } from '../core/codec.js';
+import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { Backend, ReadTxn } from '../storage/backend.js';
+import type { SessionStore } from '../store/session-store.js';
+import { CHUNK_BYTES } from './options.js';
+import { hasPendingPurges, purgeAll, unlinkSession } from './purge.js';
+import { runGc } from './gc.js';
+import type { GcPolicy, GcReport, StopSignal } from './gc-report.js';
+import { collectStats } from './stats.js';
+import type { SessionLogStats } from './stats.js';
+import { verifyStore } from './verify.js';
+import type { VerifyReport } from './verify.js';
+import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
+import { eventPages, keptEventIds, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import type { KeptEventId } from './session-reads.js';
+import { replaySteps } from './replay.js';
+import type { ReplayStep } from './replay.js';
+import { batchTransaction } from './write-batch.js';
+import type { BatchContext } from './write-batch.js';
+import { decideWrite } from './writer.js';
+import type { WriteOutcome, WriterConfig } from './writer.js';
+import { GroupCommit } from './group-commit.js';
+import { ChunkCache } from './chunk-cache.js';
+import { listPage } from './listing.js';
+import type { BackupOptions } from './maintenance-options.js';
+
+/** What the key-value store needs of the log's options. */
+export interface KvStoreConfig {
+  checkpointEvery: number;
+  maxMessages: number;
+  /** Bytes of decoded chunks kept for reads; 0 = no cache. */
+  readCacheBytes: number;
+}
+
+/**
+ * The session store over an ordered key-value backend (LMDB, or the in-memory reference): the
+ * layout of core/layout.ts, checkpoints and sealed chunks, group commit of concurrent writes.
+ */
+export class KvSessionStore implements SessionStore {
+  readonly kind: string;
+  /** Concurrent writes share one transaction and one commit (see GroupCommit). */
+  private readonly writes: GroupCommit<BatchContext>;
+  private readonly writerConfig: WriterConfig;
+  private readonly chunks: ChunkCache | undefined;
+  /** Aborted by close(): background purges stop at their next transaction. */
+  private readonly closing = new AbortController();
+  private readonly background = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly backend: Backend,
+    config: KvStoreConfig,
+  ) {
+    this.kind = backend.kind;
+    this.writerConfig = { checkpointEvery: config.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: config.maxMessages };
+    this.chunks = config.readCacheBytes > 0 ? new ChunkCache(config.readCacheBytes) : undefined;
+    this.writes = new GroupCommit(batchTransaction(backend));
+    // A deletion interrupted by a crash finishes in the background.
+    if (hasPendingPurges(backend)) this.purgeInBackground();
+  }
+
+  write(req: WriteRequest): Promise<WriteOutcome> {
+    return this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
+  }
+
+  async deleteSession(key: string): Promise<boolean> {
+    // Queued with the writes, so it applies in call order: after writes called before it,
+    // before writes called after it.
+    const existed = await this.writes.submit(({ tx, counts }) => {
+      const head = findHead(tx, key);
+      return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
+    });
+    if (existed) await purgeAll(this.backend, this.closing.signal);
+    return existed;
+  }
+
+  private purgeInBackground(): void {
+    const run = purgeAll(this.backend, this.closing.signal).catch(() => undefined);
+    this.background.add(run);
+    void run.then(() => this.background.delete(run));
+  }
+
+  /** With `last`, only the newest `last` messages: reads O(last) rows, whatever the history's length. */
+  async history(key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
+    return this.at(key, atVersion, (tx, head, version) => {
+      if (head === undefined || version === 0 || last === 0) return [];
+      const snap = snapshotAt(tx, head, version);
+      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last);
+    });
+  }
+
+  async summary(key: string, atVersion: number | undefined): Promise<string> {
+    return this.at(key, atVersion, (tx, head, version) => {
+      if (head === undefined || version === 0) return '';
+      if (version === head.version) return readState(tx, head.sid).summary;
+      return snapshotAt(tx, head, version).projection.summary;
+    });
+  }
+
+  async session(key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
+    return this.at(key, atVersion, (tx, head, version) => {
+      if (head === undefined || version === 0) return undefined;
+      if (version === head.version) return sessionInfo(tx, head);
+      // An older version (exports need the whole state at a GC base, metadata included).
+      return sessionInfoAt(tx, key, head, version);
+    });
+  }
+
+  async list(opts: ListOptions): Promise<SessionPage> {
+    return listPage(this.backend, opts, sessionInfo);
+  }
+
+  events(key: string, from: number | undefined, to: number | undefined): AsyncIterable<SessionEvent> {
+    return lazily(() => {
+      const range = versionRange(this.backend, key, from, to);
+      return range === undefined ? [] : eventPages(this.backend, range);
+    });
+  }
+
+  replay(key: string, from: number | undefined, to: number | undefined): AsyncIterable<ReplayStep> {
+    return lazily(() => {
+      const range = versionRange(this.backend, key, from, to);
+      return range === undefined ? [] : replaySteps(this.backend, range.head, range.from, range.to);
+    });
+  }
+
+  async keptEventIds(key: string): Promise<KeptEventId[]> {
+    return keptEventIds(this.backend, key);
+  }
+
+  async stats(): Promise<SessionLogStats> {
+    return collectStats(this.backend);
+  }
+
+  gc(policy: GcPolicy, dryRun: boolean, onProgress: ((r: GcReport) => void) | undefined, stop: StopSignal): Promise<GcReport> {
+    return runGc(this.backend, policy, dryRun, onProgress, stop);
+  }
+
+  verify(onProgress: ((done: number, total: number) => void) | undefined, stop: StopSignal): Promise<VerifyReport> {
+    return verifyStore(this.backend, onProgress, stop);
+  }
+
+  async backup(dest: string, opts: BackupOptions): Promise<void> {
+    if (!this.backend.backup) throw new TurnlogError('INVALID_ARGUMENT', `the ${this.backend.kind} backend cannot make backups`);
+    await this.backend.backup(dest, opts.compact === true);
+  }
+
+  async close(): Promise<void> {
+    this.closing.abort();
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    await this.backend.close();
+  }
+
+  /** Runs `fn` in one read transaction on the session at `atVersion` (default: its newest). */
+  private at<T>(key: string, atVersion: number | undefined, fn: (tx: ReadTxn, head: HeadRecord | undefined, version: number) => T): T {
+    return this.backend.read((tx) => {
+      const head = findHead(tx, key);
+      const version = atVersion ?? head?.version ?? 0;
+      if (head !== undefined && version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
+      return fn(tx, head, version);
+    });
+  }
+}
+
+/** An async iterable over pages read one transaction at a time; `start` runs when iteration starts. */
+function lazily<T>(start: () => Iterable<T>): AsyncIterable<T> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* start();
+    },
+  };
+}
