@@ -1,4 +1,6 @@
 import { applyEvent } from '../core/projection.js';
+import type { Projection } from '../core/projection.js';
+import type { LogEvent } from '../core/events.js';
 import type { HeadRecord } from '../core/codec.js';
 import type { Backend } from '../storage/backend.js';
 import type { Message, SessionEvent } from '../types.js';
@@ -47,43 +49,54 @@ export function* replaySteps(backend: Backend, head: HeadRecord, fromVersion: nu
     const upTo = Math.min(toVersion, v + PAGE - 1);
     const events = backend.read((tx) => readEventPage(tx, head, v - 1, upTo));
     for (const stored of events) {
-      const event = toPublicEvent(stored);
-      const next = applyEvent(projection, stored);
-      const removed: Message[] = [];
-      // A removal of the newest messages: positions [from, old next) stop being visible first.
-      if (event.type === 'messages.removed' || event.type === 'messages.replaced') {
-        for (let p = event.from; p < projection.next; p++) {
-          const m = byPos.get(p);
-          if (m !== undefined) removed.push(m);
-          byPos.delete(p);
-        }
-      }
-      const added: Message[] = [];
-      if (event.type === 'messages.added' || event.type === 'history.replaced' || event.type === 'messages.replaced') {
-        event.messages.forEach((m, i) => {
-          byPos.set(event.from + i, m);
-          added.push(m);
-        });
-      }
-      for (let p = projection.start; p < Math.min(next.start, projection.next); p++) {
-        const m = byPos.get(p);
-        if (m !== undefined) removed.push(m);
-      }
-      if (next.start > projection.start) {
-        const kept = new Map<number, Message>();
-        for (const [p, m] of byPos) if (p >= next.start) kept.set(p, m);
-        byPos = kept;
-      }
-      yield {
-        event,
-        added,
-        removed,
-        messageCount: next.next - next.start,
-        summary: next.summary,
-        summaryChanged: next.summary !== projection.summary,
-        metadata: next.metadata,
-      };
-      projection = next;
+      const step = replayStep(projection, byPos, stored);
+      byPos = step.byPos;
+      projection = step.projection;
+      yield step.step;
     }
   }
+}
+
+/**
+ * One replay step, pure: what `stored` changed, given the projection before it and its visible
+ * messages by position (updated in place, or replaced when a cut dropped some). Shared by every store.
+ */
+export function replayStep(projection: Projection, byPos: Map<number, Message>, stored: LogEvent): { step: ReplayStep; projection: Projection; byPos: Map<number, Message> } {
+  const event = toPublicEvent(stored);
+  const next = applyEvent(projection, stored);
+  const removed: Message[] = [];
+  // A removal of the newest messages: positions [from, old next) stop being visible first.
+  if (event.type === 'messages.removed' || event.type === 'messages.replaced') {
+    for (let p = event.from; p < projection.next; p++) {
+      const m = byPos.get(p);
+      if (m !== undefined) removed.push(m);
+      byPos.delete(p);
+    }
+  }
+  const added: Message[] = [];
+  if (event.type === 'messages.added' || event.type === 'history.replaced' || event.type === 'messages.replaced') {
+    event.messages.forEach((m, i) => {
+      byPos.set(event.from + i, m);
+      added.push(m);
+    });
+  }
+  for (let p = projection.start; p < Math.min(next.start, projection.next); p++) {
+    const m = byPos.get(p);
+    if (m !== undefined) removed.push(m);
+  }
+  let kept = byPos;
+  if (next.start > projection.start) {
+    kept = new Map<number, Message>();
+    for (const [p, m] of byPos) if (p >= next.start) kept.set(p, m);
+  }
+  const step: ReplayStep = {
+    event,
+    added,
+    removed,
+    messageCount: next.next - next.start,
+    summary: next.summary,
+    summaryChanged: next.summary !== projection.summary,
+    metadata: next.metadata,
+  };
+  return { step, projection: next, byPos: kept };
 }

@@ -1,0 +1,203 @@
+import { clockJumpGuard } from '../core/gc-plan.js';
+import { emptyReport } from '../engine/gc-report.js';
+import type { GcPolicy, GcReport, StopSignal } from '../engine/gc-report.js';
+import type { PgClientLike } from './pg-pool.js';
+import { pgError } from './pg-pool.js';
+import { int } from './pg-rows.js';
+import type { PgSession } from './pg-session.js';
+
+/** Rows one GC statement removes at most: every statement is a short transaction. */
+const BATCH = 2000;
+/** Sessions one expiry statement unlinks at most. */
+const EXPIRE_BATCH = 256;
+
+/**
+ * Garbage collection on PostgreSQL, in short statements: expiry (sessions idle past the ttl, via
+ * the recency index, unlinked and queued for purging), purging (the queued sessions' rows,
+ * BATCH at a time), compaction (versions older than the replay window: the base moves forward,
+ * then the rows only older versions needed go, BATCH at a time). Several runners on several hosts
+ * share the work: a session or purge entry is taken with FOR UPDATE SKIP LOCKED, so two runners
+ * never work on the same one, and a writer waits only for the one short statement that moves
+ * its session's base. `stop` is checked before every statement.
+ */
+export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onProgress: ((r: GcReport) => void) | undefined, stop: StopSignal): Promise<GcReport> {
+  const started = performance.now();
+  const report = emptyReport(dryRun);
+  const s = `"${pg.schema}"`;
+  const finish = (): GcReport => {
+    report.stopped = stop.aborted;
+    report.durationMs = performance.now() - started;
+    return report;
+  };
+  /** One statement as one GC transaction, timed. */
+  const statement = async (text: string, values: unknown[]): Promise<Array<Record<string, unknown>>> => {
+    const t0 = performance.now();
+    const rows = await pg.run(text, values, 'a GC statement');
+    if (!dryRun) {
+      report.transactions++;
+      report.longestTransactionMs = Math.max(report.longestTransactionMs, performance.now() - t0);
+    }
+    report.durationMs = performance.now() - started;
+    return rows;
+  };
+  const idleBefore = policy.now - policy.ttl;
+  const cutoff = policy.now - policy.replayWindow;
+  let expiring = policy.ttl !== Infinity;
+  let compacting = policy.replayWindow !== Infinity;
+  if (expiring) {
+    const [row] = await statement(`SELECT (SELECT count(*) FROM ${s}.sessions WHERE updated_at < $1) AS idle, (SELECT count(*) FROM ${s}.sessions) AS live`, [idleBefore]);
+    const guard = clockJumpGuard(int(row ?? {}, 'idle'), int(row ?? {}, 'live'), policy.maxExpireShare);
+    if (!guard.expire) {
+      report.expiryHeldBack = int(row ?? {}, 'idle');
+      expiring = false;
+    }
+    if (!guard.compact && compacting) {
+      report.compactionHeldBack = true;
+      compacting = false;
+    }
+    if (dryRun && expiring) report.sessionsExpired = int(row ?? {}, 'idle');
+  }
+  if (dryRun) {
+    if (compacting) {
+      const [row] = await statement(
+        `SELECT count(*) AS sessions, coalesce(sum((SELECT count(*) FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 AND e.version < x.version)), 0) AS events
+         FROM ${s}.sessions x WHERE x.gc_at <= $1 AND ($2::float8 IS NULL OR x.updated_at >= $2)`,
+        [cutoff, expiring ? idleBefore : null],
+      );
+      report.sessionsCompacted = int(row ?? {}, 'sessions');
+      report.eventsRemoved = int(row ?? {}, 'events');
+    }
+    onProgress?.({ ...report });
+    return finish();
+  }
+  if (expiring) {
+    for (;;) {
+      if (stop.aborted) return finish();
+      const rows = await statement(
+        `WITH x AS (SELECT skey, sid FROM ${s}.sessions WHERE updated_at < $1 ORDER BY updated_at LIMIT ${EXPIRE_BATCH} FOR UPDATE SKIP LOCKED),
+              d AS (DELETE FROM ${s}.sessions t USING x WHERE t.skey = x.skey AND t.sid = x.sid RETURNING t.skey, t.sid)
+         INSERT INTO ${s}.purges (skey, sid, queued_at) SELECT skey, sid, $2 FROM d ON CONFLICT DO NOTHING RETURNING sid`,
+        [idleBefore, policy.now],
+      );
+      report.sessionsExpired += rows.length;
+      onProgress?.({ ...report });
+      if (rows.length < EXPIRE_BATCH) break;
+    }
+  }
+  if (!(await purgeQueued(pg, report, stop, statement))) return finish();
+  if (compacting) {
+    for (;;) {
+      if (stop.aborted) return finish();
+      const done = await compactOne(pg, cutoff, report, stop, statement);
+      onProgress?.({ ...report });
+      if (done) break;
+    }
+  }
+  return finish();
+}
+
+type Statement = (text: string, values: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/** Removes the rows of every queued session; false when `stop` cut it short. */
+export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSignal, statement: Statement): Promise<boolean> {
+  const s = `"${pg.schema}"`;
+  for (;;) {
+    if (stop.aborted) return false;
+    const [entry] = await statement(`SELECT skey, sid FROM ${s}.purges ORDER BY queued_at LIMIT 1`, []);
+    if (entry === undefined) return true;
+    let client: PgClientLike;
+    try {
+      client = await pg.pool.connect();
+    } catch (error) {
+      throw pgError(error, 'connecting');
+    }
+    try {
+      await client.query('BEGIN');
+      // Another runner may hold this entry: skip it (it will finish it), look for another.
+      const locked = await client.query(`SELECT 1 FROM ${s}.purges WHERE skey = $1 AND sid = $2 FOR UPDATE SKIP LOCKED`, [entry['skey'], entry['sid']]);
+      if (locked.rows.length === 0) {
+        await client.query('COMMIT');
+        const [other] = await statement(`SELECT skey, sid FROM ${s}.purges WHERE (skey, sid) <> ($1, $2) LIMIT 1`, [entry['skey'], entry['sid']]);
+        if (other === undefined) return true;
+        continue;
+      }
+      let removed = 0;
+      for (const table of ['messages', 'events', 'states', 'event_ids'] as const) {
+        const r = await client.query(
+          `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING 1) SELECT count(*) AS n FROM d`,
+          [entry['skey'], entry['sid']],
+        );
+        const n = int(r.rows[0] ?? {}, 'n');
+        if (table === 'events') report.eventsRemoved += n;
+        removed += n;
+      }
+      if (removed === 0) await client.query(`DELETE FROM ${s}.purges WHERE skey = $1 AND sid = $2`, [entry['skey'], entry['sid']]);
+      await client.query('COMMIT');
+      report.transactions++;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw pgError(error, 'purging a session');
+    } finally {
+      client.release();
+    }
+  }
+}
+
+/**
+ * Compacts one due session: its base moves to the newest version older than the replay window
+ * (one short statement under the head's row lock, skipped when a writer holds it), then the rows
+ * only older versions needed are deleted in batches. True when no session is due.
+ */
+async function compactOne(pg: PgSession, cutoff: number, report: GcReport, stop: StopSignal, statement: Statement): Promise<boolean> {
+  const s = `"${pg.schema}"`;
+  const rows = await statement(
+    `WITH x AS (SELECT skey, sid, version, base FROM ${s}.sessions WHERE gc_at <= $1 ORDER BY gc_at LIMIT 1 FOR UPDATE SKIP LOCKED),
+          b AS (SELECT x.skey, x.sid, x.base AS old_base,
+                  greatest(x.base, coalesce((SELECT e.version FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 ORDER BY e.version DESC LIMIT 1), 0)) AS base
+                FROM x)
+     UPDATE ${s}.sessions t SET base = b.base,
+       gc_at = (SELECT e.updated_at FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base + 1)
+     FROM b WHERE t.skey = b.skey AND t.sid = b.sid
+     RETURNING t.skey, t.sid, b.old_base, b.base, (SELECT start FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base) AS start,
+       (SELECT next FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base) AS next`,
+    [cutoff],
+  );
+  const row = rows[0];
+  if (row === undefined) return true;
+  const base = int(row, 'base');
+  if (base === int(row, 'old_base')) return false;
+  report.sessionsCompacted++;
+  const key = [row['skey'], row['sid']];
+  const start = int(row, 'start');
+  const next = int(row, 'next');
+  // Rows no version from the base on can read: events before it; messages below its range, removed
+  // by it, or replaced at their position by it; summary and metadata rows superseded by it.
+  const sweeps: Array<[string, string, unknown[]]> = [
+    ['events', `x.skey = $1 AND x.sid = $2 AND x.version < $3`, [...key, base]],
+    [
+      'messages',
+      `x.skey = $1 AND x.sid = $2 AND (x.pos < $4 OR (x.version <= $3 AND x.pos >= $5) OR (x.version < $3 AND EXISTS (SELECT 1 FROM ${s}.messages n WHERE n.skey = x.skey AND n.sid = x.sid AND n.pos = x.pos AND n.version > x.version AND n.version <= $3)))`,
+      [...key, base, start, next],
+    ],
+    [
+      'states',
+      `x.skey = $1 AND x.sid = $2 AND x.version < $3
+        AND (x.summary IS NULL OR EXISTS (SELECT 1 FROM ${s}.states y WHERE y.skey = x.skey AND y.sid = x.sid AND y.version > x.version AND y.version <= $3 AND y.summary IS NOT NULL))
+        AND (x.metadata IS NULL OR EXISTS (SELECT 1 FROM ${s}.states y WHERE y.skey = x.skey AND y.sid = x.sid AND y.version > x.version AND y.version <= $3 AND y.metadata IS NOT NULL))`,
+      [...key, base],
+    ],
+  ];
+  for (const [table, cond, values] of sweeps) {
+    for (;;) {
+      if (stop.aborted) return false;
+      const [r] = await statement(
+        `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${s}.${table} x WHERE ${cond} LIMIT ${BATCH})) RETURNING 1) SELECT count(*) AS n FROM d`,
+        values,
+      );
+      const n = int(r ?? {}, 'n');
+      if (table === 'events') report.eventsRemoved += n;
+      if (n < BATCH) break;
+    }
+  }
+  return false;
+}

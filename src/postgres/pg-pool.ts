@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import { TurnlogError } from '../errors.js';
+
+/** A query result as `pg` returns it (the fields turnlog reads). */
+export interface PgResult {
+  rows: Array<Record<string, unknown>>;
+  rowCount: number | null;
+}
+
+/** A checked-out connection (`pg.PoolClient`-compatible). */
+export interface PgClientLike {
+  query(text: string, values?: unknown[]): Promise<PgResult>;
+  release(err?: Error | boolean): void;
+}
+
+/**
+ * What turnlog needs of a pool: `pg.Pool`, Neon's serverless `Pool`, or anything with the same
+ * `query` and `connect`. A caller's pool is never ended by turnlog.
+ */
+export interface PgPoolLike {
+  query(text: string, values?: unknown[]): Promise<PgResult>;
+  connect(): Promise<PgClientLike>;
+  end?(): Promise<void>;
+}
+
+/** Loads `pg` (an optional peer dependency) only when a PostgreSQL store is opened. */
+export function createPool(connectionString: string, max: number): PgPoolLike {
+  const require = createRequire(import.meta.url);
+  let pg: { Pool: new (config: object) => PgPoolLike & { on(event: 'error', fn: (e: Error) => void): void } };
+  try {
+    pg = require('pg') as typeof pg;
+  } catch (cause) {
+    throw new TurnlogError('INVALID_ARGUMENT', 'the PostgreSQL store needs the "pg" package: npm install pg', { cause });
+  }
+  const pool = new pg.Pool({ connectionString, max });
+  // An idle connection that the server drops (restart, failover) must not crash the process:
+  // the next query gets a fresh connection, or fails with IO_ERROR.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** SQLSTATE classes that mean the server or the connection failed, not the request. */
+const IO_STATES = /^(08|53|57|58|XX)/;
+
+/** A driver error as a TurnlogError: connection and server failures are IO_ERROR, the rest passes through. */
+export function pgError(error: unknown, what: string): unknown {
+  if (error instanceof TurnlogError) return error;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !IO_STATES.test(code)) {
+    return new TurnlogError('IO_ERROR', `PostgreSQL refused ${what}: ${message} (SQLSTATE ${code})`, { cause: error });
+  }
+  return new TurnlogError('IO_ERROR', `PostgreSQL: ${what} failed: ${message}`, { cause: error });
+}

@@ -1,0 +1,193 @@
+import { TurnlogError, corrupt, invalid } from '../errors.js';
+import { decodeEvent } from '../core/codec.js';
+import { parseMessage } from '../core/codec-json.js';
+import type { LogEvent } from '../core/events.js';
+import { decodeCursor, encodeCursor } from '../core/list-cursor.js';
+import type { Projection } from '../core/projection.js';
+import { LIST_SCAN_LIMIT } from '../engine/listing.js';
+import { toPublicEvent } from '../engine/public-events.js';
+import { replayStep } from '../engine/replay.js';
+import type { ReplayStep } from '../engine/replay.js';
+import type { KeptEventId } from '../engine/session-reads.js';
+import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { PgHead } from './pg-rows.js';
+import { bytes, float, headOf, int, parseJsonColumn, text } from './pg-rows.js';
+import type { PgSession } from './pg-session.js';
+
+/** Events per round trip of readEvents and replay: a long read is many short statements. */
+const EVENT_PAGE = 256;
+
+function pruned(key: string, version: number, base: number): never {
+  throw new TurnlogError('PRUNED', `version ${version} of ${JSON.stringify(key)} was garbage-collected; the oldest readable is ${base}`, { oldestReadable: base });
+}
+
+/** The version rules every read shares: past the newest is INVALID_ARGUMENT, before the base PRUNED. */
+function checkVersion(key: string, head: PgHead, version: number): void {
+  if (version > head.version) invalid(`${JSON.stringify(key)} has no version ${version} (it is at ${head.version})`);
+  if (version < head.base) pruned(key, version, head.base);
+}
+
+/** The visible messages at `atVersion`, newest `last` only: one statement. */
+export async function pgHistory(pg: PgSession, key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
+  const rows = await pg.query('history', [pg.skey(key), atVersion ?? null, last ?? null]);
+  const first = rows[0];
+  if (first === undefined) {
+    pg.remember(key, undefined);
+    return [];
+  }
+  const head = headOf(first);
+  pg.remember(key, head);
+  const version = atVersion ?? head.version;
+  checkVersion(key, head, version);
+  if (version === 0 || last === 0) return [];
+  const start = atVersion === undefined ? head.start : int(first, 'r_start');
+  const next = atVersion === undefined ? head.next : int(first, 'r_next');
+  if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
+  const from = last === undefined ? start : Math.max(start, next - last);
+  const out: Message[] = [];
+  // Rows come newest position first (a backward index scan).
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const row = rows[i] as Record<string, unknown>;
+    if (row['pos'] === null) continue;
+    const pos = int(row, 'pos');
+    if (pos !== from + out.length) corrupt(`message ${from + out.length} of ${JSON.stringify(key)} is missing`);
+    out.push(parseMessage(text(row, 'body'), () => `message ${pos} of ${JSON.stringify(key)}`));
+  }
+  if (out.length !== next - from) corrupt(`messages ${from + out.length}..${next - 1} of ${JSON.stringify(key)} are missing`);
+  return out;
+}
+
+/** The state at `atVersion` (default current): one statement. */
+export async function pgState(pg: PgSession, key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
+  const rows = await pg.query('state', [pg.skey(key), atVersion ?? null]);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const head = headOf(row);
+  const version = atVersion ?? head.version;
+  checkVersion(key, head, version);
+  if (version === 0) return undefined;
+  if (version === head.version) {
+    pg.remember(key, head);
+    return { key, version, messageCount: head.next - head.start, createdAt: head.createdAt, updatedAt: head.updatedAt, summary: parseJsonColumn(row, 'summary') as string, metadata: parseJsonColumn(row, 'metadata') as Record<string, unknown> };
+  }
+  if (row['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
+  const summary = row['r_summary'] === null ? '' : (parseJsonColumn(row, 'r_summary') as string);
+  const metadata = row['r_metadata'] === null ? {} : (parseJsonColumn(row, 'r_metadata') as Record<string, unknown>);
+  return { key, version, messageCount: int(row, 'r_next') - int(row, 'r_start'), createdAt: head.createdAt, updatedAt: float(row, 'r_updated_at'), summary, metadata };
+}
+
+/**
+ * A listSessions page, newest first, in one statement: like the key-value store, at most
+ * LIST_SCAN_LIMIT sessions (or limit + 1) are examined per call, so a rare prefix returns a
+ * short page with a cursor rather than scanning every session.
+ */
+export async function pgList(pg: PgSession, o: ListOptions & { limit: number }): Promise<SessionPage> {
+  const [hiTime, hiSid] = o.cursor === undefined ? [Number.MAX_VALUE, Number.MAX_SAFE_INTEGER] : decodeCursor(o.cursor);
+  const scanMax = Math.max(LIST_SCAN_LIMIT, o.limit + 1);
+  const prefix = Buffer.from(o.prefix ?? '', 'utf8');
+  const rows = await pg.query('list', [hiTime, hiSid, o.prefix === undefined ? o.limit + 1 : scanMax, prefix]);
+  const sessions: SessionInfo[] = [];
+  let lastReturned: [number, number] | undefined;
+  for (const row of rows) {
+    const position: [number, number] = [float(row, 'updated_at'), int(row, 'sid')];
+    if (row['match'] === true) {
+      if (sessions.length === o.limit && lastReturned !== undefined) return { sessions, cursor: encodeCursor(lastReturned) };
+      sessions.push({
+        key: bytes(row, 'key').toString('utf8'),
+        version: int(row, 'version'),
+        messageCount: int(row, 'next') - int(row, 'start'),
+        createdAt: float(row, 'created_at'),
+        updatedAt: position[0],
+        summary: parseJsonColumn(row, 'summary') as string,
+        metadata: parseJsonColumn(row, 'metadata') as Record<string, unknown>,
+      });
+      lastReturned = position;
+    }
+  }
+  const last = rows[rows.length - 1];
+  if (o.prefix !== undefined && rows.length === scanMax && last !== undefined) return { sessions, cursor: encodeCursor([float(last, 'updated_at'), int(last, 'sid')]) };
+  return { sessions };
+}
+
+/** The stored events `from`..`to` of the session numbered `sid`, one statement per page; checks it is still that session. */
+export async function* eventPages(pg: PgSession, key: string, sid: number | undefined, from: number, to: number): AsyncGenerator<LogEvent> {
+  for (let v = from; v <= to; v += EVENT_PAGE) {
+    const upTo = Math.min(to, v + EVENT_PAGE - 1);
+    const rows = await pg.query('events', [pg.skey(key), v, upTo]);
+    const first = rows[0];
+    if (first === undefined || (sid !== undefined && int(first, 'sid') !== sid)) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
+    sid = int(first, 'sid');
+    const base = int(first, 'base');
+    if (v - 1 < base) pruned(key, v - 1, base);
+    let expect = v;
+    for (const row of rows) {
+      if (row['version'] === null) continue;
+      const stored = decodeEvent(bytes(row, 'body'), () => `event ${expect} of ${JSON.stringify(key)}`);
+      if (stored.version !== expect || int(row, 'version') !== expect) corrupt(`event ${expect} of ${JSON.stringify(key)} is missing`);
+      const messages = row['messages'];
+      if (!Array.isArray(messages)) corrupt(`messages of event ${expect} of ${JSON.stringify(key)} are damaged`);
+      if (stored.type === 'messages.added' || stored.type === 'history.replaced' || stored.type === 'messages.replaced') {
+        stored.messagesJson = messages as string[];
+      }
+      expect++;
+      yield stored;
+    }
+    if (expect !== upTo + 1) corrupt(`events ${expect}..${upTo} of ${JSON.stringify(key)} are missing`);
+  }
+}
+
+/** The range a log read covers, as the key-value store computes it (see session-reads.ts). */
+async function range(pg: PgSession, key: string, from: number | undefined, to: number | undefined): Promise<{ head: PgHead; from: number; to: number } | undefined> {
+  const rows = await pg.query('headVersion', [pg.skey(key)]);
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const head = headOf(row);
+  if (from !== undefined && from <= head.version && Math.max(0, from - 1) < head.base) pruned(key, Math.max(0, from - 1), head.base);
+  const r = { head, from: Math.max(head.base + 1, from ?? 1), to: Math.min(to ?? head.version, head.version) };
+  return r.from > r.to ? undefined : r;
+}
+
+export async function* pgEvents(pg: PgSession, key: string, from: number | undefined, to: number | undefined): AsyncGenerator<SessionEvent> {
+  const r = await range(pg, key, from, to);
+  if (r === undefined) return;
+  for await (const e of eventPages(pg, key, r.head.sid, r.from, r.to)) yield toPublicEvent(e);
+}
+
+/** Replay: the state at the version before the range, then the shared pure step per event. */
+export async function* pgReplay(pg: PgSession, key: string, from: number | undefined, to: number | undefined): AsyncGenerator<ReplayStep> {
+  const r = await range(pg, key, from, to);
+  if (r === undefined) return;
+  const startAt = r.from - 1;
+  const info = startAt === 0 ? undefined : await pgState(pg, key, startAt);
+  const visible = startAt === 0 ? [] : await pgHistory(pg, key, startAt, undefined);
+  const start = info === undefined ? 0 : await startAtVersion(pg, key, startAt, visible.length);
+  let projection: Projection = info === undefined
+    ? { version: 0, start: 0, next: 0, createdAt: 0, updatedAt: 0, summary: '', metadata: {} }
+    : { version: startAt, start, next: start + visible.length, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata };
+  let byPos = new Map<number, Message>(visible.map((m, i) => [start + i, m]));
+  for await (const stored of eventPages(pg, key, r.head.sid, r.from, r.to)) {
+    const step = replayStep(projection, byPos, stored);
+    projection = step.projection;
+    byPos = step.byPos;
+    yield step.step;
+  }
+}
+
+/** The first visible position at `version` (the events row holds the range after each event). */
+export async function startAtVersion(pg: PgSession, key: string, version: number, count: number): Promise<number> {
+  const rows = await pg.run(`SELECT e.start, e.next FROM "${pg.schema}".events e JOIN "${pg.schema}".sessions s ON s.skey = e.skey AND s.sid = e.sid WHERE e.skey = $1 AND e.version = $2`, [pg.skey(key), version], 'reading a version');
+  const row = rows[0];
+  if (row === undefined) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
+  if (int(row, 'next') - int(row, 'start') !== count) corrupt(`version ${version} of ${JSON.stringify(key)} changed while it was being read`);
+  return int(row, 'start');
+}
+
+export async function pgEventIds(pg: PgSession, key: string): Promise<KeptEventId[]> {
+  const rows = await pg.query('eventIds', [pg.skey(key)]);
+  return rows.map((row) => {
+    const fp = row['fingerprint'];
+    const out: KeptEventId = { digest: bytes(row, 'digest').toString('hex'), version: int(row, 'version') };
+    if (typeof fp === 'string') out.fingerprint = fp;
+    return out;
+  });
+}
