@@ -9,6 +9,7 @@ import { exportJsonl } from '../src/import/export-jsonl.js';
 import { importTurnlogJsonl } from '../src/import/turnlog-jsonl.js';
 import type { Message } from '../src/types.js';
 import { propRuns } from './support/prop.js';
+import { collect } from './support/collect.js';
 
 /**
  * export --format jsonl + import jsonl reproduces every session: for any command sequence with
@@ -82,7 +83,7 @@ async function run(log: SessionLog, op: Op, clock: { now: number }, retries: Ret
       return;
     }
     case 'summary': {
-      const v = log.getSession(op.key)?.version ?? 0;
+      const v = (await log.getSession(op.key))?.version ?? 0;
       const through = op.back === null ? {} : { through: Math.max(0, v - op.back) };
       const text = `s${++serial}`;
       await withId(op.id, (l, o) => l.setSummary(op.key, text, { ...through, ...o })).then(() => undefined, swallowPruned);
@@ -124,7 +125,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Exports `src` as jsonl and imports it into a fresh store (with the given maxMessages); returns it. */
 async function roundTrip(src: SessionLog, maxMessages?: number): Promise<SessionLog> {
-  const keys = src.listSessions({ limit: 1000 }).sessions.map((s) => s.key);
+  const keys = (await src.listSessions({ limit: 1000 })).sessions.map((s) => s.key);
   let text = '';
   await exportJsonl(src, keys, (s) => (text += s));
   const file = join(dir, `dump-${++serial}.jsonl`);
@@ -137,29 +138,29 @@ async function roundTrip(src: SessionLog, maxMessages?: number): Promise<Session
   return dst;
 }
 
-function expectSame(src: SessionLog, dst: SessionLog): void {
-  const keys = src.listSessions({ limit: 1000 }).sessions.map((s) => s.key).sort();
-  expect(dst.listSessions({ limit: 1000 }).sessions.map((s) => s.key).sort()).toEqual(keys);
+async function expectSame(src: SessionLog, dst: SessionLog): Promise<void> {
+  const keys = (await src.listSessions({ limit: 1000 })).sessions.map((s) => s.key).sort();
+  expect((await dst.listSessions({ limit: 1000 })).sessions.map((s) => s.key).sort()).toEqual(keys);
   for (const k of keys) {
-    const a = src.getSession(k);
-    const b = dst.getSession(k);
+    const a = await src.getSession(k);
+    const b = await dst.getSession(k);
     if (a === undefined || b === undefined) throw new Error(`${k} missing`);
-    expect(dst.getHistory(k)).toEqual(src.getHistory(k));
+    expect(await dst.getHistory(k)).toEqual(await src.getHistory(k));
     expect({ ...b, version: 0 }).toEqual({ ...a, version: 0 }); // summary, metadata, count, times
     expect(JSON.stringify(b.metadata)).toBe(JSON.stringify(a.metadata)); // key order too
-    const events = [...src.readEvents(k)];
+    const events = await collect(src.readEvents(k));
     const base = (events[0]?.version ?? a.version + 1) - 1;
     if (base === 0) {
-      expect([...dst.readEvents(k)]).toEqual(events); // untouched by GC: the very same log
+      expect(await collect(dst.readEvents(k))).toEqual(events); // untouched by GC: the very same log
       expect(b.version).toBe(a.version);
     }
     // Every version from the base on, shifted by a constant.
     const shift = b.version - a.version;
     for (let v = Math.max(base, 1); v <= a.version; v++) {
       const at = { atVersion: v + shift };
-      expect(dst.getHistory(k, at)).toEqual(src.getHistory(k, { atVersion: v }));
-      const sa = src.getSession(k, { atVersion: v });
-      const sb = dst.getSession(k, at);
+      expect(await dst.getHistory(k, at)).toEqual(await src.getHistory(k, { atVersion: v }));
+      const sa = await src.getSession(k, { atVersion: v });
+      const sb = await dst.getSession(k, at);
       expect({ ...sb, version: 0, createdAt: 0 }).toEqual({ ...sa, version: 0, createdAt: 0 });
     }
   }
@@ -179,11 +180,11 @@ describe('export jsonl → import jsonl', () => {
           expect((await src.verify()).mismatches).toEqual([]);
           const dst = await roundTrip(src, dstCap ?? undefined);
           try {
-            expectSame(src, dst);
+            await expectSame(src, dst);
             // And once more: an exported copy exports and imports the same.
             const again = await roundTrip(dst, dstCap ?? undefined);
             try {
-              expectSame(src, again);
+              await expectSame(src, again);
               // Every retry of a change made with an eventId gets the same answer everywhere.
               const outcome = (p: Promise<unknown>): Promise<unknown> =>
                 p.then(
@@ -223,12 +224,12 @@ describe('export jsonl → import jsonl', () => {
     await src.setSummary('k', 'the first two', { through: 2 }); // v6: m0 and m1 go
     await src.addMessage('k', 'user', 'm4'); // v7
     await src.gc({ now: 4000 }); // base v4: v6's `through` (2) is below it; the metadata is in the base
-    expect([...src.readEvents('k')][0]?.version).toBe(5);
-    expect(src.getHistory('k').map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
+    expect((await collect(src.readEvents('k')))[0]?.version).toBe(5);
+    expect((await src.getHistory('k')).map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
     const dst = await roundTrip(src);
-    expect(dst.getHistory('k').map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
-    expect(dst.getSession('k')?.metadata).toEqual({ channel: 'telegram' });
-    expectSame(src, dst);
+    expect((await dst.getHistory('k')).map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
+    expect((await dst.getSession('k'))?.metadata).toEqual({ channel: 'telegram' });
+    await expectSame(src, dst);
     await src.close();
     await dst.close();
   });

@@ -28,8 +28,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('gc' as const), window: fc.constantFrom(0, 1000, 10_000, Infinity), dry: fc.boolean() }) },
 );
 
-function state(log: SessionLog): unknown {
-  return KEYS.map((k) => ({ h: log.getHistory(k), s: log.getSummary(k), i: log.getSession(k) }));
+function state(log: SessionLog): Promise<unknown> {
+  return Promise.all(KEYS.map(async (k) => ({ h: await log.getHistory(k), s: await log.getSummary(k), i: await log.getSession(k) })));
 }
 
 describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factory) => {
@@ -50,7 +50,7 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
                 await log.truncateHistory(op.key, op.keep, { safe: op.keep % 2 === 0 });
                 break;
               case 'summary': {
-                const v = log.getSession(op.key)?.version ?? 0;
+                const v = (await log.getSession(op.key))?.version ?? 0;
                 await log.setSummary(op.key, `s${now}`, { through: Math.max(0, v - op.back) }).catch((e: { code?: string }) => {
                   if (e.code !== 'PRUNED') throw e; // its `through` was collected: refused, not guessed
                 });
@@ -66,16 +66,16 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
                 now += op.ms;
                 break;
               case 'gc': {
-                const before = state(log);
+                const before = await state(log);
                 await log.close();
                 const gcLog = h.open({ clock, checkpointEvery, replayWindow: op.window });
                 await gcLog.gc({ dryRun: op.dry });
-                expect(state(gcLog)).toEqual(before);
+                expect(await state(gcLog)).toEqual(before);
                 const v = await gcLog.verify();
                 expect(v.mismatches).toEqual([]);
                 await gcLog.close();
                 log = h.open({ clock, checkpointEvery, replayWindow: Infinity });
-                expect(state(log)).toEqual(before);
+                expect(await state(log)).toEqual(before);
                 break;
               }
             }

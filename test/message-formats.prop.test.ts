@@ -10,6 +10,7 @@ import type { Dialect } from './support/dialects.js';
 import { Model, modelCapKeep, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
 import { propRuns } from './support/prop.js';
 import { replayEvents } from './support/replay.js';
+import { collect } from './support/collect.js';
 
 /**
  * Every message format, and mixes of them: an agent appends its conversation a few messages at a
@@ -45,10 +46,10 @@ function applyCap(model: Model, real: Real): void {
   if (capped !== undefined) model.apply(KEY, (s) => ({ ...s, history: capped }));
 }
 
-function check(model: Model, real: Real, what: string): void {
-  const history = real.log.getHistory(KEY);
+async function check(model: Model, real: Real, what: string): Promise<void> {
+  const history = await real.log.getHistory(KEY);
   expect(history, what).toEqual(plain(model.current(KEY).history));
-  expect(real.log.getSession(KEY)?.version ?? 0, what).toBe(model.version(KEY));
+  expect((await real.log.getSession(KEY))?.version ?? 0, what).toBe(model.version(KEY));
   expectInvariant(history, what);
 }
 
@@ -61,7 +62,7 @@ const append = (count: number): Cmd => ({
     await real.log.addMessages(KEY, batch);
     model.apply(KEY, (s, v) => ({ ...s, history: [...s.history, ...batch.map((message) => ({ message, addedAt: v }))] }));
     applyCap(model, real);
-    check(model, real, `append ${count}`);
+    await check(model, real, `append ${count}`);
   },
   toString: () => `append(${count})`,
 });
@@ -72,7 +73,7 @@ const summarise = (back: number): Cmd => ({
     const through = Math.max(0, model.version(KEY) - back);
     await real.log.setSummary(KEY, `up to v${through}`, { through });
     model.apply(KEY, (s) => ({ ...s, summary: `up to v${through}`, history: modelThroughKeep(s.history, through, labelShape) }));
-    check(model, real, `summarise through v${through}`);
+    await check(model, real, `summarise through v${through}`);
   },
   toString: () => `summarise(−${back})`,
 });
@@ -83,8 +84,8 @@ const truncateSafe = (keep: number): Cmd => ({
     const before = model.current(KEY).history;
     await real.log.truncateHistory(KEY, keep, { safe: true });
     model.apply(KEY, (s) => ({ ...s, history: modelSafeKeep(s.history, keep, labelShape) }));
-    check(model, real, `truncate safe ${keep}`);
-    const after = real.log.getHistory(KEY);
+    await check(model, real, `truncate safe ${keep}`);
+    const after = await real.log.getHistory(KEY);
     // A safe cut starts at a user turn (or keeps all, or none).
     if (after.length > 0 && after.length < before.length) expect(labelOf(after[0] as Message).user).toBe(true);
   },
@@ -102,7 +103,7 @@ const compact = (turns: number): Cmd => ({
     await real.log.setHistory(KEY, messages);
     model.apply(KEY, (s, v) => ({ ...s, history: messages.map((message) => ({ message, addedAt: v })) }));
     applyCap(model, real);
-    check(model, real, `compact to ${turns} turns`);
+    await check(model, real, `compact to ${turns} turns`);
   },
   toString: () => `compact(${turns})`,
 });
@@ -112,7 +113,7 @@ const reopen: Cmd = {
   async run(model, real) {
     await real.log.close();
     real.log = real.harness.open({ checkpointEvery: real.checkpointEvery, ...(real.maxMessages === undefined ? {} : { maxMessages: real.maxMessages }) });
-    check(model, real, 'reopen');
+    await check(model, real, 'reopen');
   },
   toString: () => 'reopen',
 };
@@ -158,11 +159,11 @@ describe.each(BACKENDS)('message formats: %s', (name, factory) => {
             const log = harness.open({ checkpointEvery, ...(maxMessages === undefined ? {} : { maxMessages }) });
             const real: Real = { harness, log, script, cursor: 0, maxMessages, checkpointEvery };
             await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
-            if (real.log.getSession(KEY) === undefined) return;
+            if ((await real.log.getSession(KEY)) === undefined) return;
             // checkpoint + tail ≡ a fold of every event, and the invariant, at every version
-            const replayed = replayEvents([...real.log.readEvents(KEY)]);
+            const replayed = replayEvents(await collect(real.log.readEvents(KEY)));
             for (let v = 0; v < replayed.length; v++) {
-              const h = real.log.getHistory(KEY, { atVersion: v });
+              const h = await real.log.getHistory(KEY, { atVersion: v });
               expect(h, `v${v}`).toEqual(replayed[v]?.history);
               expectInvariant(h, `v${v}`);
             }

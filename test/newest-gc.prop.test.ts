@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/types.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
+import { collect } from './support/collect.js';
 
 /**
  * Removals of the newest messages under GC: for any mix of appends, removals, replacements, cuts
@@ -42,21 +43,21 @@ describe.each(BACKENDS)('removals under GC: %s', (name, factory) => {
               await log.gc({ now: clock.now - op.back });
               continue;
             }
-            const before = log.getSession('k')?.version ?? 0;
+            const before = (await log.getSession('k'))?.version ?? 0;
             if (op.kind === 'add') await log.addMessages('k', fresh(op.n));
             else if (op.kind === 'pop') await log.removeLast('k', op.n);
             else if (op.kind === 'replace') await log.replaceLast('k', op.n, fresh(op.with));
             else await log.truncateHistory('k', op.keep);
-            const version = log.getSession('k')?.version ?? 0;
-            if (version > before) seen[version] = log.getHistory('k');
+            const version = (await log.getSession('k'))?.version ?? 0;
+            if (version > before) seen[version] = await log.getHistory('k');
           }
-          const head = log.getSession('k')?.version ?? 0;
-          const oldest = [...log.readEvents('k')][0]?.version ?? head + 1;
+          const head = (await log.getSession('k'))?.version ?? 0;
+          const oldest = (await collect(log.readEvents('k')))[0]?.version ?? head + 1;
           for (let v = Math.max(1, oldest - 1); v <= head; v++) {
             const expected = seen[v];
             if (expected === undefined) continue;
-            expect(log.getHistory('k', { atVersion: v }), `v${v}`).toEqual(expected);
-            expect(log.getHistory('k', { atVersion: v, last: 2 }), `v${v} last 2`).toEqual(expected.slice(-2));
+            expect(await log.getHistory('k', { atVersion: v }), `v${v}`).toEqual(expected);
+            expect(await log.getHistory('k', { atVersion: v, last: 2 }), `v${v} last 2`).toEqual(expected.slice(-2));
           }
           expect((await log.verify()).mismatches).toEqual([]);
         } finally {

@@ -4,6 +4,7 @@ import type { SessionLog } from '../src/engine/session-log.js';
 import { isTurnlogError } from '../src/errors.js';
 import { BACKENDS } from './support/harness.js';
 import { propRuns } from './support/prop.js';
+import { collect } from './support/collect.js';
 
 /**
  * readEvents()/replay() read in pages, each its own snapshot. Whatever runs between pages (GC,
@@ -45,13 +46,15 @@ describe.each(BACKENDS)('paged reads under interference (%s)', (name, factory) =
           const log = h.open({ clock: () => now, checkpointEvery, replayWindow: 0 });
           try {
             await fill(log, 'k', events, seed);
-            const expected = [...log.readEvents('k')];
-            const steps = reader === 'replay' ? [...log.replay('k')] : undefined;
-            const take = takeSeed % (events + 1);
-            const it = (reader === 'readEvents' ? log.readEvents('k') : log.replay('k'))[Symbol.iterator]();
+            const expected = await collect(log.readEvents('k'));
+            const steps = reader === 'replay' ? await collect(log.replay('k')) : undefined;
+            // An iteration starts (and reads its range) at its first next(): take at least one
+            // event before the interference, or nothing would have started.
+            const take = 1 + (takeSeed % events);
+            const it = (reader === 'readEvents' ? log.readEvents('k') : log.replay('k'))[Symbol.asyncIterator]();
             const got: unknown[] = [];
             for (let i = 0; i < take; i++) {
-              const r = it.next();
+              const r = await it.next();
               if (r.done === true) break;
               got.push(r.value);
             }
@@ -62,7 +65,7 @@ describe.each(BACKENDS)('paged reads under interference (%s)', (name, factory) =
             if (interference === 'recreate') await fill(log, 'k', events + 10, seed + 2);
             let error: unknown;
             try {
-              for (let r = it.next(); r.done !== true; r = it.next()) got.push(r.value);
+              for (let r = await it.next(); r.done !== true; r = await it.next()) got.push(r.value);
             } catch (e) {
               error = e;
             }

@@ -29,16 +29,18 @@ describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
           let summarised: unknown[] = [];
           const summariser = (async () => {
             await s.schedule(Promise.resolve('summariser reads'));
-            through = log.getSession('k')?.version ?? 0;
-            summarised = texts(log.getHistory('k'));
+            // Reads are scheduled like the appends, so appends land between them: the summariser
+            // reads the history at the version it saw, as a caller of the async API must.
+            through = (await s.schedule(log.getSession('k')))?.version ?? 0;
+            summarised = texts(await s.schedule(log.getHistory('k', { atVersion: through })));
             await s.schedule(Promise.resolve('model thinks'));
             await log.setSummary('k', `summary of ${summarised.length}`, { through });
           })();
           await s.waitFor(Promise.all([agent, summariser]));
           const all = Array.from({ length: turns }, (_, i) => `m${i}`);
           // Exactly the messages the summariser saw are gone; every later one is still there.
-          expect(texts(log.getHistory('k'))).toEqual(all.filter((m) => !summarised.includes(m)));
-          expect(log.getSummary('k')).toBe(`summary of ${summarised.length}`);
+          expect(texts(await log.getHistory('k'))).toEqual(all.filter((m) => !summarised.includes(m)));
+          expect(await log.getSummary('k')).toBe(`summary of ${summarised.length}`);
           expect(summarised).toEqual(all.slice(0, summarised.length));
         } finally {
           await h.dispose();
@@ -62,7 +64,7 @@ describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
           const won = results.filter((r) => r.status === 'fulfilled');
           expect(won).toHaveLength(1);
           for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT', expected: 1, actual: 2 });
-          expect(log.getSession('k')?.version).toBe(2);
+          expect((await log.getSession('k'))?.version).toBe(2);
         } finally {
           await h.dispose();
         }
@@ -83,7 +85,7 @@ describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
           })();
           const cutter = s.schedule(Promise.resolve()).then(() => log.truncateHistory('k', keep, { safe: true }));
           await s.waitFor(Promise.all([agent, cutter]));
-          const history: Message[] = log.getHistory('k');
+          const history: Message[] = await log.getHistory('k');
           expect(hasOrphanToolResult(history)).toBe(false);
           if (history.length > 0) expect(history[0]?.role).toBe('user');
         } finally {

@@ -7,6 +7,7 @@ import type { Message } from '../src/types.js';
 import { faultyStore } from './support/faulty-backend.js';
 import type { FaultyBackend } from './support/faulty-backend.js';
 import { propRuns } from './support/prop.js';
+import { collect } from './support/collect.js';
 
 /**
  * "A rejected write writes nothing": every write that rejects — a hostile clock, bad options, an
@@ -110,18 +111,23 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('batch' as const), first: batchGoodArb, bad: badArb.filter((b) => b.kind !== 'clock'), last: batchGoodArb }) },
 );
 
-function version(log: SessionLog, key: string): number {
-  return log.getSession(key)?.version ?? 0;
+/** Each key's version, read before a step: its writes are then issued in one turn, as a batch needs. */
+type VersionOf = (key: string) => number;
+
+async function versions(log: SessionLog): Promise<VersionOf> {
+  const found = new Map<string, number>();
+  for (const key of KEYS) found.set(key, (await log.getSession(key))?.version ?? 0);
+  return (key) => found.get(key) ?? 0;
 }
 
-function runGood(log: SessionLog, op: Good, extra: Record<string, unknown> = {}): Promise<unknown> {
+function runGood(log: SessionLog, version: VersionOf, op: Good, extra: Record<string, unknown> = {}): Promise<unknown> {
   switch (op.kind) {
     case 'add':
       return log.addMessages(op.key, op.messages, extra);
     case 'replace':
       return log.setHistory(op.key, op.messages, extra);
     case 'summary':
-      return log.setSummary(op.key, op.summary, { ...(op.throughCurrent ? { through: version(log, op.key) } : {}), ...extra });
+      return log.setSummary(op.key, op.summary, { ...(op.throughCurrent ? { through: version(op.key) } : {}), ...extra });
     case 'truncate':
       return log.truncateHistory(op.key, op.keep, { safe: op.safe, ...extra });
     case 'meta':
@@ -133,23 +139,23 @@ function runGood(log: SessionLog, op: Good, extra: Record<string, unknown> = {})
   }
 }
 
-function runBad(log: SessionLog, op: Bad, setClock: (v: unknown) => void): Promise<unknown> {
+function runBad(log: SessionLog, version: VersionOf, op: Bad, setClock: (v: unknown) => void): Promise<unknown> {
   const big = 'x'.repeat(MAX_BYTES + 1);
   switch (op.kind) {
     case 'clock': {
       setClock(op.value);
       try {
-        return runGood(log, op.write);
+        return runGood(log, version, op.write);
       } finally {
         setClock(SANE);
       }
     }
     case 'options': {
       // `through` and `safe` are checked only where they exist; elsewhere they are unknown keys.
-      return runGood(log, op.write, op.options);
+      return runGood(log, version, op.write, op.options);
     }
     case 'conflict':
-      return runGood(log, op.write, { expectedVersion: version(log, op.write.key) + op.ahead });
+      return runGood(log, version, op.write, { expectedVersion: version(op.write.key) + op.ahead });
     case 'oversize':
       if (op.what === 'message') return log.addMessage(op.key, 'user', big);
       if (op.what === 'replace') return log.setHistory(op.key, [{ role: 'user', content: 'ok' }, { role: 'user', content: big }]);
@@ -177,11 +183,11 @@ function runBad(log: SessionLog, op: Bad, setClock: (v: unknown) => void): Promi
 }
 
 /** Everything a user can read of the store, as plain data. */
-function snapshot(log: SessionLog): unknown {
-  const { storage: _storage, ...stats } = log.stats();
+async function snapshot(log: SessionLog): Promise<unknown> {
+  const { storage: _storage, ...stats } = await log.stats();
   return {
-    sessions: KEYS.map((key) => ({ key, info: log.getSession(key), history: log.getHistory(key), summary: log.getSummary(key), events: [...log.readEvents(key)] })),
-    list: log.listSessions({ limit: 100 }),
+    sessions: await Promise.all(KEYS.map(async (key) => ({ key, info: await log.getSession(key), history: await log.getHistory(key), summary: await log.getSummary(key), events: await collect(log.readEvents(key)) }))),
+    list: await log.listSessions({ limit: 100 }),
     stats,
   };
 }
@@ -207,35 +213,38 @@ async function runSteps(backend: FaultyBackend, steps: Step[]): Promise<void> {
   try {
     for (const step of steps) {
       now += 1_000;
-      const before = snapshot(real);
+      const before = await snapshot(real);
       if (step.kind === 'good') {
-        const r = await settle(runGood(real, step.op));
+        const r = await settle(runGood(real, await versions(real), step.op));
         expect(r).toEqual({ ok: true });
-        await runGood(twin, step.op);
+        await runGood(twin, await versions(twin), step.op);
       } else if (step.kind === 'bad') {
-        const r = await settle(runBad(real, step.op, (v) => (hostile = v)));
+        const r = await settle(runBad(real, await versions(real), step.op, (v) => (hostile = v)));
         expect(r.ok, `${JSON.stringify(step.op, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))} must reject`).toBe(false);
         if (!r.ok) expect(isTurnlogError(r.error), String(r.error)).toBe(true);
-        expect(snapshot(real)).toEqual(before);
+        expect(await snapshot(real)).toEqual(before);
       } else if (step.kind === 'fault') {
+        const version = await versions(real);
         backend.failAtPut = step.failAtPut;
-        const r = await settle(runGood(real, step.op));
+        const r = await settle(runGood(real, version, step.op));
         backend.failAtPut = undefined;
-        if (r.ok) await runGood(twin, step.op);
-        else expect(snapshot(real)).toEqual(before);
+        if (r.ok) await runGood(twin, await versions(twin), step.op);
+        else expect(await snapshot(real)).toEqual(before);
       } else if (step.kind === 'zero') {
+        const version = await versions(real);
         if (step.via === 'clock') hostile = -0;
-        const r = await settle(runGood(real, step.op, step.via === 'at' ? { at: -0 } : {}));
+        const r = await settle(runGood(real, version, step.op, step.via === 'at' ? { at: -0 } : {}));
         hostile = SANE;
         expect(r).toEqual({ ok: true });
-        await runGood(twin, step.op, { at: 0 });
+        await runGood(twin, await versions(twin), step.op, { at: 0 });
       } else {
-        const [first, bad, last] = await Promise.all([settle(runGood(real, step.first)), settle(runBad(real, step.bad, () => undefined)), settle(runGood(real, step.last))]);
+        const version = await versions(real);
+        const [first, bad, last] = await Promise.all([settle(runGood(real, version, step.first)), settle(runBad(real, version, step.bad, () => undefined)), settle(runGood(real, version, step.last))]);
         expect([first.ok, bad.ok, last.ok]).toEqual([true, false, true]);
-        await runGood(twin, step.first);
-        await runGood(twin, step.last);
+        await runGood(twin, await versions(twin), step.first);
+        await runGood(twin, await versions(twin), step.last);
       }
-      expect(snapshot(real)).toEqual(snapshot(twin));
+      expect(await snapshot(real)).toEqual(await snapshot(twin));
     }
   } finally {
     await real.close();

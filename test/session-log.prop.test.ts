@@ -7,6 +7,7 @@ import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
 import { Model, modelIdUse, modelRecordId, modelRemoveLast, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
 import { replayEvents } from './support/replay.js';
+import { collect } from './support/collect.js';
 
 interface Real {
   harness: Harness;
@@ -32,11 +33,11 @@ const messageArb: fc.Arbitrary<Message> = fc.oneof(
 );
 const messagesArb = (min: number) => fc.array(messageArb, { minLength: min, maxLength: 4 });
 
-function check(model: Model, real: Real, key: string): void {
+async function check(model: Model, real: Real, key: string): Promise<void> {
   const state = model.current(key);
-  expect(real.log.getHistory(key)).toEqual(plain(state.history));
-  expect(real.log.getSummary(key)).toBe(state.summary);
-  const info = real.log.getSession(key);
+  expect(await real.log.getHistory(key)).toEqual(plain(state.history));
+  expect(await real.log.getSummary(key)).toBe(state.summary);
+  const info = await real.log.getSession(key);
   if (model.sessions.has(key)) {
     expect(info).toMatchObject({ version: model.version(key), messageCount: state.history.length, metadata: state.metadata });
   } else {
@@ -51,7 +52,7 @@ const write = (name: string, key: string, run: (log: SessionLog) => Promise<unkn
   async run(model, real) {
     await run(real.log);
     apply(model);
-    check(model, real, key);
+    await check(model, real, key);
   },
   toString: () => name,
 });
@@ -74,7 +75,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       const through = back === undefined ? undefined : Math.max(0, model.version(k) - back);
       await real.log.setSummary(k, text, through === undefined ? {} : { through });
       model.apply(k, (s) => ({ ...s, summary: text, history: through === undefined ? s.history : modelThroughKeep(s.history, through) }));
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `summary(${k}, through −${back})`,
   })),
@@ -95,7 +96,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     check: () => true,
     async run(model: Model, real: Real) {
       expect(await real.log.deleteSession(k)).toBe(model.delete(k));
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `delete(${k})`,
   })),
@@ -109,7 +110,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
         await result;
         model.apply(k, (s, v) => ({ ...s, history: [...s.history, { message: { role: 'user', content: 'cond' }, addedAt: v }] }));
       }
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `conditional(${k}, stale=${stale})`,
   })),
@@ -120,7 +121,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       const r = await real.log.addMessage(k, 'user', id, { eventId: id });
       if (seen !== undefined) expect(r).toEqual({ version: seen, duplicate: true });
       else model.apply(k, (s, v) => ({ ...s, history: [...s.history, { message: { role: 'user', content: id }, addedAt: v }] }), id);
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `idempotent(${k}, ${id})`,
   })),
@@ -133,7 +134,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       expect(r.removed).toEqual(plain(removed));
       if (removed.length > 0) model.apply(k, (s) => ({ ...s, history: kept }));
       expect(r.version).toBe(model.version(k));
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `removeLast(${k}, ${n})`,
   })),
@@ -144,7 +145,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       const r = await real.log.replaceLast(k, n, ms);
       expect(r.removed).toEqual(plain(removed));
       if (removed.length > 0 || ms.length > 0) model.apply(k, (s, v) => ({ ...s, history: [...kept, ...ms.map((message) => ({ message, addedAt: v }))] }));
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `replaceLast(${k}, ${n}, ${ms.length})`,
   })),
@@ -153,8 +154,8 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     async run(model: Model, real: Real) {
       const v = Math.floor(frac * model.version(k));
       const history = model.sessions.get(k)?.versions[v]?.history ?? [];
-      expect(real.log.getHistory(k, { atVersion: v, last: n })).toEqual(n === 0 ? [] : plain(history.slice(-n)));
-      expect(real.log.getHistory(k, { last: n })).toEqual(n === 0 ? [] : plain(model.current(k).history.slice(-n)));
+      expect(await real.log.getHistory(k, { atVersion: v, last: n })).toEqual(n === 0 ? [] : plain(history.slice(-n)));
+      expect(await real.log.getHistory(k, { last: n })).toEqual(n === 0 ? [] : plain(model.current(k).history.slice(-n)));
     },
     toString: () => `last(${k}, ${n}, at ${frac.toFixed(2)})`,
   })),
@@ -186,7 +187,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
         expect(r.version).toBe(version);
         modelRecordId(model, k, id, change, version);
       }
-      check(model, real, k);
+      await check(model, real, k);
     },
     toString: () => `fingerprinted(${k}, ${id}, ${kind} ${text})`,
   })),
@@ -195,7 +196,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     async run(model, real) {
       await real.log.close();
       real.log = real.harness.open({ checkpointEvery: real.checkpointEvery });
-      for (const k of KEYS) check(model, real, k);
+      for (const k of KEYS) await check(model, real, k);
     },
     toString: () => 'reopen',
   }),
@@ -204,8 +205,8 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     async run(model: Model, real: Real) {
       const v = Math.floor(frac * model.version(k));
       const state = model.sessions.get(k)?.versions[v];
-      expect(real.log.getHistory(k, { atVersion: v })).toEqual(plain(state?.history ?? []));
-      expect(real.log.getSummary(k, { atVersion: v })).toBe(state?.summary ?? '');
+      expect(await real.log.getHistory(k, { atVersion: v })).toEqual(plain(state?.history ?? []));
+      expect(await real.log.getSummary(k, { atVersion: v })).toBe(state?.summary ?? '');
     },
     toString: () => `readAt(${k}, ${frac.toFixed(2)})`,
   })),
@@ -221,11 +222,11 @@ describe.each(BACKENDS)('model-based: %s', (name, factory) => {
           await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
           // checkpoint + tail ≡ a fold of every event, at every version
           for (const k of KEYS) {
-            const events = [...real.log.readEvents(k)];
+            const events = await collect(real.log.readEvents(k));
             const replayed = replayEvents(events);
             for (let v = 0; v < replayed.length; v++) {
-              expect(real.log.getHistory(k, { atVersion: v }), `${k}@${v}`).toEqual(replayed[v]?.history);
-              expect(real.log.getSummary(k, { atVersion: v })).toBe(replayed[v]?.summary);
+              expect(await real.log.getHistory(k, { atVersion: v }), `${k}@${v}`).toEqual(replayed[v]?.history);
+              expect(await real.log.getSummary(k, { atVersion: v })).toBe(replayed[v]?.summary);
             }
           }
           expect((await real.log.verify()).mismatches).toEqual([]);

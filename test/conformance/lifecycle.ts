@@ -3,6 +3,7 @@ import type { Harness, HarnessFactory, HarnessOptions } from '../support/harness
 import type { SessionLog } from '../../src/engine/session-log.js';
 import { hasOrphanToolResult } from '../../src/core/history-rules.js';
 import { expectCode, texts, toolTurn } from '../support/messages.js';
+import { collect } from '../support/collect.js';
 
 const HOUR = 3_600_000;
 
@@ -19,7 +20,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
   afterEach(() => h.dispose());
 
   const snapshot = (log: SessionLog, keys: string[]) =>
-    keys.map((k) => ({ history: log.getHistory(k), summary: log.getSummary(k), session: log.getSession(k) }));
+    Promise.all(keys.map(async (k) => ({ history: await log.getHistory(k), summary: await log.getSummary(k), session: await log.getSession(k) })));
 
   describe('ttl', () => {
     it('expires sessions idle longer than the ttl; a write refreshes them', async () => {
@@ -31,11 +32,11 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       now += 20 * 60_000; // idle: 70 min, busy: 20 min
       const report = await log.gc();
       expect(report).toMatchObject({ sessionsExpired: 1, eventsRemoved: 1, dryRun: false });
-      expect(log.getSession('idle')).toBeUndefined();
-      expect(log.getHistory('idle')).toEqual([]);
-      expect(texts(log.getHistory('busy'))).toEqual(['x', 'still here']);
-      expect(log.stats()).toMatchObject({ sessions: 1, events: 2, pendingPurges: 0 });
-      expect(log.listSessions().sessions.map((s) => s.key)).toEqual(['busy']);
+      expect(await log.getSession('idle')).toBeUndefined();
+      expect(await log.getHistory('idle')).toEqual([]);
+      expect(texts(await log.getHistory('busy'))).toEqual(['x', 'still here']);
+      expect(await log.stats()).toMatchObject({ sessions: 1, events: 2, pendingPurges: 0 });
+      expect((await log.listSessions()).sessions.map((s) => s.key)).toEqual(['busy']);
       expect((await log.addMessage('idle', 'user', 'new life')).version).toBe(1);
       expect((await log.verify()).ok).toBe(true);
     });
@@ -54,16 +55,16 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     it('caps the visible history with recorded truncation events', async () => {
       const log = open({ maxMessages: 5 });
       for (let i = 0; i < 8; i++) await log.addMessage('k', 'user', `m${i}`);
-      expect(texts(log.getHistory('k'))).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
-      const events = [...log.readEvents('k')];
+      expect(texts(await log.getHistory('k'))).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
+      const events = await collect(log.readEvents('k'));
       const cuts = events.filter((e) => e.type === 'history.truncated');
       expect(cuts).toHaveLength(3);
       expect(cuts[0]).toMatchObject({ keepLast: 5, safe: true, start: 1 });
       expect(events.map((e) => e.version)).toEqual(events.map((_, i) => i + 1));
       // the write's own version is the message's event, the cap follows it
       const r = await log.addMessage('k', 'user', 'm8');
-      expect([...log.readEvents('k', { fromVersion: r.version })].map((e) => e.type)).toEqual(['messages.added', 'history.truncated']);
-      expect(log.getSession('k')?.messageCount).toBe(5);
+      expect((await collect(log.readEvents('k', { fromVersion: r.version }))).map((e) => e.type)).toEqual(['messages.added', 'history.truncated']);
+      expect((await log.getSession('k'))?.messageCount).toBe(5);
     });
 
     it('never leaves a tool result without its call', async () => {
@@ -71,7 +72,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       for (let i = 0; i < 5; i++) {
         for (const m of toolTurn(`q${i}`, `c${i}`)) {
           await log.addFullMessage('k', m);
-          const history = log.getHistory('k');
+          const history = await log.getHistory('k');
           expect(history.length).toBeLessThanOrEqual(6);
           expect(hasOrphanToolResult(history)).toBe(false);
         }
@@ -98,32 +99,32 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     it('old versions stay readable inside the window and are PRUNED after, never wrong', async () => {
       const log = open({ replayWindow: '1h' });
       await workload(log);
-      const before = snapshot(log, ['k']);
-      const v1 = log.getHistory('k', { atVersion: 1 });
+      const before = await snapshot(log, ['k']);
+      const v1 = await log.getHistory('k', { atVersion: 1 });
       now += 30 * 60_000;
       const inside = await log.gc();
       expect(inside.eventsRemoved).toBe(0);
-      expect(log.getHistory('k', { atVersion: 1 })).toEqual(v1);
+      expect(await log.getHistory('k', { atVersion: 1 })).toEqual(v1);
       now += 2 * HOUR;
       const after = await log.gc();
       expect(after.sessionsCompacted).toBe(1);
       expect(after.eventsRemoved).toBeGreaterThan(0);
-      expect(snapshot(log, ['k'])).toEqual(before);
-      const err = await expectCode(() => log.getHistory('k', { atVersion: 1 }), 'PRUNED');
-      expect(err.oldestReadable).toBe(log.getSession('k')?.version);
-      await expectCode(() => log.getSummary('k', { atVersion: 3 }), 'PRUNED');
-      await expectCode(() => [...log.readEvents('k', { fromVersion: 1 })], 'PRUNED');
-      expect([...log.readEvents('k')]).toEqual([]);
-      expect(log.getHistory('k', { atVersion: log.getSession('k')?.version })).toEqual(before[0]?.history);
+      expect(await snapshot(log, ['k'])).toEqual(before);
+      const err = await expectCode(log.getHistory('k', { atVersion: 1 }), 'PRUNED');
+      expect(err.oldestReadable).toBe((await log.getSession('k'))?.version);
+      await expectCode(log.getSummary('k', { atVersion: 3 }), 'PRUNED');
+      await expectCode(collect(log.readEvents('k', { fromVersion: 1 })), 'PRUNED');
+      expect(await collect(log.readEvents('k'))).toEqual([]);
+      expect(await log.getHistory('k', { atVersion: (await log.getSession('k'))?.version })).toEqual(before[0]?.history);
       // life goes on after compaction
       await log.addMessage('k', 'assistant', 'later');
-      expect(texts(log.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
+      expect(texts(await log.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
       expect(await log.verify()).toMatchObject({ ok: true, mismatches: [] });
       await log.close();
       const again = open({ replayWindow: '1h' });
-      expect(texts(again.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
-      expect(again.getSummary('k')).toBe('first summary');
-      expect(again.getSession('k')?.metadata).toEqual({ a: 1 });
+      expect(texts(await again.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
+      expect(await again.getSummary('k')).toBe('first summary');
+      expect((await again.getSession('k'))?.metadata).toEqual({ a: 1 });
     });
 
     it('replayWindow 0 collects everything not current at the next GC; Infinity keeps all', async () => {
@@ -133,11 +134,11 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       expect((await keep.gc()).eventsRemoved).toBe(0);
       await keep.close();
       const log = open({ replayWindow: 0 });
-      const before = snapshot(log, ['k']);
+      const before = await snapshot(log, ['k']);
       const report = await log.gc();
       expect(report.eventsRemoved).toBe(before[0]?.session?.version);
-      expect(snapshot(log, ['k'])).toEqual(before);
-      expect(log.stats()).toMatchObject({ events: 0, deadBytes: 0 });
+      expect(await snapshot(log, ['k'])).toEqual(before);
+      expect(await log.stats()).toMatchObject({ events: 0, deadBytes: 0 });
       expect((await log.verify()).ok).toBe(true);
     });
 
@@ -148,18 +149,18 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       await log.addMessage('other', 'user', 'x');
       now += 2.5 * HOUR; // k idle 3.5h: expires; other idle 2.5h: compacted
       await log.addMessage('third', 'user', 'x');
-      const before = snapshot(log, ['k', 'other', 'third']);
-      const statsBefore = log.stats();
+      const before = await snapshot(log, ['k', 'other', 'third']);
+      const statsBefore = await log.stats();
       const dry = await log.gc({ dryRun: true });
-      expect(snapshot(log, ['k', 'other', 'third'])).toEqual(before);
-      expect(log.stats()).toEqual(statsBefore);
+      expect(await snapshot(log, ['k', 'other', 'third'])).toEqual(before);
+      expect(await log.stats()).toEqual(statsBefore);
       const real = await log.gc();
       for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'checkpointsRemoved', 'chunksRemoved'] as const) expect(dry[f], f).toBe(real[f]);
       expect(real.sessionsExpired).toBe(1);
-      const afterFirst = snapshot(log, ['k', 'other', 'third']);
+      const afterFirst = await snapshot(log, ['k', 'other', 'third']);
       const second = await log.gc();
       expect(second).toMatchObject({ sessionsExpired: 0, sessionsCompacted: 0, eventsRemoved: 0, bytesRemoved: 0 });
-      expect(snapshot(log, ['k', 'other', 'third'])).toEqual(afterFirst);
+      expect(await snapshot(log, ['k', 'other', 'third'])).toEqual(afterFirst);
       expect(afterFirst[1]).toEqual(before[1]);
       expect(afterFirst[2]).toEqual(before[2]);
     });
@@ -167,11 +168,11 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     it('a summariser whose through was collected gets PRUNED, never a wrong cut', async () => {
       const log = open({ replayWindow: 0 });
       await log.addMessage('k', 'user', 'a');
-      const seen = log.getSession('k')?.version ?? 0;
+      const seen = (await log.getSession('k'))?.version ?? 0;
       await log.addMessage('k', 'user', 'b');
       await log.gc();
       await expectCode(log.setSummary('k', 's', { through: seen }), 'PRUNED');
-      expect(texts(log.getHistory('k'))).toEqual(['a', 'b']);
+      expect(texts(await log.getHistory('k'))).toEqual(['a', 'b']);
     });
   });
 
@@ -183,7 +184,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
         await log.addMessage('k', 'user', 'x');
         now += 2 * 60_000;
         vi.advanceTimersByTime(5 * 60_000);
-        await vi.waitFor(() => expect(log.getSession('k')).toBeUndefined());
+        await vi.waitFor(async () => expect(await log.getSession('k')).toBeUndefined());
         await log.close();
         expect(vi.getTimerCount()).toBe(0);
       } finally {
@@ -194,7 +195,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     it('stats reports counts, bytes and formats', async () => {
       const log = open();
       for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
-      const s = log.stats();
+      const s = await log.stats();
       expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: 1, projection: 1 } });
       expect(s.logBytes).toBeGreaterThan(0);
       expect(s.deadBytes).toBeGreaterThan(0); // events behind the checkpoint at 8

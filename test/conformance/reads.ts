@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Harness, HarnessFactory } from '../support/harness.js';
 import type { SessionLog } from '../../src/engine/session-log.js';
 import { expectCode, texts } from '../support/messages.js';
+import { collect } from '../support/collect.js';
 
 /** Reads: versions, listing, events, and the error contract. */
 export function readConformance(factory: HarnessFactory): void {
@@ -18,26 +19,26 @@ export function readConformance(factory: HarnessFactory): void {
   describe('reading past versions', () => {
     it('atVersion returns the history and summary right after that event, across checkpoints', async () => {
       const expected: Array<{ history: unknown[]; summary: string }> = [{ history: [], summary: '' }];
-      const record = (): void => void expected.push({ history: texts(log.getHistory('k')), summary: log.getSummary('k') });
+      const record = async (): Promise<void> => void expected.push({ history: texts(await log.getHistory('k')), summary: await log.getSummary('k') });
       for (let i = 0; i < 7; i++) {
         await log.addMessage('k', 'user', `m${i}`);
-        record();
+        await record();
       }
       await log.truncateHistory('k', 3);
-      record();
+      await record();
       await log.setSummary('k', 'sum', { through: 8 });
-      record();
+      await record();
       await log.setHistory('k', [{ role: 'user', content: 'new' }]);
-      record();
+      await record();
       for (let i = 0; i < 4; i++) {
         await log.addMessage('k', 'assistant', `n${i}`);
-        record();
+        await record();
       }
       for (let v = 0; v < expected.length; v++) {
-        expect(texts(log.getHistory('k', { atVersion: v })), `history at ${v}`).toEqual(expected[v]?.history);
-        expect(log.getSummary('k', { atVersion: v }), `summary at ${v}`).toBe(expected[v]?.summary);
+        expect(texts(await log.getHistory('k', { atVersion: v })), `history at ${v}`).toEqual(expected[v]?.history);
+        expect(await log.getSummary('k', { atVersion: v }), `summary at ${v}`).toBe(expected[v]?.summary);
       }
-      await expectCode(() => log.getHistory('k', { atVersion: expected.length }), 'INVALID_ARGUMENT');
+      await expectCode(log.getHistory('k', { atVersion: expected.length }), 'INVALID_ARGUMENT');
     });
 
     it('replay steps add and remove exactly what atVersion reads show', async () => {
@@ -48,19 +49,19 @@ export function readConformance(factory: HarnessFactory): void {
       await log.setHistory('k', [{ role: 'user', content: 'x' }, { role: 'user', content: 'y' }]);
       await log.updateMetadata('k', { m: 1 });
       await log.addMessage('k', 'assistant', 'z');
-      const steps = [...log.replay('k')];
+      const steps = await collect(log.replay('k'));
       expect(steps.map((s) => s.event.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       let history: unknown[] = [];
       for (const s of steps) {
         expect(history.slice(0, s.removed.length)).toEqual(texts(s.removed));
         history = [...history.slice(s.removed.length), ...texts(s.added)];
-        expect(history, `after v${s.event.version}`).toEqual(texts(log.getHistory('k', { atVersion: s.event.version })));
+        expect(history, `after v${s.event.version}`).toEqual(texts(await log.getHistory('k', { atVersion: s.event.version })));
         expect(s.messageCount).toBe(history.length);
-        expect(s.summary).toBe(log.getSummary('k', { atVersion: s.event.version }));
+        expect(s.summary).toBe(await log.getSummary('k', { atVersion: s.event.version }));
       }
       expect(steps.map((s) => s.summaryChanged)).toEqual([false, false, true, false, false, false, false]);
       expect(steps[5]?.metadata).toEqual({ m: 1 });
-      const tail = [...log.replay('k', { fromVersion: 5 })];
+      const tail = await collect(log.replay('k', { fromVersion: 5 }));
       expect(tail.map((s) => [s.event.version, texts(s.removed), texts(s.added)])).toEqual([
         [5, [], ['x', 'y']],
         [6, [], []],
@@ -71,21 +72,21 @@ export function readConformance(factory: HarnessFactory): void {
     it('a caller changing a history it was given never changes what the next read returns', async () => {
       const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } };
       for (let i = 0; i < 7; i++) await log.addFullMessage('k', i === 1 ? { role: 'assistant', content: 'x', tool_calls: [call] } : { role: 'user', content: `m${i}` });
-      const first = log.getHistory('k'); // sealed chunks are now decoded (and, on LMDB, cached)
+      const first = await log.getHistory('k'); // sealed chunks are now decoded (and, on LMDB, cached)
       first[0]!.content = 'changed';
       ((first[1]!['tool_calls'] as Array<{ id: string }>)[0] as { id: string }).id = 'changed';
       first.pop();
-      const again = log.getHistory('k');
+      const again = await log.getHistory('k');
       expect(again).toHaveLength(7);
       expect(again[0]?.content).toBe('m0');
       expect(again[1]?.['tool_calls']).toEqual([call]);
     });
 
-    it('returns empty values for unknown sessions', () => {
-      expect(log.getHistory('nobody')).toEqual([]);
-      expect(log.getSummary('nobody')).toBe('');
-      expect(log.getSession('nobody')).toBeUndefined();
-      expect([...log.readEvents('nobody')]).toEqual([]);
+    it('returns empty values for unknown sessions', async () => {
+      expect(await log.getHistory('nobody')).toEqual([]);
+      expect(await log.getSummary('nobody')).toBe('');
+      expect(await log.getSession('nobody')).toBeUndefined();
+      expect(await collect(log.readEvents('nobody'))).toEqual([]);
     });
 
     it('readEvents honours from and to, with timestamps from the clock', async () => {
@@ -93,7 +94,7 @@ export function readConformance(factory: HarnessFactory): void {
         now += 10;
         await log.addMessage('k', 'user', `m${i}`, { eventId: `e${i}` });
       }
-      const events = [...log.readEvents('k', { fromVersion: 2, toVersion: 4 })];
+      const events = await collect(log.readEvents('k', { fromVersion: 2, toVersion: 4 }));
       expect(events.map((e) => [e.version, e.at, e.eventId])).toEqual([
         [2, 1_000_020, 'e1'],
         [3, 1_000_030, 'e2'],
@@ -109,7 +110,7 @@ export function readConformance(factory: HarnessFactory): void {
       now = 2_000_000;
       await log.addMessage('k', 'user', 'b');
       await log.setSummary('k', 'sum');
-      expect(log.getSession('k')).toEqual({
+      expect(await log.getSession('k')).toEqual({
         key: 'k',
         version: 3,
         messageCount: 2,
@@ -127,17 +128,17 @@ export function readConformance(factory: HarnessFactory): void {
       }
       now += 1;
       await log.addMessage('tg:0', 'user', 'touch'); // moves to the front
-      const first = log.listSessions({ limit: 3 });
+      const first = await log.listSessions({ limit: 3 });
       expect(first.sessions.map((s) => s.key)).toEqual(['tg:0', 'tg:6', 'cli:5']);
-      const second = log.listSessions({ limit: 3, cursor: first.cursor as string });
+      const second = await log.listSessions({ limit: 3, cursor: first.cursor as string });
       expect(second.sessions.map((s) => s.key)).toEqual(['tg:4', 'cli:3', 'tg:2']);
-      const third = log.listSessions({ limit: 3, cursor: second.cursor as string });
+      const third = await log.listSessions({ limit: 3, cursor: second.cursor as string });
       expect(third.sessions.map((s) => s.key)).toEqual(['cli:1']);
       expect(third.cursor).toBeUndefined();
-      expect(log.listSessions({ prefix: 'tg:' }).sessions.map((s) => s.key)).toEqual(['tg:0', 'tg:6', 'tg:4', 'tg:2']);
-      const p1 = log.listSessions({ prefix: 'cli:', limit: 2 });
+      expect((await log.listSessions({ prefix: 'tg:' })).sessions.map((s) => s.key)).toEqual(['tg:0', 'tg:6', 'tg:4', 'tg:2']);
+      const p1 = await log.listSessions({ prefix: 'cli:', limit: 2 });
       expect(p1.sessions.map((s) => s.key)).toEqual(['cli:5', 'cli:3']);
-      expect(log.listSessions({ prefix: 'cli:', limit: 2, cursor: p1.cursor as string }).sessions.map((s) => s.key)).toEqual(['cli:1']);
+      expect((await log.listSessions({ prefix: 'cli:', limit: 2, cursor: p1.cursor as string })).sessions.map((s) => s.key)).toEqual(['cli:1']);
     });
   });
 
@@ -148,7 +149,7 @@ export function readConformance(factory: HarnessFactory): void {
       expect([err.expected, err.actual]).toEqual([0, 1]);
       await expectCode(log.setHistory('k', [], { expectedVersion: 2 }), 'CONFLICT');
       expect(await log.setHistory('k', [], { expectedVersion: 1 })).toEqual({ version: 2 });
-      expect(log.getSession('k')?.version).toBe(2);
+      expect((await log.getSession('k'))?.version).toBe(2);
     });
 
     it('exactly one of two writers on the same version wins', async () => {
@@ -158,7 +159,7 @@ export function readConformance(factory: HarnessFactory): void {
         log.setHistory('k', [{ role: 'user', content: 'y' }], { expectedVersion: 1 }),
       ]);
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
-      expect(log.getSession('k')?.version).toBe(2);
+      expect((await log.getSession('k'))?.version).toBe(2);
     });
 
     it('eventId: a retried write is applied once, also after reopen', async () => {
@@ -168,8 +169,8 @@ export function readConformance(factory: HarnessFactory): void {
       await log.close();
       const again = h.open();
       expect(await again.addMessage('k', 'user', 'a', { eventId: 'turn-1' })).toEqual({ version: 1, duplicate: true });
-      expect(texts(again.getHistory('k'))).toEqual(['a', 'b']);
-      expect(again.getSession('k')?.version).toBe(2);
+      expect(texts(await again.getHistory('k'))).toEqual(['a', 'b']);
+      expect((await again.getSession('k'))?.version).toBe(2);
     });
   });
 
@@ -196,8 +197,8 @@ export function readConformance(factory: HarnessFactory): void {
       await expectCode(log.addFullMessage('k', message as never), 'INVALID_ARGUMENT');
       await expectCode(log.addMessages('k', [{ role: 'user', content: 'ok' }, message as never]), 'INVALID_ARGUMENT');
       await expectCode(log.setHistory('k', [message as never]), 'INVALID_ARGUMENT');
-      expect(log.getSession('k')?.version).toBe(1);
-      expect(texts(log.getHistory('k'))).toEqual(['before']);
+      expect((await log.getSession('k'))?.version).toBe(1);
+      expect(texts(await log.getHistory('k'))).toEqual(['before']);
     });
 
     it('rejects cycles and absurd nesting', async () => {
@@ -207,7 +208,7 @@ export function readConformance(factory: HarnessFactory): void {
       let deep: unknown = 'leaf';
       for (let i = 0; i < 1000; i++) deep = [deep];
       await expectCode(log.addMessage('k', 'user', deep), 'INVALID_ARGUMENT');
-      expect(log.getSession('k')).toBeUndefined();
+      expect(await log.getSession('k')).toBeUndefined();
     });
 
     it.each([
@@ -217,8 +218,8 @@ export function readConformance(factory: HarnessFactory): void {
       ['over 4096 bytes', 'é'.repeat(2048) + 'x'],
     ])('rejects a key that is %s', async (_, key) => {
       await expectCode(log.addMessage(key as string, 'user', 'x'), 'INVALID_ARGUMENT');
-      await expectCode(() => log.getHistory(key as string), 'INVALID_ARGUMENT');
-      expect(log.stats().sessions).toBe(0);
+      await expectCode(log.getHistory(key as string), 'INVALID_ARGUMENT');
+      expect((await log.stats()).sessions).toBe(0);
     });
 
     it('rejects bad counts, summaries, patches and options', async () => {
@@ -231,9 +232,9 @@ export function readConformance(factory: HarnessFactory): void {
       await expectCode(log.addMessage('k', 'user', 'x', { expectedVersion: -1 }), 'INVALID_ARGUMENT');
       await expectCode(log.addMessage('k', 'user', 'x', { eventId: '' }), 'INVALID_ARGUMENT');
       await expectCode(log.addMessages('k', 'x' as never), 'INVALID_ARGUMENT');
-      await expectCode(() => log.listSessions({ cursor: 'nonsense' }), 'INVALID_ARGUMENT');
-      await expectCode(() => log.listSessions({ limit: 0 }), 'INVALID_ARGUMENT');
-      expect(log.getSession('k')?.version).toBe(1);
+      await expectCode(log.listSessions({ cursor: 'nonsense' }), 'INVALID_ARGUMENT');
+      await expectCode(log.listSessions({ limit: 0 }), 'INVALID_ARGUMENT');
+      expect((await log.getSession('k'))?.version).toBe(1);
     });
 
     it('rejects what is over maxMessageBytes with TOO_LARGE', async () => {
@@ -241,14 +242,14 @@ export function readConformance(factory: HarnessFactory): void {
       await expectCode(small.addMessage('big', 'user', 'x'.repeat(200)), 'TOO_LARGE');
       await expectCode(small.setSummary('big', 'x'.repeat(200)), 'TOO_LARGE');
       await expectCode(small.updateMetadata('big', { x: 'x'.repeat(200) }), 'TOO_LARGE');
-      expect(small.getSession('big')).toBeUndefined();
+      expect(await small.getSession('big')).toBeUndefined();
     });
 
     it('is CLOSED after close, and close is idempotent', async () => {
       await log.close();
       await log.close();
       await expectCode(log.addMessage('k', 'user', 'x'), 'CLOSED');
-      await expectCode(() => log.getHistory('k'), 'CLOSED');
+      await expectCode(log.getHistory('k'), 'CLOSED');
     });
   });
 }

@@ -3,6 +3,7 @@ import type { Harness, HarnessFactory } from '../support/harness.js';
 import type { SessionLog } from '../../src/engine/session-log.js';
 import type { Message } from '../../src/types.js';
 import { expectCode, texts, toolTurn } from '../support/messages.js';
+import { collect } from '../support/collect.js';
 
 /** Writes: one event per call, contiguous versions, the history rules. */
 export function writeConformance(factory: HarnessFactory): void {
@@ -26,7 +27,7 @@ export function writeConformance(factory: HarnessFactory): void {
         __proto__field: 1,
       };
       await log.addFullMessage('k', message);
-      expect(log.getHistory('k')).toStrictEqual([message]);
+      expect(await log.getHistory('k')).toStrictEqual([message]);
     });
 
     it('round-trips role-less items (Responses, Agents SDK) and every message format exactly, also after reopen', async () => {
@@ -43,19 +44,19 @@ export function writeConformance(factory: HarnessFactory): void {
         { anything: ['opaque', { n: 1.5 }] },
       ];
       await log.addMessages('k', messages);
-      expect(log.getHistory('k')).toStrictEqual(messages);
+      expect(await log.getHistory('k')).toStrictEqual(messages);
       await log.setHistory('k', messages.slice(1));
-      expect(log.getHistory('k', { atVersion: 1 })).toStrictEqual(messages);
+      expect(await log.getHistory('k', { atVersion: 1 })).toStrictEqual(messages);
       await log.close();
       log = h.open();
-      expect(log.getHistory('k')).toStrictEqual(messages.slice(1));
-      expect([...log.readEvents('k')].map((e) => (e.type === 'messages.added' || e.type === 'history.replaced' ? e.messages : []))).toStrictEqual([messages, messages.slice(1)]);
+      expect(await log.getHistory('k')).toStrictEqual(messages.slice(1));
+      expect((await collect(log.readEvents('k'))).map((e) => (e.type === 'messages.added' || e.type === 'history.replaced' ? e.messages : []))).toStrictEqual([messages, messages.slice(1)]);
     });
 
     it('keeps an own __proto__ key and lone surrogates in content as plain data', async () => {
       const message = JSON.parse('{"role":"user","content":"\\ud800 lone","__proto__":{"polluted":true}}') as Message;
       await log.addFullMessage('k', message);
-      const [back] = log.getHistory('k');
+      const [back] = await log.getHistory('k');
       expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
       expect(Object.keys(back as object)).toEqual(['role', 'content', '__proto__']);
       expect(JSON.stringify(back)).toBe(JSON.stringify(message));
@@ -65,7 +66,7 @@ export function writeConformance(factory: HarnessFactory): void {
     it('stores a 10 MiB content', async () => {
       const big = 'x'.repeat(10 * 1024 * 1024);
       await log.addMessage('k', 'user', big);
-      expect((log.getHistory('k')[0]?.content as string).length).toBe(big.length);
+      expect(((await log.getHistory('k'))[0]?.content as string).length).toBe(big.length);
     });
 
     it('gives each write the next version, 1, 2, 3…', async () => {
@@ -75,7 +76,7 @@ export function writeConformance(factory: HarnessFactory): void {
       expect(await log.updateMetadata('k', { a: 1 })).toEqual({ version: 4 });
       expect(await log.truncateHistory('k', 10)).toEqual({ version: 5 });
       expect(await log.setHistory('k', [])).toEqual({ version: 6 });
-      expect([...log.readEvents('k')].map((e) => [e.version, e.type])).toEqual([
+      expect((await collect(log.readEvents('k'))).map((e) => [e.version, e.type])).toEqual([
         [1, 'messages.added'],
         [2, 'messages.added'],
         [3, 'summary.set'],
@@ -91,9 +92,9 @@ export function writeConformance(factory: HarnessFactory): void {
       await Promise.all(writes);
       let total = 0;
       for (let s = 0; s < 10; s++) {
-        const hist = log.getHistory(`s${s}`);
+        const hist = await log.getHistory(`s${s}`);
         expect(texts(hist)).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
-        expect(log.getSession(`s${s}`)?.version).toBe(20);
+        expect((await log.getSession(`s${s}`))?.version).toBe(20);
         total += hist.length;
       }
       expect(total).toBe(200);
@@ -102,15 +103,15 @@ export function writeConformance(factory: HarnessFactory): void {
     it('keeps sessions isolated and keys exact', async () => {
       await log.addMessage('telegram:123', 'user', 'colon');
       await log.addMessage('telegram_123', 'user', 'underscore');
-      expect(texts(log.getHistory('telegram:123'))).toEqual(['colon']);
-      expect(texts(log.getHistory('telegram_123'))).toEqual(['underscore']);
-      expect(log.getHistory('telegram')).toEqual([]);
+      expect(texts(await log.getHistory('telegram:123'))).toEqual(['colon']);
+      expect(texts(await log.getHistory('telegram_123'))).toEqual(['underscore']);
+      expect(await log.getHistory('telegram')).toEqual([]);
     });
 
     it('accepts a key of 4096 UTF-8 bytes', async () => {
       const key = 'é'.repeat(2048);
       await log.addMessage(key, 'user', 'x');
-      expect(log.getSession(key)?.key).toBe(key);
+      expect((await log.getSession(key))?.key).toBe(key);
     });
 
     it('survives reopening', async () => {
@@ -119,9 +120,9 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.updateMetadata('k', { channel: 'telegram' });
       await log.close();
       const again = h.open();
-      expect(texts(again.getHistory('k'))).toEqual(['a']);
-      expect(again.getSummary('k')).toBe('sum');
-      expect(again.getSession('k')?.metadata).toEqual({ channel: 'telegram' });
+      expect(texts(await again.getHistory('k'))).toEqual(['a']);
+      expect(await again.getSummary('k')).toBe('sum');
+      expect((await again.getSession('k'))?.metadata).toEqual({ channel: 'telegram' });
       expect((await again.addMessage('k', 'user', 'b')).version).toBe(4);
     });
   });
@@ -137,14 +138,14 @@ export function writeConformance(factory: HarnessFactory): void {
       [100, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']],
     ])('keepLast %i keeps the last ones', async (n, want) => {
       await log.truncateHistory('k', n);
-      expect(texts(log.getHistory('k'))).toEqual(want);
-      expect(log.getSession('k')?.messageCount).toBe(want.length);
+      expect(texts(await log.getHistory('k'))).toEqual(want);
+      expect((await log.getSession('k'))?.messageCount).toBe(want.length);
     });
 
     it('records the resolved absolute cut', async () => {
       await log.truncateHistory('k', 4);
       await log.truncateHistory('k', 2);
-      const cuts = [...log.readEvents('k', { fromVersion: 2 })].map((e) => (e.type === 'history.truncated' ? e.start : -1));
+      const cuts = (await collect(log.readEvents('k', { fromVersion: 2 }))).map((e) => (e.type === 'history.truncated' ? e.start : -1));
       expect(cuts).toEqual([6, 8]);
     });
   });
@@ -154,7 +155,7 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.addMessages('k', [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, ...toolTurn('q2', 'c1')]);
       // plain keepLast 2 would keep [tool result, final answer]: an orphan tool result.
       await log.truncateHistory('k', 2, { safe: true });
-      const hist = log.getHistory('k');
+      const hist = await log.getHistory('k');
       expect(hist[0]).toMatchObject({ role: 'user', content: 'q2' });
       expect(hist).toHaveLength(4);
     });
@@ -167,7 +168,7 @@ export function writeConformance(factory: HarnessFactory): void {
         { role: 'assistant', content: 'a' },
       ]);
       await log.truncateHistory('k', 3, { safe: true });
-      expect(texts(log.getHistory('k'))).toEqual(['q', 'a']);
+      expect(texts(await log.getHistory('k'))).toEqual(['q', 'a']);
     });
 
     it('drops everything when no turn starts after the cut either', async () => {
@@ -176,7 +177,7 @@ export function writeConformance(factory: HarnessFactory): void {
         { role: 'tool', content: 'r', tool_call_id: 't' },
       ]);
       await log.truncateHistory('k', 1, { safe: true });
-      expect(log.getHistory('k')).toEqual([]);
+      expect(await log.getHistory('k')).toEqual([]);
     });
   });
 
@@ -184,46 +185,46 @@ export function writeConformance(factory: HarnessFactory): void {
     it('setHistory replaces everything', async () => {
       await log.addMessages('k', [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }]);
       await log.setHistory('k', [{ role: 'user', content: 'fresh' }]);
-      expect(texts(log.getHistory('k'))).toEqual(['fresh']);
+      expect(texts(await log.getHistory('k'))).toEqual(['fresh']);
       await log.setHistory('k', []);
-      expect(log.getHistory('k')).toEqual([]);
-      expect(texts(log.getHistory('k', { atVersion: 1 }))).toEqual(['a', 'b']);
+      expect(await log.getHistory('k')).toEqual([]);
+      expect(texts(await log.getHistory('k', { atVersion: 1 }))).toEqual(['a', 'b']);
     });
 
     it('setSummary through v drops what was added at or before v and nothing after', async () => {
       await log.addMessage('k', 'user', 'a'); // v1
       await log.addMessage('k', 'assistant', 'b'); // v2
-      const seen = log.getSession('k')?.version ?? 0; // summariser reads here
+      const seen = (await log.getSession('k'))?.version ?? 0; // summariser reads here
       await log.addMessage('k', 'user', 'c'); // v3: the agent loop keeps going
       await log.setSummary('k', 'a and b', { through: seen });
-      expect(texts(log.getHistory('k'))).toEqual(['c']);
-      expect(log.getSummary('k')).toBe('a and b');
-      expect(log.getSummary('k', { atVersion: 3 })).toBe('');
+      expect(texts(await log.getHistory('k'))).toEqual(['c']);
+      expect(await log.getSummary('k')).toBe('a and b');
+      expect(await log.getSummary('k', { atVersion: 3 })).toBe('');
     });
 
     it('setSummary without through keeps the history', async () => {
       await log.addMessage('k', 'user', 'a');
       await log.setSummary('k', 'one');
       await log.setSummary('k', 'two');
-      expect(texts(log.getHistory('k'))).toEqual(['a']);
-      expect(log.getSummary('k')).toBe('two');
-      expect(log.getSummary('k', { atVersion: 2 })).toBe('one');
+      expect(texts(await log.getHistory('k'))).toEqual(['a']);
+      expect(await log.getSummary('k')).toBe('two');
+      expect(await log.getSummary('k', { atVersion: 2 })).toBe('one');
     });
 
     it('a through that was already cut by a truncation never resurrects messages', async () => {
       await log.addMessages('k', [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'user', content: 'c' }]);
       await log.truncateHistory('k', 1);
       await log.setSummary('k', 's', { through: 1 });
-      expect(texts(log.getHistory('k'))).toEqual([]);
+      expect(texts(await log.getHistory('k'))).toEqual([]);
       await log.addMessage('k', 'user', 'd');
       await log.setSummary('k', 's2', { through: 0 });
-      expect(texts(log.getHistory('k'))).toEqual(['d']);
+      expect(texts(await log.getHistory('k'))).toEqual(['d']);
     });
 
     it('rejects a through beyond the current version and writes nothing', async () => {
       await log.addMessage('k', 'user', 'a');
       await expectCode(log.setSummary('k', 's', { through: 2 }), 'INVALID_ARGUMENT');
-      expect(log.getSession('k')?.version).toBe(1);
+      expect((await log.getSession('k'))?.version).toBe(1);
     });
   });
 
@@ -232,8 +233,8 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.updateMetadata('k', { a: 1, b: { x: 1 } });
       await log.updateMetadata('k', { b: { y: 2 }, c: 'c' });
       await log.updateMetadata('k', { a: null });
-      expect(log.getSession('k')?.metadata).toEqual({ b: { y: 2 }, c: 'c' });
-      const patches = [...log.readEvents('k')].map((e) => (e.type === 'metadata.updated' ? e.patch : undefined));
+      expect((await log.getSession('k'))?.metadata).toEqual({ b: { y: 2 }, c: 'c' });
+      const patches = (await collect(log.readEvents('k'))).map((e) => (e.type === 'metadata.updated' ? e.patch : undefined));
       expect(patches).toEqual([{ a: 1, b: { x: 1 } }, { b: { y: 2 }, c: 'c' }, { a: null }]);
     });
 
@@ -242,13 +243,13 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.setSummary('k', 's');
       expect(await log.deleteSession('k')).toBe(true);
       expect(await log.deleteSession('k')).toBe(false);
-      expect(log.getSession('k')).toBeUndefined();
-      expect(log.getHistory('k')).toEqual([]);
-      expect(log.getSummary('k')).toBe('');
-      expect([...log.readEvents('k')]).toEqual([]);
-      expect(log.listSessions().sessions).toEqual([]);
+      expect(await log.getSession('k')).toBeUndefined();
+      expect(await log.getHistory('k')).toEqual([]);
+      expect(await log.getSummary('k')).toBe('');
+      expect(await collect(log.readEvents('k'))).toEqual([]);
+      expect((await log.listSessions()).sessions).toEqual([]);
       expect(await log.addMessage('k', 'user', 'again')).toEqual({ version: 1 });
-      expect(log.stats()).toMatchObject({ sessions: 1, events: 1 });
+      expect(await log.stats()).toMatchObject({ sessions: 1, events: 1 });
     });
 
     it('writes and deletions called in the same tick apply in call order', async () => {
@@ -260,9 +261,9 @@ export function writeConformance(factory: HarnessFactory): void {
       expect(await deleted).toBe(true);
       expect(await after).toEqual({ version: 1 });
       await other;
-      expect(texts(log.getHistory('k'))).toEqual(['after']);
-      expect(texts(log.getHistory('o'))).toEqual(['kept']);
-      expect(log.stats()).toMatchObject({ sessions: 2, events: 2 });
+      expect(texts(await log.getHistory('k'))).toEqual(['after']);
+      expect(texts(await log.getHistory('o'))).toEqual(['kept']);
+      expect(await log.stats()).toMatchObject({ sessions: 2, events: 2 });
     });
   });
 }
