@@ -121,7 +121,7 @@ export async function migrate(pool: PgPoolLike, schema: string): Promise<void> {
       const again = await readVersion(client, schema);
       if (again === undefined) {
         for (const statement of ddl(s)) await client.query(statement);
-        await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1)`, [PG_SCHEMA_VERSION]);
+        await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING`, [PG_SCHEMA_VERSION]);
       } else if (again > PG_SCHEMA_VERSION) {
         throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${again}; this turnlog reads up to ${PG_SCHEMA_VERSION}`);
       }
@@ -138,7 +138,9 @@ export async function migrate(pool: PgPoolLike, schema: string): Promise<void> {
 }
 
 async function readVersion(client: { query: PgPoolLike['query'] }, schema: string): Promise<number | undefined> {
-  const exists = await client.query(`SELECT to_regclass($1) IS NOT NULL AS present`, [`"${schema}".schema_version`]);
+  // The catalog read through SQL (a fresh snapshot), not to_regclass: after waiting for the
+  // advisory lock, the cached catalog may not show a table another opener just created.
+  const exists = await client.query(`SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename = 'schema_version') AS present`, [schema]);
   if (exists.rows[0]?.['present'] !== true) return undefined;
   const r = await client.query(`SELECT version FROM "${schema}".schema_version`);
   const v = r.rows[0]?.['version'];
