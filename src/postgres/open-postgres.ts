@@ -14,6 +14,7 @@ const OPTION_NAMES = optionNames<PostgresSessionLogOptions>()([
   'pool',
   'schema',
   'poolSize',
+  'preparedStatements',
   'maxMessageBytes',
   'clock',
   'ttl',
@@ -42,6 +43,7 @@ export async function openPostgresSessionLog(options: PostgresSessionLogOptions)
   const poolSize = options.poolSize ?? 10;
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) invalid('poolSize must be a positive integer');
   if (hasPool && options.poolSize !== undefined) invalid('poolSize applies only to the pool created from connectionString');
+  if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') invalid('preparedStatements must be a boolean');
   const schema = checkSchemaName(options.schema ?? 'turnlog');
   const resolved = resolveOptions({ ...pick(options), readCacheBytes: 0 });
   const pool: PgPoolLike = hasPool ? (options.pool as PgPoolLike) : createPool(options.connectionString as string, poolSize);
@@ -51,13 +53,13 @@ export async function openPostgresSessionLog(options: PostgresSessionLogOptions)
     if (!hasPool) await pool.end?.().catch(() => undefined);
     throw error;
   }
-  const store = new PgSessionStore(pool, schema, resolved.maxMessages, !hasPool);
+  const store = new PgSessionStore(pool, schema, resolved.maxMessages, !hasPool, options.preparedStatements ?? true);
   store.resumePurges();
   return new SessionLogEngine(store, resolved);
 }
 
 /** The lifecycle options, without the connection ones. */
-function pick(o: PostgresSessionLogOptions): Omit<PostgresSessionLogOptions, 'connectionString' | 'pool' | 'schema' | 'poolSize'> {
-  const { connectionString: _u, pool: _p, schema: _s, poolSize: _n, ...rest } = o;
+function pick(o: PostgresSessionLogOptions): Omit<PostgresSessionLogOptions, 'connectionString' | 'pool' | 'schema' | 'poolSize' | 'preparedStatements'> {
+  const { connectionString: _u, pool: _p, schema: _s, poolSize: _n, preparedStatements: _ps, ...rest } = o;
   return rest;
 }

@@ -19,4 +19,10 @@ export interface PostgresSessionLogOptions extends Omit<MemorySessionLogOptions,
   schema?: string;
   /** Connections of the pool created from `connectionString`. Default 10. */
   poolSize?: number;
+  /**
+   * Send turnlog's statements as named prepared statements (planned once per connection).
+   * Default true. Set false behind a pooler that cannot keep them (PgBouncer before 1.21 in
+   * transaction mode) or a driver without them.
+   */
+  preparedStatements?: boolean;
 }

@@ -7,9 +7,16 @@ export interface PgResult {
   rowCount: number | null;
 }
 
+/** A query as `pg` takes it: with a `name`, prepared once per connection and reused. */
+export interface PgQueryConfig {
+  text: string;
+  values?: unknown[];
+  name?: string;
+}
+
 /** A checked-out connection (`pg.PoolClient`-compatible). */
 export interface PgClientLike {
-  query(text: string, values?: unknown[]): Promise<PgResult>;
+  query(text: string | PgQueryConfig, values?: unknown[]): Promise<PgResult>;
   release(err?: Error | boolean): void;
 }
 
@@ -18,7 +25,7 @@ export interface PgClientLike {
  * `query` and `connect`. A caller's pool is never ended by turnlog.
  */
 export interface PgPoolLike {
-  query(text: string, values?: unknown[]): Promise<PgResult>;
+  query(text: string | PgQueryConfig, values?: unknown[]): Promise<PgResult>;
   connect(): Promise<PgClientLike>;
   end?(): Promise<void>;
 }

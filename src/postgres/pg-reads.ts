@@ -44,18 +44,15 @@ export async function pgHistory(pg: PgSession, key: string, atVersion: number | 
   const next = atVersion === undefined ? head.next : int(first, 'r_next');
   if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const from = last === undefined ? start : Math.max(start, next - last);
-  const out: Message[] = [];
-  // Rows come newest position first (a backward index scan).
-  for (let i = rows.length - 1; i >= 0; i--) {
-    const row = rows[i] as Record<string, unknown>;
-    if (row['pos'] === null) continue;
-    const pos = int(row, 'pos');
-    if (pos !== from + out.length) corrupt(`message ${from + out.length} of ${JSON.stringify(key)} is missing`);
-    out.push(parseMessage(text(row, 'body'), () => `message ${pos} of ${JSON.stringify(key)}`));
-  }
-  if (out.length !== next - from) corrupt(`messages ${from + out.length}..${next - 1} of ${JSON.stringify(key)} are missing`);
-  return out;
+  // One row per position (DISTINCT ON), so the count and the lowest position prove the range whole.
+  const n = first['n'] === null || first['n'] === undefined ? 0 : int(first, 'n');
+  if (n !== next - from || (n > 0 && int(first, 'lo') !== from)) corrupt(`messages ${from}..${next - 1} of ${JSON.stringify(key)} are missing (${n} found)`);
+  if (n === 0) return [];
+  const out = parseJsonColumn(first, 'json');
+  if (!Array.isArray(out) || out.some((m) => typeof m !== 'object' || m === null || Array.isArray(m))) corrupt(`messages of ${JSON.stringify(key)} are not JSON objects`);
+  return out as Message[];
 }
+
 
 /** The state at `atVersion` (default current): one statement. */
 export async function pgState(pg: PgSession, key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {

@@ -19,9 +19,13 @@ export class PgSession {
   /** Round trips so far (tests count them). */
   roundTrips = 0;
 
+  /** Statement name per statement text, when prepared statements are on. */
+  private readonly names = new Map<string, string>();
+
   constructor(
     readonly pool: PgPoolLike,
     readonly schema: string,
+    private readonly prepared: boolean,
   ) {
     this.sql = statements(schema);
   }
@@ -41,14 +45,21 @@ export class PgSession {
     this.heads.set(key, { head });
   }
 
+  /**
+   * One of turnlog's statements. Prepared (named) by default: planning a read costs more than
+   * running it (a 100-message history: about 0.6 ms unnamed, 0.2–0.6 ms prepared, here).
+   */
   async query(name: keyof Statements, values: unknown[]): Promise<Array<Record<string, unknown>>> {
-    return this.run(this.sql[name], values, name);
+    return this.run(this.sql[name], values, name, this.prepared);
   }
 
-  async run(text: string, values: unknown[], what: string): Promise<Array<Record<string, unknown>>> {
+  async run(text: string, values: unknown[], what: string, prepare = false): Promise<Array<Record<string, unknown>>> {
     this.roundTrips++;
     try {
-      return (await this.pool.query(text, values)).rows;
+      if (!prepare) return (await this.pool.query(text, values)).rows;
+      let statement = this.names.get(text);
+      if (statement === undefined) this.names.set(text, (statement = `turnlog_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`));
+      return (await this.pool.query({ name: statement, text, values })).rows;
     } catch (error) {
       throw pgError(error, what);
     }

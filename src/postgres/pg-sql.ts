@@ -49,16 +49,21 @@ export function statements(schema: string) {
           AND ($27::bytea IS NULL OR NOT EXISTS (SELECT 1 FROM ${s}.event_ids x WHERE x.skey = $1 AND x.sid = $3 AND x.digest = $27::bytea))
         RETURNING sid
       )${rows(s)}`,
-    /** Head plus the visible messages at version $2 (null: current), newest $3 only when given. */
-    history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.pos, w.body
+    /**
+     * Head plus the visible messages at version $2 (null: current), newest $3 only when given: the
+     * stored JSON texts joined into one JSON array, parsed once.
+     */
+    history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.lo, w.json
       FROM ${s}.sessions s
       LEFT JOIN ${s}.events r ON r.skey = s.skey AND r.sid = s.sid AND r.version = $2::bigint
       LEFT JOIN LATERAL (
-        SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
-        WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
-          AND m.pos < coalesce(r.next, s.next)
-          AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce($3::bigint, 9007199254740991))
-        ORDER BY m.pos DESC, m.version DESC
+        SELECT count(*) AS n, min(d.pos) AS lo, '[' || string_agg(d.body, ',' ORDER BY d.pos) || ']' AS json FROM (
+          SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
+          WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
+            AND m.pos < coalesce(r.next, s.next)
+            AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce($3::bigint, 9007199254740991))
+          ORDER BY m.pos DESC, m.version DESC
+        ) d
       ) w ON coalesce($2::bigint, s.version) BETWEEN s.base AND s.version AND ($2::bigint IS NULL OR r.version IS NOT NULL)
       WHERE s.skey = $1`,
     /** Head, the range and recency at version $2, and the summary and metadata in force then. */

@@ -37,8 +37,9 @@ export class PgSessionStore implements SessionStore {
     schema: string,
     private readonly maxMessages: number,
     private readonly ownsPool: boolean,
+    prepared: boolean,
   ) {
-    this.pg = new PgSession(pool, schema);
+    this.pg = new PgSession(pool, schema, prepared);
   }
 
   /** Runs `fn` after every earlier call on the same session (writes and deletions keep call order). */
