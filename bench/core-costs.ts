@@ -46,7 +46,7 @@ async function readCost(log: SessionLog, key: string, cadence: number, offset: n
     await log.addFullMessage(key, message(offset + i));
     for (let r = 0; r < 3; r++) {
       const s = process.hrtime.bigint();
-      log.getHistory(key);
+      await log.getHistory(key);
       t.push(Number(process.hrtime.bigint() - s) / 1e6);
     }
   }
@@ -64,7 +64,7 @@ export async function measureCadence(cadence: number, big: number): Promise<Cade
     const appendCommittedUs = await timeAppends(committed, 'append', 300, 0);
     const read100Ms = await readCost(committed, 'small', cadence, 100);
     const read10kMs = await readCost(committed, 'big', cadence, big);
-    const fileBytes = Number(committed.stats().storage['fileBytes']);
+    const fileBytes = Number((await committed.stats()).storage['fileBytes']);
     await committed.close();
     const flushed = openSessionLog({ path, checkpointEvery: cadence });
     const appendFlushedUs = await timeAppends(flushed, 'append-flushed', 100, 0);

@@ -87,7 +87,7 @@ async function bigSession(): Promise<Record<string, number>> {
     const fileBefore = statSync(join(path, 'data.mdb')).size;
     const dry = await blocking(() => log.gc({ dryRun: true }));
     const gc = await blocking(() => log.gc());
-    const stats = log.stats();
+    const stats = await log.stats();
     await log.close();
     return {
       events: EVENTS,

@@ -86,7 +86,7 @@ out.push(
   '',
 );
 
-out.push('## 3. Read history', '', 'Milliseconds per whole-history read (mean; one append between reads, so turnlog readers meet every distance from the last checkpoint). File stores parse their files, as a restarted or second process does.', '');
+out.push('## 3. Read history', '', 'Milliseconds per whole-history read, each awaited, whatever the store (mean; one append between reads, so turnlog readers meet every distance from the last checkpoint). File stores parse their files, as a restarted or second process does.', '');
 const rRef = s.read.find((x) => x.peer === REF);
 out.push(
   table(

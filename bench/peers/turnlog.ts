@@ -30,13 +30,13 @@ export class TurnlogHistoryStore implements HistoryStore {
     await this.log.addFullMessage(key, message);
   }
 
-  history(key: string): Message[] {
+  history(key: string): Promise<Message[]> {
     return this.log.getHistory(key);
   }
 
-  snapshot(key: string): SeenHistory {
-    const version = this.log.getSession(key)?.version ?? 0;
-    return { messages: this.log.getHistory(key, { atVersion: version }), version };
+  async snapshot(key: string): Promise<SeenHistory> {
+    const version = (await this.log.getSession(key))?.version ?? 0;
+    return { messages: await this.log.getHistory(key, { atVersion: version }), version };
   }
 
   /** The summary covers exactly what was read: `through` cuts those messages and no others. */
@@ -70,8 +70,8 @@ export class TurnlogIndexStore implements IndexStore {
     await this.log.updateMetadata(key, patch);
   }
 
-  newest(limit: number): string[] {
-    return this.log.listSessions({ limit }).sessions.map((s) => s.key);
+  async newest(limit: number): Promise<string[]> {
+    return (await this.log.listSessions({ limit })).sessions.map((s) => s.key);
   }
 
   async seed(count: number, entry: (i: number) => Record<string, unknown>): Promise<void> {

@@ -16,7 +16,7 @@ let messages = 0;
 if (kind === 'turnlog' || kind === 'turnlog-full-check') {
   const log = openSessionLog({ path, create: false, checkOnOpen: kind === 'turnlog' ? 'auto' : 'full' });
   t1 = nowUs();
-  messages = log.getHistory(key).length;
+  messages = (await log.getHistory(key)).length;
 } else if (kind === 'sqlite') {
   const store = new SqliteHistoryStore(path, 'FULL');
   t1 = nowUs();

@@ -52,7 +52,7 @@ export async function coldStart(sessions: number, perSession: number): Promise<{
         }),
       );
     }
-    const events = log.stats().events;
+    const events = (await log.stats()).events;
     await log.close();
     const turnlogMb = statSync(join(path, 'data.mdb')).size / 1048576;
     rows.push({ peer: 'turnlog', ...measureChild('turnlog', path, key, perSession), fileMb: turnlogMb });

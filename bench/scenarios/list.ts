@@ -32,12 +32,12 @@ export async function sessionsList(sizes: readonly number[]): Promise<ListRow[]>
             await store.update(key, { lastChannel: 'slack', inputTokens: 20_000 + i });
             u.push((nowUs() - s) / 1000);
             // Updates within one millisecond tie on time, so the last one is among the newest few.
-            if (!store.newest(5).includes(key)) throw new Error(`${p.name}: the session just updated (${key}) is not among the newest`);
+            if (!(await store.newest(5)).includes(key)) throw new Error(`${p.name}: the session just updated (${key}) is not among the newest`);
           }
           const l: number[] = [];
           for (let i = 0; i < 20; i++) {
             const s = nowUs();
-            const page = store.newest(50);
+            const page = await store.newest(50);
             l.push((nowUs() - s) / 1000);
             if (page.length !== Math.min(50, size)) throw new Error(`${p.name}: listed ${page.length} sessions`);
           }

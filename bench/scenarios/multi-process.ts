@@ -55,7 +55,7 @@ export async function multiProcess(writers: number, sessions: number, perSession
         try {
           for (let w = 0; w < writers; w++) {
             for (let s = 0; s < sessions; s++) {
-              const n = check.history(`w${w}:${s}`).length;
+              const n = (await check.history(`w${w}:${s}`)).length;
               if (n !== perSession) throw new Error(`${p.name}: session w${w}:${s} has ${n} messages, expected ${perSession}`);
             }
           }

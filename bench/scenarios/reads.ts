@@ -28,13 +28,13 @@ export async function readHistory(sizes: readonly number[]): Promise<ReadRow[]> 
         try {
           await store.seed('read', conversation(size));
           // Warm-up for every store alike, so the first store measured does not pay for the JIT.
-          for (let w = 0; w < 10; w++) store.history('read');
+          for (let w = 0; w < 10; w++) await store.history('read');
           const t: number[] = [];
           for (let i = 0; i < 32; i++) {
             await store.append('read', message(size + i));
             for (let r = 0; r < 3; r++) {
               const s = nowUs();
-              const h = store.history('read');
+              const h = await store.history('read');
               t.push((nowUs() - s) / 1000);
               if (h.length !== size + i + 1) throw new Error(`${p.name} read ${h.length} messages, expected ${size + i + 1}`);
             }
@@ -42,7 +42,7 @@ export async function readHistory(sizes: readonly number[]): Promise<ReadRow[]> 
           await store.close();
           store = p.open(dir);
           const s = nowUs();
-          store.history('read');
+          await store.history('read');
           firstMs[size] = (nowUs() - s) / 1000;
           return mean(t);
         } finally {

@@ -76,17 +76,17 @@ async function run(name: string, open: HistoryPeer, format: Format, turns: numbe
     let brokenRequests = 0;
     const background = (async () => {
       while (!done) {
-        if (store.history(key).length <= TRIGGER) {
+        if ((await store.history(key)).length <= TRIGGER) {
           await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }
-        const seen = store.snapshot(key);
+        const seen = await store.snapshot(key);
         await afterAppends(5 + (summarisations % 5));
         // The new summary covers the old one and every message the summariser read.
         summary = [...summary, ...seen.messages.map((m) => tagOf(m) ?? '?')];
         await store.summarise(key, summary.join(' '), KEEP_LAST, seen);
         summarisations++;
-        if (broken(store.history(key))) brokenRequests++;
+        if (broken(await store.history(key))) brokenRequests++;
       }
     })();
     try {
@@ -100,7 +100,7 @@ async function run(name: string, open: HistoryPeer, format: Format, turns: numbe
       done = true;
       tick();
       await background;
-      const kept = new Set([...store.history(key).map((m) => tagOf(m) ?? '?'), ...summary]);
+      const kept = new Set([...(await store.history(key)).map((m) => tagOf(m) ?? '?'), ...summary]);
       let lost = 0;
       for (let i = 0; i < appended; i++) if (!kept.has(`m${i}`)) lost++;
       return { peer: name, format, durability: store.durability, appendsPerSec: appended / sec, appended, summarisations, lost, brokenRequests };

@@ -32,7 +32,7 @@ export interface Context {
    */
   open(options?: Partial<SessionLogOptions>): SessionLog;
   /** The session's info, or NoSessionError (exit 4) when the store has no such key. */
-  requireSession(key: string): SessionInfo;
+  requireSession(key: string): Promise<SessionInfo>;
   /** Closes every store this context opened. */
   close(): Promise<void>;
 }
@@ -83,8 +83,8 @@ export function makeContext(args: ParsedArgs, io: Io): Context {
     note: (text) => void io.stderr.write(`${noteStyle.yellow(`turnlog: ${safe(text)}`)}\n`),
     progress: (label) => new Progress(io.stderr, label, !json),
     open,
-    requireSession: (key) => {
-      const info = open().getSession(key);
+    requireSession: async (key) => {
+      const info = await open().getSession(key);
       if (info === undefined) throw new NoSessionError(key, path);
       return info;
     },

@@ -27,6 +27,8 @@ export class Follower {
    */
   private lastEvent: string | undefined;
   private missing = false;
+  /** The read of the event at the version the follower starts after; the first check waits for it. */
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly log: FollowedLog,
@@ -37,12 +39,21 @@ export class Follower {
   ) {
     this.last = seen.version;
     this.createdAt = seen.createdAt;
-    this.lastEvent = this.eventAt(seen.version);
+    // Started here, not at the first check, so a session deleted and created again in between
+    // is still recognised; a failure is reported by the first check.
+    const starting = this.eventAt(seen.version).then((e) => void (this.lastEvent = e));
+    starting.catch(() => undefined);
+    this.starting = starting;
   }
 
-  /** Prints what is new since the last check. */
-  check(): void {
-    const info = this.log.getSession(this.key);
+  /** Prints what is new since the last check. Checks must not overlap (see followUntilStopped). */
+  async check(): Promise<void> {
+    if (this.starting !== undefined) {
+      const starting = this.starting;
+      this.starting = undefined;
+      await starting;
+    }
+    const info = await this.log.getSession(this.key);
     if (info === undefined) {
       if (!this.missing) this.note(`${JSON.stringify(this.key)} ${this.createdAt === undefined ? 'does not exist yet' : 'was deleted or expired'}; waiting for it`);
       this.missing = true;
@@ -57,7 +68,7 @@ export class Follower {
     this.createdAt = info.createdAt;
     if (info.version <= this.last) return;
     if (this.lastEvent !== undefined) {
-      const now = this.eventAt(this.last);
+      const now = await this.eventAt(this.last);
       if (now !== undefined && now !== this.lastEvent) {
         this.note(`${JSON.stringify(this.key)} was deleted and created again; following the new session from v1`);
         this.restart(info.createdAt);
@@ -69,7 +80,7 @@ export class Follower {
       this.lastEvent = undefined;
     };
     try {
-      for (const e of keptEvents((r) => this.log.readEvents(this.key, r), (x) => x.version, { from: this.last + 1 }, gaps)) {
+      for await (const e of keptEvents((r) => this.log.readEvents(this.key, r), (x) => x.version, { from: this.last + 1 }, gaps)) {
         this.print(e);
         this.last = e.version;
         this.lastEvent = JSON.stringify(e);
@@ -87,10 +98,10 @@ export class Follower {
   }
 
   /** The event at `version` as JSON; undefined when there is none to read (collected, deleted, v0). */
-  private eventAt(version: number): string | undefined {
+  private async eventAt(version: number): Promise<string | undefined> {
     if (version < 1) return undefined;
     try {
-      for (const e of this.log.readEvents(this.key, { fromVersion: version, toVersion: version })) if (e.version === version) return JSON.stringify(e);
+      for await (const e of this.log.readEvents(this.key, { fromVersion: version, toVersion: version })) if (e.version === version) return JSON.stringify(e);
     } catch (error) {
       if (!(error instanceof TurnlogError && (error.code === 'PRUNED' || error.code === 'NOT_FOUND'))) throw error;
     }
@@ -98,26 +109,46 @@ export class Follower {
   }
 }
 
-/** Runs `check` on every change of the store directory, and every POLL_MS, until `signal` or SIGINT/SIGTERM. */
-export function followUntilStopped(dir: string, check: () => void, signal: AbortSignal): Promise<void> {
+/**
+ * Runs `check` on every change of the store directory, and every POLL_MS, until `signal` or
+ * SIGINT/SIGTERM. One check at a time: changes seen during a check run one more check after it,
+ * and stopping waits for the check under way, so nothing reads the store once this resolves.
+ */
+export function followUntilStopped(dir: string, check: () => Promise<void>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
+    let stopped = false;
+    let running: Promise<void> | undefined;
+    let again = false;
     const stop = (error?: unknown): void => {
+      if (stopped) return;
+      stopped = true;
       clearInterval(timer);
       watcher?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       signal.removeEventListener('abort', onSignal);
-      if (error === undefined) resolve();
-      else reject(error instanceof Error ? error : new Error(String(error)));
+      const settle = (): void => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error))));
+      if (running === undefined) settle();
+      else void running.then(settle);
     };
     const onSignal = (): void => stop();
-    const tick = (): void => {
+    const run = async (): Promise<void> => {
       try {
-        check();
+        do {
+          again = false;
+          await check();
+        } while (again && !stopped);
       } catch (error) {
         stop(error);
+      } finally {
+        running = undefined;
       }
+    };
+    const tick = (): void => {
+      if (stopped) return;
+      if (running !== undefined) again = true;
+      else running = run();
     };
     const timer = setInterval(tick, POLL_MS);
     try {

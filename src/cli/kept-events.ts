@@ -18,21 +18,22 @@ export class DeletedWhileReading extends Error {
  * collected, before or during the read, and reporting each such gap: nothing is skipped
  * silently. A `from` below the oldest readable version is a gap, not an error. The library
  * reports collected versions as PRUNED with `oldestReadable` (the state at that version is
- * kept; its events start one later) and a session deleted meanwhile as NOT_FOUND.
+ * kept; its events start one later) and a session deleted meanwhile as NOT_FOUND. Streams: one
+ * page of the library's read is in memory at a time.
  */
-export function* keptEvents<T>(
-  read: (range: ReadEventsOptions) => Iterable<T>,
+export async function* keptEvents<T>(
+  read: (range: ReadEventsOptions) => AsyncIterable<T> | Iterable<T>,
   versionOf: (item: T) => number,
   range: { from?: number | undefined; to?: number | undefined },
   onGap: (gap: Gap) => void,
-): Generator<T> {
+): AsyncGenerator<T> {
   let next = Math.max(1, range.from ?? 1);
   const to = range.to;
   for (;;) {
     if (to !== undefined && next > to) return;
     try {
       // fromVersion is always explicit, so versions collected before the read are PRUNED too
-      for (const item of read({ fromVersion: next, ...(to === undefined ? {} : { toVersion: to }) })) {
+      for await (const item of read({ fromVersion: next, ...(to === undefined ? {} : { toVersion: to }) })) {
         const v = versionOf(item);
         if (v > next) onGap({ from: next, to: v - 1, resume: v });
         yield item;

@@ -66,7 +66,7 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
   const ctx = makeContext(args, io);
   opened(ctx);
   const key = command.sessionKey?.(args);
-  if (key !== undefined) ctx.requireSession(key);
+  if (key !== undefined) await ctx.requireSession(key);
   return await command.run(ctx);
 }
 

@@ -1,6 +1,6 @@
 import { hasOrphanToolResult } from '../core/history-rules.js';
 import type { SessionLog } from '../engine/session-log.js';
-import type { Message } from '../types.js';
+import type { Message, SessionEvent } from '../types.js';
 
 /**
  * A simulated chat gateway: several conversations at once, each turn a user question, a tool
@@ -49,9 +49,11 @@ function turn(session: number, i: number, rnd: () => number): Message[] {
   ];
 }
 
-/** The version just before the event that added the n-th newest visible message. */
-function versionBeforeLast(log: SessionLog, key: string, version: number, n: number): number {
-  const events = [...log.readEvents(key, { fromVersion: Math.max(1, version - 4 * n) })];
+/** The version just before the event that added the n-th newest message visible at `version`. */
+async function versionBeforeLast(log: SessionLog, key: string, version: number, n: number): Promise<number> {
+  // Up to `version` only: the agents keep appending while this reads.
+  const events: SessionEvent[] = [];
+  for await (const e of log.readEvents(key, { fromVersion: Math.max(1, version - 4 * n), toVersion: version })) events.push(e);
   let seen = 0;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i];
@@ -89,14 +91,15 @@ export async function runGateway(log: SessionLog, options: { sessions: number; t
   const summariser = (async () => {
     while (running) {
       for (const key of keys) {
-        const info = log.getSession(key);
+        const info = await log.getSession(key);
         if (info === undefined || info.messageCount <= options.summariseAbove) continue;
-        const history = log.getHistory(key); // read the history together with its version…
+        // read the history together with its version (the agents may append between two reads)…
+        const history = await log.getHistory(key, { atVersion: info.version });
         // Cut only after a finished turn, so no tool call is separated from its result, and keep
         // the last two turns (one event per message, four messages per turn) verbatim.
         const last = history[history.length - 1];
         if (last?.role !== 'assistant' || last['tool_calls'] !== undefined) continue;
-        const through = versionBeforeLast(log, key, info.version, 8);
+        const through = await versionBeforeLast(log, key, info.version, 8);
         await tick(); // …the "LLM call": the agent loop keeps appending meanwhile…
         const folded = history.slice(0, -8);
         const asked = (summaryCounts.get(key) ?? 0) + folded.filter((m) => m.role === 'user').length;
@@ -119,8 +122,9 @@ export async function runGateway(log: SessionLog, options: { sessions: number; t
   let lost = 0;
   let orphans = 0;
   for (const key of keys) {
-    if (hasOrphanToolResult(log.getHistory(key))) orphans++;
-    const kept = new Set([...log.getHistory(key).map((m) => JSON.stringify(m)), ...(summarised.get(key) ?? [])]);
+    const history = await log.getHistory(key);
+    if (hasOrphanToolResult(history)) orphans++;
+    const kept = new Set([...history.map((m) => JSON.stringify(m)), ...(summarised.get(key) ?? [])]);
     for (const m of written.get(key) ?? []) if (!kept.has(m)) lost++;
   }
   return { sessions: keys, appends, summaries, elapsedMs, lost, orphans };

@@ -15,7 +15,7 @@ const log = openSessionLog({ path, ttl: '30d', replayWindow: '7d' });
 try {
   const report = await runGateway(log, { sessions: 8, turns: 12, summariseAbove: 16 });
   const gc = await log.gc();
-  const stats = log.stats();
+  const stats = await log.stats();
   const rate = Math.round(report.appends / (report.elapsedMs / 1000));
   const out = (s = ''): void => void process.stdout.write(`${s}\n`);
   out(style.bold(`turnlog demo — a simulated gateway on ${path}`));
@@ -28,10 +28,10 @@ try {
   out(`  store           ${stats.sessions} sessions, ${stats.events} events, ${(stats.logBytes / 1024).toFixed(0)} KB of log`);
   out();
   const key = report.sessions[0] as string;
-  const info = log.getSession(key);
+  const info = await log.getSession(key);
   const from = Math.max(1, (info?.version ?? 0) - 9);
   out(style.bold(`Replay of ${key}, versions ${from}–${info?.version} (what changed in the history the model sees):`));
-  for (const step of log.replay(key, { fromVersion: from })) for (const line of renderReplayStep(step, style)) out(`  ${line}`);
+  for await (const step of log.replay(key, { fromVersion: from })) for (const line of renderReplayStep(step, style)) out(`  ${line}`);
   out();
   out(`The store stays at ${path}. Try:`);
   out(`  npx turnlog sessions --path ${path}`);

@@ -40,13 +40,13 @@ type Step = { run: (log: SessionLog, opts: WriteOptions) => Promise<unknown>; at
  */
 export async function applyImage(log: SessionLog, image: SessionImage, source: string, dryRun: boolean, recency: ImportRecency = 'source'): Promise<ImportedSession> {
   const base = { key: image.key, files: image.files, messages: image.messages.length - image.archived, archived: image.archived };
-  const existing = log.getSession(image.key);
+  const existing = await log.getSession(image.key);
   const previous = existing?.metadata[IMPORT_MARKER] as Marker | undefined;
   let from = 0;
   let recencyOnly = false;
   if (existing !== undefined && previous !== undefined) {
     if (previous.source !== source) return { ...base, status: 'skipped', events: 0, note: `already imported from ${previous.source}` };
-    if (lastEventIsMarker(log, image.key) === false) return { ...base, status: 'skipped', events: 0, note: 'written to in turnlog since it was imported; not updated' };
+    if ((await lastEventIsMarker(log, image.key, existing.version)) === false) return { ...base, status: 'skipped', events: 0, note: 'written to in turnlog since it was imported; not updated' };
     const prefix = image.messages.slice(0, previous.messages);
     if (image.messages.length < previous.messages || digestOf(prefix) !== previous.digest) {
       return { ...base, status: 'skipped', events: 0, note: 'the source changed other than by appending; not updated (import it under a new key or delete the session first)' };
@@ -94,9 +94,11 @@ export async function applyImage(log: SessionLog, image: SessionImage, source: s
   return { ...base, status: previous === undefined ? 'imported' : 'updated', events: written, ...(recencyOnly ? { note: 'idle time now counts from the import' } : {}) };
 }
 
-/** True when nothing but this importer wrote to the session since its last import. */
-function lastEventIsMarker(log: SessionLog, key: string): boolean {
-  const version = log.getSession(key)?.version ?? 0;
-  for (const e of log.readEvents(key, { fromVersion: version })) return e.type === 'metadata.updated' && IMPORT_MARKER in e.patch;
+/**
+ * True when nothing but this importer wrote to the session since its last import: its event at
+ * `version` (the version the session was read at) is the import marker.
+ */
+async function lastEventIsMarker(log: SessionLog, key: string, version: number): Promise<boolean> {
+  for await (const e of log.readEvents(key, { fromVersion: version, toVersion: version })) return e.type === 'metadata.updated' && IMPORT_MARKER in e.patch;
   return false;
 }

@@ -1,4 +1,4 @@
-import { invalid } from '../errors.js';
+import { invalid, TurnlogError } from '../errors.js';
 import { checkOptionKeys, optionNames } from '../core/validate.js';
 import { SessionLogEngine } from '../engine/session-log.js';
 import type { SessionLog } from '../engine/session-log.js';
@@ -69,13 +69,13 @@ const cutOf = (e: SessionEvent): number | undefined => (e.type === 'history.trun
  * messages starts at the base's `next` (a removal of the newest messages at `next` minus what
  * it removes); with none, `next` never moved, and the last cut plus the current count gives it.
  */
-function baseLine(log: SessionLog, key: string, base: number, events: Iterable<SessionEvent>, countNow: number, ids: readonly KeptEventId[]): SessionBaseLine | undefined {
-  const info = log.getSession(key, { atVersion: base });
+async function baseLine(log: SessionLog, key: string, base: number, events: AsyncIterable<SessionEvent> | Iterable<SessionEvent>, countNow: number, ids: readonly KeptEventId[]): Promise<SessionBaseLine | undefined> {
+  const info = await log.getSession(key, { atVersion: base });
   if (info === undefined) return undefined;
-  const messages = log.getHistory(key, { atVersion: base });
+  const messages = await log.getHistory(key, { atVersion: base });
   let next: number | undefined;
   let lastCut: number | undefined;
-  for (const e of events) {
+  for await (const e of events) {
     // A removal of the newest messages starts where the removed ones started.
     if (e.type === 'messages.removed' || e.type === 'messages.replaced') {
       next = e.from + (e.type === 'messages.removed' ? e.count : e.removed);
@@ -94,40 +94,60 @@ function baseLine(log: SessionLog, key: string, base: number, events: Iterable<S
 }
 
 /**
- * The lines of one session (each ending in a newline), read in short read transactions. Empty
- * when the session does not exist.
+ * The events from `first` to `to` again, a second pass beside a read still under way. Every page of one read is checked by the library against
+ * the session it started on; a second read is not, so its first event must be the one the first
+ * read gave, or the session was deleted and created again in between (NOT_FOUND, as the
+ * library says of a session deleted while it is read).
  */
-export function* sessionJsonlLines(log: SessionLog, key: string): Generator<string, number> {
-  const info = log.getSession(key);
+async function* readAgain(log: SessionLog, key: string, first: SessionEvent, to: number): AsyncGenerator<SessionEvent> {
+  let checked = false;
+  for await (const e of log.readEvents(key, { fromVersion: first.version, toVersion: to })) {
+    if (!checked && JSON.stringify(e) !== JSON.stringify(first)) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
+    checked = true;
+    yield e;
+  }
+  if (!checked) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
+}
+
+/**
+ * The lines of one session (each ending in a newline), read in short read transactions as they
+ * are consumed. Empty when the session does not exist.
+ */
+export async function* sessionJsonlLines(log: SessionLog, key: string): AsyncGenerator<string, number> {
+  const info = await log.getSession(key);
   if (info === undefined) return 0;
-  // One range for both passes: the same versions, whatever is written meanwhile.
-  const events = log.readEvents(key, { toVersion: info.version });
-  let first: number | undefined;
-  for (const e of events) {
-    first = e.version;
-    break;
+  // One read for the lines: the versions up to `info.version`, of one session, whatever is
+  // written meanwhile. Its first event tells where the GC base is.
+  const events = log.readEvents(key, { toVersion: info.version })[Symbol.asyncIterator]();
+  try {
+    let r = await events.next();
+    const base = r.done === true ? info.version : r.value.version - 1;
+    // Every kept event id with its fingerprint: a retry must stay a duplicate in the new store.
+    const ids = log instanceof SessionLogEngine ? await log.keptEventIds(key) : [];
+    const fingerprints = new Map(ids.map((id) => [id.digest, id.fingerprint]));
+    if (base > 0) {
+      // The base line's positions need events further on: a second read, from the same first event.
+      const after = r.done === true ? [] : readAgain(log, key, r.value, info.version);
+      const line = await baseLine(log, key, base, after, info.messageCount, ids);
+      if (line !== undefined) yield `${JSON.stringify(line)}\n`;
+    }
+    // Ids that point at a kept version but that no event there carries (an earlier import
+    // recorded them for events the exporting store had collected): they go on that event's line.
+    const byVersion = new Map<number, KeptEventId[]>();
+    for (const id of ids) if (id.version > base) byVersion.set(id.version, [...(byVersion.get(id.version) ?? []), id]);
+    let n = 0;
+    for (; r.done !== true; r = await events.next()) {
+      const e = r.value;
+      const own = e.eventId === undefined ? undefined : digest(e.eventId);
+      const fingerprint = own === undefined ? undefined : fingerprints.get(own);
+      const others = (byVersion.get(e.version) ?? []).filter((id) => id.digest !== own);
+      yield `${JSON.stringify({ key, ...e, ...(fingerprint === undefined ? {} : { fingerprint }), ...(others.length === 0 ? {} : { eventIds: others }) })}\n`;
+      n++;
+    }
+    return n;
+  } finally {
+    await events.return?.();
   }
-  const base = first === undefined ? info.version : first - 1;
-  // Every kept event id with its fingerprint: a retry must stay a duplicate in the new store.
-  const ids = log instanceof SessionLogEngine ? log.keptEventIds(key) : [];
-  const fingerprints = new Map(ids.map((id) => [id.digest, id.fingerprint]));
-  if (base > 0) {
-    const line = baseLine(log, key, base, events, info.messageCount, ids);
-    if (line !== undefined) yield `${JSON.stringify(line)}\n`;
-  }
-  // Ids that point at a kept version but that no event there carries (an earlier import
-  // recorded them for events the exporting store had collected): they go on that event's line.
-  const byVersion = new Map<number, KeptEventId[]>();
-  for (const id of ids) if (id.version > base) byVersion.set(id.version, [...(byVersion.get(id.version) ?? []), id]);
-  let n = 0;
-  for (const e of events) {
-    const own = e.eventId === undefined ? undefined : digest(e.eventId);
-    const fingerprint = own === undefined ? undefined : fingerprints.get(own);
-    const others = (byVersion.get(e.version) ?? []).filter((id) => id.digest !== own);
-    yield `${JSON.stringify({ key, ...e, ...(fingerprint === undefined ? {} : { fingerprint }), ...(others.length === 0 ? {} : { eventIds: others }) })}\n`;
-    n++;
-  }
-  return n;
 }
 
 /**
@@ -157,7 +177,7 @@ export async function exportJsonl(log: SessionLog, keys: readonly string[], writ
     const it = sessionJsonlLines(log, key);
     let wrote = false;
     for (;;) {
-      const r = it.next();
+      const r = await it.next();
       if (r.done === true) {
         out.events += r.value;
         break;

@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { TurnlogError } from '../errors.js';
 import { makePacer } from './export-jsonl.js';
+import { currentState } from './session-state.js';
 import { classifyPicoclawFile } from './picoclaw.js';
 import { TempFile } from './safe-output.js';
 import type { ImportProblem } from './types.js';
@@ -127,9 +128,9 @@ export async function exportPicoclaw(log: SessionLog, dir: string, keys: Iterabl
   let done = 0;
   const step = makePacer();
   for (const key of all) {
-    const info = log.getSession(key);
-    if (info !== undefined) {
-      const history = log.getHistory(key);
+    const state = await currentState(log, key);
+    if (state !== undefined) {
+      const { info, messages: history } = state;
       const meta: Record<string, unknown> = { key, summary: info.summary, skip: 0, count: history.length, created_at: new Date(info.createdAt).toISOString(), updated_at: new Date(info.updatedAt).toISOString() };
       for (const field of ['scope', 'aliases']) if (info.metadata[field] !== undefined) meta[field] = info.metadata[field];
       const jsonl = history.map((m) => `${JSON.stringify(m)}\n`).join('');

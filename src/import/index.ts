@@ -49,10 +49,12 @@ async function run(log: SessionLog, source: string, format: 'picoclaw' | 'opencl
   report.sessions = results;
   // The recency each written session got: read back (an earlier 'import' run sticks), or planned in a dry run.
   const written = new Set(results.filter((r) => r.status === 'imported' || r.status === 'updated').map((r) => r.key));
-  const times = plan.images
-    .filter((image) => written.has(image.key))
-    .map((image) => (recency === 'import' ? undefined : report.dryRun ? image.updatedAt : log.getSession(image.key)?.updatedAt))
-    .filter((t): t is number => t !== undefined);
+  const times: number[] = [];
+  for (const image of plan.images) {
+    if (!written.has(image.key) || recency === 'import') continue;
+    const t = report.dryRun ? image.updatedAt : (await log.getSession(image.key))?.updatedAt;
+    if (t !== undefined) times.push(t);
+  }
   const warning = idleWarning(times, options.now ?? Date.now(), true);
   if (warning !== undefined) report.warnings?.push(warning);
   report.durationMs = performance.now() - started;

@@ -49,7 +49,11 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
   }
   if (!report.dryRun) {
     // Restored sessions keep their exported times: the same ttl warning as the other importers.
-    const times = report.sessions.filter((s) => s.status === 'imported').map((s) => log.getSession(s.key)?.updatedAt).filter((t): t is number => t !== undefined);
+    const times: number[] = [];
+    for (const s of report.sessions) {
+      const t = s.status === 'imported' ? (await log.getSession(s.key))?.updatedAt : undefined;
+      if (t !== undefined) times.push(t);
+    }
     const warning = idleWarning(times, options.now ?? Date.now(), false);
     report.warnings = warning === undefined ? [] : [warning];
   }
@@ -86,8 +90,8 @@ async function replaySession(log: SessionLog, key: string, lines: Array<Record<s
   const base = { key, files: [file], archived: 0 };
   const skipped = (note: string): ImportReport['sessions'][number] => ({ ...base, status: 'skipped', messages: 0, events: 0, note });
   // Stopped part-way: 'skipped' only when nothing was written, else 'incomplete' with the count.
-  const stopped = (note: string, written: number): ImportReport['sessions'][number] =>
-    written === 0 ? skipped(note) : { ...base, status: 'incomplete', messages: log.getSession(key)?.messageCount ?? 0, events: written, note: `${note}; ${written} events were written` };
+  const stopped = async (note: string, written: number): Promise<ImportReport['sessions'][number]> =>
+    written === 0 ? skipped(note) : { ...base, status: 'incomplete', messages: (await log.getSession(key))?.messageCount ?? 0, events: written, note: `${note}; ${written} events were written` };
   const plan = planSession(lines);
   if ('error' in plan) {
     problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${plan.error}; session not imported`, fatal: true });
@@ -95,9 +99,22 @@ async function replaySession(log: SessionLog, key: string, lines: Array<Record<s
   }
   const { steps, expected } = plan;
   // Resume after a crash, and no-op on a re-run: events already here must be this dump's prefix.
-  const existing = [...log.readEvents(key)];
-  const current = log.getSession(key)?.version ?? 0;
-  const prefixMatches = existing.length === current && existing.every((e, i) => steps[i] !== undefined && shape(steps[i].call) === shape(e));
+  // Up to the version read (a later write is the CONFLICT of the first step), compared as they
+  // are read: the session is never held in memory whole.
+  const current = (await log.getSession(key))?.version ?? 0;
+  let kept = 0;
+  let same = true;
+  if (current > 0) {
+    for await (const e of log.readEvents(key, { toVersion: current })) {
+      const step = steps[kept];
+      if (step === undefined || shape(step.call) !== shape(e)) {
+        same = false;
+        break;
+      }
+      kept++;
+    }
+  }
+  const prefixMatches = same && kept === current;
   if (current > 0 && !prefixMatches) return skipped('a different session with this key already exists; not touched');
   const todo = steps.slice(current);
   if (dryRun) return { ...base, status: todo.length === 0 ? 'unchanged' : 'imported', messages: 0, events: todo.length };
@@ -113,18 +130,18 @@ async function replaySession(log: SessionLog, key: string, lines: Array<Record<s
       // Later `through` values name planned versions: any extra event (a maxMessages cut) breaks them.
       if (r.duplicate !== true && r.version !== current + i + 1) {
         problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: version ${r.version} was written where ${current + i + 1} was planned; stopped`, fatal: true });
-        return stopped(`version ${r.version} was written where ${current + i + 1} was planned; stopped`, written);
+        return await stopped(`version ${r.version} was written where ${current + i + 1} was planned; stopped`, written);
       }
     }
   } catch (error) {
-    if (isTurnlogError(error, 'CONFLICT')) return stopped('written to by someone else during the import; stopped', written);
+    if (isTurnlogError(error, 'CONFLICT')) return await stopped('written to by someone else during the import; stopped', written);
     if (isTurnlogError(error, 'INVALID_ARGUMENT') || isTurnlogError(error, 'TOO_LARGE')) {
       problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: ${(error as Error).message}; stopped after ${written} events`, fatal: true });
-      return stopped((error as Error).message, written);
+      return await stopped((error as Error).message, written);
     }
     throw error;
   }
-  const info = log.getSession(key);
+  const info = await log.getSession(key);
   const got = { messageCount: info?.messageCount ?? 0, summary: info?.summary ?? '', metadata: info?.metadata ?? {} };
   if (JSON.stringify(got) !== JSON.stringify(expected)) {
     problems.push({ file, subject: 'session', reason: `${JSON.stringify(key)}: the re-imported state differs from the exported one`, fatal: true });

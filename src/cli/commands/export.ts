@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { exportJsonl, makePacer } from '../../import/export-jsonl.js';
 import { exportPicoclaw } from '../../import/export-picoclaw.js';
+import { currentState } from '../../import/session-state.js';
 import { checkOutputFile, removeTempFilesOnSignals, TempFile } from '../../import/safe-output.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import type { Command } from '../command.js';
@@ -38,7 +39,7 @@ export const exportCommand: Command = {
     if (output !== undefined && format !== 'picoclaw-jsonl') checkOutputFile(output); // before the store is even opened
     const log = ctx.open();
     const key = ctx.args.positionals[0];
-    const keys = key === undefined ? allKeys(log) : [key];
+    const keys = key === undefined ? await allKeys(log) : [key];
     const uninstall = removeTempFilesOnSignals();
     try {
       if (format === 'picoclaw-jsonl') return await toPicoclaw(ctx, log, keys, output);
@@ -68,9 +69,10 @@ async function writeJson(log: SessionLog, keys: string[], write: (s: string) => 
   const step = makePacer();
   write('[\n');
   for (const [i, k] of keys.entries()) {
-    const info = log.getSession(k);
-    if (info !== undefined) {
-      const doc = { key: k, version: info.version, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata, messages: log.getHistory(k) };
+    const state = await currentState(log, k);
+    if (state !== undefined) {
+      const { info, messages } = state;
+      const doc = { key: k, version: info.version, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata, messages };
       write(`${sessions > 0 ? ',\n' : ''}${JSON.stringify(doc)}`);
       sessions++;
     }
@@ -103,11 +105,11 @@ function report(ctx: Context, r: { output: string; format: string; sessions: num
   else ctx.out(`exported ${r.sessions} session${r.sessions === 1 ? '' : 's'}${r.format === 'jsonl' ? ` (${r.events} events)` : ''} to ${safe(r.output)}`);
 }
 
-function allKeys(log: SessionLog): string[] {
+async function allKeys(log: SessionLog): Promise<string[]> {
   const keys: string[] = [];
   let cursor: string | undefined;
   do {
-    const page = log.listSessions({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await log.listSessions({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
     keys.push(...page.sessions.map((s) => s.key));
     cursor = page.cursor;
   } while (cursor !== undefined);

@@ -14,14 +14,14 @@ export const history: Command = {
   },
   positionals: { min: 1, max: 1 },
   sessionKey: FIRST_IS_SESSION,
-  run(ctx) {
+  async run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const log = ctx.open();
-    const info = ctx.requireSession(key);
+    const info = await ctx.requireSession(key);
     // one version for every read, so a concurrent append cannot mix two states
     const version = integerFlag(ctx, 'at') ?? info.version;
-    const messages = log.getHistory(key, { atVersion: version });
-    const summary = log.getSummary(key, { atVersion: version });
+    const messages = await log.getHistory(key, { atVersion: version });
+    const summary = await log.getSummary(key, { atVersion: version });
     if (ctx.json) {
       ctx.emitJson({ key, version, summary, messages });
       return EXIT.OK;

@@ -1,3 +1,4 @@
+import type { SessionEvent } from '../../types.js';
 import type { Command } from '../command.js';
 import { checkRange, FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, versionRange } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,17 +14,20 @@ export const log: Command = {
   positionals: { min: 1, max: 1 },
   sessionKey: FIRST_IS_SESSION,
   checkArgs: checkRange,
-  run(ctx) {
+  async run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const store = ctx.open();
-    const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
+    const latest = Math.min((await ctx.requireSession(key)).version, integerFlag(ctx, 'to') ?? Infinity);
     const range = versionRange(ctx);
     const events = keptEvents((r) => store.readEvents(key, r), (e) => e.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
-      ctx.emitJson([...events]);
+      // --json prints one document (an array): collected first, unlike the lines below
+      const all: SessionEvent[] = [];
+      for await (const e of events) all.push(e);
+      ctx.emitJson(all);
       return EXIT.OK;
     }
-    for (const e of events) ctx.out(renderEventLine(e, ctx.style));
+    for await (const e of events) ctx.out(renderEventLine(e, ctx.style));
     return EXIT.OK;
   },
 };

@@ -1,3 +1,4 @@
+import type { ReplayStep } from '../../engine/replay.js';
 import type { Command } from '../command.js';
 import { checkRange, FIRST_IS_SESSION, integerFlag, RANGE_FLAGS, versionRange, WIDTH_FLAG, widthOption } from '../command.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,18 +14,21 @@ export const replay: Command = {
   positionals: { min: 1, max: 1 },
   sessionKey: FIRST_IS_SESSION,
   checkArgs: checkRange,
-  run(ctx) {
+  async run(ctx) {
     const key = ctx.args.positionals[0] as string;
     const store = ctx.open();
-    const latest = Math.min(ctx.requireSession(key).version, integerFlag(ctx, 'to') ?? Infinity);
+    const latest = Math.min((await ctx.requireSession(key)).version, integerFlag(ctx, 'to') ?? Infinity);
     const range = versionRange(ctx);
     const steps = keptEvents((r) => store.replay(key, r), (s) => s.event.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));
     if (ctx.json) {
-      ctx.emitJson([...steps]);
+      // --json prints one document (an array): collected first, unlike the lines below
+      const all: ReplayStep[] = [];
+      for await (const step of steps) all.push(step);
+      ctx.emitJson(all);
       return EXIT.OK;
     }
     const width = widthOption(ctx, 90);
-    for (const step of steps) for (const line of renderReplayStep(step, ctx.style, width)) ctx.out(line);
+    for await (const step of steps) for (const line of renderReplayStep(step, ctx.style, width)) ctx.out(line);
     return EXIT.OK;
   },
 };

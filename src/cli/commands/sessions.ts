@@ -17,14 +17,14 @@ export const sessions: Command = {
     cursor: { kind: 'string', value: 'C', help: 'continue after a previous page (its cursor)' },
   },
   positionals: { min: 0, max: 0 },
-  run(ctx) {
+  async run(ctx) {
     const log = ctx.open();
     const prefix = stringFlag(ctx, 'prefix');
     const cursor = stringFlag(ctx, 'cursor');
     const limit = integerFlag(ctx, 'limit');
     let page: SessionPage;
     try {
-      page = fullPage(log, limit ?? 50, prefix, cursor);
+      page = await fullPage(log, limit ?? 50, prefix, cursor);
     } catch (error) {
       if (isTurnlogError(error, 'INVALID_ARGUMENT') && cursor !== undefined && error.message.startsWith('cursor')) {
         throw new UsageError(`--cursor ${shellQuote(cursor)} is not one that 'turnlog sessions' printed`);
@@ -64,11 +64,11 @@ export const sessions: Command = {
  * rare prefix a call may return fewer than `limit` sessions and a cursor. The CLI keeps asking
  * until it has `limit` sessions or the listing ends, so a page is never empty while more follow.
  */
-function fullPage(log: SessionLog, limit: number, prefix: string | undefined, cursor: string | undefined): SessionPage {
+async function fullPage(log: SessionLog, limit: number, prefix: string | undefined, cursor: string | undefined): Promise<SessionPage> {
   const sessions: SessionPage['sessions'] = [];
   let next = cursor;
   for (;;) {
-    const page = log.listSessions({ limit: limit - sessions.length, ...(prefix === undefined ? {} : { prefix }), ...(next === undefined ? {} : { cursor: next }) });
+    const page = await log.listSessions({ limit: limit - sessions.length, ...(prefix === undefined ? {} : { prefix }), ...(next === undefined ? {} : { cursor: next }) });
     sessions.push(...page.sessions);
     next = page.cursor;
     if (next === undefined || sessions.length >= limit) return next === undefined ? { sessions } : { sessions, cursor: next };

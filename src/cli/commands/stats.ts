@@ -16,8 +16,8 @@ export const stats: Command = {
   usage: '',
   flags: {},
   positionals: { min: 0, max: 0 },
-  run(ctx) {
-    const s = ctx.open().stats();
+  async run(ctx) {
+    const s = await ctx.open().stats();
     if (ctx.json) {
       ctx.emitJson(s);
       return EXIT.OK;

@@ -27,11 +27,13 @@ export const tail: Command = {
     const log = ctx.open();
     const n = integerFlag(ctx, 'lines') ?? 10;
     const follow = booleanFlag(ctx, 'follow');
-    const info = follow ? log.getSession(key) : ctx.requireSession(key);
+    const info = follow ? await log.getSession(key) : await ctx.requireSession(key);
     const version = info?.version ?? 0;
     // the window is exactly the last n versions; GC may have collected some of them
     const window = keptEvents((r) => log.readEvents(key, r), (e) => e.version, { from: version - n + 1, to: version }, (gap) => ctx.note(gapNote(key, gap, version)));
-    const first = version === 0 || n === 0 ? [] : [...window];
+    // at most n events, printed only once all are read (a gap note comes before them)
+    const first: SessionEvent[] = [];
+    if (version > 0 && n > 0) for await (const e of window) first.push(e);
     if (ctx.json && !follow) {
       ctx.emitJson(first);
       return EXIT.OK;
@@ -40,7 +42,7 @@ export const tail: Command = {
     for (const e of first) print(e);
     if (!follow) return EXIT.OK;
     const follower = new Follower(log, key, { version, createdAt: info?.createdAt }, print, ctx.note);
-    follower.check();
+    await follower.check();
     await followUntilStopped(ctx.path, () => follower.check(), ctx.signal);
     return EXIT.OK;
   },
