@@ -14,6 +14,7 @@ const OPTION_NAMES = optionNames<PostgresSessionLogOptions>()([
   'pool',
   'schema',
   'poolSize',
+  'create',
   'preparedStatements',
   'maxMessageBytes',
   'clock',
@@ -43,12 +44,13 @@ export async function openPostgresSessionLog(options: PostgresSessionLogOptions)
   const poolSize = options.poolSize ?? 10;
   if (!Number.isSafeInteger(poolSize) || poolSize < 1) invalid('poolSize must be a positive integer');
   if (hasPool && options.poolSize !== undefined) invalid('poolSize applies only to the pool created from connectionString');
+  if (options.create !== undefined && typeof options.create !== 'boolean') invalid('create must be a boolean');
   if (options.preparedStatements !== undefined && typeof options.preparedStatements !== 'boolean') invalid('preparedStatements must be a boolean');
   const schema = checkSchemaName(options.schema ?? 'turnlog');
   const resolved = resolveOptions({ ...pick(options), readCacheBytes: 0 });
   const pool: PgPoolLike = hasPool ? (options.pool as PgPoolLike) : createPool(options.connectionString as string, poolSize);
   try {
-    await migrate(pool, schema);
+    await migrate(pool, schema, options.create ?? true);
   } catch (error) {
     if (!hasPool) await pool.end?.().catch(() => undefined);
     throw error;
@@ -59,7 +61,7 @@ export async function openPostgresSessionLog(options: PostgresSessionLogOptions)
 }
 
 /** The lifecycle options, without the connection ones. */
-function pick(o: PostgresSessionLogOptions): Omit<PostgresSessionLogOptions, 'connectionString' | 'pool' | 'schema' | 'poolSize' | 'preparedStatements'> {
-  const { connectionString: _u, pool: _p, schema: _s, poolSize: _n, preparedStatements: _ps, ...rest } = o;
+function pick(o: PostgresSessionLogOptions): Omit<PostgresSessionLogOptions, 'connectionString' | 'pool' | 'schema' | 'poolSize' | 'preparedStatements' | 'create'> {
+  const { connectionString: _u, pool: _p, schema: _s, poolSize: _n, preparedStatements: _ps, create: _c, ...rest } = o;
   return rest;
 }

@@ -17,6 +17,8 @@ export interface PostgresSessionLogOptions extends Omit<MemorySessionLogOptions,
   pool?: PgPoolLike;
   /** Schema holding turnlog's tables, created and migrated on open. A lower-case SQL identifier. Default 'turnlog'. */
   schema?: string;
+  /** Create the schema and tables when missing. Default true; false gives NOT_FOUND instead (read-only tools). */
+  create?: boolean;
   /** Connections of the pool created from `connectionString`. Default 10. */
   poolSize?: number;
   /**

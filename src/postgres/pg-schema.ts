@@ -97,8 +97,9 @@ function ddl(s: string): string[] {
  * Creates the schema when missing, in one transaction under an advisory lock (several processes
  * may open at once); reads its version otherwise. A newer version is UNSUPPORTED_FORMAT and
  * nothing is touched; a schema that holds other tables but no version row is refused as foreign.
+ * With `create` false, a missing store is NOT_FOUND and nothing is created (read-only tools).
  */
-export async function migrate(pool: PgPoolLike, schema: string): Promise<void> {
+export async function migrate(pool: PgPoolLike, schema: string, create: boolean): Promise<void> {
   const s = `"${schema}"`;
   let client;
   try {
@@ -112,6 +113,7 @@ export async function migrate(pool: PgPoolLike, schema: string): Promise<void> {
     if (version !== undefined && version > PG_SCHEMA_VERSION) {
       throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${version}; this turnlog reads up to ${PG_SCHEMA_VERSION}: upgrade turnlog`);
     }
+    if (version === undefined && !create) throw new TurnlogError('NOT_FOUND', `no turnlog store in schema "${schema}" (nothing was created)`);
     if (version === undefined && (await foreignTables(client, schema))) {
       throw new TurnlogError('CORRUPT', `schema "${schema}" holds tables but is not a turnlog store (no schema_version); nothing was changed`);
     }
