@@ -41,4 +41,4 @@ export type { JsonlExport, JsonlExportOptions } from './import/export-jsonl.js';
 export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus, ImportRecency, ProblemSubject } from './import/types.js';
 export { openPostgresSessionLog } from './postgres/open-postgres.js';
 export type { PostgresSessionLogOptions } from './postgres/pg-options.js';
-export type { PgPoolLike, PgClientLike, PgResult } from './postgres/pg-pool.js';
+export type { PgPoolLike, PgClientLike, PgResult, PgQueryConfig } from './postgres/pg-pool.js';
