@@ -56,6 +56,11 @@ export async function pgHistory(pg: PgSession, key: string, atVersion: number | 
 
 /** The state at `atVersion` (default current): one statement. */
 export async function pgState(pg: PgSession, key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
+  return (await pgStateAt(pg, key, atVersion))?.info;
+}
+
+/** The state at `atVersion` and the first visible position then (replay and verify start from it). */
+export async function pgStateAt(pg: PgSession, key: string, atVersion: number | undefined): Promise<{ info: SessionInfo; start: number } | undefined> {
   const rows = await pg.query('state', [pg.skey(key), atVersion ?? null]);
   const row = rows[0];
   if (row === undefined) return undefined;
@@ -65,12 +70,14 @@ export async function pgState(pg: PgSession, key: string, atVersion: number | un
   if (version === 0) return undefined;
   if (version === head.version) {
     pg.remember(key, head);
-    return { key, version, messageCount: head.next - head.start, createdAt: head.createdAt, updatedAt: head.updatedAt, summary: parseJsonColumn(row, 'summary') as string, metadata: parseJsonColumn(row, 'metadata') as Record<string, unknown> };
+    const info = { key, version, messageCount: head.next - head.start, createdAt: head.createdAt, updatedAt: head.updatedAt, summary: parseJsonColumn(row, 'summary') as string, metadata: parseJsonColumn(row, 'metadata') as Record<string, unknown> };
+    return { info, start: head.start };
   }
   if (row['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const summary = row['r_summary'] === null ? '' : (parseJsonColumn(row, 'r_summary') as string);
   const metadata = row['r_metadata'] === null ? {} : (parseJsonColumn(row, 'r_metadata') as Record<string, unknown>);
-  return { key, version, messageCount: int(row, 'r_next') - int(row, 'r_start'), createdAt: head.createdAt, updatedAt: float(row, 'r_updated_at'), summary, metadata };
+  const start = int(row, 'r_start');
+  return { info: { key, version, messageCount: int(row, 'r_next') - start, createdAt: head.createdAt, updatedAt: float(row, 'r_updated_at'), summary, metadata }, start };
 }
 
 /**
@@ -155,12 +162,15 @@ export async function* pgReplay(pg: PgSession, key: string, from: number | undef
   const r = await range(pg, key, from, to);
   if (r === undefined) return;
   const startAt = r.from - 1;
-  const info = startAt === 0 ? undefined : await pgState(pg, key, startAt);
-  const visible = startAt === 0 ? [] : await pgHistory(pg, key, startAt, undefined);
-  const start = info === undefined ? 0 : await startAtVersion(pg, key, startAt, visible.length);
-  let projection: Projection = info === undefined
-    ? { version: 0, start: 0, next: 0, createdAt: 0, updatedAt: 0, summary: '', metadata: {} }
-    : { version: startAt, start, next: start + visible.length, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata };
+  const state = startAt === 0 ? undefined : await pgStateAt(pg, key, startAt);
+  // A second statement: if GC or a deletion ran in between, this is PRUNED or the pages' NOT_FOUND.
+  const visible = state === undefined ? [] : await pgHistory(pg, key, startAt, undefined);
+  if (state !== undefined && visible.length !== state.info.messageCount) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
+  const start = state?.start ?? 0;
+  let projection: Projection =
+    state === undefined
+      ? { version: 0, start: 0, next: 0, createdAt: 0, updatedAt: 0, summary: '', metadata: {} }
+      : { version: startAt, start, next: start + visible.length, createdAt: state.info.createdAt, updatedAt: state.info.updatedAt, summary: state.info.summary, metadata: state.info.metadata };
   let byPos = new Map<number, Message>(visible.map((m, i) => [start + i, m]));
   for await (const stored of eventPages(pg, key, r.head.sid, r.from, r.to)) {
     const step = replayStep(projection, byPos, stored);
@@ -168,15 +178,6 @@ export async function* pgReplay(pg: PgSession, key: string, from: number | undef
     byPos = step.byPos;
     yield step.step;
   }
-}
-
-/** The first visible position at `version` (the events row holds the range after each event). */
-export async function startAtVersion(pg: PgSession, key: string, version: number, count: number): Promise<number> {
-  const rows = await pg.run(`SELECT e.start, e.next FROM "${pg.schema}".events e JOIN "${pg.schema}".sessions s ON s.skey = e.skey AND s.sid = e.sid WHERE e.skey = $1 AND e.version = $2`, [pg.skey(key), version], 'reading a version');
-  const row = rows[0];
-  if (row === undefined) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
-  if (int(row, 'next') - int(row, 'start') !== count) corrupt(`version ${version} of ${JSON.stringify(key)} changed while it was being read`);
-  return int(row, 'start');
 }
 
 export async function pgEventIds(pg: PgSession, key: string): Promise<KeptEventId[]> {

@@ -5,7 +5,7 @@ import type { Projection } from '../core/projection.js';
 import type { StopSignal } from '../engine/gc-report.js';
 import type { VerifyReport } from '../engine/verify.js';
 import { bytes, headOf, int, parseJsonColumn } from './pg-rows.js';
-import { eventPages, pgHistory, pgState, startAtVersion } from './pg-reads.js';
+import { eventPages, pgHistory, pgStateAt } from './pg-reads.js';
 import type { PgSession } from './pg-session.js';
 
 /** Sessions listed per statement. */
@@ -58,10 +58,10 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   const head = headOf(row);
   let p: Projection = emptyProjection();
   if (head.base > 0) {
-    const state = await pgState(pg, key, head.base);
-    if (state === undefined) return `the base version ${head.base} cannot be read`;
-    const start = await startAtVersion(pg, key, head.base, state.messageCount);
-    p = { version: head.base, start, next: start + state.messageCount, createdAt: state.createdAt, updatedAt: state.updatedAt, summary: state.summary, metadata: state.metadata };
+    const at = await pgStateAt(pg, key, head.base);
+    if (at === undefined) return `the base version ${head.base} cannot be read`;
+    const { info, start } = at;
+    p = { version: head.base, start, next: start + info.messageCount, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata };
   }
   for await (const e of eventPages(pg, key, head.sid, head.base + 1, head.version)) {
     p = applyEvent(p, e);
