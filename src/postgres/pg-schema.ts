@@ -114,14 +114,15 @@ export async function migrate(pool: PgPoolLike, schema: string, create: boolean)
       throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${version}; this turnlog reads up to ${PG_SCHEMA_VERSION}: upgrade turnlog`);
     }
     if (version === undefined && !create) throw new TurnlogError('NOT_FOUND', `no turnlog store in schema "${schema}" (nothing was created)`);
-    if (version === undefined && (await foreignTables(client, schema))) {
-      throw new TurnlogError('CORRUPT', `schema "${schema}" holds tables but is not a turnlog store (no schema_version); nothing was changed`);
-    }
     await client.query('BEGIN');
     try {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`turnlog:${schema}`]);
       const again = await readVersion(client, schema);
       if (again === undefined) {
+        // Checked under the lock: another opener may have been creating the store a moment ago.
+        if (await foreignTables(client, schema)) {
+          throw new TurnlogError('CORRUPT', `schema "${schema}" holds tables but is not a turnlog store (no schema_version); nothing was changed`);
+        }
         for (const statement of ddl(s)) await client.query(statement);
         await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING`, [PG_SCHEMA_VERSION]);
       } else if (again > PG_SCHEMA_VERSION) {
