@@ -65,7 +65,7 @@ it("docs/api.md documents every field stats() returns, on LMDB and in memory, an
   try {
     for (const log of logs) {
       await log.addMessage('s', 'user', 'hi');
-      const stats = log.stats();
+      const stats = await log.stats();
       expect(sorted(Object.keys(stats))).toEqual(rows);
       const row = (name: string): string => new RegExp(`^\\| \`${name}\` \\|(.*)$`, 'm').exec(doc)?.[1] ?? '';
       for (const field of Object.keys(stats.format)) expect(row('format')).toMatch(new RegExp(`\\b${field}\\b`));
