@@ -58,7 +58,7 @@ it("README's error list and docs/api.md's error table name exactly ERROR_CODES",
 });
 
 it("docs/api.md documents every field stats() returns, on LMDB and in memory, and no other", async () => {
-  const doc = section(read('docs/api.md'), '### `stats(): SessionLogStats`');
+  const doc = section(read('docs/api.md'), '### `stats(): Promise<SessionLogStats>`');
   const rows = sorted([...doc.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] as string));
   dir = tempDir();
   const logs = [openSessionLog({ path: join(dir, 'store') }), openMemorySessionLog()];

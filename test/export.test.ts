@@ -100,7 +100,8 @@ describe('jsonl export lines', () => {
     await log.setSummary('k', 'sum'); // v4
     await log.addMessage('k', 'user', 'c'); // v5
     await log.gc({ now: 4000 }); // base: the checkpoint at v4
-    const lines = [...sessionJsonlLines(log, 'k')].map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines: Array<Record<string, unknown>> = [];
+    for await (const l of sessionJsonlLines(log, 'k')) lines.push(JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ key: 'k', type: 'session.base', version: 4, createdAt: 1000, at: 4000, summary: 'sum', metadata: { channel: 'tg' }, messages: [{ role: 'user', content: 'b' }], start: 1, next: 2 });
     expect(lines.slice(1).map((l) => l['version'])).toEqual([5]);
     let text = '';
@@ -114,7 +115,8 @@ describe('jsonl import refuses what it cannot reproduce', () => {
   async function dumpOf(build: (log: ReturnType<typeof openMemorySessionLog>) => Promise<void>): Promise<string[]> {
     const log = openMemorySessionLog();
     await build(log);
-    const lines = [...sessionJsonlLines(log, 'k')];
+    const lines: string[] = [];
+    for await (const line of sessionJsonlLines(log, 'k')) lines.push(line);
     await log.close();
     return lines;
   }
