@@ -99,7 +99,7 @@ for (const kind of ['plain', 'encrypted'] as const) {
       expect(readdirSync(dest).sort()).toEqual(key ? ['data.mdb', 'turnlog.key'] : ['data.mdb']);
       const copy = openSessionLog({ path: dest, create: false, ...(key ? { encryptionKey: key } : {}) });
       const original = openSessionLog({ path: store, ...(key ? { encryptionKey: key } : {}) });
-      for (let i = 0; i < 20; i++) expect(copy.getHistory(`s${i}`)).toEqual(original.getHistory(`s${i}`));
+      for (let i = 0; i < 20; i++) expect(await copy.getHistory(`s${i}`)).toEqual(await original.getHistory(`s${i}`));
       expect((await copy.verify()).ok).toBe(true);
       await copy.close();
       await original.close();

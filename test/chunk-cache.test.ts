@@ -55,8 +55,8 @@ describe('readCacheBytes', () => {
       for (let i = 0; i < 9; i++) await log.addMessage('k', i % 2 ? 'assistant' : 'user', `m${i}`);
       await log.truncateHistory('k', 6);
     }
-    expect(plain.getHistory('k')).toEqual(cached.getHistory('k'));
-    expect(plain.getHistory('k').map((m) => m.content)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+    expect(await plain.getHistory('k')).toEqual(await cached.getHistory('k'));
+    expect((await plain.getHistory('k')).map((m) => m.content)).toEqual(['m3', 'm4', 'm5', 'm6', 'm7', 'm8']);
     expect(() => openMemorySessionLog({ readCacheBytes: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
     await Promise.all([cached.close(), plain.close()]);
   });

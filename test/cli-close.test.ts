@@ -33,9 +33,9 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const isClosed = (log: SessionLog): boolean => {
+const isClosed = async (log: SessionLog): Promise<boolean> => {
   try {
-    log.getSession('k');
+    await log.getSession('k');
     return false;
   } catch (error) {
     return (error as { code?: string }).code === 'CLOSED';
@@ -58,7 +58,7 @@ describe('the CLI closes every store it opened', () => {
       opened.length = 0;
       expect(await main([...argv, '--path', path], { stdout: sink, stderr: sink, env: {} }), argv.join(' ')).toBe(code);
       expect(opened.length, argv.join(' ')).toBeGreaterThan(0);
-      expect(opened.map(isClosed), argv.join(' ')).toEqual(opened.map(() => true));
+      expect(await Promise.all(opened.map(isClosed)), argv.join(' ')).toEqual(opened.map(() => true));
     }
   });
 
@@ -68,6 +68,6 @@ describe('the CLI closes every store it opened', () => {
     const running = main(['tail', 'k', '--follow', '--path', path], { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, signal: stop.signal });
     stop.abort();
     expect(await running).toBe(0);
-    expect(opened.map(isClosed)).toEqual([true]);
+    expect(await Promise.all(opened.map(isClosed))).toEqual([true]);
   });
 });

@@ -163,7 +163,7 @@ describe('sessions with a rare prefix', () => {
     await log.addMessage('rare:1', 'user', 'hi');
     // more sessions than the library examines per call (2,048), all newer than the rare one
     await Promise.all(Array.from({ length: 5000 }, (_, i) => log.addMessage(`common:${i}`, 'user', 'hi')));
-    expect(log.listSessions({ prefix: 'rare:', limit: 5 }).sessions).toEqual([]); // the library's bounded first call
+    expect((await log.listSessions({ prefix: 'rare:', limit: 5 })).sessions).toEqual([]); // the library's bounded first call
     await log.close();
     const r = await run('sessions', '--path', store, '--prefix', 'rare:', '--limit', '5');
     expect(r.code, r.err).toBe(0);

@@ -32,7 +32,7 @@ describe('tail --follow never skips silently', () => {
     const { follower, printed, notes } = follow(log, 'k', { version: 3, createdAt: 1000 });
     await log.deleteSession('k');
     for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `new${i}`, { at: 1000 });
-    follower.check();
+    await follower.check();
     expect(notes).toEqual(['"k" was deleted and created again; following the new session from v1']);
     expect(printed).toEqual([1, 2, 3, 4, 5]);
     await log.close();
@@ -44,14 +44,14 @@ describe('tail --follow never skips silently', () => {
     try {
       await log.addMessage('k', 'user', 'one');
       await log.addMessage('k', 'user', 'two');
-      const { follower, printed, notes } = follow(log, 'k', { version: 2, createdAt: log.getSession('k')?.createdAt as number });
+      const { follower, printed, notes } = follow(log, 'k', { version: 2, createdAt: (await log.getSession('k'))?.createdAt as number });
       for (let i = 0; i < 40; i++) await log.addMessage('k', 'user', `m${i}`);
       await log.gc(); // collects v1..v42 while the follower is between two looks
       await log.addMessage('k', 'user', 'after gc');
-      follower.check();
+      await follower.check();
       expect(notes).toEqual(['events v3..v42 of "k" were collected by GC; continuing at v43']);
       expect(printed).toEqual([43]);
-      follower.check(); // nothing new: nothing printed, nothing said
+      await follower.check(); // nothing new: nothing printed, nothing said
       expect([printed.length, notes.length]).toEqual([1, 1]);
     } finally {
       await log.close();
@@ -63,18 +63,18 @@ describe('tail --follow never skips silently', () => {
     const log = openSessionLog({ path: join(dir, 'deleted'), clock: () => (now += 1) });
     try {
       for (let i = 0; i < 3; i++) await log.addMessage('k', 'user', `old ${i}`);
-      const { follower, printed, notes } = follow(log, 'k', { version: 3, createdAt: log.getSession('k')?.createdAt as number });
+      const { follower, printed, notes } = follow(log, 'k', { version: 3, createdAt: (await log.getSession('k'))?.createdAt as number });
       await log.deleteSession('k');
-      follower.check();
-      follower.check(); // said once
+      await follower.check();
+      await follower.check(); // said once
       expect(notes).toEqual(['"k" was deleted or expired; waiting for it']);
       for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `new ${i}`);
-      follower.check();
+      await follower.check();
       expect(printed).toEqual([1, 2, 3, 4, 5]);
       // deleted and created again between two looks, already beyond the version followed
       await log.deleteSession('k');
       for (let i = 0; i < 7; i++) await log.addMessage('k', 'user', `newer ${i}`);
-      follower.check();
+      await follower.check();
       expect(notes[1]).toBe('"k" was deleted and created again; following the new session from v1');
       expect(printed.slice(5)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     } finally {
@@ -82,12 +82,12 @@ describe('tail --follow never skips silently', () => {
     }
   });
 
-  it('handles PRUNED and NOT_FOUND thrown while the events are iterated (GC or a deletion between pages)', () => {
+  it('handles PRUNED and NOT_FOUND thrown while the events are iterated (GC or a deletion between pages)', async () => {
     const calls: Array<number | undefined> = [];
     let deleted = false;
     const log: FollowedLog = {
-      getSession: () => (deleted ? undefined : info(12)),
-      *readEvents(_key, opts) {
+      getSession: async () => (deleted ? undefined : info(12)),
+      async *readEvents(_key, opts) {
         calls.push(opts?.fromVersion);
         if (opts?.fromVersion === 3) {
           yield event(3);
@@ -101,13 +101,13 @@ describe('tail --follow never skips silently', () => {
       },
     };
     const { follower, printed, notes } = follow(log, 'k', { version: 2, createdAt: 1 });
-    follower.check();
+    await follower.check();
     expect(printed).toEqual([3, 4, 10]);
     // v2: the follower reads the event it starts after (to recognise a re-created session); then the new ones.
     expect(calls).toEqual([2, 3, 10]);
     expect(notes).toEqual(['events v5..v9 of "k" were collected by GC; continuing at v10']);
     deleted = true;
-    follower.check();
+    await follower.check();
     expect(notes[1]).toBe('"k" was deleted or expired; waiting for it');
   });
 
@@ -116,14 +116,13 @@ describe('tail --follow never skips silently', () => {
     const seed = openSessionLog({ path });
     await seed.addMessage('other', 'user', 'hi');
     await seed.close();
-    const out = { text: '', write: (s: string) => ((out.text += s), true) };
-    const err = { text: '', write: (s: string) => ((err.text += s), true) };
     const stop = new AbortController();
+    const out = { text: '', write: (s: string) => ((out.text += s), true) };
+    // stopped as soon as the first look has said it waits (reads are asynchronous: no earlier)
+    const err = { text: '', write: (s: string) => ((err.text += s), stop.abort(), true) };
     const running = main(['tail', 'new', '--follow', '--path', path], { stdout: out, stderr: err, env: {}, signal: stop.signal });
-    // the first look happens before main awaits anything
-    expect(err.text).toBe('turnlog: "new" does not exist yet; waiting for it\n');
-    stop.abort();
     expect(await running).toBe(0);
+    expect(err.text).toBe('turnlog: "new" does not exist yet; waiting for it\n');
     expect(out.text).toBe('');
   });
 });

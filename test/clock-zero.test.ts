@@ -9,6 +9,7 @@ import { openMemorySessionLog } from '../src/open.js';
 import { BACKENDS, tempDir } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { expectCode } from './support/messages.js';
+import { collect } from './support/collect.js';
 
 /**
  * A timestamp of -0 is the instant 0, but LMDB's key encoding of -0 damages the key part after
@@ -30,13 +31,13 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
   afterEach(() => h.dispose());
 
   async function expectHealthy(log: ReturnType<Harness['open']>, keys: string[]): Promise<void> {
-    expect(log.listSessions().sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
+    expect((await log.listSessions()).sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
     expect((await log.verify()).ok).toBe(true);
     for (const k of keys) {
-      expect(Object.is(log.getSession(k)?.updatedAt, -0)).toBe(false);
+      expect(Object.is((await log.getSession(k))?.updatedAt, -0)).toBe(false);
       expect(await log.deleteSession(k)).toBe(true);
     }
-    expect(log.listSessions().sessions).toEqual([]);
+    expect((await log.listSessions()).sessions).toEqual([]);
   }
 
   it('`at: -0` is stored as 0 and the store stays readable', async () => {
@@ -45,8 +46,8 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     await log.addMessage('k', 'user', 'hi', { at: -0 });
     await log.addMessage('k', 'user', 'again', { at: -0 });
     await log.addMessage('other', 'user', 'x', { at: 5 });
-    expect([...log.readEvents('k')].every((e) => Object.is(e.at, 0))).toBe(true);
-    expect(Object.is(log.getSession('k')?.createdAt, 0)).toBe(true);
+    expect((await collect(log.readEvents('k'))).every((e) => Object.is(e.at, 0))).toBe(true);
+    expect(Object.is((await log.getSession('k'))?.createdAt, 0)).toBe(true);
     await expectHealthy(log, ['k', 'other']);
   });
 
@@ -55,7 +56,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     const log = h.open({ clock: () => -0, replayWindow: 0 });
     await log.addMessage('k', 'user', 'hi');
     await log.updateMetadata('k', { a: 1 });
-    expect(Object.is(log.getSession('k')?.updatedAt, 0)).toBe(true);
+    expect(Object.is((await log.getSession('k'))?.updatedAt, 0)).toBe(true);
     await log.gc();
     await log.gc({ now: -0 });
     await expectHealthy(log, ['k']);
@@ -69,13 +70,13 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     await log.setSummary('k', 's', { through: -0 });
     await log.truncateHistory('k', -0);
     await log.addMessage('k', 'user', 'c', { expectedVersion: 4 });
-    const zeros = [...log.readEvents('k')].flatMap((e) => (e.type === 'summary.set' ? [e.through] : e.type === 'history.truncated' ? [e.keepLast] : []));
+    const zeros = (await collect(log.readEvents('k'))).flatMap((e) => (e.type === 'summary.set' ? [e.through] : e.type === 'history.truncated' ? [e.keepLast] : []));
     expect(zeros).toHaveLength(2);
     expect(zeros.every((n) => Object.is(n, 0))).toBe(true);
-    expect(log.getHistory('k', { atVersion: -0 })).toEqual([]);
+    expect(await log.getHistory('k', { atVersion: -0 })).toEqual([]);
     await log.addMessage('j', 'user', 'x', { expectedVersion: -0 });
     const cursor = Buffer.from('[-0,99]', 'utf8').toString('base64url');
-    expect(log.listSessions({ cursor }).sessions).toEqual([]);
+    expect((await log.listSessions({ cursor })).sessions).toEqual([]);
     await expectHealthy(log, ['k', 'j']);
   });
 
@@ -97,7 +98,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     writeFileSync(file, hostile);
     const log = h.open();
     await importTurnlogJsonl(log, file);
-    expect(log.getHistory('a').map((m) => m.content)).toEqual(['one', 'two', 'four']);
+    expect((await log.getHistory('a')).map((m) => m.content)).toEqual(['one', 'two', 'four']);
     await expectHealthy(log, ['a', 'b']);
   });
 });

@@ -23,7 +23,7 @@ describe('costs', () => {
     }
     const ratio = backend.bytesWritten / payload;
     expect(ratio, JSON.stringify(Object.fromEntries(backend.writesByTable))).toBeLessThan(3);
-    expect(log.getSession('k')?.messageCount).toBe(10_000 + DEFAULT_CHECKPOINT_EVERY + appends);
+    expect((await log.getSession('k'))?.messageCount).toBe(10_000 + DEFAULT_CHECKPOINT_EVERY + appends);
     await log.close();
   });
 
@@ -34,17 +34,17 @@ describe('costs', () => {
       await log.addFullMessage('k', message(i));
       if (i % 100 === 99) await log.truncateHistory('k', 10);
     }
-    const rowsFor = (fn: () => void): number => {
+    const rowsFor = async (fn: () => Promise<unknown>): Promise<number> => {
       backend.reset();
-      fn();
+      await fn();
       return backend.rowsRead;
     };
-    const visible = log.getHistory('k').length;
-    const current = rowsFor(() => log.getHistory('k'));
+    const visible = (await log.getHistory('k')).length;
+    const current = await rowsFor(() => log.getHistory('k'));
     // dir + head + checkpoint + the chunks holding the visible messages + at most 16 tail events
     expect(current).toBeLessThanOrEqual(3 + Math.ceil(visible / 1) + 16);
     expect(current).toBeLessThan(60);
-    const old = rowsFor(() => log.getHistory('k', { atVersion: 1_000 }));
+    const old = await rowsFor(() => log.getHistory('k', { atVersion: 1_000 }));
     expect(old).toBeLessThan(60);
     await log.close();
   });
@@ -55,7 +55,7 @@ describe('costs', () => {
     for (let s = 0; s < 200; s++) await log.addMessage(`s${s}`, 'user', 'x');
     for (let i = 0; i < 100; i++) await log.addMessage('s0', 'user', `m${i}`);
     backend.reset();
-    log.listSessions({ limit: 50 });
+    await log.listSessions({ limit: 50 });
     // per session: recency entry + head + state; plus one look-ahead entry
     expect(backend.rowsRead).toBeLessThanOrEqual(50 * 3 + 3);
     await log.close();

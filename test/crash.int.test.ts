@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
+import { collect } from './support/collect.js';
 import { tempDir } from './support/harness.js';
 import { assertBuilt, ROOT } from './support/processes.js';
 import { recordFigure } from './support/figures.js';
@@ -96,7 +97,7 @@ describe.each([
         const byKey = new Map<string, Map<number, string>>();
         for (const key of ['crash:a', 'crash:b', 'crash:c']) {
           const versions = new Map<number, string>();
-          const events = [...log.readEvents(key)];
+          const events = await collect(log.readEvents(key));
           const first = events[0]?.version ?? 1;
           events.forEach((e, i) => {
             expect(e.version).toBe(first + i); // contiguous
@@ -115,7 +116,7 @@ describe.each([
         }
         // Nothing is ever cut in this workload: every acknowledged message is visible, in version order.
         for (const key of ['crash:a', 'crash:b', 'crash:c']) {
-          const visible = log.getHistory(key).map((m) => String(m.content));
+          const visible = (await log.getHistory(key)).map((m) => String(m.content));
           const position = new Map(visible.map((c, i) => [c, i]));
           const mine = [...acked.values()].filter((a) => a.key === key).sort((x, y) => x.version - y.version);
           for (const a of mine) expect(position.has(a.content), `${a.content} visible in ${key}`).toBe(true);

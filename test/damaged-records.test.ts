@@ -12,6 +12,7 @@ import type { Backend } from '../src/storage/backend.js';
 import { LmdbBackend } from '../src/storage/lmdb-backend.js';
 import { MemoryBackend } from '../src/storage/memory-backend.js';
 import { tempDir } from './support/harness.js';
+import { collect } from './support/collect.js';
 
 /**
  * Damage one record of one session — overwriting its bytes through the backend, in memory and
@@ -23,7 +24,7 @@ const pack = (v: unknown): Uint8Array => packr.pack(v);
 
 type Op = 'getHistory' | 'getHistoryAt' | 'getSummary' | 'getSession' | 'readEvents' | 'replay' | 'listSessions' | 'addMessage' | 'addWithSeenId' | 'setSummary' | 'updateMetadata' | 'truncateSafe' | 'setHistory' | 'deleteSession';
 
-function run(log: SessionLog, key: string, op: Op): Promise<unknown> | unknown {
+function run(log: SessionLog, key: string, op: Op): Promise<unknown> {
   switch (op) {
     case 'getHistory':
       return log.getHistory(key);
@@ -34,9 +35,9 @@ function run(log: SessionLog, key: string, op: Op): Promise<unknown> | unknown {
     case 'getSession':
       return log.getSession(key);
     case 'readEvents':
-      return [...log.readEvents(key)];
+      return collect(log.readEvents(key));
     case 'replay':
-      return [...log.replay(key)];
+      return collect(log.replay(key));
     case 'listSessions':
       return log.listSessions();
     case 'addMessage':
@@ -179,7 +180,7 @@ describe.each(BACKEND_KINDS)('a damaged record is CORRUPT for its session only (
       const { log, backend } = open();
       await fill(log, 'victim');
       await fill(log, 'other');
-      const expected = { history: log.getHistory('other'), summary: log.getSummary('other'), session: log.getSession('other'), events: [...log.readEvents('other')] };
+      const expected = { history: await log.getHistory('other'), summary: await log.getSummary('other'), session: await log.getSession('other'), events: await collect(log.readEvents('other')) };
       const sid = backend.read((tx) => decodeNumber(tx.get('dir', dirKey('victim')) as Uint8Array, 'test'));
       const { table, key } = damage.record(sid, backend);
       await backend.write((tx) => {
@@ -201,18 +202,18 @@ describe.each(BACKEND_KINDS)('a damaged record is CORRUPT for its session only (
       }
 
       // Every other session reads and writes as before.
-      expect(log.getHistory('other')).toEqual(expected.history);
-      expect(log.getSummary('other')).toBe(expected.summary);
-      expect(log.getSession('other')).toEqual(expected.session);
-      expect([...log.readEvents('other')]).toEqual(expected.events);
-      expect([...log.replay('other')]).toHaveLength(9);
-      if (name !== 'head') expect(log.listSessions({ prefix: 'oth' }).sessions.map((s) => s.key)).toEqual(['other']);
+      expect(await log.getHistory('other')).toEqual(expected.history);
+      expect(await log.getSummary('other')).toBe(expected.summary);
+      expect(await log.getSession('other')).toEqual(expected.session);
+      expect(await collect(log.readEvents('other'))).toEqual(expected.events);
+      expect(await collect(log.replay('other'))).toHaveLength(9);
+      if (name !== 'head') expect((await log.listSessions({ prefix: 'oth' })).sessions.map((s) => s.key)).toEqual(['other']);
       await log.addMessage('other', 'user', 'still fine');
       await log.updateMetadata('other', { z: 1 });
       await log.setSummary('other', 'still', { through: 10 });
-      expect(log.getSession('other')).toMatchObject({ version: 12, summary: 'still', metadata: { a: 1, z: 1 } });
+      expect(await log.getSession('other')).toMatchObject({ version: 12, summary: 'still', metadata: { a: 1, z: 1 } });
       await log.addMessage('third', 'user', 'new session');
-      expect(log.getHistory('third')).toEqual([{ role: 'user', content: 'new session' }]);
+      expect(await log.getHistory('third')).toEqual([{ role: 'user', content: 'new session' }]);
       expect(await log.deleteSession('other')).toBe(true);
     });
   }
@@ -221,12 +222,12 @@ describe.each(BACKEND_KINDS)('a damaged record is CORRUPT for its session only (
     const { log, backend } = open();
     await fill(log, 'other');
     await backend.write((tx) => tx.put('meta', ['counts'], pack(['x'])));
-    expect(() => log.stats()).toThrow(expect.objectContaining({ code: 'CORRUPT' }));
+    await expect(log.stats()).rejects.toThrow(expect.objectContaining({ code: 'CORRUPT' }));
     await expect(log.addMessage('other', 'user', 'x')).rejects.toMatchObject({ code: 'CORRUPT' });
     await expect(log.addMessage('new', 'user', 'x')).rejects.toMatchObject({ code: 'CORRUPT' });
-    expect(log.getSession('new')).toBeUndefined();
-    expect(log.getSession('other')).toMatchObject({ version: 9 });
-    expect(log.getHistory('other')).toHaveLength(7);
+    expect(await log.getSession('new')).toBeUndefined();
+    expect(await log.getSession('other')).toMatchObject({ version: 9 });
+    expect(await log.getHistory('other')).toHaveLength(7);
   });
 
   it('the digest of a key is what the directory is keyed by (the test damages the right record)', () => {

@@ -20,10 +20,10 @@ it('the demo runs the gateway workload, loses nothing, leaves its store where it
     expect(r.stdout).toContain(`The store stays at ${path}`);
     const log = openSessionLog({ path, create: false });
     try {
-      expect(log.stats().sessions).toBe(8);
+      expect((await log.stats()).sessions).toBe(8);
       let answers = 0;
-      for (const { key } of log.listSessions({ limit: 100 }).sessions) {
-        const history: Message[] = log.getHistory(key);
+      for (const { key } of (await log.listSessions({ limit: 100 })).sessions) {
+        const history: Message[] = await log.getHistory(key);
         history.forEach((m, i) => {
           const next = history[i + 1];
           if (m.role !== 'tool' || next?.role !== 'assistant') return;

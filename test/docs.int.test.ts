@@ -58,14 +58,14 @@ it("README's error list and docs/api.md's error table name exactly ERROR_CODES",
 });
 
 it("docs/api.md documents every field stats() returns, on LMDB and in memory, and no other", async () => {
-  const doc = section(read('docs/api.md'), '### `stats(): SessionLogStats`');
+  const doc = section(read('docs/api.md'), '### `stats(): Promise<SessionLogStats>`');
   const rows = sorted([...doc.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1] as string));
   dir = tempDir();
   const logs = [openSessionLog({ path: join(dir, 'store') }), openMemorySessionLog()];
   try {
     for (const log of logs) {
       await log.addMessage('s', 'user', 'hi');
-      const stats = log.stats();
+      const stats = await log.stats();
       expect(sorted(Object.keys(stats))).toEqual(rows);
       const row = (name: string): string => new RegExp(`^\\| \`${name}\` \\|(.*)$`, 'm').exec(doc)?.[1] ?? '';
       for (const field of Object.keys(stats.format)) expect(row('format')).toMatch(new RegExp(`\\b${field}\\b`));

@@ -27,7 +27,7 @@ it('a 32-byte Buffer key works (in a child process: the binding aborts on Buffer
     await log.setSummary('k', ${JSON.stringify(SECRET)});
     await log.close();
     const again = openSessionLog({ path: ${JSON.stringify(path)}, encryptionKey: key });
-    process.stdout.write(String(again.getHistory('k').length) + ' ' + again.getSummary('k'));
+    process.stdout.write(String((await again.getHistory('k')).length) + ' ' + (await again.getSummary('k')));
     await again.close();`;
   const r = await runNode(['--input-type=module', '-e', script]);
   expect(r.signal).toBeNull();
@@ -53,7 +53,7 @@ it('a wrong key, a missing key, or a key on a plain store: WRONG_KEY, never an e
   await expectCode(() => openSessionLog({ path: plain, encryptionKey: key }), 'WRONG_KEY');
   await expectCode(() => openSessionLog({ path: join(dir, 'x'), encryptionKey: 'short' }), 'INVALID_ARGUMENT');
   const right = openSessionLog({ path, encryptionKey: key });
-  expect(right.getHistory('k')).toEqual([{ role: 'user', content: SECRET }]);
+  expect(await right.getHistory('k')).toEqual([{ role: 'user', content: SECRET }]);
   // a backup stays encrypted and opens with the same key only
   const copy = join(dir, 'copy');
   await right.backup(copy, { compact: true });
@@ -61,7 +61,7 @@ it('a wrong key, a missing key, or a key on a plain store: WRONG_KEY, never an e
   expect(readFileSync(join(copy, 'data.mdb')).includes('PLAINTEXT-MARKER')).toBe(false);
   await expectCode(() => openSessionLog({ path: copy }), 'WRONG_KEY');
   const fromCopy = openSessionLog({ path: copy, encryptionKey: key });
-  expect(fromCopy.getHistory('k')).toHaveLength(1);
+  expect(await fromCopy.getHistory('k')).toHaveLength(1);
   expect((await fromCopy.verify()).ok).toBe(true);
   await fromCopy.close();
 });
@@ -82,6 +82,6 @@ it('a key-check file left without a data file (a creation cut short) binds the d
   await right.addMessage('k', 'user', SECRET);
   await right.close();
   const again = openSessionLog({ path, encryptionKey: key });
-  expect(again.getHistory('k')).toHaveLength(1);
+  expect(await again.getHistory('k')).toHaveLength(1);
   await again.close();
 });

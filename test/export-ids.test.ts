@@ -7,6 +7,7 @@ import type { SessionLog } from '../src/engine/session-log.js';
 import { exportJsonl } from '../src/import/export-jsonl.js';
 import { importTurnlogJsonl } from '../src/import/turnlog-jsonl.js';
 import type { ImportReport } from '../src/import/types.js';
+import { collect } from './support/collect.js';
 
 /**
  * Regressions of the jsonl round trip: capped stores (recorded cuts replayed exactly, a
@@ -18,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
 async function dump(src: SessionLog): Promise<string> {
-  const keys = src.listSessions({ limit: 1000 }).sessions.map((s) => s.key);
+  const keys = (await src.listSessions({ limit: 1000 })).sessions.map((s) => s.key);
   let text = '';
   await exportJsonl(src, keys, (s) => (text += s));
   const file = join(dir, `dump-${++n}.jsonl`);
@@ -32,7 +33,7 @@ async function copyOf(src: SessionLog, options: { maxMessages?: number } = {}): 
   return { dst, report };
 }
 
-const contents = (log: SessionLog, key: string): unknown[] => log.getHistory(key).map((m) => m.content);
+const contents = async (log: SessionLog, key: string): Promise<unknown[]> => (await log.getHistory(key)).map((m) => m.content);
 
 describe('a store with maxMessages round-trips through jsonl', () => {
   async function capped(): Promise<SessionLog> {
@@ -41,7 +42,7 @@ describe('a store with maxMessages round-trips through jsonl', () => {
     await src.addMessage('s', 'assistant', 'a0');
     await src.addMessage('s', 'assistant', 'a0b');
     await src.addMessage('s', 'user', 'u1'); // v4, and the cap's truncation v5 (cut forward to u1)
-    expect(contents(src, 's')).toEqual(['u1']);
+    expect(await contents(src, 's')).toEqual(['u1']);
     return src;
   }
 
@@ -51,8 +52,8 @@ describe('a store with maxMessages round-trips through jsonl', () => {
       const { dst, report } = await copyOf(src, target === undefined ? {} : { maxMessages: target });
       expect(report.problems).toEqual([]);
       expect(report.sessions).toMatchObject([{ key: 's', status: 'imported', events: 5, messages: 1 }]);
-      expect(contents(dst, 's')).toEqual(['u1']);
-      expect([...dst.readEvents('s')]).toEqual([...src.readEvents('s')]);
+      expect(await contents(dst, 's')).toEqual(['u1']);
+      expect(await collect(dst.readEvents('s'))).toEqual(await collect(src.readEvents('s')));
       await src.close();
       await dst.close();
     });
@@ -79,13 +80,13 @@ describe('event ids survive export → import', () => {
     await src.addMessage('s', 'assistant', 'hi');
     await src.addMessage('s', 'user', 'more');
     await src.gc();
-    expect([...src.readEvents('s')]).toHaveLength(0); // everything collected: the base line holds it
+    expect(await collect(src.readEvents('s'))).toHaveLength(0); // everything collected: the base line holds it
     expect((await src.addMessage('s', 'user', 'hello', { eventId: 'e1' })).duplicate).toBe(true);
     const { dst } = await copyOf(src);
     const { dst: again } = await copyOf(dst);
     for (const log of [dst, again]) {
       expect((await log.addMessage('s', 'user', 'hello', { eventId: 'e1' })).duplicate).toBe(true);
-      expect(contents(log, 's')).toEqual(['hello', 'hi', 'more']);
+      expect(await contents(log, 's')).toEqual(['hello', 'hi', 'more']);
       await expect(log.addMessage('s', 'user', 'other', { eventId: 'e1' })).rejects.toMatchObject({ code: 'CONFLICT' });
     }
     await Promise.all([src.close(), dst.close(), again.close()]);
@@ -102,12 +103,12 @@ describe('event ids survive export → import', () => {
     // Base v2, written as three events in the copy (history, summary, metadata): v4's `through`
     // (3) becomes 4 there.
     await src.gc({ now: 4000 });
-    expect([...src.readEvents('s')][0]?.version).toBe(3);
+    expect((await collect(src.readEvents('s')))[0]?.version).toBe(3);
     const retry = (log: SessionLog): Promise<unknown> => log.setSummary('s', 'up to m2', { through: 3, eventId: 'sum' }).then((r) => r.duplicate);
     expect(await retry(src)).toBe(true);
     const { dst, report } = await copyOf(src);
     expect(report.problems).toEqual([]);
-    expect(dst.getSession('s')?.version).not.toBe(4); // the versions did shift
+    expect((await dst.getSession('s'))?.version).not.toBe(4); // the versions did shift
     const { dst: again } = await copyOf(dst);
     expect(await retry(dst)).toBe(true);
     expect(await retry(again)).toBe(true);
@@ -133,7 +134,7 @@ describe('a retried removal whose event GC collected', () => {
     await log.gc();
     expect(await log.removeLast('s', 1, { eventId: 'rm' })).toEqual({ version: first.version, duplicate: true, removed: [] });
     expect(await log.replaceLast('s', 1, [{ role: 'assistant', content: 'B' }], { eventId: 'rp' })).toEqual({ version: second.version, duplicate: true, removed: [] });
-    expect(contents(log, 's')).toEqual(['a', 'B', 'd']);
+    expect(await contents(log, 's')).toEqual(['a', 'B', 'd']);
     await log.close();
   });
 });
@@ -154,7 +155,7 @@ describe('the id fields of a dump are checked', () => {
       const report = await importTurnlogJsonl(dst, file);
       expect(report.sessions).toMatchObject([{ key: 's', status: 'skipped', events: 0 }]);
       expect(report.problems.filter((p) => p.fatal)).toHaveLength(1);
-      expect(dst.getSession('s')).toBeUndefined();
+      expect(await dst.getSession('s')).toBeUndefined();
       await dst.close();
     });
   }

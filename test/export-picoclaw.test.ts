@@ -52,12 +52,12 @@ async function storeWith(keys: string[]): Promise<SessionLog> {
   return log;
 }
 
-function state(log: SessionLog): Record<string, unknown> {
+async function state(log: SessionLog): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   let cursor: string | undefined;
   do {
-    const page = log.listSessions({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
-    for (const s of page.sessions) out[s.key] = { history: log.getHistory(s.key), summary: s.summary };
+    const page = await log.listSessions({ limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
+    for (const s of page.sessions) out[s.key] = { history: await log.getHistory(s.key), summary: s.summary };
     cursor = page.cursor;
   } while (cursor !== undefined);
   return out;
@@ -86,7 +86,7 @@ describe('exportPicoclaw: every key exports to a file that re-imports to it', ()
     const back = openMemorySessionLog();
     const imported = await importPicoclaw(back, out);
     expect(imported.problems).toEqual([]);
-    expect(state(back)).toEqual(state(src));
+    expect(await state(back)).toEqual(await state(src));
     await src.close();
     await back.close();
   });
@@ -120,7 +120,7 @@ describe('exportPicoclaw: every key exports to a file that re-imports to it', ()
     await exportPicoclaw(log, out, ['tg:1']);
     const back = openMemorySessionLog();
     await importPicoclaw(back, out);
-    const meta = back.getSession('tg:1')?.metadata ?? {};
+    const meta = (await back.getSession('tg:1'))?.metadata ?? {};
     expect({ scope: meta['scope'], aliases: meta['aliases'] }).toEqual({ scope: { agent: 'main' }, aliases: ['tg:one'] });
     await log.close();
     await back.close();

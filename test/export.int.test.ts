@@ -3,6 +3,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, syml
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
+import { collect } from './support/collect.js';
 import { tempDir } from './support/harness.js';
 import { assertBuilt, ROOT, runNode } from './support/processes.js';
 
@@ -40,16 +41,16 @@ describe('turnlog export: a faithful round trip', () => {
     await log.setSummary('k', 'the first two', { through: 2 }); // v6: m0 and m1 go
     await log.addMessage('k', 'user', 'm4'); // v7
     await log.gc({ now: 4000 }); // base v4: v6's `through` (2) is below it; the metadata is in the base
-    expect([...log.readEvents('k')].map((e) => e.version)).toEqual([5, 6, 7]);
+    expect((await collect(log.readEvents('k'))).map((e) => e.version)).toEqual([5, 6, 7]);
     await log.close();
     const file = join(dir, 'rt.jsonl');
     expect((await cli(src, 'export', '--output', file)).code).toBe(0);
     const dst = join(dir, 'rt-dst');
     expect((await cli(dst, 'import', 'jsonl', file)).code).toBe(0);
     const back = openSessionLog({ path: dst, create: false });
-    expect(back.getHistory('k').map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
-    expect(back.getSummary('k')).toBe('the first two');
-    expect(back.getSession('k')?.metadata).toEqual({ channel: 'telegram' });
+    expect((await back.getHistory('k')).map((m) => m.content)).toEqual(['m2', 'm3', 'm4']);
+    expect(await back.getSummary('k')).toBe('the first two');
+    expect((await back.getSession('k'))?.metadata).toEqual({ channel: 'telegram' });
     await back.close();
   });
 });
@@ -110,7 +111,7 @@ describe('turnlog export --format picoclaw-jsonl', () => {
     const dst = join(dir, 'pico-dst');
     expect((await cli(dst, 'import', 'picoclaw', out)).code).toBe(0);
     const back = openSessionLog({ path: dst, create: false });
-    expect(back.listSessions().sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
+    expect((await back.listSessions()).sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
     await back.close();
   });
 });

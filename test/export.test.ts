@@ -9,6 +9,7 @@ import { importTurnlogJsonl } from '../src/import/turnlog-jsonl.js';
 import { checkOutputFile, removeTempFiles, TempFile } from '../src/import/safe-output.js';
 import { openMemorySessionLog } from '../src/open.js';
 import { expectCode } from './support/messages.js';
+import { collect } from './support/collect.js';
 
 const root = mkdtempSync(join(tmpdir(), 'turnlog-export-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -99,7 +100,8 @@ describe('jsonl export lines', () => {
     await log.setSummary('k', 'sum'); // v4
     await log.addMessage('k', 'user', 'c'); // v5
     await log.gc({ now: 4000 }); // base: the checkpoint at v4
-    const lines = [...sessionJsonlLines(log, 'k')].map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines: Array<Record<string, unknown>> = [];
+    for await (const l of sessionJsonlLines(log, 'k')) lines.push(JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ key: 'k', type: 'session.base', version: 4, createdAt: 1000, at: 4000, summary: 'sum', metadata: { channel: 'tg' }, messages: [{ role: 'user', content: 'b' }], start: 1, next: 2 });
     expect(lines.slice(1).map((l) => l['version'])).toEqual([5]);
     let text = '';
@@ -113,7 +115,8 @@ describe('jsonl import refuses what it cannot reproduce', () => {
   async function dumpOf(build: (log: ReturnType<typeof openMemorySessionLog>) => Promise<void>): Promise<string[]> {
     const log = openMemorySessionLog();
     await build(log);
-    const lines = [...sessionJsonlLines(log, 'k')];
+    const lines: string[] = [];
+    for await (const line of sessionJsonlLines(log, 'k')) lines.push(line);
     await log.close();
     return lines;
   }
@@ -130,9 +133,9 @@ describe('jsonl import refuses what it cannot reproduce', () => {
     const r = await importTurnlogJsonl(dst, file);
     expect(r.sessions.map((s) => [s.key, s.status])).toEqual([['k', 'skipped'], ['ok', 'imported'], ['u', 'skipped']]);
     expect(r.problems.map((p) => p.reason)).toEqual([expect.stringContaining('version 2 is missing'), expect.stringContaining('unknown event type')]);
-    expect(dst.getSession('u')).toBeUndefined();
-    expect(dst.getSession('k')).toBeUndefined();
-    expect(dst.getHistory('ok')).toHaveLength(3);
+    expect(await dst.getSession('u')).toBeUndefined();
+    expect(await dst.getSession('k')).toBeUndefined();
+    expect(await dst.getHistory('ok')).toHaveLength(3);
     await dst.close();
   });
 
@@ -148,10 +151,10 @@ describe('jsonl import refuses what it cannot reproduce', () => {
     const r = await importTurnlogJsonl(dst, file);
     expect(r.problems).toEqual([]);
     expect(r.sessions[0]).toMatchObject({ key: 'k', status: 'imported', events: 3, messages: 4 });
-    expect(dst.getHistory('k').map((m) => m.content)).toEqual(['a', 'b', 'c', 'd']); // over the cap of 2: as exported
-    expect([...dst.readEvents('k')].map((e) => e.type)).toEqual(['messages.added', 'summary.set', 'messages.added']);
+    expect((await dst.getHistory('k')).map((m) => m.content)).toEqual(['a', 'b', 'c', 'd']); // over the cap of 2: as exported
+    expect((await collect(dst.readEvents('k'))).map((e) => e.type)).toEqual(['messages.added', 'summary.set', 'messages.added']);
     await dst.addMessages('k', [{ role: 'user', content: 'e' }, { role: 'user', content: 'f' }]);
-    expect(dst.getSession('k')?.messageCount).toBeLessThanOrEqual(2);
+    expect((await dst.getSession('k'))?.messageCount).toBeLessThanOrEqual(2);
     await dst.close();
   });
 });
@@ -166,13 +169,13 @@ describe('getSession at a version', () => {
     now = 2000;
     await log.updateMetadata('k', { a: 2 }); // v3
     await log.setSummary('k', 's'); // v4
-    expect(log.getSession('k', { atVersion: 0 })).toBeUndefined();
-    expect(log.getSession('k', { atVersion: 2 })).toEqual({ key: 'k', version: 2, messageCount: 1, createdAt: 1000, updatedAt: 1000, summary: '', metadata: { a: 1 } });
-    expect(log.getSession('k', { atVersion: 4 })).toEqual(log.getSession('k'));
+    expect(await log.getSession('k', { atVersion: 0 })).toBeUndefined();
+    expect(await log.getSession('k', { atVersion: 2 })).toEqual({ key: 'k', version: 2, messageCount: 1, createdAt: 1000, updatedAt: 1000, summary: '', metadata: { a: 1 } });
+    expect(await log.getSession('k', { atVersion: 4 })).toEqual(await log.getSession('k'));
     await expectCode(() => log.getSession('k', { atVersion: 5 }), 'INVALID_ARGUMENT');
     await log.gc({ now: 1000 }); // base: the checkpoint at v2
     await expectCode(() => log.getSession('k', { atVersion: 1 }), 'PRUNED');
-    expect(log.getSession('k', { atVersion: 2 })?.metadata).toEqual({ a: 1 });
+    expect((await log.getSession('k', { atVersion: 2 }))?.metadata).toEqual({ a: 1 });
     await log.close();
   });
 });

@@ -77,8 +77,8 @@ describe('GC of one huge session', () => {
     }
     expect(Math.max(...backend.work), `work per transaction: ${backend.work.join(',')}`).toBeLessThanOrEqual(BOUND);
     expect(report.transactions).toBeGreaterThanOrEqual(EVENTS / TXN_ROWS);
-    expect(log.stats().events).toBe(0);
-    expect(log.getHistory('big')).toEqual(before);
+    expect((await log.stats()).events).toBe(0);
+    expect(await log.getHistory('big')).toEqual(before);
     expect((await log.gc({ now: now + 3 })).eventsRemoved).toBe(0);
     expect((await log.verify()).mismatches).toEqual([]);
     await log.close();
@@ -109,7 +109,7 @@ describe('GC of one huge session', () => {
         const r = await log.gc({ maxExpireShare: 1 });
         expect(r.sessionsExpired).toBe(2);
       }
-      expect(log.stats()).toMatchObject({ pendingPurges: 0 });
+      expect(await log.stats()).toMatchObject({ pendingPurges: 0 });
       expect(backend.work.length).toBeGreaterThanOrEqual(EVENTS / TXN_ROWS);
       expect(Math.max(...backend.work), `${how}: work per transaction: ${backend.work.join(',')}`).toBeLessThanOrEqual(BOUND);
       await log.close();

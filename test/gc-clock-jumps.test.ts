@@ -4,6 +4,7 @@ import { applyEvent, emptyProjection } from '../src/core/projection.js';
 import type { LogEvent } from '../src/core/events.js';
 import { openMemorySessionLog, openSessionLogOn } from '../src/open.js';
 import { MemoryBackend } from '../src/storage/memory-backend.js';
+import { collect } from './support/collect.js';
 import { expectCode } from './support/messages.js';
 
 const DAY = 86_400_000;
@@ -31,17 +32,17 @@ describe('a backward clock jump never makes a fresh write look old', () => {
     clock.now = REAL + 60_000;
     const report = await log.gc();
     expect(report).toMatchObject({ sessionsExpired: 0, expiryHeldBack: 0 });
-    expect(log.stats().sessions).toBe(30);
+    expect((await log.stats()).sessions).toBe(30);
     for (let i = 0; i < 5; i++) {
-      expect(log.getSession(`s${i}`)).toMatchObject({ version: 2, updatedAt: REAL });
-      expect([...log.readEvents(`s${i}`)].map((e) => e.at)).toEqual([REAL, 1000]);
+      expect(await log.getSession(`s${i}`)).toMatchObject({ version: 2, updatedAt: REAL });
+      expect((await collect(log.readEvents(`s${i}`))).map((e) => e.at)).toEqual([REAL, 1000]);
     }
     // Listing order follows updatedAt, and verify agrees with the fold.
-    expect(log.listSessions({ limit: 1 }).sessions[0]?.updatedAt).toBe(REAL);
+    expect((await log.listSessions({ limit: 1 })).sessions[0]?.updatedAt).toBe(REAL);
     expect((await log.verify()).ok).toBe(true);
     // A write after the clock came back moves it forward again.
     await log.addMessage('s0', 'user', 'later');
-    expect(log.getSession('s0')?.updatedAt).toBe(REAL + 60_000);
+    expect((await log.getSession('s0'))?.updatedAt).toBe(REAL + 60_000);
     expect((await log.verify()).ok).toBe(true);
     await log.close();
   });
@@ -63,8 +64,8 @@ describe('a forward clock jump keeps replay history too', () => {
     const report = await log.gc();
     expect(report).toMatchObject({ sessionsExpired: 0, expiryHeldBack: 100, compactionHeldBack: true, sessionsCompacted: 0, eventsRemoved: 0, checkpointsRemoved: 0 });
     clock.now = REAL + 60_000;
-    expect(log.getHistory('s1', { atVersion: 2 }).map((m) => m.content)).toEqual(['m0', 'm1']);
-    expect(log.stats().events).toBe(500);
+    expect((await log.getHistory('s1', { atVersion: 2 })).map((m) => m.content)).toEqual(['m0', 'm1']);
+    expect((await log.stats()).events).toBe(500);
     // With the clock back, GC acts as usual (nothing is old enough yet) and reports no hold.
     expect(await log.gc()).toMatchObject({ compactionHeldBack: false, expiryHeldBack: 0, eventsRemoved: 0 });
     await log.close();

@@ -61,8 +61,8 @@ describe('close() during a long GC', () => {
     // Each session was compacted by one run or the other (one cut mid-session counts in both).
     expect(partial + rest.sessionsCompacted).toBeGreaterThanOrEqual(SESSIONS);
     expect(await again.gc()).toMatchObject({ sessionsCompacted: 0, eventsRemoved: 0, stopped: false });
-    expect(again.stats().events).toBe(0);
-    expect(again.getHistory('s7').map((m) => m.content)).toEqual(['a', 'b', 'c']);
+    expect((await again.stats()).events).toBe(0);
+    expect((await again.getHistory('s7')).map((m) => m.content)).toEqual(['a', 'b', 'c']);
     expect((await again.verify()).ok).toBe(true);
     await again.close();
   });
@@ -115,9 +115,9 @@ describe('close() during a long GC', () => {
     // The unlink and at most one purge transaction ran; the rows are still there.
     expect(backend.writes - writes).toBeLessThanOrEqual(2);
     const again = openSessionLogOn(backend, { clock: () => 1000 });
-    expect(again.stats().pendingPurges).toBe(1);
+    expect((await again.stats()).pendingPurges).toBe(1);
     const report = await again.gc();
-    expect(again.stats()).toMatchObject({ pendingPurges: 0, sessions: 1, events: 1 });
+    expect(await again.stats()).toMatchObject({ pendingPurges: 0, sessions: 1, events: 1 });
     expect(report.eventsRemoved).toBeGreaterThan(0);
     await again.close();
   });

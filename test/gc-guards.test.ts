@@ -51,11 +51,11 @@ describe('a clock jump does not expire the store', () => {
     expect(dry).toMatchObject({ sessionsExpired: 0, expiryHeldBack: 100 });
     const report = await log.gc();
     expect(report).toMatchObject({ sessionsExpired: 0, expiryHeldBack: 100 });
-    expect(log.stats().sessions).toBe(100);
-    expect(log.getHistory('s7')).toEqual([{ role: 'user', content: 'hello 7' }]);
+    expect((await log.stats()).sessions).toBe(100);
+    expect(await log.getHistory('s7')).toEqual([{ role: 'user', content: 'hello 7' }]);
     // Said explicitly, the same run expires them.
     expect(await log.gc({ maxExpireShare: 1 })).toMatchObject({ sessionsExpired: 100, expiryHeldBack: 0 });
-    expect(log.stats().sessions).toBe(0);
+    expect((await log.stats()).sessions).toBe(0);
     await log.close();
   });
 

@@ -53,13 +53,13 @@ it('a GC killed part-way leaves a consistent store that the next GC finishes', a
   await killGcAfterThreeTransactions('1h', '7d');
   const log = openSessionLog({ path, ttl: '1h', maxExpireShare: 1 });
   try {
-    const mid = log.stats();
+    const mid = await log.stats();
     expect(mid.sessions).toBeGreaterThan(0); // interrupted: some sessions not expired yet
     expect(mid.sessions).toBeLessThan(2000);
     expect(await log.verify()).toMatchObject({ ok: true });
     const rest = await log.gc();
     expect(rest.sessionsExpired).toBe(mid.sessions);
-    expect(log.stats()).toMatchObject({ sessions: 0, events: 0, pendingPurges: 0 });
+    expect(await log.stats()).toMatchObject({ sessions: 0, events: 0, pendingPurges: 0 });
     expect((await log.verify()).ok).toBe(true);
   } finally {
     await log.close();
@@ -81,13 +81,13 @@ it('a GC process and an appending process together: no append lost, versions con
   const log = openSessionLog({ path, replayWindow: Infinity });
   try {
     for (const key of ['live:1', 'live:2']) {
-      const info = log.getSession(key);
+      const info = await log.getSession(key);
       expect(info?.version).toBe(150);
-      expect(log.getHistory(key).map((m) => m.content)).toEqual(Array.from({ length: 150 }, (_, i) => `w:${i}`));
+      expect((await log.getHistory(key)).map((m) => m.content)).toEqual(Array.from({ length: 150 }, (_, i) => `w:${i}`));
       for (const a of acked.filter((x) => x.key === key)) expect(a.version).toBe(Number(a.content.split(':')[1]) + 1);
     }
     expect((await log.verify()).ok).toBe(true);
-    expect(log.stats().sessions).toBe(2);
+    expect((await log.stats()).sessions).toBe(2);
   } finally {
     await log.close();
   }
@@ -101,7 +101,7 @@ it('backup makes a consistent copy, optionally compacted, and refuses to overwri
     const dest = join(dir, `backup-${compact}`);
     await log.backup(dest, { compact });
     const copy = openSessionLog({ path: dest, create: false });
-    for (let k = 0; k < 5; k++) expect(copy.getHistory(`k${k}`)).toEqual(log.getHistory(`k${k}`));
+    for (let k = 0; k < 5; k++) expect(await copy.getHistory(`k${k}`)).toEqual(await log.getHistory(`k${k}`));
     expect((await copy.verify()).ok).toBe(true);
     await copy.close();
   }
@@ -122,18 +122,18 @@ it('a GC killed while collecting one huge session is finished by the next GC', a
   const then = Date.now() - 2 * HOUR;
   const seed = openSessionLog({ path, durability: 'committed', clock: () => then });
   for (let i = 0; i < 20_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => seed.addMessage('big', 'user', `m${i + j}`)));
-  const history = seed.getHistory('big');
+  const history = await seed.getHistory('big');
   await seed.close();
   await killGcAfterThreeTransactions('never', '0');
   const log = openSessionLog({ path, replayWindow: 0 });
   try {
-    const mid = log.stats().events;
+    const mid = (await log.stats()).events;
     expect(mid).toBeGreaterThan(0);
     expect(mid).toBeLessThan(20_000);
     const rest = await log.gc();
     expect(rest.eventsRemoved).toBe(mid);
-    expect(log.stats().events).toBe(0);
-    expect(log.getHistory('big')).toEqual(history);
+    expect((await log.stats()).events).toBe(0);
+    expect(await log.getHistory('big')).toEqual(history);
     expect((await log.verify()).ok).toBe(true);
   } finally {
     await log.close();

@@ -7,6 +7,7 @@ import { MemoryBackend } from '../src/storage/memory-backend.js';
 import { BACKENDS, tempDir } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { expectCode } from './support/messages.js';
+import { collect } from './support/collect.js';
 
 /** Values the `clock` option returned in the reported failures, and a few more of the kind. */
 const BAD_CLOCK_VALUES: Array<[string, unknown]> = [
@@ -37,16 +38,16 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     await expectCode(log.updateMetadata('new', { a: 1 }), 'INVALID_ARGUMENT');
     bad = false;
     // Nothing was written, and neither key is poisoned: read, append, list, verify, delete.
-    expect(log.getSession('new')).toBeUndefined();
-    expect(log.getHistory('old')).toEqual([{ role: 'user', content: 'before' }]);
+    expect(await log.getSession('new')).toBeUndefined();
+    expect(await log.getHistory('old')).toEqual([{ role: 'user', content: 'before' }]);
     await log.addMessage('old', 'user', 'after');
     await log.addMessage('new', 'user', 'first');
-    expect(log.getHistory('old').map((m) => m.content)).toEqual(['before', 'after']);
-    expect(log.listSessions().sessions.map((s) => s.key).sort()).toEqual(['new', 'old']);
+    expect((await log.getHistory('old')).map((m) => m.content)).toEqual(['before', 'after']);
+    expect((await log.listSessions()).sessions.map((s) => s.key).sort()).toEqual(['new', 'old']);
     expect((await log.verify()).ok).toBe(true);
     expect(await log.deleteSession('new')).toBe(true);
     expect(await log.deleteSession('old')).toBe(true);
-    expect(log.stats()).toMatchObject({ sessions: 0, events: 0 });
+    expect(await log.stats()).toMatchObject({ sessions: 0, events: 0 });
   });
 
   it('a clock returning -0 (and `at: -0`) writes 0: LMDB cannot read a -0 key part back', async () => {
@@ -55,11 +56,11 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     await log.addMessage('k', 'user', 'a');
     await log.addMessage('k', 'user', 'b', { at: -0 });
     await log.addMessage('j', 'user', 'c', { at: -0 });
-    expect([...log.readEvents('k')].map((e) => Object.is(e.at, 0))).toEqual([true, true]);
-    expect(log.listSessions().sessions.map((s) => s.key).sort()).toEqual(['j', 'k']);
+    expect((await collect(log.readEvents('k'))).map((e) => Object.is(e.at, 0))).toEqual([true, true]);
+    expect((await log.listSessions()).sessions.map((s) => s.key).sort()).toEqual(['j', 'k']);
     expect((await log.verify()).ok).toBe(true);
     expect(await log.deleteSession('k')).toBe(true);
-    expect(log.listSessions().sessions.map((s) => s.key)).toEqual(['j']);
+    expect((await log.listSessions()).sessions.map((s) => s.key)).toEqual(['j']);
   });
 
   it('a clock that throws rejects the write with INVALID_ARGUMENT carrying the cause', async () => {
@@ -74,7 +75,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     broken = true;
     const e = await expectCode(log.addMessage('k', 'user', 'x'), 'INVALID_ARGUMENT');
     expect((e.cause as Error).message).toBe('no time');
-    expect(log.getSession('k')).toBeUndefined();
+    expect(await log.getSession('k')).toBeUndefined();
   });
 
   it('an explicit `at` outside a Date\'s range, or not a number, is rejected the same way', async () => {
@@ -82,7 +83,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     const log = h.open();
     for (const at of [NaN, Infinity, 1e400, 9e15, '1', new Date()]) await expectCode(log.addMessage('k', 'user', 'x', { at: at as number }), 'INVALID_ARGUMENT');
     await log.addMessage('k', 'user', 'x', { at: -8.64e15 });
-    expect([...log.readEvents('k')].map((e) => e.at)).toEqual([-8.64e15]);
+    expect((await collect(log.readEvents('k'))).map((e) => e.at)).toEqual([-8.64e15]);
   });
 });
 
@@ -130,18 +131,18 @@ describe('unknown option keys', () => {
     await expectCode(() => l.getHistory('k', bad({ version: 1 })), 'INVALID_ARGUMENT');
     await expectCode(() => l.getSummary('k', bad({ at: 1 })), 'INVALID_ARGUMENT');
     await expectCode(() => l.listSessions(bad({ limt: 1 })), 'INVALID_ARGUMENT');
-    await expectCode(() => l.readEvents('k', bad({ from: 1 })), 'INVALID_ARGUMENT');
-    await expectCode(() => l.replay('k', bad({ fromVersion: 1, to: 1 })), 'INVALID_ARGUMENT');
-    expect(l.getSession('k')).toMatchObject({ version: 1, summary: '', messageCount: 1 });
+    await expectCode(collect(l.readEvents('k', bad({ from: 1 }))), 'INVALID_ARGUMENT');
+    await expectCode(collect(l.replay('k', bad({ fromVersion: 1, to: 1 }))), 'INVALID_ARGUMENT');
+    expect(await l.getSession('k')).toMatchObject({ version: 1, summary: '', messageCount: 1 });
     // Every documented option is still accepted.
     await l.addMessage('k', 'user', 'y', { expectedVersion: 1, eventId: 'e', at: 5 });
     await l.setSummary('k', 's', { through: 1, expectedVersion: 2, eventId: 'f', at: 6 });
     await l.truncateHistory('k', 1, { safe: true, expectedVersion: 3, eventId: 'g', at: 7 });
-    expect(l.getHistory('k', { atVersion: 1 })).toHaveLength(1);
-    expect(l.getSummary('k', { atVersion: 4 })).toBe('s');
-    expect(l.listSessions({ limit: 1, prefix: 'k', cursor: undefined }).sessions).toHaveLength(1);
-    expect([...l.readEvents('k', { fromVersion: 2, toVersion: 3 })]).toHaveLength(2);
-    expect([...l.replay('k', { fromVersion: 2, toVersion: 3 })]).toHaveLength(2);
+    expect(await l.getHistory('k', { atVersion: 1 })).toHaveLength(1);
+    expect(await l.getSummary('k', { atVersion: 4 })).toBe('s');
+    expect((await l.listSessions({ limit: 1, prefix: 'k', cursor: undefined })).sessions).toHaveLength(1);
+    expect(await collect(l.readEvents('k', { fromVersion: 2, toVersion: 3 }))).toHaveLength(2);
+    expect(await collect(l.replay('k', { fromVersion: 2, toVersion: 3 }))).toHaveLength(2);
   });
 
   it('are refused by gc, verify, backup, the importers and the exporters, before any work', async () => {
@@ -177,7 +178,7 @@ describe('unknown option keys', () => {
     // Documented options still work, and nothing was written by the refused calls.
     expect((await l.gc({ dryRun: true, now: Date.now(), maxExpireShare: 1 })).dryRun).toBe(true);
     expect((await l.verify({ onProgress: () => undefined })).ok).toBe(true);
-    expect(l.getSession('k')).toMatchObject({ version: 1 });
+    expect(await l.getSession('k')).toMatchObject({ version: 1 });
   });
 });
 
@@ -197,13 +198,13 @@ describe.each(['memory', 'lmdb'] as const)('a storage failure in the middle of a
         // Both writes share one transaction: they fail together or succeed together.
         expect(failed[0]).toBe(failed[1]);
         if (failed[0] === true) {
-          expect(log.getSession(`new${n}`)).toBeUndefined();
-          expect(log.getHistory('old').map((m) => m.content)).not.toContain(`b${n}`);
+          expect(await log.getSession(`new${n}`)).toBeUndefined();
+          expect((await log.getHistory('old')).map((m) => m.content)).not.toContain(`b${n}`);
         }
         await log.addMessage(`new${n}`, 'user', 'y'); // the key is usable either way
       }
       expect((await log.verify()).ok).toBe(true);
-      expect(log.stats().sessions).toBe(13);
+      expect((await log.stats()).sessions).toBe(13);
     } finally {
       await log.close();
       store.dispose();

@@ -39,8 +39,8 @@ describe('times of imported sessions are never 0', () => {
     const mtime = Date.parse('2026-05-05T05:05:05Z');
     utimesSync(join(folder, 'sessions.json'), mtime / 1000, mtime / 1000);
     await importOpenclaw(log, folder);
-    expect(log.getSession('with-transcript')).toMatchObject({ createdAt: Date.parse('2026-04-01T00:00:00.000Z'), updatedAt: Date.parse('2026-04-03T00:00:00.000Z') });
-    expect(log.getSession('metadata-only')).toMatchObject({ createdAt: mtime, updatedAt: mtime });
+    expect(await log.getSession('with-transcript')).toMatchObject({ createdAt: Date.parse('2026-04-01T00:00:00.000Z'), updatedAt: Date.parse('2026-04-03T00:00:00.000Z') });
+    expect(await log.getSession('metadata-only')).toMatchObject({ createdAt: mtime, updatedAt: mtime });
   });
 
   it('picoclaw without updated: the newest message time, else the file mtime; never before created', async () => {
@@ -52,16 +52,16 @@ describe('times of imported sessions are never 0', () => {
     const mtime = Date.parse('2026-06-06T06:06:06Z');
     utimesSync(join(folder, 'b.json'), mtime / 1000, mtime / 1000);
     await importPicoclaw(log, folder);
-    expect(log.getSession('a')).toMatchObject({ createdAt: Date.parse('2026-03-01T00:00:00Z'), updatedAt: Date.parse('2026-03-03T00:00:00Z') });
-    expect(log.getSession('b')).toMatchObject({ createdAt: Date.parse('2026-02-01T00:00:00Z'), updatedAt: mtime });
-    expect(log.getSession('c')).toMatchObject({ createdAt: Date.parse('2026-02-02T00:00:00Z'), updatedAt: Date.parse('2026-02-02T00:00:00Z') });
+    expect(await log.getSession('a')).toMatchObject({ createdAt: Date.parse('2026-03-01T00:00:00Z'), updatedAt: Date.parse('2026-03-03T00:00:00Z') });
+    expect(await log.getSession('b')).toMatchObject({ createdAt: Date.parse('2026-02-01T00:00:00Z'), updatedAt: mtime });
+    expect(await log.getSession('c')).toMatchObject({ createdAt: Date.parse('2026-02-02T00:00:00Z'), updatedAt: Date.parse('2026-02-02T00:00:00Z') });
   });
 });
 
 describe('recency: what a ttl counts idle time from', () => {
   it("by default sessions keep their source times, and the report warns that a ttl would delete them", async () => {
     const r = await importPicoclaw(log, PICOCLAW_HOME, { now: NOW });
-    expect(log.getSession('slack:C0452')?.updatedAt).toBe(Date.parse('2025-12-02T14:00:03.75Z'));
+    expect((await log.getSession('slack:C0452'))?.updatedAt).toBe(Date.parse('2025-12-02T14:00:03.75Z'));
     expect(r.warnings).toEqual([expect.stringMatching(/^5 imported sessions were last active more than a day ago \(the oldest 363 days ago, 2025-12-02\).*gc --ttl 30d would delete 5 of them now.*--recency import/)]);
     // nothing new written, nothing to warn about
     expect((await importPicoclaw(log, PICOCLAW_HOME, { now: NOW })).warnings).toEqual([]);
@@ -70,14 +70,14 @@ describe('recency: what a ttl counts idle time from', () => {
   it("recency 'import' counts from the import: a GC with ttl keeps every imported session", async () => {
     const r = await importPicoclaw(log, PICOCLAW_HOME, { recency: 'import', now: NOW });
     expect(r.warnings).toEqual([]);
-    const sessions = log.listSessions({ limit: 100 }).sessions;
+    const sessions = (await log.listSessions({ limit: 100 })).sessions;
     expect(sessions).toHaveLength(5);
     expect(sessions.every((s) => s.updatedAt === NOW)).toBe(true);
     // created keeps the source time; the source's last activity is kept in the import marker
-    expect(log.getSession('slack:C0452')).toMatchObject({ createdAt: Date.parse('2025-12-02T14:00:00Z'), metadata: { turnlogImport: { recency: 'import', sourceUpdatedAt: Date.parse('2025-12-02T14:00:03.75Z') } } });
+    expect(await log.getSession('slack:C0452')).toMatchObject({ createdAt: Date.parse('2025-12-02T14:00:00Z'), metadata: { turnlogImport: { recency: 'import', sourceUpdatedAt: Date.parse('2025-12-02T14:00:03.75Z') } } });
     const gc = await log.gc();
     expect(gc.sessionsExpired).toBe(0);
-    expect(log.listSessions({ limit: 100 }).sessions).toHaveLength(5);
+    expect((await log.listSessions({ limit: 100 })).sessions).toHaveLength(5);
   });
 
   it("importing again with 'import' moves sessions imported with source times, once; a plain re-run never moves them back", async () => {
@@ -85,7 +85,7 @@ describe('recency: what a ttl counts idle time from', () => {
     const moved = await importPicoclaw(log, PICOCLAW_HOME, { recency: 'import' });
     expect(moved.sessions.map((s) => [s.status, s.events])).toEqual(Array.from({ length: 5 }, () => ['updated', 1]));
     expect(moved.sessions[0]?.note).toContain('idle time now counts from the import');
-    expect(log.listSessions({ limit: 100 }).sessions.every((s) => s.updatedAt === NOW)).toBe(true);
+    expect((await log.listSessions({ limit: 100 })).sessions.every((s) => s.updatedAt === NOW)).toBe(true);
     expect((await importPicoclaw(log, PICOCLAW_HOME, { recency: 'import' })).sessions.every((s) => s.status === 'unchanged')).toBe(true);
     expect((await importPicoclaw(log, PICOCLAW_HOME)).sessions.every((s) => s.status === 'unchanged')).toBe(true);
     expect((await log.gc()).sessionsExpired).toBe(0);
@@ -98,7 +98,7 @@ describe('recency: what a ttl counts idle time from', () => {
     writeFiles(src, { 'k.jsonl': line('one') + line('two') });
     const r = await importPicoclaw(log, src, { now: NOW });
     expect(r.sessions[0]?.status).toBe('updated');
-    expect(log.getSession('k')?.updatedAt).toBe(NOW);
+    expect((await log.getSession('k'))?.updatedAt).toBe(NOW);
     expect(r.warnings).toEqual([]);
   });
 

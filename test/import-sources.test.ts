@@ -5,6 +5,7 @@ import { importOpenclaw, importPicoclaw } from '../src/import/index.js';
 import { isInside, readSourceFile } from '../src/import/source-files.js';
 import { openMemorySessionLog } from '../src/open.js';
 import type { SessionLog } from '../src/engine/session-log.js';
+import { collect } from './support/collect.js';
 import { tempDir } from './support/harness.js';
 import { writeFiles } from './support/fixtures.js';
 import { expectCode } from './support/messages.js';
@@ -28,7 +29,7 @@ afterEach(async () => {
 
 const meta = (key: string) => JSON.stringify({ key, summary: '', skip: 0, count: 1 });
 const legacy = (key: string, content: string) => JSON.stringify({ key, messages: [{ role: 'user', content }] });
-const texts = (k: string) => log.getHistory(k).map((m) => m.content);
+const texts = async (k: string): Promise<unknown[]> => (await log.getHistory(k)).map((m) => m.content);
 const reasons = (r: { problems: Array<{ file: string; reason: string; fatal: boolean }> }) => r.problems.map((p) => `${p.file.split('/').pop()}: ${p.reason}`);
 
 describe('picoclaw: links', () => {
@@ -39,17 +40,17 @@ describe('picoclaw: links', () => {
     symlinkSync(join(dir, 'elsewhere/x.meta.json'), join(src, 'x.meta.json'));
     symlinkSync(join(src, 'inside.json'), join(src, 'alias.json')); // a link inside the folder is fine
     const r = await importPicoclaw(log, src);
-    expect(log.getSession('secret')).toBeUndefined();
-    expect(log.getSession('x:outside')).toBeUndefined();
-    expect(texts('inside')).toEqual(['here']);
+    expect(await log.getSession('secret')).toBeUndefined();
+    expect(await log.getSession('x:outside')).toBeUndefined();
+    expect(await texts('inside')).toEqual(['here']);
     expect(reasons(r)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^secret\.json: leads outside the source folder/), expect.stringMatching(/^x\.meta\.json: leads outside the source folder/)]),
     );
     expect(r.problems.every((p) => p.fatal)).toBe(true);
 
     const allowed = await importPicoclaw(log, src, { allowOutsideSource: true });
-    expect(texts('secret')).toEqual(['from outside']);
-    expect(texts('x:outside')).toEqual(['hi']);
+    expect(await texts('secret')).toEqual(['from outside']);
+    expect(await texts('x:outside')).toEqual(['hi']);
     expect(allowed.problems.filter((p) => /outside/.test(p.reason))).toEqual([]);
   });
 
@@ -57,7 +58,7 @@ describe('picoclaw: links', () => {
     writeFiles(join(dir, 'real/workspace/sessions'), { 'k.json': legacy('k', 'x'), 'bad.json': '{' });
     symlinkSync(join(dir, 'real'), join(dir, 'link'));
     const r = await importPicoclaw(log, join(dir, 'link'));
-    expect(texts('k')).toEqual(['x']);
+    expect(await texts('k')).toEqual(['x']);
     expect(r.problems.map((p) => p.file)).toEqual([join(dir, 'link/workspace/sessions/bad.json')]);
   });
 
@@ -67,14 +68,14 @@ describe('picoclaw: links', () => {
     symlinkSync(join(dir, 'elsewhere'), join(dir, 'home/workspace/sessions'));
     const r = await importPicoclaw(log, join(dir, 'home'));
     expect(r.problems).toEqual([expect.objectContaining({ subject: 'folder', fatal: true, reason: expect.stringContaining('leads outside the source folder') })]);
-    expect(log.getSession('k')).toBeUndefined();
+    expect(await log.getSession('k')).toBeUndefined();
   });
 
   it('reports a directory or an oversized file with a session name, and reads the rest', async () => {
     const src = writeFiles(join(dir, 'src'), { 'ok.json': legacy('ok', 'fine'), 'big.json': legacy('big', 'x'.repeat(2000)) });
     mkdirSync(join(src, 'dir.json'));
     const r = await importPicoclaw(log, src, { maxFileBytes: 1000 });
-    expect(texts('ok')).toEqual(['fine']);
+    expect(await texts('ok')).toEqual(['fine']);
     expect(reasons(r).sort()).toEqual([expect.stringMatching(/^big\.json: is larger than the 0\.001 MiB limit/), 'dir.json: is a directory, not a regular file; not read']);
     await expectCode(importPicoclaw(log, src, { maxFileBytes: 0 }), 'INVALID_ARGUMENT');
     await expectCode(importPicoclaw(log, src, { recency: 'later' as never }), 'INVALID_ARGUMENT');
@@ -96,18 +97,18 @@ describe('openclaw: sessionFile paths', () => {
       's1.jsonl': header('s1') + line('folder copy'),
     });
     const r = await importOpenclaw(log, join(dir, 'state'));
-    expect(texts('k:copied')).toEqual(['folder copy']);
+    expect(await texts('k:copied')).toEqual(['folder copy']);
     expect(r.sessions.find((s) => s.key === 'k:copied')?.note).toContain('is outside the source folder: not followed; used s1.jsonl');
-    expect(log.getSession('k:outside')).toBeUndefined();
+    expect(await log.getSession('k:outside')).toBeUndefined();
     expect(r.problems).toEqual(expect.arrayContaining([expect.objectContaining({ subject: 'entry', fatal: true, reason: expect.stringContaining('"k:outside": sessionFile ../../../../old-home/s2.jsonl is outside the source folder') })]));
     // a sessionId is a file name, never a path
-    expect(texts('k:escape')).toEqual([]);
+    expect(await texts('k:escape')).toEqual([]);
     expect(r.sessions.find((s) => s.key === 'k:escape')?.note).toContain('is not a file name');
-    expect(JSON.stringify([...log.readEvents('k:escape')])).not.toContain('outside only');
+    expect(JSON.stringify(await collect(log.readEvents('k:escape')))).not.toContain('outside only');
 
     const allowed = await importOpenclaw(log, folder, { allowOutsideSource: true });
     expect(allowed.sessions.find((s) => s.key === 'k:outside')?.status).toBe('imported');
-    expect(texts('k:outside')).toEqual(['outside only']);
+    expect(await texts('k:outside')).toEqual(['outside only']);
   });
 
   it('reports a sessions.json or a transcript that is a link leaving the folder', async () => {
@@ -120,7 +121,7 @@ describe('openclaw: sessionFile paths', () => {
     const b = writeFiles(join(dir, 'b'), { 'sessions.json': JSON.stringify({ k: { sessionId: 't', updatedAt: 1 } }) });
     symlinkSync(join(dir, 'elsewhere/t.jsonl'), join(b, 't.jsonl'));
     const r2 = await importOpenclaw(log, b);
-    expect(log.getSession('k')).toBeUndefined();
+    expect(await log.getSession('k')).toBeUndefined();
     expect(r2.problems).toEqual([expect.objectContaining({ subject: 'file', fatal: true, reason: expect.stringContaining('leads outside the source folder') })]);
   });
 });

@@ -6,6 +6,7 @@ import { tempDir } from './support/harness.js';
 import { OPENCLAW_STATE, PICOCLAW_HOME, writeFiles } from './support/fixtures.js';
 import { toolTurn } from './support/messages.js';
 import { assertBuilt, ROOT, runNode } from './support/processes.js';
+import { collect } from './support/collect.js';
 
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 let dir: string;
@@ -17,11 +18,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const cli = (store: string, ...args: string[]) => runNode([CLI, '--path', store, ...args]);
 
-function state(path: string): Record<string, { history: unknown; summary: string }> {
+async function state(path: string): Promise<Record<string, { history: unknown; summary: string }>> {
   const log = openSessionLog({ path, create: false });
   try {
     const out: Record<string, { history: unknown; summary: string }> = {};
-    for (const s of log.listSessions({ limit: 1000 }).sessions) out[s.key] = { history: log.getHistory(s.key), summary: s.summary };
+    for (const s of (await log.listSessions({ limit: 1000 })).sessions) out[s.key] = { history: await log.getHistory(s.key), summary: s.summary };
     return out;
   } finally {
     void log.close();
@@ -67,7 +68,7 @@ describe('turnlog import', () => {
     const second = join(dir, 'rt2');
     const imp = await cli(second, 'import', 'picoclaw', back);
     expect(imp.code).toBe(0);
-    expect(state(second)).toEqual(state(first));
+    expect(await state(second)).toEqual(await state(first));
   });
 
   it('round trip turnlog export jsonl → import jsonl keeps every event and every version', async () => {
@@ -90,9 +91,9 @@ describe('turnlog import', () => {
     const a = openSessionLog({ path: src, create: false });
     const b = openSessionLog({ path: dst, create: false });
     for (const key of ['a', 'b']) {
-      expect([...b.readEvents(key)]).toEqual([...a.readEvents(key)]);
-      const v = a.getSession(key)?.version ?? 0;
-      for (let i = 0; i <= v; i++) expect(b.getHistory(key, { atVersion: i })).toEqual(a.getHistory(key, { atVersion: i }));
+      expect(await collect(b.readEvents(key))).toEqual(await collect(a.readEvents(key)));
+      const v = (await a.getSession(key))?.version ?? 0;
+      for (let i = 0; i <= v; i++) expect(await b.getHistory(key, { atVersion: i })).toEqual(await a.getHistory(key, { atVersion: i }));
     }
     await a.close();
     await b.close();
@@ -103,19 +104,19 @@ describe('turnlog import', () => {
     const src = join(dir, 'gc-src');
     const log = openSessionLog({ path: src, replayWindow: 0, checkpointEvery: 2 });
     for (let i = 0; i < 5; i++) await log.addMessage('k', 'user', `m${i}`);
-    const seen = log.getSession('k')?.version ?? 0;
+    const seen = (await log.getSession('k'))?.version ?? 0;
     await log.setSummary('k', 'early', { through: 2 });
     await log.gc();
     await log.addMessage('k', 'user', 'after gc');
     await log.setSummary('k', 'later', { through: seen + 1 });
-    const want = { history: log.getHistory('k'), summary: log.getSummary('k') };
+    const want = { history: await log.getHistory('k'), summary: await log.getSummary('k') };
     await log.close();
     const file = join(dir, 'gc.jsonl');
     await cli(src, 'export', 'k', '--output', file);
     const dst = join(dir, 'gc-dst');
     expect((await cli(dst, 'import', 'jsonl', file)).code).toBe(0);
     const back = openSessionLog({ path: dst, create: false });
-    expect({ history: back.getHistory('k'), summary: back.getSummary('k') }).toEqual(want);
+    expect({ history: await back.getHistory('k'), summary: await back.getSummary('k') }).toEqual(want);
     await back.close();
   });
 
@@ -153,12 +154,12 @@ describe('turnlog import', () => {
     const r = await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
     expect(r.stdout).not.toContain('note ');
     expect((await cli(kept, 'gc', '--ttl', '30d', '--json')).code).toBe(0);
-    expect(Object.keys(state(kept))).toHaveLength(5);
+    expect(Object.keys(await state(kept))).toHaveLength(5);
     // the same flag on a store imported without it moves the sessions' recency
     const moved = await cli(plain, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'import');
     expect(moved.stdout).toContain('0 imported, 5 updated');
     expect((await cli(plain, 'gc', '--ttl', '30d')).code).toBe(0);
-    expect(Object.keys(state(plain))).toHaveLength(5);
+    expect(Object.keys(await state(plain))).toHaveLength(5);
     expect((await cli(kept, 'import', 'picoclaw', PICOCLAW_HOME, '--recency', 'soon')).code).toBe(2);
     expect((await cli(kept, 'import', 'jsonl', join(dir, 'x.jsonl'), '--recency', 'import')).code).toBe(2);
   });

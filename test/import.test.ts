@@ -9,6 +9,7 @@ import type { SessionLog } from '../src/engine/session-log.js';
 import { tempDir } from './support/harness.js';
 import { OPENCLAW_SESSIONS, OPENCLAW_STATE, PICOCLAW_HOME, PICOCLAW_SESSIONS, writeFiles } from './support/fixtures.js';
 import { expectCode } from './support/messages.js';
+import { collect } from './support/collect.js';
 
 let dir: string;
 let log: SessionLog;
@@ -22,7 +23,7 @@ afterEach(async () => {
 });
 
 const snapshotDir = (d: string) => readdirSync(d, { recursive: true }).map(String).sort().map((f) => [f, statSync(join(d, f)).isFile() ? readFileSync(join(d, f), 'utf8') : 'dir']);
-const texts = (k: string) => log.getHistory(k).map((m) => m.content);
+const texts = async (k: string): Promise<unknown[]> => (await log.getHistory(k)).map((m) => m.content);
 
 describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/README.md)', () => {
   it('imports every session as the fixtures README says', async () => {
@@ -31,7 +32,7 @@ describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/READ
     expect(snapshotDir(PICOCLAW_HOME)).toEqual(before); // non-destructive
 
     // legacy JSON: Go escapes decoded, nanosecond times with an offset
-    const discord = log.getHistory('agent:main:discord:direct:4471');
+    const discord = await log.getHistory('agent:main:discord:direct:4471');
     expect(discord).toHaveLength(4);
     expect(discord[0]?.content).toBe('Convert 3 <strong>cups</strong> of flour to grams & ounces');
     expect(discord[1]).toEqual({
@@ -40,34 +41,34 @@ describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/READ
       tool_calls: [{ id: 'call_Qm7rT2vXk9LpWc3NaE5hYb1D', type: 'function', function: { name: 'unit_convert', arguments: '{"amount":3,"from":"cup_flour","to":["g","oz"]}' } }],
       model_name: 'gpt-5.4-mini',
     });
-    expect(log.getSummary('agent:main:discord:direct:4471')).toBe('User is baking bread and converts recipe units.');
-    expect(log.getSession('agent:main:discord:direct:4471')).toMatchObject({
+    expect(await log.getSummary('agent:main:discord:direct:4471')).toBe('User is baking bread and converts recipe units.');
+    expect(await log.getSession('agent:main:discord:direct:4471')).toMatchObject({
       createdAt: Date.parse('2026-01-17T18:40:05.250-05:00'),
       updatedAt: Date.parse('2026-01-17T18:41:30.008-05:00'),
     });
 
     // a raw key with a colon as the file name
-    expect(texts('slack:C0452')).toEqual(['ping', 'pong']);
-    expect(log.getSummary('slack:C0452')).toBe('');
+    expect(await texts('slack:C0452')).toEqual(['ping', 'pong']);
+    expect(await log.getSummary('slack:C0452')).toBe('');
 
     // every field of a tool call kept, top-level name/arguments included
-    const backup = log.getHistory('nightly-backup');
+    const backup = await log.getHistory('nightly-backup');
     expect(backup).toHaveLength(4);
     expect(backup[1]).toEqual(JSON.parse(readFileSync(join(PICOCLAW_SESSIONS, 'nightly-backup.json'), 'utf8')).messages[1]);
 
     // JSONL + meta: 6 lines skipped (archived), scope and aliases as metadata
-    const main = log.getHistory('agent:main:main');
+    const main = await log.getHistory('agent:main:main');
     expect(main.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     expect(main[2]).toMatchObject({ role: 'tool', tool_call_id: 'call_d1', content: '11' });
-    expect(log.getSummary('agent:main:main')).toBe('User keeps a plant-watering reminder at 18:00, balcony plants included.');
-    expect(log.getSession('agent:main:main')?.metadata).toMatchObject({ scope: 'agent:main', aliases: ['main'] });
+    expect(await log.getSummary('agent:main:main')).toBe('User keeps a plant-watering reminder at 18:00, balcony plants included.');
+    expect((await log.getSession('agent:main:main'))?.metadata).toMatchObject({ scope: 'agent:main', aliases: ['main'] });
     // the 6 archived lines are in the log: a replay still shows them
-    const added = [...log.readEvents('agent:main:main')].find((e) => e.type === 'messages.added');
+    const added = (await collect(log.readEvents('agent:main:main'))).find((e) => e.type === 'messages.added');
     expect(added?.type === 'messages.added' && added.messages.length).toBe(10);
-    expect(log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(10);
+    expect(await log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(10);
 
     // a transient thought and a blank line dropped, the cut-off last line reported
-    expect(texts('agent:main:pico:direct:pico:q7')).toEqual(['alpha', 'beta', 'gamma']);
+    expect(await texts('agent:main:pico:direct:pico:q7')).toEqual(['alpha', 'beta', 'gamma']);
     expect(r.sessions.find((s) => s.key === 'agent:main:pico:direct:pico:q7')?.note).toBe('1 transient thought left out');
     expect(r.problems).toEqual([
       expect.objectContaining({ file: expect.stringMatching(/agent_main_pico_direct_pico_q7\.jsonl$/), line: 6, subject: 'line', fatal: false }),
@@ -80,17 +81,17 @@ describe('picoclaw fixtures (the acceptance table in test/fixtures/picoclaw/READ
 
   it('is idempotent: a second run writes no event', async () => {
     await importPicoclaw(log, PICOCLAW_SESSIONS);
-    const events = log.stats().events;
+    const events = (await log.stats()).events;
     const again = await importPicoclaw(log, join(PICOCLAW_HOME, 'workspace'));
     expect(again.sessions.every((s) => s.status === 'unchanged' && s.events === 0)).toBe(true);
-    expect(log.stats().events).toBe(events);
+    expect((await log.stats()).events).toBe(events);
   });
 
   it('a dry run plans without writing', async () => {
     const r = await importPicoclaw(log, PICOCLAW_SESSIONS, { dryRun: true });
     expect(r.dryRun).toBe(true);
     expect(r.sessions.filter((s) => s.status === 'imported')).toHaveLength(5);
-    expect(log.stats().sessions).toBe(0);
+    expect((await log.stats()).sessions).toBe(0);
   });
 });
 
@@ -103,25 +104,25 @@ describe('openclaw fixtures (the acceptance table in test/fixtures/openclaw/READ
     const before = snapshotDir(OPENCLAW_STATE);
     const r = await importOpenclaw(log, OPENCLAW_STATE);
     expect(snapshotDir(OPENCLAW_STATE)).toEqual(before);
-    const main = log.getHistory('agent:main:main');
+    const main = await log.getHistory('agent:main:main');
     expect(main.map((m) => m.role)).toEqual(['assistant', 'toolResult', 'assistant']);
     expect(main[0]?.content).toEqual([
       { type: 'thinking', thinking: 'search flights first' },
       { type: 'toolCall', id: 'toolu_7f', name: 'flight_search', arguments: { to: 'LIS', depart: '2026-06-15', return: '2026-06-18' } },
     ]);
-    expect(log.getSummary('agent:main:main')).toBe('## Goal\nLisbon trip Mon-Thu next week on a budget; cheapest flight found is TP1351 at 89 EUR.');
-    expect(log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(6); // 3 earlier messages kept as truncated history
-    const everything = JSON.stringify([...log.readEvents('agent:main:main')]) + JSON.stringify(log.getSession('agent:main:main'));
+    expect(await log.getSummary('agent:main:main')).toBe('## Goal\nLisbon trip Mon-Thu next week on a budget; cheapest flight found is TP1351 at 89 EUR.');
+    expect(await log.getHistory('agent:main:main', { atVersion: 1 })).toHaveLength(6); // 3 earlier messages kept as truncated history
+    const everything = JSON.stringify(await collect(log.readEvents('agent:main:main'))) + JSON.stringify(await log.getSession('agent:main:main'));
     expect(everything).not.toContain('DISCARDED REPLY');
     expect(everything).not.toContain('old chat before /reset');
-    expect(log.getSession('agent:main:main')?.metadata).toMatchObject({ channel: 'whatsapp', model: 'claude-sonnet-4-6', totalTokens: 176500, label: 'Dana', skillsSnapshot: expect.any(Object) });
-    expect(log.getSession('agent:main:main')).toMatchObject({ createdAt: Date.parse('2026-06-08T07:00:00.000Z'), updatedAt: 1780902090000 });
-    expect(log.getHistory(SUB)).toHaveLength(2);
+    expect((await log.getSession('agent:main:main'))?.metadata).toMatchObject({ channel: 'whatsapp', model: 'claude-sonnet-4-6', totalTokens: 176500, label: 'Dana', skillsSnapshot: expect.any(Object) });
+    expect(await log.getSession('agent:main:main')).toMatchObject({ createdAt: Date.parse('2026-06-08T07:00:00.000Z'), updatedAt: 1780902090000 });
+    expect(await log.getHistory(SUB)).toHaveLength(2);
     // no updatedAt in its entry: the newest time in its transcript
-    expect(log.getSession(SUB)).toMatchObject({ createdAt: Date.parse('2026-06-08T07:02:00.000Z'), updatedAt: Date.parse('2026-06-08T07:02:30.000Z') });
-    expect(log.getHistory(CRON)).toEqual([]);
-    expect(log.getSession(CRON)?.metadata).toMatchObject({ sessionId: '91aa22bb-33cc-44dd-85ee-66ff77008899' });
-    expect(log.getSession('agent:main:webchat:draft')).toBeUndefined();
+    expect(await log.getSession(SUB)).toMatchObject({ createdAt: Date.parse('2026-06-08T07:02:00.000Z'), updatedAt: Date.parse('2026-06-08T07:02:30.000Z') });
+    expect(await log.getHistory(CRON)).toEqual([]);
+    expect((await log.getSession(CRON))?.metadata).toMatchObject({ sessionId: '91aa22bb-33cc-44dd-85ee-66ff77008899' });
+    expect(await log.getSession('agent:main:webchat:draft')).toBeUndefined();
     expect(r.problems).toEqual([
       expect.objectContaining({ subject: 'entry', fatal: true, reason: expect.stringContaining('"agent:main:webchat:draft" has no sessionId') }),
       expect.objectContaining({ line: 12, subject: 'line', fatal: false }), // the cut-off last line
@@ -145,13 +146,13 @@ describe('picoclaw variants', () => {
     appendFileSync(join(src, 'a_b.jsonl'), line('user', 'three'));
     const r = await importPicoclaw(log, src);
     expect(r.sessions[0]).toMatchObject({ status: 'updated', events: 2 });
-    expect(texts('a:b')).toEqual(['one', 'two', 'three']);
-    expect([...log.readEvents('a:b')].filter((e) => e.type === 'messages.added').map((e) => e.type === 'messages.added' && e.messages.length)).toEqual([2, 1]);
+    expect(await texts('a:b')).toEqual(['one', 'two', 'three']);
+    expect((await collect(log.readEvents('a:b'))).filter((e) => e.type === 'messages.added').map((e) => e.type === 'messages.added' && e.messages.length)).toEqual([2, 1]);
     // picoclaw truncated (skip moved) and summarised: a cut and a summary follow
     writeFiles(src, { 'a_b.meta.json': meta('a:b', { skip: 2, summary: 'one and two' }) });
     expect((await importPicoclaw(log, src)).sessions[0]?.status).toBe('updated');
-    expect(texts('a:b')).toEqual(['three']);
-    expect(log.getSummary('a:b')).toBe('one and two');
+    expect(await texts('a:b')).toEqual(['three']);
+    expect(await log.getSummary('a:b')).toBe('one and two');
     expect((await importPicoclaw(log, src)).sessions[0]?.status).toBe('unchanged');
   });
 
@@ -163,8 +164,8 @@ describe('picoclaw variants', () => {
     const r = await importPicoclaw(log, src);
     expect(r.sessions.find((s) => s.key === 'k')).toMatchObject({ status: 'skipped', note: expect.stringContaining('changed other than by appending') });
     expect(r.sessions.find((s) => s.key === 'mine')).toMatchObject({ status: 'skipped', note: expect.stringContaining('already exists') });
-    expect(texts('k')).toEqual(['one']);
-    expect(texts('mine')).toEqual(['written by the agent in turnlog']);
+    expect(await texts('k')).toEqual(['one']);
+    expect(await texts('mine')).toEqual(['written by the agent in turnlog']);
   });
 
   it('finishes an import that a crash cut short, without duplicates', async () => {
@@ -173,7 +174,7 @@ describe('picoclaw variants', () => {
     expect(dry.sessions[0]?.events).toBe(4);
     // Simulate a crash after the first event: write it exactly as the importer would.
     const first = await importPicoclaw(log, src);
-    const events = [...log.readEvents('k')];
+    const events = await collect(log.readEvents('k'));
     await log.close();
     rmSync(join(dir, 'store'), { recursive: true });
     log = openSessionLog({ path: join(dir, 'store'), durability: 'committed' });
@@ -182,7 +183,7 @@ describe('picoclaw variants', () => {
     await log.addMessages('k', e1.messages, { eventId: e1.eventId as string, expectedVersion: 0, at: e1.at });
     const resumed = await importPicoclaw(log, src);
     expect(resumed.sessions[0]).toMatchObject({ status: 'imported', events: 3 });
-    expect([...log.readEvents('k')].map((e) => [e.type, e.eventId])).toEqual(events.map((e) => [e.type, e.eventId]));
+    expect((await collect(log.readEvents('k'))).map((e) => [e.type, e.eventId])).toEqual(events.map((e) => [e.type, e.eventId]));
     expect(first.sessions[0]?.events).toBe(4);
   });
 
@@ -199,9 +200,9 @@ describe('picoclaw variants', () => {
     chmodSync(join(src, 'locked.json'), 0o000);
     symlinkSync(join(dir, 'gone.jsonl'), join(src, 'dangling.jsonl'));
     const r = await importPicoclaw(log, src);
-    expect(texts('chat:x')).toEqual(['a', 'b']);
-    expect(texts('e')).toEqual(['<b> &']);
-    expect(log.getSession('e')?.createdAt).toBe(Date.parse('2026-01-01T07:00:00.123Z'));
+    expect(await texts('chat:x')).toEqual(['a', 'b']);
+    expect(await texts('e')).toEqual(['<b> &']);
+    expect((await log.getSession('e'))?.createdAt).toBe(Date.parse('2026-01-01T07:00:00.123Z'));
     const reasons = r.problems.map((p) => `${p.file.split('/').pop()}:${p.line ?? ''}:${p.fatal}`);
     expect(reasons).toContain('x.jsonl:5:false');
     expect(reasons).toContain('orphan.jsonl::true');
@@ -221,7 +222,7 @@ describe('picoclaw variants', () => {
       'workspace-2/sessions/k.meta.json': meta('k'),
     });
     const r = await importPicoclaw(log, home);
-    expect(texts('k')).toEqual(['jsonl']);
+    expect(await texts('k')).toEqual(['jsonl']);
     expect(r.ignored.map((f) => f.split('/').pop())).toContain('k.json');
     expect(r.problems).toEqual([expect.objectContaining({ fatal: true, reason: expect.stringContaining('is also in') })]);
   });
@@ -258,8 +259,8 @@ describe('openclaw variants', () => {
       'agents/b/sessions/sessions.json': '{ nope',
     });
     const r = await importOpenclaw(log, state);
-    expect(texts('k:abs')).toEqual(['abs']);
-    expect(texts('k:gone')).toEqual(['moved']);
+    expect(await texts('k:abs')).toEqual(['abs']);
+    expect(await texts('k:gone')).toEqual(['moved']);
     expect(r.sessions.find((s) => s.key === 'k:gone')?.note).toContain('does not exist; used s2.jsonl');
     const p = r.problems.map((x) => `${x.file.split('/').slice(-3).join('/')}:${x.fatal}`);
     expect(p).toEqual(expect.arrayContaining(['a/sessions/sessions.json:true', 'a/sessions/s9.jsonl:false', 'b/sessions/sessions.json:true']));
@@ -280,8 +281,8 @@ describe('openclaw variants', () => {
         entry('l1', 'c2'),
     });
     await importOpenclaw(log, s);
-    expect(texts('k')).toEqual(['q2', 'a2']);
-    expect(log.getSummary('k')).toBe('second');
-    expect(log.getHistory('k', { atVersion: 1 }).map((m) => m.content)).toEqual(['q1', 'a1', 'q2', 'a2']);
+    expect(await texts('k')).toEqual(['q2', 'a2']);
+    expect(await log.getSummary('k')).toBe('second');
+    expect((await log.getHistory('k', { atVersion: 1 })).map((m) => m.content)).toEqual(['q1', 'a1', 'q2', 'a2']);
   });
 });

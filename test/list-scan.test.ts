@@ -19,13 +19,13 @@ async function store(backend: CountingBackend): Promise<SessionLog> {
   return log;
 }
 
-function walk(log: SessionLog, opts: { prefix?: string; limit?: number }): { keys: string[]; calls: number; sizes: number[] } {
+async function walk(log: SessionLog, opts: { prefix?: string; limit?: number }): Promise<{ keys: string[]; calls: number; sizes: number[] }> {
   const keys: string[] = [];
   const sizes: number[] = [];
   let cursor: string | undefined;
   let calls = 0;
   do {
-    const page = log.listSessions({ ...opts, ...(cursor === undefined ? {} : { cursor }) });
+    const page = await log.listSessions({ ...opts, ...(cursor === undefined ? {} : { cursor }) });
     calls++;
     sizes.push(page.sessions.length);
     keys.push(...page.sessions.map((s) => s.key));
@@ -39,15 +39,15 @@ describe('listSessions bounds the index entries one call examines', () => {
     const backend = new CountingBackend();
     const log = await store(backend);
     backend.reset();
-    const first = log.listSessions({ prefix: 'rare:', limit: 50 });
+    const first = await log.listSessions({ prefix: 'rare:', limit: 50 });
     // The index entries, and each one's head: about two reads an entry, never the whole index.
     expect(backend.rowsRead).toBeLessThanOrEqual(2 * LIST_SCAN_LIMIT + 10);
     expect(first.sessions.map((s) => s.key)).toEqual(['rare:new']);
     expect(first.cursor).toBeDefined();
-    const second = log.listSessions({ prefix: 'rare:', limit: 50, cursor: first.cursor as string });
+    const second = await log.listSessions({ prefix: 'rare:', limit: 50, cursor: first.cursor as string });
     expect(second.sessions).toEqual([]);
     expect(second.cursor).toBeDefined();
-    const all = walk(log, { prefix: 'rare:', limit: 50 });
+    const all = await walk(log, { prefix: 'rare:', limit: 50 });
     expect(all.keys).toEqual(['rare:new', 'rare:old']);
     expect(all.calls).toBe(Math.ceil((OTHERS + 2) / LIST_SCAN_LIMIT));
     await log.close();
@@ -56,15 +56,15 @@ describe('listSessions bounds the index entries one call examines', () => {
   it('pages without a prefix, or with one every session matches, are full as before', async () => {
     const backend = new CountingBackend();
     const log = await store(backend);
-    const everything = walk(log, { limit: 10_000 });
+    const everything = await walk(log, { limit: 10_000 });
     expect(everything.sizes).toEqual([OTHERS + 2]);
-    const chat = walk(log, { prefix: 'chat:', limit: 1000 });
+    const chat = await walk(log, { prefix: 'chat:', limit: 1000 });
     expect(chat.keys).toHaveLength(OTHERS);
     expect(chat.sizes.slice(0, -1).every((n) => n === 1000)).toBe(true);
     // Whatever the page size, a walk with a prefix lists what filtering the full list gives.
     const filtered = everything.keys.filter((k) => k.startsWith('rare:'));
-    for (const limit of [1, 2, 3, 5000]) expect(walk(log, { prefix: 'rare:', limit }).keys).toEqual(filtered);
-    expect(walk(log, { prefix: 'none', limit: 10 }).keys).toEqual([]);
+    for (const limit of [1, 2, 3, 5000]) expect((await walk(log, { prefix: 'rare:', limit })).keys).toEqual(filtered);
+    expect((await walk(log, { prefix: 'none', limit: 10 })).keys).toEqual([]);
     await log.close();
   });
 });

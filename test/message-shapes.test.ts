@@ -3,6 +3,7 @@ import { classifyMessage, orphanResults } from '../src/core/message-shapes.js';
 import { hasOrphanToolResult } from '../src/core/history-rules.js';
 import { openMemorySessionLog } from '../src/open.js';
 import type { Message } from '../src/types.js';
+import { collect } from './support/collect.js';
 
 const shape = (opens: string[], closes: string[], userTurn = false, glued = false, follows = false, unnamedCalls = false) => ({ userTurn, opens, closes, glued, follows, unnamedCalls });
 
@@ -118,18 +119,18 @@ describe('the rules in the engine, per format (regressions: each failed before t
       { weird: true, nested: [{ x: null }] },
     ];
     await log.addMessages('s', items);
-    expect(log.getHistory('s')).toEqual(items);
-    expect([...log.readEvents('s')][0]).toMatchObject({ type: 'messages.added', messages: items });
+    expect(await log.getHistory('s')).toEqual(items);
+    expect((await collect(log.readEvents('s')))[0]).toMatchObject({ type: 'messages.added', messages: items });
     await log.close();
   });
 
   it('Anthropic: through that lands on a tool_result message moves back to the turn', async () => {
     const log = openMemorySessionLog();
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { role: 'assistant', content: [{ type: 'tool_use', id: 'a', name: 'f', input: {} }] }]);
-    const seen = log.getSession('s')?.version ?? 0;
+    const seen = (await log.getSession('s'))?.version ?? 0;
     await log.addMessages('s', [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'x' }] }, { role: 'assistant', content: 'done' }]);
     await log.setSummary('s', 'sum', { through: seen });
-    const h = log.getHistory('s');
+    const h = await log.getHistory('s');
     expect(hasOrphanToolResult(h)).toBe(false);
     expect(h).toHaveLength(4);
     await log.close();
@@ -146,27 +147,27 @@ describe('the rules in the engine, per format (regressions: each failed before t
       { role: 'assistant', content: 'a2' },
     ]);
     await log.truncateHistory('s', 2, { safe: true });
-    expect(log.getHistory('s')[0]).toEqual({ role: 'user', content: 'q2' });
+    expect((await log.getHistory('s'))[0]).toEqual({ role: 'user', content: 'q2' });
     await log.close();
   });
 
   it('Responses: through between a reasoning item and its call keeps them together', async () => {
     const log = openMemorySessionLog();
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { type: 'reasoning', id: 'rs', summary: [] }]);
-    const seen = log.getSession('s')?.version ?? 0;
+    const seen = (await log.getSession('s'))?.version ?? 0;
     await log.addMessages('s', [{ type: 'function_call', call_id: 'a', name: 'f', arguments: '{}' }, { type: 'function_call_output', call_id: 'a', output: 'x' }]);
     await log.setSummary('s', 'sum', { through: seen });
-    expect(log.getHistory('s').map((m) => m['type'] ?? m.role)).toEqual(['user', 'reasoning', 'function_call', 'function_call_output']);
+    expect((await log.getHistory('s')).map((m) => m['type'] ?? m.role)).toEqual(['user', 'reasoning', 'function_call', 'function_call_output']);
     await log.close();
   });
 
   it('a summary through a call whose result has not arrived yet keeps the call (its result would be orphaned)', async () => {
     const log = openMemorySessionLog();
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function' }] }]);
-    await log.setSummary('s', 'sum', { through: log.getSession('s')?.version ?? 0 });
+    await log.setSummary('s', 'sum', { through: (await log.getSession('s'))?.version ?? 0 });
     await log.addFullMessage('s', { role: 'tool', tool_call_id: 'a', content: 'x' });
-    expect(log.getHistory('s').map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
-    expect(hasOrphanToolResult(log.getHistory('s'))).toBe(false);
+    expect((await log.getHistory('s')).map((m) => m.role)).toEqual(['user', 'assistant', 'tool']);
+    expect(hasOrphanToolResult(await log.getHistory('s'))).toBe(false);
     await log.close();
   });
 
@@ -175,7 +176,7 @@ describe('the rules in the engine, per format (regressions: each failed before t
     await log.addMessages('s', [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'q2' }, { type: 'function_call', callId: 'a', name: 'f', arguments: '{}' }]);
     await log.truncateHistory('s', 0, { safe: true });
     await log.addFullMessage('s', { type: 'function_call_result', callId: 'a', output: 'x' });
-    const h = log.getHistory('s');
+    const h = await log.getHistory('s');
     expect(h.map((m) => m['content'] ?? m['type'])).toEqual(['q2', 'function_call', 'function_call_result']);
     expect(hasOrphanToolResult(h)).toBe(false);
     await log.close();
@@ -189,7 +190,7 @@ describe('the rules in the engine, per format (regressions: each failed before t
       { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'a', content: 'x' }] },
       { role: 'assistant', content: 'done' },
     ]);
-    const h = log.getHistory('s');
+    const h = await log.getHistory('s');
     expect(h).toHaveLength(3);
     expect(hasOrphanToolResult(h)).toBe(false);
     await log.close();
@@ -273,9 +274,9 @@ describe('review regressions (each failed before its fix, except the guards of w
       { role: 'assistant', content: 'done' },
     ];
     await log.addMessages('s', [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, ...turn]);
-    expect(hasOrphanToolResult(log.getHistory('s'))).toBe(false);
+    expect(hasOrphanToolResult(await log.getHistory('s'))).toBe(false);
     await log.truncateHistory('s', 2, { safe: true });
-    expect(log.getHistory('s')).toEqual(turn);
+    expect(await log.getHistory('s')).toEqual(turn);
     // the response is not separated from its request
     expect(orphanResults(turn.slice(2))).toEqual([0, 1]);
     await log.close();
@@ -284,9 +285,9 @@ describe('review regressions (each failed before its fix, except the guards of w
   it('AI SDK v6: a summary through an approval request keeps it until its response', async () => {
     const log = openMemorySessionLog();
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { role: 'assistant', content: [{ type: 'tool-approval-request', approvalId: 'ap1', toolCallId: 'a' }] }]);
-    await log.setSummary('s', 'sum', { through: log.getSession('s')?.version ?? 0 });
+    await log.setSummary('s', 'sum', { through: (await log.getSession('s'))?.version ?? 0 });
     await log.addFullMessage('s', { role: 'tool', content: [{ type: 'tool-approval-response', approvalId: 'ap1', approved: false }] });
-    expect(log.getHistory('s')).toHaveLength(3);
+    expect(await log.getHistory('s')).toHaveLength(3);
     await log.close();
   });
 
@@ -299,10 +300,10 @@ describe('review regressions (each failed before its fix, except the guards of w
       { role: 'assistant', content: 'done' },
     ];
     await log.addMessages('s', [{ role: 'user', content: 'q1' }, { role: 'assistant', content: 'a1' }, ...turn]);
-    expect(hasOrphanToolResult(log.getHistory('s'))).toBe(false);
+    expect(hasOrphanToolResult(await log.getHistory('s'))).toBe(false);
     expect(orphanResults(turn.slice(2))).toEqual([0]);
     await log.truncateHistory('s', 2, { safe: true });
-    expect(log.getHistory('s')).toEqual(turn);
+    expect(await log.getHistory('s')).toEqual(turn);
     await log.close();
   });
 
@@ -310,7 +311,7 @@ describe('review regressions (each failed before its fix, except the guards of w
     const log = openMemorySessionLog({ maxMessages: 2 });
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { role: 'assistant', content: '', tool_calls: [{ function: { name: 'f' } }] }]);
     await log.addMessages('s', [{ role: 'tool', content: 'x' }]);
-    expect(log.getHistory('s')[0]?.role).not.toBe('tool');
+    expect((await log.getHistory('s'))[0]?.role).not.toBe('tool');
     await log.close();
   });
 
@@ -319,13 +320,13 @@ describe('review regressions (each failed before its fix, except the guards of w
       const log = openMemorySessionLog();
       await log.addMessages('s', [{ role: 'user', content: 'q' }, call]);
       await log.truncateHistory('s', 0, { safe: true });
-      expect(log.getHistory('s')).toHaveLength(2);
+      expect(await log.getHistory('s')).toHaveLength(2);
       await log.addFullMessage('s', { role: 'tool', content: 'r1' }); // one of two results: still waiting
       await log.truncateHistory('s', 0, { safe: true });
-      expect(log.getHistory('s')).toHaveLength(3);
+      expect(await log.getHistory('s')).toHaveLength(3);
       await log.addFullMessage('s', { role: 'assistant', content: 'done' });
       await log.truncateHistory('s', 0, { safe: true });
-      expect(log.getHistory('s')).toHaveLength(0);
+      expect(await log.getHistory('s')).toHaveLength(0);
       await log.close();
     }
   });
@@ -340,7 +341,7 @@ describe('review regressions (each failed before its fix, except the guards of w
       { type: 'local_shell_call_output', id: 'c2', output: '{}' },
       { type: 'message', role: 'assistant', content: [] },
     ]);
-    const h = log.getHistory('s');
+    const h = await log.getHistory('s');
     expect(h.length).toBeLessThanOrEqual(3);
     expect(h[0]?.['type']).not.toBe('local_shell_call_output');
     await log.close();
@@ -349,9 +350,9 @@ describe('review regressions (each failed before its fix, except the guards of w
   it('raw Responses: an MCP approval request and its response are never separated', async () => {
     const log = openMemorySessionLog();
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { type: 'mcp_approval_request', id: 'mcpr_1', name: 'f', arguments: '{}', server_label: 'x' }]);
-    await log.setSummary('s', 'sum', { through: log.getSession('s')?.version ?? 0 });
+    await log.setSummary('s', 'sum', { through: (await log.getSession('s'))?.version ?? 0 });
     await log.addFullMessage('s', { type: 'mcp_approval_response', approval_request_id: 'mcpr_1', approve: true });
-    expect(log.getHistory('s').map((m) => m['type'] ?? m.role)).toEqual(['user', 'mcp_approval_request', 'mcp_approval_response']);
+    expect((await log.getHistory('s')).map((m) => m['type'] ?? m.role)).toEqual(['user', 'mcp_approval_request', 'mcp_approval_response']);
     await log.close();
   });
 
@@ -363,10 +364,10 @@ describe('review regressions (each failed before its fix, except the guards of w
     for (let i = 0; i < 20; i++) {
       await log.addMessages('s', [{ role: 'assistant', content: null, tool_calls: [{ id: `c${i}`, type: 'function' }] }]);
       await log.addMessages('s', [{ role: 'tool', tool_call_id: `c${i}`, content: 'r' }]);
-      const h = log.getHistory('s');
+      const h = await log.getHistory('s');
       expect(hasOrphanToolResult(h), `pair ${i}`).toBe(false);
     }
-    expect(log.getHistory('s').length).toBeLessThanOrEqual(3);
+    expect((await log.getHistory('s')).length).toBeLessThanOrEqual(3);
     await log.close();
   });
 
@@ -375,7 +376,7 @@ describe('review regressions (each failed before its fix, except the guards of w
     await log.addMessages('s', [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, tool_calls: [{ id: 'a', type: 'function' }, { id: 'b', type: 'function' }] }]);
     await log.addMessages('s', [{ role: 'tool', tool_call_id: 'b', content: 'r' }]);
     await log.addMessages('s', [{ role: 'tool', tool_call_id: 'a', content: 'r' }]);
-    expect(hasOrphanToolResult(log.getHistory('s'))).toBe(false);
+    expect(hasOrphanToolResult(await log.getHistory('s'))).toBe(false);
     await log.close();
   });
 
@@ -390,8 +391,8 @@ describe('review regressions (each failed before its fix, except the guards of w
       { role: 'assistant', content: [{ text: 'done' }] },
     ]);
     await log.truncateHistory('s', 2, { safe: true });
-    expect(log.getHistory('s')[0]).toEqual({ role: 'user', content: [{ text: 'q2' }] });
-    expect(orphanResults(log.getHistory('s').slice(2))).toEqual([0]);
+    expect((await log.getHistory('s'))[0]).toEqual({ role: 'user', content: [{ text: 'q2' }] });
+    expect(orphanResults((await log.getHistory('s')).slice(2))).toEqual([0]);
     await log.close();
   });
 
@@ -407,7 +408,7 @@ describe('review regressions (each failed before its fix, except the guards of w
         { role: 'model', parts: [{ text: 'done' }] },
       ]);
       await log.truncateHistory('s', 2, { safe: true });
-      expect(log.getHistory('s')[0]).toEqual({ role: 'user', parts: [{ text: 'q2' }] });
+      expect((await log.getHistory('s'))[0]).toEqual({ role: 'user', parts: [{ text: 'q2' }] });
       await log.close();
     }
   });

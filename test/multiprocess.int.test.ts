@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { assertBuilt, runNode, ROOT } from './support/processes.js';
+import { collect } from './support/collect.js';
 import { tempDir } from './support/harness.js';
 import { rmSync } from 'node:fs';
 
@@ -28,9 +29,9 @@ it('several processes appending to the same sessions lose nothing and keep versi
   const log = openSessionLog({ path });
   try {
     for (const key of keys) {
-      const events = [...log.readEvents(key)];
+      const events = await collect(log.readEvents(key));
       expect(events.map((e) => e.version)).toEqual(Array.from({ length: workers * count }, (_, i) => i + 1));
-      const history = log.getHistory(key).map((m) => m.content);
+      const history = (await log.getHistory(key)).map((m) => m.content);
       expect(new Set(history).size).toBe(workers * count);
       for (const a of acked.filter((x) => x.key === key)) {
         const e = events[a.version - 1];
@@ -72,10 +73,10 @@ it('4 writers, a reader and a GC process at once: nothing lost or duplicated, no
   const log = openSessionLog({ path, replayWindow: Infinity });
   try {
     for (const key of keys) {
-      const history = log.getHistory(key).map((m) => String(m.content));
+      const history = (await log.getHistory(key)).map((m) => String(m.content));
       expect(history).toHaveLength(4 * 40 * 3);
       expect(new Set(history).size).toBe(history.length); // no duplicates
-      expect(log.getSession(key)?.version).toBe(4 * 40); // contiguous: one version per acknowledged event
+      expect((await log.getSession(key))?.version).toBe(4 * 40); // contiguous: one version per acknowledged event
       const versions = acks.filter((a) => a.key === key).map((a) => a.version).sort((a, b) => a - b);
       expect(versions).toEqual(Array.from({ length: 160 }, (_, i) => i + 1));
     }

@@ -23,11 +23,11 @@ describe('costs of the newest messages', () => {
     for (const length of [1_000, 10_000]) {
       const { backend, log } = await session(length, 4);
       backend.reset();
-      const last = log.getHistory('k', { last: 5 });
+      const last = await log.getHistory('k', { last: 5 });
       rows.push(backend.rowsRead);
       expect(last.map((m) => m.content)).toEqual(batch(length - 5, 5).map((m) => m.content));
       backend.reset();
-      log.getHistory('k');
+      await log.getHistory('k');
       if (length === 10_000) expect(backend.rowsRead, 'the whole history reads more').toBeGreaterThan(2 * (rows[rows.length - 1] as number));
       await log.close();
     }
@@ -53,7 +53,7 @@ describe('costs of the newest messages', () => {
       tail.backend.reset();
       await tail.log.replaceLast('k', 2, [message(0)]);
       written.push({ pop, popSealed, replace: tail.backend.bytesWritten });
-      expect(tail.log.getSession('k')?.messageCount).toBe(length - 2);
+      expect((await tail.log.getSession('k'))?.messageCount).toBe(length - 2);
       await tail.log.close();
     }
     const [small, large] = written as [(typeof written)[number], (typeof written)[number]];
@@ -74,8 +74,8 @@ describe('costs of the newest messages', () => {
     await log.addMessages('k', batch(100, 2));
     const keys = backend.read((tx) => [...tx.range('chunks', { low: [head?.sid ?? 0, 0], high: [head?.sid ?? 0, Number.MAX_SAFE_INTEGER] })].map((e) => e.key[1]));
     expect(keys).toContain(REGION_SPAN + 7);
-    expect(log.getHistory('k').map((m) => m.content)).toEqual([...batch(0, 7), ...batch(100, 2)].map((m) => m.content));
-    expect(log.getHistory('k', { atVersion: 1 }).map((m) => m.content)).toEqual(batch(0, 10).map((m) => m.content));
+    expect((await log.getHistory('k')).map((m) => m.content)).toEqual([...batch(0, 7), ...batch(100, 2)].map((m) => m.content));
+    expect((await log.getHistory('k', { atVersion: 1 })).map((m) => m.content)).toEqual(batch(0, 10).map((m) => m.content));
     expect((await log.verify()).mismatches).toEqual([]);
     await log.close();
   });
@@ -89,7 +89,7 @@ describe('costs of the newest messages', () => {
       await log.removeLast('k', 2 + (i % 3));
       now += 10;
     }
-    const expected = log.getHistory('k');
+    const expected = await log.getHistory('k');
     const chunks = (): Array<{ key: number; count: number }> =>
       backend.read((tx) => [...tx.range('chunks', { low: [1, 0], high: [1, Number.MAX_SAFE_INTEGER] })].map((e) => ({ key: e.key[1] as number, count: (JSON.parse(Buffer.from(e.value).toString()) as unknown[]).length })));
     const before = chunks().length;
@@ -104,7 +104,7 @@ describe('costs of the newest messages', () => {
       expect(regionOf(head?.regions, pos), `chunk ${c.key}`).toBe(region);
       expect(pos + c.count).toBeGreaterThan(head?.start ?? 0);
     }
-    expect(log.getHistory('k')).toEqual(expected);
+    expect(await log.getHistory('k')).toEqual(expected);
     expect((await log.verify()).mismatches).toEqual([]);
     await log.close();
   });
@@ -116,7 +116,7 @@ describe('costs of the newest messages', () => {
     const sid = backend.read((tx) => findHead(tx, 'k'))?.sid ?? 0;
     await backend.write((tx) => tx.put('eventIds', eventIdKey(sid, 'old'), encodeNumber(1)));
     expect(await log.addMessage('k', 'user', 'different', { eventId: 'old' })).toEqual({ version: 1, duplicate: true });
-    expect(log.getSession('k')?.version).toBe(1);
+    expect((await log.getSession('k'))?.version).toBe(1);
     await log.close();
   });
 });

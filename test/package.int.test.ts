@@ -76,7 +76,7 @@ it('the tarball holds the built library and CLI, and neither bench, demo, tests 
 const USE = `
 const log = openSessionLog({ path: 'store' });
 await log.addMessage('s1', 'user', 'hello from the tarball');
-console.log(JSON.stringify(log.getHistory('s1')));
+console.log(JSON.stringify(await log.getHistory('s1')));
 await log.close();`;
 
 it('ESM: import from the installed package opens an LMDB store and writes', async () => {
@@ -128,7 +128,7 @@ it('TypeScript (nodenext, no skipLibCheck, no @types/node) type-checks an ESM an
     `import { openSessionLog, TurnlogError, type SessionLogOptions, type Message } from 'turnlog';
 const options: SessionLogOptions = { path: 'store', encryptionKey: new Uint8Array(32) };
 const log = openSessionLog(options);
-const history: Message[] = log.getHistory('s1');
+const history: Message[] = await log.getHistory('s1');
 export const codes: string[] = [history.length > 0 ? 'some' : 'none', new TurnlogError('NOT_FOUND', 'x').code];
 await log.close();
 `,
@@ -137,7 +137,7 @@ await log.close();
     join(app, 'src', 'cjs.cts'),
     `import turnlog = require('turnlog');
 const log = turnlog.openMemorySessionLog();
-export const count: number = log.getHistory('s1').length;
+export const count: Promise<number> = log.getHistory('s1').then((history) => history.length);
 `,
   );
   const tsc = await runNode([join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], { cwd: app, env: cleanEnv() });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
 import { TurnlogError } from '../src/errors.js';
+import { collect } from './support/collect.js';
 import { BACKENDS } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 
@@ -18,9 +19,9 @@ async function fill(log: SessionLog, key: string, n: number): Promise<void> {
   }
 }
 
-function thrown(fn: () => unknown): unknown {
+async function thrown(fn: () => Promise<unknown>): Promise<unknown> {
   try {
-    fn();
+    await fn();
   } catch (error) {
     return error;
   }
@@ -38,20 +39,20 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
   };
 
   /** Takes the first `n` items of an iterable and returns its iterator to go on with. */
-  function firstPage<T>(it: Iterable<T>, n: number): { taken: T[]; rest: Iterator<T> } {
-    const rest = it[Symbol.iterator]();
+  async function firstPage<T>(it: AsyncIterable<T>, n: number): Promise<{ taken: T[]; rest: AsyncIterator<T> }> {
+    const rest = it[Symbol.asyncIterator]();
     const taken: T[] = [];
     while (taken.length < n) {
-      const r = rest.next();
+      const r = await rest.next();
       if (r.done === true) break;
       taken.push(r.value);
     }
     return { taken, rest };
   }
 
-  const drain = <T>(rest: Iterator<T>): T[] => {
+  const drain = async <T>(rest: AsyncIterator<T>): Promise<T[]> => {
     const out: T[] = [];
-    for (let r = rest.next(); r.done !== true; r = rest.next()) out.push(r.value);
+    for (let r = await rest.next(); r.done !== true; r = await rest.next()) out.push(r.value);
     return out;
   };
 
@@ -60,30 +61,30 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
     await log.addMessage('k', 'user', 'a');
     await log.addMessage('k', 'user', 'b');
     for (const opts of [{ fromVersion: 3 }, { fromVersion: 4 }, { fromVersion: 100 }, { fromVersion: 2, toVersion: 1 }]) {
-      expect([...log.readEvents('k', opts)]).toEqual([]);
-      expect([...log.replay('k', opts)]).toEqual([]);
+      expect(await collect(log.readEvents('k', opts))).toEqual([]);
+      expect(await collect(log.replay('k', opts))).toEqual([]);
     }
-    expect([...log.replay('k', { fromVersion: 2 })].map((s) => s.event.version)).toEqual([2]);
+    expect((await collect(log.replay('k', { fromVersion: 2 }))).map((s) => s.event.version)).toEqual([2]);
   });
 
   for (const reader of ['readEvents', 'replay'] as const) {
-    const read = (log: SessionLog, key: string): Iterable<unknown> => (reader === 'readEvents' ? log.readEvents(key) : log.replay(key));
+    const read = (log: SessionLog, key: string): AsyncIterable<unknown> => (reader === 'readEvents' ? log.readEvents(key) : log.replay(key));
 
     it(`${reader}: GC collecting the next page between pages is PRUNED with oldestReadable, not CORRUPT`, async () => {
       const log = open();
       await fill(log, 'k', EVENTS);
-      const { taken, rest } = firstPage(read(log, 'k'), 256);
+      const { taken, rest } = await firstPage(read(log, 'k'), 256);
       expect(taken).toHaveLength(256);
       now += 1_000;
       const report = await log.gc();
       expect(report.eventsRemoved).toBeGreaterThan(256);
-      const error = thrown(() => drain(rest));
+      const error = await thrown(() => drain(rest));
       expect(error).toBeInstanceOf(TurnlogError);
       expect((error as TurnlogError).code).toBe('PRUNED');
       const oldest = (error as TurnlogError).oldestReadable as number;
       expect(oldest).toBeGreaterThan(256);
       // The consumer can resume right after the oldest readable version.
-      const resumed = [...log.readEvents('k', { fromVersion: oldest + 1 })];
+      const resumed = await collect(log.readEvents('k', { fromVersion: oldest + 1 }));
       expect(resumed.map((e) => e.version)).toEqual(Array.from({ length: EVENTS - oldest }, (_, i) => oldest + 1 + i));
     });
 
@@ -93,19 +94,19 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
       await fill(log, 'k', 256);
       now += 100_000;
       await fill(log, 'k', 4);
-      const { taken, rest } = firstPage(read(log, 'k'), 256);
+      const { taken, rest } = await firstPage(read(log, 'k'), 256);
       expect((await log.gc()).eventsRemoved).toBe(256);
-      expect(taken.length + drain(rest).length).toBe(260);
+      expect(taken.length + (await drain(rest)).length).toBe(260);
     });
 
     it(`${reader}: a deletion between pages is NOT_FOUND, also when the key was re-created`, async () => {
       for (const recreate of [false, true]) {
         const log = open();
         await fill(log, 'k', 600);
-        const { rest } = firstPage(read(log, 'k'), 256);
+        const { rest } = await firstPage(read(log, 'k'), 256);
         await log.deleteSession('k');
         if (recreate) await fill(log, 'k', 600);
-        const error = thrown(() => drain(rest));
+        const error = await thrown(() => drain(rest));
         expect(error).toBeInstanceOf(TurnlogError);
         expect((error as TurnlogError).code).toBe('NOT_FOUND');
         await h.dispose();

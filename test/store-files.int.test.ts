@@ -121,7 +121,7 @@ describe('opening what is not a turnlog store', () => {
     writeFileSync(data, bytes);
     for (const checkOnOpen of ['full', 'quick'] as const) {
       const log = openSessionLog({ path, checkOnOpen });
-      expect(log.getHistory('k')[0]).toEqual({ role: 'user', content: 'hello' });
+      expect((await log.getHistory('k'))[0]).toEqual({ role: 'user', content: 'hello' });
       await log.addMessage('k', 'user', `still writable (${checkOnOpen})`);
       expect((await log.verify()).ok).toBe(true);
       await log.close();
@@ -154,7 +154,7 @@ describe('a new store', () => {
     const path = join(dir, 's');
     await makeStore(path);
     const log = openSessionLog({ path, create: false });
-    expect(log.getHistory('k')).toEqual([{ role: 'user', content: 'hello' }]);
+    expect(await log.getHistory('k')).toEqual([{ role: 'user', content: 'hello' }]);
     await log.close();
   });
 });
@@ -165,7 +165,7 @@ describe('keys and contents are data', () => {
     const keys = ['../../../../tmp/escaped', '/etc/passwd', 'C:\\Windows\\x', '$(touch pwned)', '`touch pwned`', '%s%n', '\u0000nul', 'a/b/c'];
     const log = openSessionLog({ path });
     for (const key of keys) await log.addMessage(key, 'user', "'); require('child_process').execSync('touch pwned'); ('");
-    for (const key of keys) expect(log.getHistory(key)).toHaveLength(1);
+    for (const key of keys) expect(await log.getHistory(key)).toHaveLength(1);
     await log.close();
     expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
     expect(readdirSync(dir)).toEqual(['store']);

@@ -127,7 +127,7 @@ describe('directories that hold no store', () => {
     expect(readdirSync(dir)).toEqual(['sessions.turnlog']);
     expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
     const log = openSessionLog({ path, create: false });
-    expect(log.getHistory('k')).toHaveLength(1);
+    expect(await log.getHistory('k')).toHaveLength(1);
     await log.close();
   });
 
@@ -137,7 +137,7 @@ describe('directories that hold no store', () => {
     for (const out of outs) expect(out).toMatchObject({ opened: true, wrote: true });
     expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
     const log = openSessionLog({ path, create: false });
-    expect(log.getHistory('k')).toHaveLength(4);
+    expect(await log.getHistory('k')).toHaveLength(4);
     await log.close();
   });
 
