@@ -95,7 +95,10 @@ export function makeContext(args: ParsedArgs, io: Io): Context {
     where,
     invokedAs: invokedAs(io.env),
     now: Date.now(),
-    stdin: io.stdin ?? process.stdin,
+    // process.stdin is created when first touched: only `import jsonl -` touches it
+    get stdin() {
+      return io.stdin ?? process.stdin;
+    },
     signal,
     out: (line = '') => void (signal.aborted || io.stdout.write(`${line}\n`)),
     emitJson: (value) => void (signal.aborted || io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)),
