@@ -112,10 +112,14 @@ describe('import jsonl - reads stdin', () => {
     expect(r.out).toMatch(/^left out  -:1: not an exported turnlog event/m);
   });
 
-  it('only jsonl reads stdin; stdin larger than --max-file-mb is refused before the store is opened', async () => {
+  it('only jsonl reads stdin; stdin empty or larger than --max-file-mb is refused before the store is opened', async () => {
     expect((await run(['import', 'picoclaw', '-', '--path', join(dir, 'p')])).err).toMatch(/^turnlog: import: picoclaw reads a folder; only jsonl reads stdin \(-\)/);
     const big = await run(['import', 'jsonl', '-', '--path', join(dir, 'big'), '--max-file-mb', '1'], {}, 'x'.repeat(1024 * 1024 + 1));
     expect([big.code, big.err]).toEqual([2, 'turnlog: import: stdin holds more than 1 MiB (--max-file-mb) (see turnlog import --help)\n']);
     expect(readdirSync(dir)).not.toContain('big');
+    // a failed export before the pipe: refused, no empty store left behind
+    const empty = await run(['import', 'jsonl', '-', '--path', join(dir, 'empty')], {}, '');
+    expect([empty.code, empty.err]).toEqual([2, 'turnlog: import: stdin is empty (did the command before the pipe fail?); nothing was imported or created (see turnlog import --help)\n']);
+    expect(readdirSync(dir)).not.toContain('empty');
   });
 });

@@ -94,6 +94,9 @@ class StdinCopy {
         if (size > maxFileBytes) throw new UsageError(`import: stdin holds more than ${maxFileBytes / 1024 / 1024} MiB (--max-file-mb)`);
         copy.file.write(decoder.write(Buffer.from(bytes)));
       }
+      // in `turnlog export … | turnlog import jsonl -`, a failed export leaves stdin empty: an
+      // error then, not a new empty store and exit 0
+      if (size === 0) throw new UsageError('import: stdin is empty (did the command before the pipe fail?); nothing was imported or created');
       copy.file.write(decoder.end());
       return copy;
     } catch (error) {
