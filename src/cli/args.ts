@@ -35,7 +35,9 @@ export interface ParsedArgs {
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  path: { kind: 'string', value: 'DIR', help: 'the store (default $TURNLOG_PATH, else ./.turnlog)' },
+  path: { kind: 'string', value: 'DIR', help: 'an LMDB store (default $TURNLOG_PATH, else ./.turnlog)' },
+  url: { kind: 'string', value: 'URL', help: 'a PostgreSQL store instead: postgres://… (default $TURNLOG_URL)' },
+  schema: { kind: 'string', value: 'NAME', help: 'its schema (default $TURNLOG_SCHEMA, else turnlog)' },
   json: { kind: 'boolean', help: 'machine-readable output (the data structures of the API)' },
   debug: { kind: 'boolean', help: 'print stack traces on errors' },
   help: { kind: 'boolean', short: 'h', help: 'show help' },

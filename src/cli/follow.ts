@@ -5,7 +5,10 @@ import type { SessionEvent } from '../types.js';
 import { TurnlogError } from '../errors.js';
 import { DeletedWhileReading, gapNote, keptEvents } from './kept-events.js';
 
-/** How often --follow looks for new events when the file watcher stays quiet, in ms. */
+/**
+ * How often --follow looks for new events, in ms: on LMDB when the file watcher stays quiet, on
+ * PostgreSQL always (writers never NOTIFY: each look is one indexed read of the session's head).
+ */
 const POLL_MS = 250;
 
 /** What a follower reads: the two calls of the library it needs. */
@@ -110,11 +113,12 @@ export class Follower {
 }
 
 /**
- * Runs `check` on every change of the store directory, and every POLL_MS, until `signal` or
+ * Runs `check` on every change of the store directory (an LMDB store's; `undefined` for a store
+ * with no directory, PostgreSQL's, which is polled only), and every POLL_MS, until `signal` or
  * SIGINT/SIGTERM. One check at a time: changes seen during a check run one more check after it,
  * and stopping waits for the check under way, so nothing reads the store once this resolves.
  */
-export function followUntilStopped(dir: string, check: () => Promise<void>, signal: AbortSignal): Promise<void> {
+export function followUntilStopped(dir: string | undefined, check: () => Promise<void>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     let watcher: FSWatcher | undefined;
     let stopped = false;
@@ -151,11 +155,13 @@ export function followUntilStopped(dir: string, check: () => Promise<void>, sign
       else running = run();
     };
     const timer = setInterval(tick, POLL_MS);
-    try {
-      watcher = watch(dir, tick);
-      watcher.on('error', () => watcher?.close()); // polling goes on
-    } catch {
-      watcher = undefined; // polling alone still works
+    if (dir !== undefined) {
+      try {
+        watcher = watch(dir, tick);
+        watcher.on('error', () => watcher?.close()); // polling goes on
+      } catch {
+        watcher = undefined; // polling alone still works
+      }
     }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -15,7 +15,7 @@ export function mainHelp(): string {
   return [
     'turnlog — inspect, replay and maintain a turnlog session store',
     '',
-    'Usage: turnlog COMMAND [ARGS] [--path DIR] [--json]',
+    'Usage: turnlog COMMAND [ARGS] [--path DIR | --url URL] [--json]',
     '       turnlog help COMMAND',
     '',
     'Commands:',
@@ -35,7 +35,7 @@ export function commandHelp(c: Command): string {
   return [
     `turnlog ${c.name} — ${c.summary}`,
     '',
-    `Usage: turnlog ${c.name}${c.usage ? ` ${c.usage}` : ''} [--path DIR] [--json]`,
+    `Usage: turnlog ${c.name}${c.usage ? ` ${c.usage}` : ''} [--path DIR | --url URL] [--json]`,
     ...(c.details ? ['', ...c.details] : []),
     '',
     'Options:',

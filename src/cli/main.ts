@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { TurnlogError } from '../errors.js';
-import { apiName, parseCommandLine } from './args.js';
+import { apiName, GLOBAL_FLAGS, parseCommandLine } from './args.js';
 import type { ParsedArgs } from './args.js';
 import type { Command } from './command.js';
 import { COMMANDS, findCommand } from './commands/index.js';
@@ -11,6 +11,7 @@ import { invokedAs } from './context.js';
 import { EXIT, NoSessionError, UsageError } from './exit-codes.js';
 import { commandHelp, mainHelp } from './help.js';
 import { DeletedWhileReading } from './kept-events.js';
+import { maskCredentials } from './store.js';
 import { safe } from './style.js';
 
 /**
@@ -77,10 +78,11 @@ function onlyHelpAsked(args: ParsedArgs): boolean {
 
 /** One line on stderr for an error, and its exit code. */
 function report(error: unknown, io: Io, command: Command | undefined, args: ParsedArgs | undefined, debug: boolean): number {
-  // messages quote keys, values and file names as given: never raw on a terminal
-  const line = (text: string): void => void io.stderr.write(`turnlog: ${safe(text)}\n`);
+  // messages quote keys, values and file names as given: never raw on a terminal; and a
+  // driver's message or a stack may quote a connection URL: never with its password
+  const line = (text: string): void => void io.stderr.write(`turnlog: ${safe(maskCredentials(text))}\n`);
   const stack = (): void => {
-    if (debug && error instanceof Error) io.stderr.write(`${(error.stack ?? '').split('\n').map(safe).join('\n')}\n`);
+    if (debug && error instanceof Error) io.stderr.write(`${(error.stack ?? '').split('\n').map((l) => safe(maskCredentials(l))).join('\n')}\n`);
   };
   // a usage error points to the help of the command typed
   const help = (about: string | undefined): string => ` (see ${invokedAs(io.env)} ${about === undefined ? '' : `${about} `}--help)`;
@@ -106,7 +108,7 @@ function report(error: unknown, io: Io, command: Command | undefined, args: Pars
 /** "atVersion must be…" → "--at must be…": the library names its options, the user typed flags. */
 function inFlagTerms(message: string, command: Command | undefined, args: ParsedArgs | undefined): string {
   if (command === undefined || args === undefined) return message;
-  for (const [name, spec] of Object.entries(command.flags)) {
+  for (const [name, spec] of Object.entries({ ...command.flags, ...GLOBAL_FLAGS })) {
     if (args.flags[name] === undefined) continue;
     const api = apiName(name, spec);
     if (message.startsWith(api) && /^[\s:]/.test(message.slice(api.length))) return `--${name}${message.slice(api.length)}`;

@@ -37,7 +37,7 @@ export const exportCommand: Command = {
     if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}`);
     const output = flag<string>(ctx, 'output');
     if (output !== undefined && format !== 'picoclaw-jsonl') checkOutputFile(output); // before the store is even opened
-    const log = ctx.open();
+    const log = await ctx.open();
     const key = ctx.args.positionals[0];
     const keys = key === undefined ? await allKeys(log) : [key];
     const uninstall = removeTempFilesOnSignals();

@@ -21,7 +21,7 @@ export const gc: Command = {
   async run(ctx) {
     const ttl = flag<string>(ctx, 'ttl');
     const window = flag<string>(ctx, 'replay-window');
-    const log = ctx.open({ ...(ttl === undefined ? {} : { ttl }), ...(window === undefined ? {} : { replayWindow: window }) });
+    const log = await ctx.open({ ...(ttl === undefined ? {} : { ttl }), ...(window === undefined ? {} : { replayWindow: window }) });
     const progress = ctx.progress(flag<boolean>(ctx, 'dry-run') === true ? 'gc dry run: sessions' : 'gc: transactions');
     const share = flag<string>(ctx, 'max-expire-share');
     const maxExpireShare = share === undefined ? {} : { maxExpireShare: share.trim() === '' ? Number.NaN : Number(share) };

@@ -16,7 +16,7 @@ export const history: Command = {
   sessionKey: FIRST_IS_SESSION,
   async run(ctx) {
     const key = ctx.args.positionals[0] as string;
-    const log = ctx.open();
+    const log = await ctx.open();
     const info = await ctx.requireSession(key);
     // one version for every read, so a concurrent append cannot mix two states
     const version = integerFlag(ctx, 'at') ?? info.version;

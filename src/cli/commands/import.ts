@@ -1,8 +1,11 @@
 import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
 import { isAbsolute, relative } from 'node:path';
 import { importOpenclaw, importPicoclaw } from '../../import/index.js';
 import { importTurnlogJsonl } from '../../import/turnlog-jsonl.js';
-import { kindOf } from '../../import/source-files.js';
+import { DEFAULT_MAX_FILE_BYTES, kindOf } from '../../import/source-files.js';
+import { removeTempFilesOnSignals, TempFile } from '../../import/safe-output.js';
 import { IMPORT_RECENCY, PROBLEM_SUBJECTS } from '../../import/types.js';
 import type { ImportOptions, ImportProblem, ImportRecency, ImportReport, ProblemSubject } from '../../import/types.js';
 import type { SessionLog } from '../../engine/session-log.js';
@@ -23,7 +26,8 @@ export const importCommand: Command = {
   details: [
     'picoclaw SOURCE: a sessions folder, a workspace, or the picoclaw home (every workspace*/sessions).',
     'openclaw SOURCE: an agent sessions folder, or the state directory (every agents/*/sessions).',
-    'jsonl SOURCE: a file written by turnlog export --format jsonl.',
+    'jsonl SOURCE: a file written by turnlog export --format jsonl, or - for stdin',
+    '(turnlog export --path ./.turnlog | turnlog import jsonl - --url postgres://…: LMDB to PostgreSQL).',
     'Running it again changes nothing; a picoclaw session that grew by appending brings in only what is new.',
     'Imported sessions keep their source times, so a GC with a ttl counts their idle time from their last',
     'activity there; --recency import counts it from the import instead (running it again applies it).',
@@ -44,17 +48,74 @@ export const importCommand: Command = {
     const [format, source] = ctx.args.positionals as [string, string];
     if (format !== 'picoclaw' && format !== 'openclaw' && format !== 'jsonl') throw new UsageError(`import: the format must be picoclaw, openclaw or jsonl, not '${format}'`);
     const options = importOptions(ctx, format);
-    // Checked before the store is opened: a mistyped SOURCE must not leave a new, empty store behind.
-    checkSource(source, format);
-    const log = options.dryRun === true ? openForDryRun(ctx) : ctx.open({ create: true });
-    const progress = ctx.progress(`importing ${format}`);
-    const report = await FORMATS[format](log, source, { ...options, onProgress: (d, t) => progress.update(d, t) });
-    progress.done();
-    if (ctx.json) ctx.emitJson(report);
-    else printReport(ctx, report);
-    return report.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
+    if (source === '-' && format !== 'jsonl') throw new UsageError(`import: ${format} reads a folder; only jsonl reads stdin (-)`);
+    // stdin is copied to an owner-only temporary file first (the importer reads regular files
+    // only), so the store is opened only once the whole input has arrived
+    const input = source === '-' ? await StdinCopy.read(ctx, options.maxFileBytes) : undefined;
+    try {
+      // Checked before the store is opened: a mistyped SOURCE must not leave a new, empty store behind.
+      if (input === undefined) checkSource(source, format);
+      const log = options.dryRun === true ? await openForDryRun(ctx) : await ctx.open({ create: true });
+      const progress = ctx.progress(`importing ${format}`);
+      let report = await FORMATS[format](log, input?.path ?? source, { ...options, onProgress: (d, t) => progress.update(d, t) });
+      progress.done();
+      if (input !== undefined) report = input.renamed(report);
+      if (ctx.json) ctx.emitJson(report);
+      else printReport(ctx, report);
+      return report.problems.some((p) => p.fatal) ? EXIT.FAILURE : EXIT.OK;
+    } finally {
+      input?.discard();
+    }
   },
 };
+
+/** `import jsonl -`: stdin in a temporary file, removed after the import (and on Ctrl-C). */
+class StdinCopy {
+  private constructor(
+    private readonly file: TempFile,
+    private readonly uninstall: () => void,
+  ) {}
+
+  get path(): string {
+    return this.file.path;
+  }
+
+  static async read(ctx: Context, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<StdinCopy> {
+    const stdin = ctx.stdin;
+    if (stdin.isTTY === true) throw new UsageError('import jsonl -: stdin is a terminal; pipe an export into it (turnlog export | turnlog import jsonl - …)');
+    const uninstall = removeTempFilesOnSignals();
+    const copy = new StdinCopy(new TempFile(tmpdir()), uninstall);
+    try {
+      const decoder = new StringDecoder('utf8');
+      let size = 0;
+      for await (const chunk of stdin) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+        size += bytes.length;
+        if (size > maxFileBytes) throw new UsageError(`import: stdin holds more than ${maxFileBytes / 1024 / 1024} MiB (--max-file-mb)`);
+        copy.file.write(decoder.write(Buffer.from(bytes)));
+      }
+      // in `turnlog export … | turnlog import jsonl -`, a failed export leaves stdin empty: an
+      // error then, not a new empty store and exit 0
+      if (size === 0) throw new UsageError('import: stdin is empty (did the command before the pipe fail?); nothing was imported or created');
+      copy.file.write(decoder.end());
+      return copy;
+    } catch (error) {
+      copy.discard();
+      throw error;
+    }
+  }
+
+  /** The report as about stdin, not the temporary file. */
+  renamed(report: ImportReport): ImportReport {
+    const name = (file: string): string => (file === this.path ? '-' : file);
+    return { ...report, source: name(report.source), problems: report.problems.map((p) => ({ ...p, file: name(p.file) })) };
+  }
+
+  discard(): void {
+    this.file.discard();
+    this.uninstall();
+  }
+}
 
 function checkSource(source: string, format: 'picoclaw' | 'openclaw' | 'jsonl'): void {
   const st = statSync(source, { throwIfNoEntry: false });
@@ -78,9 +139,9 @@ function importOptions(ctx: Context, format: string): ImportOptions {
 }
 
 /** A dry run writes nothing, not even a new store: against a missing store it plans in memory. */
-function openForDryRun(ctx: Context): SessionLog {
+async function openForDryRun(ctx: Context): Promise<SessionLog> {
   try {
-    return ctx.open();
+    return await ctx.open();
   } catch (error) {
     if (isTurnlogError(error, 'NOT_FOUND')) return openMemorySessionLog();
     throw error;

@@ -16,7 +16,7 @@ export const log: Command = {
   checkArgs: checkRange,
   async run(ctx) {
     const key = ctx.args.positionals[0] as string;
-    const store = ctx.open();
+    const store = await ctx.open();
     const latest = Math.min((await ctx.requireSession(key)).version, integerFlag(ctx, 'to') ?? Infinity);
     const range = versionRange(ctx);
     const events = keptEvents((r) => store.readEvents(key, r), (e) => e.version, range, (gap) => ctx.note(gapNote(key, gap, latest)));

@@ -5,6 +5,7 @@ import { MAX_LIST_LIMIT } from '../../engine/listing.js';
 import type { Command } from '../command.js';
 import { integerFlag, stringFlag } from '../command.js';
 import { EXIT, UsageError } from '../exit-codes.js';
+import { storeFlagsGiven } from '../store.js';
 import { columns, fold, relativeTime, safe, shellQuote } from '../style.js';
 
 export const sessions: Command = {
@@ -18,7 +19,7 @@ export const sessions: Command = {
   },
   positionals: { min: 0, max: 0 },
   async run(ctx) {
-    const log = ctx.open();
+    const log = await ctx.open();
     const prefix = stringFlag(ctx, 'prefix');
     const cursor = stringFlag(ctx, 'cursor');
     const limit = integerFlag(ctx, 'limit');
@@ -46,10 +47,9 @@ export const sessions: Command = {
     }
     for (const line of columns(rows)) ctx.out(line);
     if (page.cursor !== undefined) {
-      // the next page of the same listing: same store, page size and prefix
-      const given = stringFlag(ctx, 'path');
+      // the next page of the same listing: same store (a URL's password masked), page size and prefix
       const same = [
-        ...(given === undefined ? [] : ['--path', given]),
+        ...storeFlagsGiven(ctx.args.flags),
         ...(limit === undefined ? [] : ['--limit', String(limit)]),
         ...(prefix === undefined ? [] : ['--prefix', prefix]),
       ];

@@ -24,7 +24,7 @@ export const tail: Command = {
   sessionKey: (args) => (args.flags['follow'] === true ? undefined : args.positionals[0]),
   async run(ctx) {
     const key = ctx.args.positionals[0] as string;
-    const log = ctx.open();
+    const log = await ctx.open();
     const n = integerFlag(ctx, 'lines') ?? 10;
     const follow = booleanFlag(ctx, 'follow');
     const info = follow ? await log.getSession(key) : await ctx.requireSession(key);
@@ -43,7 +43,7 @@ export const tail: Command = {
     if (!follow) return EXIT.OK;
     const follower = new Follower(log, key, { version, createdAt: info?.createdAt }, print, ctx.note);
     await follower.check();
-    await followUntilStopped(ctx.path, () => follower.check(), ctx.signal);
+    await followUntilStopped(ctx.store.kind === 'lmdb' ? ctx.store.path : undefined, () => follower.check(), ctx.signal);
     return EXIT.OK;
   },
 };

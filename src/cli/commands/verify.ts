@@ -13,7 +13,7 @@ export const verify: Command = {
   flags: {},
   positionals: { min: 0, max: 0 },
   async run(ctx) {
-    const log = ctx.open();
+    const log = await ctx.open();
     const progress = ctx.progress('verifying');
     const report = await log.verify({ onProgress: (done, total) => progress.update(done, total) });
     progress.done();
