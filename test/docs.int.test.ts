@@ -6,6 +6,18 @@ import { assertBuilt, DIST_ENTRY, ROOT, runNode } from './support/processes.js';
 import { tempDir } from './support/harness.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { openMemorySessionLog, openSessionLog } from '../src/open.js';
+import pg from 'pg';
+import { pgUnavailable, PG_URL } from './support/pg-probe.js';
+
+async function dropDocsSchema(): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA IF EXISTS turnlog CASCADE');
+  } finally {
+    await client.end();
+  }
+}
 
 /** Every ```ts block marked runnable in the README and docs runs as written against the build. */
 beforeAll(assertBuilt);
@@ -28,11 +40,23 @@ function examples(): Array<[string, string]> {
   return out;
 }
 
-it.each(examples())('%s runs', async (_, code) => {
+/**
+ * PostgreSQL examples read DATABASE_URL, as an application would: here the test database, whose
+ * schema "turnlog" (the default an example opens) is dropped before and after each of them.
+ */
+const pgSkip = await pgUnavailable();
+const usesPg = (code: string): boolean => code.includes('openPostgresSessionLog');
+
+it.each(examples())('%s runs', async (name, code) => {
+  if (usesPg(code) && pgSkip !== undefined) {
+    console.log(`${name}: skipped, ${pgSkip}`);
+    return;
+  }
   dir = tempDir();
   const script = join(dir, 'example.mjs');
   writeFileSync(script, code.replace("from 'turnlog'", `from '${pathToFileURL(DIST_ENTRY).href}'`));
-  const r = await runNode([script], { cwd: dir });
+  if (usesPg(code)) await dropDocsSchema();
+  const r = await runNode([script], { cwd: dir, env: { ...process.env, DATABASE_URL: PG_URL } }).finally(() => (usesPg(code) ? dropDocsSchema() : undefined));
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
 });

@@ -64,14 +64,14 @@ export class KvSessionStore implements SessionStore {
     return this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
   }
 
-  async deleteSession(key: string): Promise<boolean> {
+  async deleteSession(key: string, stop: StopSignal): Promise<boolean> {
     // Queued with the writes, so it applies in call order: after writes called before it,
     // before writes called after it.
     const existed = await this.writes.submit(({ tx, counts }) => {
       const head = findHead(tx, key);
       return { value: head !== undefined, apply: () => head !== undefined && unlinkSession(tx, head, counts) };
     });
-    if (existed) await purgeAll(this.backend, this.closing.signal);
+    if (existed) await purgeAll(this.backend, stop);
     return existed;
   }
 

@@ -172,7 +172,7 @@ export class SessionLogEngine implements SessionLog {
   async deleteSession(key: string): Promise<boolean> {
     this.assertOpen();
     validateKey(key);
-    return this.track(this.store.deleteSession(key));
+    return this.track(this.store.deleteSession(key, this.closing.signal));
   }
 
   /** Validates and encodes before any store is touched (see prepareWrite), then hands the write down. */

@@ -66,7 +66,7 @@ export class PgSessionStore implements SessionStore {
     });
   }
 
-  deleteSession(key: string): Promise<boolean> {
+  deleteSession(key: string, _stop: StopSignal): Promise<boolean> {
     return this.inOrder(key, async () => {
       this.pg.heads.delete(key);
       const rows = await this.pg.query('delete', [this.pg.skey(key), Date.now()]);

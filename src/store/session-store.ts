@@ -29,8 +29,11 @@ export interface SessionStore {
    * durable as the store documents.
    */
   write(req: WriteRequest): Promise<WriteOutcome>;
-  /** Removes the session (its rows may be purged later); false when there was none. In call order with writes. */
-  deleteSession(key: string): Promise<boolean>;
+  /**
+   * Removes the session (its rows may be purged later); false when there was none. In call order
+   * with writes. Work after the removal itself (purging rows) stops once `stop` is aborted.
+   */
+  deleteSession(key: string, stop: StopSignal): Promise<boolean>;
   /**
    * The visible messages at `atVersion` (default current), only the newest `last` when given.
    * A version past the newest is INVALID_ARGUMENT; one GC collected is PRUNED. Unknown key: [].
