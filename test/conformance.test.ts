@@ -1,15 +1,34 @@
-import { describe } from 'vitest';
-import { BACKENDS } from './support/harness.js';
-import { readConformance } from './conformance/reads.js';
-import { writeConformance } from './conformance/writes.js';
-import { lifecycleConformance } from './conformance/lifecycle.js';
-import { newestConformance } from './conformance/newest.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, WITH_POSTGRES } from './support/harness.js';
+import { PG_SKIP_TITLE } from './support/pg-harness.js';
+import { runConformanceSuite } from '../src/testing/index.js';
 
+/** The published suite (`turnlog/testing`) over every store this machine has. */
 for (const [name, factory] of BACKENDS) {
-  describe(`conformance: ${name}`, () => {
-    writeConformance(factory);
-    readConformance(factory);
-    lifecycleConformance(factory);
-    newestConformance(factory);
-  });
+  describe(`conformance: ${name}`, () => runConformanceSuite(factory));
 }
+
+// The one visible line when PostgreSQL is not here (and not required).
+if (!WITH_POSTGRES) describe.skip(PG_SKIP_TITLE, () => it.skip('needs PostgreSQL', () => undefined));
+
+describe('turnlog/testing', () => {
+  it('is never loaded by the main entry: nothing outside src/testing imports it', () => {
+    const src = fileURLToPath(new URL('../src', import.meta.url));
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (path !== join(src, 'testing')) walk(path);
+        } else if (/\.[cm]?ts$/.test(entry.name) && /from\s+['"][^'"]*\/testing\//.test(readFileSync(path, 'utf8'))) {
+          offenders.push(relative(src, path));
+        }
+      }
+    };
+    walk(src);
+    expect(offenders).toEqual([]);
+  });
+});
