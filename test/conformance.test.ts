@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BACKENDS, WITH_POSTGRES } from './support/harness.js';
+import { BACKENDS, WITH_POSTGRES, lmdbHarness, memoryHarness } from './support/harness.js';
 import { PG_SKIP_TITLE } from './support/pg-harness.js';
 import { runConformanceSuite } from '../src/testing/index.js';
 
@@ -10,6 +10,27 @@ import { runConformanceSuite } from '../src/testing/index.js';
 for (const [name, factory] of BACKENDS) {
   describe(`conformance: ${name}`, () => runConformanceSuite(factory));
 }
+
+// What the published suite leaves to each store: the LMDB engine (on LMDB and in memory) counts
+// the events behind a session's newest checkpoint as dead. PostgreSQL has no checkpoints.
+describe.each([
+  ['lmdb', lmdbHarness],
+  ['memory', memoryHarness],
+])('checkpointed stats: %s', (_name, factory) => {
+  it('counts the events behind the newest checkpoint as dead bytes', async () => {
+    const h = factory();
+    try {
+      const log = await h.open({ checkpointEvery: 4 });
+      for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
+      const s = await log.stats();
+      expect(s.format).toEqual({ store: 1, projection: 1 });
+      expect(s.deadBytes).toBeGreaterThan(0); // events 1–8, behind the checkpoint at 8
+      expect(s.deadBytes).toBeLessThan(s.logBytes);
+    } finally {
+      await h.dispose();
+    }
+  });
+});
 
 // The one visible line when PostgreSQL is not here (and not required).
 if (!WITH_POSTGRES) describe.skip(PG_SKIP_TITLE, () => it.skip('needs PostgreSQL', () => undefined));

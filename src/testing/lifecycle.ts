@@ -196,9 +196,12 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       const log = await open();
       for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
       const s = await log.stats();
-      expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: 1, projection: 1 } });
+      expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: expect.any(Number), projection: expect.any(Number) } });
       expect(s.logBytes).toBeGreaterThan(0);
-      expect(s.deadBytes).toBeGreaterThan(0); // events behind the checkpoint at 8
+      // What is dead depends on the store (LMDB: what lies behind a checkpoint; checked in the
+      // project's own tests); every store keeps the arithmetic.
+      expect(s.deadBytes).toBeGreaterThanOrEqual(0);
+      expect(s.deadBytes).toBeLessThanOrEqual(s.logBytes);
       expect(s.liveBytes).toBe(s.logBytes - s.deadBytes);
     });
 

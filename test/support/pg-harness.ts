@@ -84,7 +84,7 @@ export function pgHarness(schema = freshSchema()): {
   dispose(): Promise<void>;
 } {
   if (!PG.available) throw new Error(PG_UNREACHABLE);
-  const opened: SessionLog[] = [];
+  const open = new Set<SessionLog>();
   let used = false;
   return {
     name: 'postgres',
@@ -92,11 +92,18 @@ export function pgHarness(schema = freshSchema()): {
     async open(options = {}) {
       used = true;
       const log = await openPostgresSessionLog({ ...pgLifecycleOptions(options), connectionString: PG_URL, schema, poolSize: POOL_SIZE });
-      opened.push(log);
+      // dispose() closes only what the test left open: that close() is idempotent is checked by
+      // the conformance suite itself, and must not decide every other test's outcome.
+      const close = log.close.bind(log);
+      log.close = () => {
+        open.delete(log);
+        return close();
+      };
+      open.add(log);
       return log;
     },
     async dispose() {
-      for (const log of opened.splice(0)) await log.close();
+      for (const log of [...open]) await log.close();
       if (used) await pgAdmin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
   };
