@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -32,10 +32,23 @@ describe.each([
   });
 });
 
-// The one visible line when PostgreSQL is not here (and not required).
-if (!WITH_POSTGRES) describe.skip(PG_SKIP_TITLE, () => it.skip('needs PostgreSQL', () => undefined));
+// The one visible line when PostgreSQL is not here (and not required), counted as a skipped test too.
+if (!WITH_POSTGRES) {
+  console.warn(PG_SKIP_TITLE);
+  describe.skip(PG_SKIP_TITLE, () => it.skip('needs PostgreSQL', () => undefined));
+}
 
 describe('turnlog/testing', () => {
+  it('is a package subpath built from src/testing', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, Record<string, string>>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    expect(pkg.exports['./testing']).toEqual({ types: './dist/src/testing/index.d.ts', import: './dist/src/testing/index.js', default: './dist/src/testing/index.js' });
+    expect(existsSync(new URL('../src/testing/index.ts', import.meta.url))).toBe(true);
+    expect(pkg.peerDependenciesMeta['vitest']?.optional).toBe(true);
+  });
+
   it('is never loaded by the main entry: nothing outside src/testing imports it', () => {
     const src = fileURLToPath(new URL('../src', import.meta.url));
     const offenders: string[] = [];

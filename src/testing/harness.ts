@@ -15,7 +15,7 @@ export type StoreHarnessOptions = MemorySessionLogOptions;
  * (two handles on one store must see each other's writes).
  */
 export interface StoreHarness {
-  /** A short name for the store, shown nowhere by the suite but handy in the caller's titles. */
+  /** The store's name ('lmdb', 'postgres', …), for the caller's test titles; the suite itself does not read it. */
   readonly name: string;
   /**
    * Opens a `SessionLog` on this harness's store with these lifecycle options (a store may drop
