@@ -103,8 +103,11 @@ export function pgHarness(schema = freshSchema()): {
       return log;
     },
     async dispose() {
-      for (const log of [...open]) await log.close();
+      // The schema goes even when a close fails (that failure is still the test's): no test leaves one behind.
+      const closing = await Promise.allSettled([...open].map((log) => log.close()));
       if (used) await pgAdmin(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      const failed = closing.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     },
   };
 }
