@@ -172,7 +172,7 @@ describe.each(BACKENDS)('message formats: %s', (name, factory) => {
           }
         },
       ),
-      propRuns(runsOn(name, { lmdb: 15, memory: 40, postgres: 10 })),
+      propRuns(runsOn(name, { lmdb: 15, memory: 40, postgres: 8 })),
     );
   });
 });
