@@ -87,7 +87,7 @@ describe.each(BACKENDS)('fuzzed keys and messages: %s', (name, factory) => {
             expect(asJson(history[history.length - 1])).toBe(asJson(message));
           }
         }),
-        propRuns(runsOn(name, { lmdb: 300, memory: 600, postgres: 600 })),
+        propRuns(runsOn(name, { lmdb: 300, memory: 600, postgres: 300 })),
       );
       // Both outcomes were exercised, so neither branch is vacuous.
       expect(accepted).toBeGreaterThan(10);

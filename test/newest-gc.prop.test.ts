@@ -65,7 +65,7 @@ describe.each(BACKENDS)('removals under GC: %s', (name, factory) => {
           await harness.dispose();
         }
       }),
-      propRuns(runsOn(name, { lmdb: 25, memory: 100, postgres: 40 })),
+      propRuns(runsOn(name, { lmdb: 25, memory: 100, postgres: 25 })),
     );
   });
 });
