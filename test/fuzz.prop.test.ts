@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TurnlogError } from '../src/errors.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import { recordFigure } from './support/figures.js';
 
@@ -57,7 +57,7 @@ const asJson = (v: unknown): string => JSON.stringify(v);
 describe.each(BACKENDS)('fuzzed keys and messages: %s', (name, factory) => {
   it('round-trip exactly or are rejected with nothing written', async () => {
     const h = factory();
-    const log = h.open({ maxMessageBytes: MAX });
+    const log = await h.open({ maxMessageBytes: MAX });
     let accepted = 0;
     let rejected = 0;
     try {
@@ -87,7 +87,7 @@ describe.each(BACKENDS)('fuzzed keys and messages: %s', (name, factory) => {
             expect(asJson(history[history.length - 1])).toBe(asJson(message));
           }
         }),
-        propRuns(name === 'lmdb' ? 300 : 600),
+        propRuns(runsOn(name, { lmdb: 300, memory: 600, postgres: 300 })),
       );
       // Both outcomes were exercised, so neither branch is vacuous.
       expect(accepted).toBeGreaterThan(10);

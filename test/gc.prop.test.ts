@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 
 /**
@@ -40,7 +40,7 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
         let now = 1_000_000;
         const clock = () => now;
         try {
-          let log = h.open({ clock, checkpointEvery, replayWindow: Infinity });
+          let log = await h.open({ clock, checkpointEvery, replayWindow: Infinity });
           for (const op of ops) {
             switch (op.kind) {
               case 'add':
@@ -68,13 +68,13 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
               case 'gc': {
                 const before = await state(log);
                 await log.close();
-                const gcLog = h.open({ clock, checkpointEvery, replayWindow: op.window });
+                const gcLog = await h.open({ clock, checkpointEvery, replayWindow: op.window });
                 await gcLog.gc({ dryRun: op.dry });
                 expect(await state(gcLog)).toEqual(before);
                 const v = await gcLog.verify();
                 expect(v.mismatches).toEqual([]);
                 await gcLog.close();
-                log = h.open({ clock, checkpointEvery, replayWindow: Infinity });
+                log = await h.open({ clock, checkpointEvery, replayWindow: Infinity });
                 expect(await state(log)).toEqual(before);
                 break;
               }
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('GC never changes what an agent sees: %s', (name, factor
           await h.dispose();
         }
       }),
-      propRuns(name === 'lmdb' ? 25 : 80),
+      propRuns(runsOn(name, { lmdb: 25, memory: 80, postgres: 25 })),
     );
   });
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
 import type { Message } from '../src/types.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import type { Harness } from './support/harness.js';
 import { classifyMessage } from '../src/core/message-shapes.js';
 import { ConversationBuilder, DIALECTS, invariantProblem, labelOf, labelShape, turnSpecArb } from './support/dialects.js';
@@ -112,7 +112,7 @@ const reopen: Cmd = {
   check: () => true,
   async run(model, real) {
     await real.log.close();
-    real.log = real.harness.open({ checkpointEvery: real.checkpointEvery, ...(real.maxMessages === undefined ? {} : { maxMessages: real.maxMessages }) });
+    real.log = await real.harness.open({ checkpointEvery: real.checkpointEvery, ...(real.maxMessages === undefined ? {} : { maxMessages: real.maxMessages }) });
     await check(model, real, 'reopen');
   },
   toString: () => 'reopen',
@@ -156,7 +156,7 @@ describe.each(BACKENDS)('message formats: %s', (name, factory) => {
           for (const t of turns) script.turn(t);
           const harness = factory();
           try {
-            const log = harness.open({ checkpointEvery, ...(maxMessages === undefined ? {} : { maxMessages }) });
+            const log = await harness.open({ checkpointEvery, ...(maxMessages === undefined ? {} : { maxMessages }) });
             const real: Real = { harness, log, script, cursor: 0, maxMessages, checkpointEvery };
             await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
             if ((await real.log.getSession(KEY)) === undefined) return;
@@ -172,7 +172,7 @@ describe.each(BACKENDS)('message formats: %s', (name, factory) => {
           }
         },
       ),
-      propRuns(name === 'lmdb' ? 15 : 40),
+      propRuns(runsOn(name, { lmdb: 15, memory: 40, postgres: 8 })),
     );
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../src/types.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import { collect } from './support/collect.js';
 
@@ -33,7 +33,7 @@ describe.each(BACKENDS)('removals under GC: %s', (name, factory) => {
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 4 }), async (ops, checkpointEvery) => {
         const harness = factory();
         const clock = { now: 1_000_000 };
-        const log = harness.open({ checkpointEvery, replayWindow: 0, clock: () => (clock.now += 100) });
+        const log = await harness.open({ checkpointEvery, replayWindow: 0, clock: () => (clock.now += 100) });
         try {
           const seen: Message[][] = [[]]; // seen[v]: the history right after version v
           let serial = 0;
@@ -65,7 +65,7 @@ describe.each(BACKENDS)('removals under GC: %s', (name, factory) => {
           await harness.dispose();
         }
       }),
-      propRuns(name === 'lmdb' ? 25 : 100),
+      propRuns(runsOn(name, { lmdb: 25, memory: 100, postgres: 25 })),
     );
   });
 });

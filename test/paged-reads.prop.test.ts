@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
 import { isTurnlogError } from '../src/errors.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import { collect } from './support/collect.js';
 
@@ -43,7 +43,7 @@ describe.each(BACKENDS)('paged reads under interference (%s)', (name, factory) =
         async (events, checkpointEvery, reader, takeSeed, interference, seed) => {
           const h = factory();
           let now = 1_000;
-          const log = h.open({ clock: () => now, checkpointEvery, replayWindow: 0 });
+          const log = await h.open({ clock: () => now, checkpointEvery, replayWindow: 0 });
           try {
             await fill(log, 'k', events, seed);
             const expected = await collect(log.readEvents('k'));
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('paged reads under interference (%s)', (name, factory) =
           }
         },
       ),
-      propRuns(name === 'lmdb' ? 12 : 40),
+      propRuns(runsOn(name, { lmdb: 12, memory: 40, postgres: 10 })),
     );
   });
 });

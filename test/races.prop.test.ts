@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasOrphanToolResult } from '../src/core/history-rules.js';
 import type { Message } from '../src/types.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import { recordFigure } from './support/figures.js';
 import { texts, toolTurn } from './support/messages.js';
@@ -12,14 +12,14 @@ import { texts, toolTurn } from './support/messages.js';
  * cutting history while the agent loop appends), conditional writers, safe truncation.
  */
 describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
-  const runs = propRuns(name === 'lmdb' ? 30 : 80);
+  const runs = propRuns(runsOn(name, { lmdb: 30, memory: 80, postgres: 30 }));
   afterAll(() => recordFigure(`scheduler interleavings tried (${name})`, runs.numRuns * 3));
 
   it('a summariser using through never loses a message added after it read', async () => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 4 }), async (s, turns, checkpointEvery) => {
         const h = factory();
-        const log = h.open({ checkpointEvery });
+        const log = await h.open({ checkpointEvery });
         try {
           const append = s.scheduleFunction((i: number) => log.addMessage('k', 'user', `m${i}`));
           const agent = (async () => {
@@ -54,7 +54,7 @@ describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.integer({ min: 2, max: 5 }), async (s, writers) => {
         const h = factory();
-        const log = h.open();
+        const log = await h.open();
         try {
           await log.addMessage('k', 'user', 'seed');
           const attempts = Array.from({ length: writers }, (_, i) =>
@@ -77,7 +77,7 @@ describe.each(BACKENDS)('interleavings: %s', (name, factory) => {
     await fc.assert(
       fc.asyncProperty(fc.scheduler(), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 9 }), async (s, turns, keep) => {
         const h = factory();
-        const log = h.open({ checkpointEvery: 3 });
+        const log = await h.open({ checkpointEvery: 3 });
         try {
           const addTurn = s.scheduleFunction((i: number) => log.addMessages('k', toolTurn(`q${i}`, `call${i}`)));
           const agent = (async () => {

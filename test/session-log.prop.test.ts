@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
 import type { Message } from '../src/types.js';
-import { BACKENDS } from './support/harness.js';
+import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
 import { Model, modelIdUse, modelRecordId, modelRemoveLast, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
@@ -195,7 +195,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
     check: () => true,
     async run(model, real) {
       await real.log.close();
-      real.log = real.harness.open({ checkpointEvery: real.checkpointEvery });
+      real.log = await real.harness.open({ checkpointEvery: real.checkpointEvery });
       for (const k of KEYS) await check(model, real, k);
     },
     toString: () => 'reopen',
@@ -218,7 +218,7 @@ describe.each(BACKENDS)('model-based: %s', (name, factory) => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 60, size: 'large' }), fc.integer({ min: 1, max: 6 }), async (cmds, checkpointEvery) => {
         const harness = factory();
         try {
-          const real: Real = { harness, log: harness.open({ checkpointEvery }), checkpointEvery };
+          const real: Real = { harness, log: await harness.open({ checkpointEvery }), checkpointEvery };
           await fc.asyncModelRun(() => ({ model: new Model(), real }), cmds);
           // checkpoint + tail ≡ a fold of every event, at every version
           for (const k of KEYS) {
@@ -234,7 +234,7 @@ describe.each(BACKENDS)('model-based: %s', (name, factory) => {
           await harness.dispose();
         }
       }),
-      propRuns(name === 'lmdb' ? 40 : 100),
+      propRuns(runsOn(name, { lmdb: 40, memory: 100, postgres: 30 })),
     );
   });
 });

@@ -1,6 +1,2 @@
-/** Every item of an async iterable (readEvents, replay), in order. */
-export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of items) out.push(item);
-  return out;
-}
+/** The helper of the published conformance suite, shared with the project's own tests. */
+export { collect } from '../../src/testing/collect.js';

@@ -1,17 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, HarnessFactory } from '../support/harness.js';
-import type { SessionLog } from '../../src/engine/session-log.js';
-import type { Message } from '../../src/types.js';
-import { expectCode, texts, toolTurn } from '../support/messages.js';
-import { collect } from '../support/collect.js';
+import type { StoreHarness, StoreHarnessFactory } from './harness.js';
+import type { SessionLog } from '../engine/session-log.js';
+import type { Message } from '../types.js';
+import { expectCode, texts, toolTurn } from './messages.js';
+import { collect } from './collect.js';
 
 /** Writes: one event per call, contiguous versions, the history rules. */
-export function writeConformance(factory: HarnessFactory): void {
-  let h: Harness;
+export function writeConformance(factory: StoreHarnessFactory): void {
+  let h: StoreHarness;
   let log: SessionLog;
-  beforeEach(() => {
+  beforeEach(async () => {
     h = factory();
-    log = h.open();
+    log = await h.open();
   });
   afterEach(() => h.dispose());
 
@@ -48,7 +48,7 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.setHistory('k', messages.slice(1));
       expect(await log.getHistory('k', { atVersion: 1 })).toStrictEqual(messages);
       await log.close();
-      log = h.open();
+      log = await h.open();
       expect(await log.getHistory('k')).toStrictEqual(messages.slice(1));
       expect((await collect(log.readEvents('k'))).map((e) => (e.type === 'messages.added' || e.type === 'history.replaced' ? e.messages : []))).toStrictEqual([messages, messages.slice(1)]);
     });
@@ -119,7 +119,7 @@ export function writeConformance(factory: HarnessFactory): void {
       await log.setSummary('k', 'sum');
       await log.updateMetadata('k', { channel: 'telegram' });
       await log.close();
-      const again = h.open();
+      const again = await h.open();
       expect(texts(await again.getHistory('k'))).toEqual(['a']);
       expect(await again.getSummary('k')).toBe('sum');
       expect((await again.getSession('k'))?.metadata).toEqual({ channel: 'telegram' });

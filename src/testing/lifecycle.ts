@@ -1,19 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Harness, HarnessFactory, HarnessOptions } from '../support/harness.js';
-import type { SessionLog } from '../../src/engine/session-log.js';
-import { hasOrphanToolResult } from '../../src/core/history-rules.js';
-import { expectCode, texts, toolTurn } from '../support/messages.js';
-import { collect } from '../support/collect.js';
+import type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
+import type { SessionLog } from '../engine/session-log.js';
+import { hasOrphanToolResult } from '../core/history-rules.js';
+import { expectCode, texts, toolTurn } from './messages.js';
+import { collect } from './collect.js';
 
 const HOUR = 3_600_000;
 
 /** Expiry, caps and the replay window: GC must never change what an agent sees. */
-export function lifecycleConformance(factory: HarnessFactory): void {
-  let h: Harness;
+export function lifecycleConformance(factory: StoreHarnessFactory): void {
+  let h: StoreHarness;
   let now: number;
   const clock = (): number => now;
-  const open = (o: HarnessOptions = {}): SessionLog => h.open({ clock, checkpointEvery: 4, ...o });
-  beforeEach(() => {
+  const open = (o: StoreHarnessOptions = {}): Promise<SessionLog> => h.open({ clock, checkpointEvery: 4, ...o });
+  beforeEach(async () => {
     h = factory();
     now = 1_700_000_000_000;
   });
@@ -24,7 +24,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
 
   describe('ttl', () => {
     it('expires sessions idle longer than the ttl; a write refreshes them', async () => {
-      const log = open({ ttl: '1h' });
+      const log = await open({ ttl: '1h' });
       await log.addMessage('idle', 'user', 'x');
       await log.addMessage('busy', 'user', 'x');
       now += 50 * 60_000;
@@ -42,7 +42,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     });
 
     it('a session idle exactly the ttl is kept', async () => {
-      const log = open({ ttl: 1000 });
+      const log = await open({ ttl: 1000 });
       await log.addMessage('k', 'user', 'x');
       now += 1000;
       expect((await log.gc()).sessionsExpired).toBe(0);
@@ -53,7 +53,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
 
   describe('maxMessages', () => {
     it('caps the visible history with recorded truncation events', async () => {
-      const log = open({ maxMessages: 5 });
+      const log = await open({ maxMessages: 5 });
       for (let i = 0; i < 8; i++) await log.addMessage('k', 'user', `m${i}`);
       expect(texts(await log.getHistory('k'))).toEqual(['m3', 'm4', 'm5', 'm6', 'm7']);
       const events = await collect(log.readEvents('k'));
@@ -68,7 +68,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     });
 
     it('never leaves a tool result without its call', async () => {
-      const log = open({ maxMessages: 6 });
+      const log = await open({ maxMessages: 6 });
       for (let i = 0; i < 5; i++) {
         for (const m of toolTurn(`q${i}`, `c${i}`)) {
           await log.addFullMessage('k', m);
@@ -97,7 +97,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     }
 
     it('old versions stay readable inside the window and are PRUNED after, never wrong', async () => {
-      const log = open({ replayWindow: '1h' });
+      const log = await open({ replayWindow: '1h' });
       await workload(log);
       const before = await snapshot(log, ['k']);
       const v1 = await log.getHistory('k', { atVersion: 1 });
@@ -121,19 +121,19 @@ export function lifecycleConformance(factory: HarnessFactory): void {
       expect(texts(await log.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
       expect(await log.verify()).toMatchObject({ ok: true, mismatches: [] });
       await log.close();
-      const again = open({ replayWindow: '1h' });
+      const again = await open({ replayWindow: '1h' });
       expect(texts(await again.getHistory('k')).slice(-2)).toEqual(['n5', 'later']);
       expect(await again.getSummary('k')).toBe('first summary');
       expect((await again.getSession('k'))?.metadata).toEqual({ a: 1 });
     });
 
     it('replayWindow 0 collects everything not current at the next GC; Infinity keeps all', async () => {
-      const keep = open({ replayWindow: Infinity });
+      const keep = await open({ replayWindow: Infinity });
       await workload(keep);
       now += 1000 * HOUR;
       expect((await keep.gc()).eventsRemoved).toBe(0);
       await keep.close();
-      const log = open({ replayWindow: 0 });
+      const log = await open({ replayWindow: 0 });
       const before = await snapshot(log, ['k']);
       const report = await log.gc();
       expect(report.eventsRemoved).toBe(before[0]?.session?.version);
@@ -143,7 +143,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     });
 
     it('GC is idempotent and a dry run predicts the real run without changing anything', async () => {
-      const log = open({ replayWindow: '1h', ttl: '3h' });
+      const log = await open({ replayWindow: '1h', ttl: '3h' });
       await workload(log);
       now += HOUR;
       await log.addMessage('other', 'user', 'x');
@@ -166,7 +166,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     });
 
     it('a summariser whose through was collected gets PRUNED, never a wrong cut', async () => {
-      const log = open({ replayWindow: 0 });
+      const log = await open({ replayWindow: 0 });
       await log.addMessage('k', 'user', 'a');
       const seen = (await log.getSession('k'))?.version ?? 0;
       await log.addMessage('k', 'user', 'b');
@@ -180,7 +180,7 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     it('autoGc runs on an unref’d timer and stops at close', async () => {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       try {
-        const log = open({ ttl: '1m', autoGc: { interval: '5m' } });
+        const log = await open({ ttl: '1m', autoGc: { interval: '5m' } });
         await log.addMessage('k', 'user', 'x');
         now += 2 * 60_000;
         vi.advanceTimersByTime(5 * 60_000);
@@ -193,12 +193,15 @@ export function lifecycleConformance(factory: HarnessFactory): void {
     });
 
     it('stats reports counts, bytes and formats', async () => {
-      const log = open();
+      const log = await open();
       for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
       const s = await log.stats();
-      expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: 1, projection: 1 } });
+      expect(s).toMatchObject({ sessions: 1, events: 9, pendingPurges: 0, format: { store: expect.any(Number), projection: expect.any(Number) } });
       expect(s.logBytes).toBeGreaterThan(0);
-      expect(s.deadBytes).toBeGreaterThan(0); // events behind the checkpoint at 8
+      // What is dead depends on the store (LMDB: what lies behind a checkpoint; checked in the
+      // project's own tests); every store keeps the arithmetic.
+      expect(s.deadBytes).toBeGreaterThanOrEqual(0);
+      expect(s.deadBytes).toBeLessThanOrEqual(s.logBytes);
       expect(s.liveBytes).toBe(s.logBytes - s.deadBytes);
     });
 

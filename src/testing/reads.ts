@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, HarnessFactory } from '../support/harness.js';
-import type { SessionLog } from '../../src/engine/session-log.js';
-import { expectCode, texts } from '../support/messages.js';
-import { collect } from '../support/collect.js';
+import type { StoreHarness, StoreHarnessFactory } from './harness.js';
+import type { SessionLog } from '../engine/session-log.js';
+import { expectCode, texts } from './messages.js';
+import { collect } from './collect.js';
 
 /** Reads: versions, listing, events, and the error contract. */
-export function readConformance(factory: HarnessFactory): void {
-  let h: Harness;
+export function readConformance(factory: StoreHarnessFactory): void {
+  let h: StoreHarness;
   let log: SessionLog;
   let now: number;
-  beforeEach(() => {
+  beforeEach(async () => {
     h = factory();
     now = 1_000_000;
-    log = h.open({ clock: () => now, checkpointEvery: 3 });
+    log = await h.open({ clock: () => now, checkpointEvery: 3 });
   });
   afterEach(() => h.dispose());
 
@@ -167,7 +167,7 @@ export function readConformance(factory: HarnessFactory): void {
       expect(await log.addMessage('k', 'user', 'a', { eventId: 'turn-1' })).toEqual({ version: 1, duplicate: true });
       await log.addMessage('k', 'user', 'b', { eventId: 'turn-2' });
       await log.close();
-      const again = h.open();
+      const again = await h.open();
       expect(await again.addMessage('k', 'user', 'a', { eventId: 'turn-1' })).toEqual({ version: 1, duplicate: true });
       expect(texts(await again.getHistory('k'))).toEqual(['a', 'b']);
       expect((await again.getSession('k'))?.version).toBe(2);
@@ -238,7 +238,7 @@ export function readConformance(factory: HarnessFactory): void {
     });
 
     it('rejects what is over maxMessageBytes with TOO_LARGE', async () => {
-      const small = h.open({ maxMessageBytes: 100 });
+      const small = await h.open({ maxMessageBytes: 100 });
       await expectCode(small.addMessage('big', 'user', 'x'.repeat(200)), 'TOO_LARGE');
       await expectCode(small.setSummary('big', 'x'.repeat(200)), 'TOO_LARGE');
       await expectCode(small.updateMetadata('big', { x: 'x'.repeat(200) }), 'TOO_LARGE');

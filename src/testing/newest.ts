@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Harness, HarnessFactory } from '../support/harness.js';
-import type { SessionLog } from '../../src/engine/session-log.js';
-import type { Message } from '../../src/types.js';
-import { expectCode, texts } from '../support/messages.js';
-import { replayEvents } from '../support/replay.js';
-import { collect } from '../support/collect.js';
+import type { StoreHarness, StoreHarnessFactory } from './harness.js';
+import type { SessionLog } from '../engine/session-log.js';
+import type { Message } from '../types.js';
+import { expectCode, texts } from './messages.js';
+import { replayEvents } from './replay.js';
+import { collect } from './collect.js';
 
 const msg = (content: string, role = 'user'): Message => ({ role, content });
 const many = (prefix: string, n: number): Message[] => Array.from({ length: n }, (_, i) => msg(`${prefix}${i}`, i % 2 === 0 ? 'user' : 'assistant'));
@@ -14,12 +14,12 @@ const many = (prefix: string, n: number): Message[] => Array.from({ length: n },
  * replacing the newest messages (`removeLast`, `replaceLast`), fingerprinted event ids and
  * recorded empty appends.
  */
-export function newestConformance(factory: HarnessFactory): void {
-  let h: Harness;
+export function newestConformance(factory: StoreHarnessFactory): void {
+  let h: StoreHarness;
   let log: SessionLog;
-  beforeEach(() => {
+  beforeEach(async () => {
     h = factory();
-    log = h.open();
+    log = await h.open();
   });
   afterEach(() => h.dispose());
 
@@ -88,7 +88,7 @@ export function newestConformance(factory: HarnessFactory): void {
     });
 
     it('maxMessages caps what replaceLast leaves visible, in the same transaction', async () => {
-      const capped = h.open({ maxMessages: 3 });
+      const capped = await h.open({ maxMessages: 3 });
       await capped.addMessages('c', many('a', 3));
       await capped.replaceLast('c', 1, [msg('x'), msg('y', 'assistant'), msg('z')]);
       expect(texts(await capped.getHistory('c'))).toEqual(['x', 'y', 'z']);
@@ -155,7 +155,7 @@ export function newestConformance(factory: HarnessFactory): void {
 
     it('keeps every version exact through removals that reach sealed messages, across reopen, verify and GC', async () => {
       const now = { t: 1_000 };
-      log = h.open({ checkpointEvery: 2, clock: () => now.t });
+      log = await h.open({ checkpointEvery: 2, clock: () => now.t });
       const expected: Message[][] = [[]];
       let model: Message[] = [];
       const step = async (p: Promise<unknown>, next: Message[]): Promise<void> => {
@@ -184,7 +184,7 @@ export function newestConformance(factory: HarnessFactory): void {
       await checkAll(0);
       expect((await log.verify()).mismatches).toEqual([]);
       await log.close();
-      log = h.open({ checkpointEvery: 2, clock: () => now.t, replayWindow: 25 });
+      log = await h.open({ checkpointEvery: 2, clock: () => now.t, replayWindow: 25 });
       await checkAll(0);
       // GC collects everything older than the window; what stays readable stays exact.
       const report = await log.gc({ now: now.t });
