@@ -8,6 +8,7 @@ import { importTurnlogJsonl } from '../src/import/turnlog-jsonl.js';
 import { openMemorySessionLog } from '../src/open.js';
 import { BACKENDS, tempDir } from './support/harness.js';
 import type { Harness } from './support/harness.js';
+import type { SessionLog } from '../src/engine/session-log.js';
 import { expectCode } from './support/messages.js';
 import { collect } from './support/collect.js';
 
@@ -30,7 +31,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
   let h: Harness;
   afterEach(() => h.dispose());
 
-  async function expectHealthy(log: ReturnType<Harness['open']>, keys: string[]): Promise<void> {
+  async function expectHealthy(log: SessionLog, keys: string[]): Promise<void> {
     expect((await log.listSessions()).sessions.map((s) => s.key).sort()).toEqual([...keys].sort());
     expect((await log.verify()).ok).toBe(true);
     for (const k of keys) {
@@ -42,7 +43,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
 
   it('`at: -0` is stored as 0 and the store stays readable', async () => {
     h = factory();
-    const log = h.open();
+    const log = await h.open();
     await log.addMessage('k', 'user', 'hi', { at: -0 });
     await log.addMessage('k', 'user', 'again', { at: -0 });
     await log.addMessage('other', 'user', 'x', { at: 5 });
@@ -53,7 +54,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
 
   it('a clock returning -0 is read as 0', async () => {
     h = factory();
-    const log = h.open({ clock: () => -0, replayWindow: 0 });
+    const log = await h.open({ clock: () => -0, replayWindow: 0 });
     await log.addMessage('k', 'user', 'hi');
     await log.updateMetadata('k', { a: 1 });
     expect(Object.is((await log.getSession('k'))?.updatedAt, 0)).toBe(true);
@@ -64,7 +65,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
 
   it('-0 as a version, a count or a cursor part is 0 too', async () => {
     h = factory();
-    const log = h.open({ clock: () => 7 });
+    const log = await h.open({ clock: () => 7 });
     await log.addMessage('k', 'user', 'a');
     await log.addMessage('k', 'user', 'b');
     await log.setSummary('k', 's', { through: -0 });
@@ -96,7 +97,7 @@ describe.each(BACKENDS)('-0 timestamps (%s)', (_name, factory) => {
     expect(hostile).toContain('"createdAt":-0');
     const file = join(tempDir(), 'dump.jsonl');
     writeFileSync(file, hostile);
-    const log = h.open();
+    const log = await h.open();
     await importTurnlogJsonl(log, file);
     expect((await log.getHistory('a')).map((m) => m.content)).toEqual(['one', 'two', 'four']);
     await expectHealthy(log, ['a', 'b']);

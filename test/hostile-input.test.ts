@@ -28,7 +28,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
     h = factory();
     let now = 1_000;
     let bad = false;
-    const log = h.open({ clock: () => (bad ? value : now++) as number, checkpointEvery: 2 });
+    const log = await h.open({ clock: () => (bad ? value : now++) as number, checkpointEvery: 2 });
     await log.addMessage('old', 'user', 'before');
     bad = true;
     const e1 = await expectCode(log.addMessage('old', 'user', 'poison'), 'INVALID_ARGUMENT');
@@ -52,7 +52,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
 
   it('a clock returning -0 (and `at: -0`) writes 0: LMDB cannot read a -0 key part back', async () => {
     h = factory();
-    const log = h.open({ clock: () => -0, checkpointEvery: 2 });
+    const log = await h.open({ clock: () => -0, checkpointEvery: 2 });
     await log.addMessage('k', 'user', 'a');
     await log.addMessage('k', 'user', 'b', { at: -0 });
     await log.addMessage('j', 'user', 'c', { at: -0 });
@@ -66,7 +66,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
   it('a clock that throws rejects the write with INVALID_ARGUMENT carrying the cause', async () => {
     h = factory();
     let broken = false;
-    const log = h.open({
+    const log = await h.open({
       clock: () => {
         if (broken) throw new Error('no time');
         return 1;
@@ -80,7 +80,7 @@ describe.each(BACKENDS)('hostile clock values (%s)', (_name, factory) => {
 
   it('an explicit `at` outside a Date\'s range, or not a number, is rejected the same way', async () => {
     h = factory();
-    const log = h.open();
+    const log = await h.open();
     for (const at of [NaN, Infinity, 1e400, 9e15, '1', new Date()]) await expectCode(log.addMessage('k', 'user', 'x', { at: at as number }), 'INVALID_ARGUMENT');
     await log.addMessage('k', 'user', 'x', { at: -8.64e15 });
     expect((await collect(log.readEvents('k'))).map((e) => e.at)).toEqual([-8.64e15]);

@@ -33,7 +33,7 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
   let now = 1_000;
   afterEach(() => h.dispose());
 
-  const open = (replayWindow = 0): SessionLog => {
+  const open = (replayWindow = 0): Promise<SessionLog> => {
     h = factory();
     return h.open({ clock: () => now, checkpointEvery: 16, replayWindow });
   };
@@ -57,7 +57,7 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
   };
 
   it('readEvents and replay from past the newest version, or over an inverted range, read nothing (never CORRUPT)', async () => {
-    const log = open(Infinity);
+    const log = await open(Infinity);
     await log.addMessage('k', 'user', 'a');
     await log.addMessage('k', 'user', 'b');
     for (const opts of [{ fromVersion: 3 }, { fromVersion: 4 }, { fromVersion: 100 }, { fromVersion: 2, toVersion: 1 }]) {
@@ -71,7 +71,7 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
     const read = (log: SessionLog, key: string): AsyncIterable<unknown> => (reader === 'readEvents' ? log.readEvents(key) : log.replay(key));
 
     it(`${reader}: GC collecting the next page between pages is PRUNED with oldestReadable, not CORRUPT`, async () => {
-      const log = open();
+      const log = await open();
       await fill(log, 'k', EVENTS);
       const { taken, rest } = await firstPage(read(log, 'k'), 256);
       expect(taken).toHaveLength(256);
@@ -90,7 +90,7 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
 
     it(`${reader}: GC collecting only what was already read lets the read end cleanly`, async () => {
       // Versions 1..256 are older than the replay window, 257..260 are not: GC's base is 256.
-      const log = open(10_000);
+      const log = await open(10_000);
       await fill(log, 'k', 256);
       now += 100_000;
       await fill(log, 'k', 4);
@@ -101,7 +101,7 @@ describe.each(BACKENDS)('paged reads while GC or a deletion runs (%s)', (_name, 
 
     it(`${reader}: a deletion between pages is NOT_FOUND, also when the key was re-created`, async () => {
       for (const recreate of [false, true]) {
-        const log = open();
+        const log = await open();
         await fill(log, 'k', 600);
         const { rest } = await firstPage(read(log, 'k'), 256);
         await log.deleteSession('k');

@@ -52,6 +52,7 @@ export class SessionLogEngine implements SessionLog {
   private readonly inflight = new Set<Promise<unknown>>();
   private gcTimer: NodeJS.Timeout | undefined;
   private gcRunning: Promise<GcReport> | undefined;
+  private closedStore: Promise<void> | undefined;
 
   constructor(
     private readonly store: SessionStore,
@@ -301,11 +302,16 @@ export class SessionLogEngine implements SessionLog {
     if (this.closed) throw new TurnlogError('CLOSED', 'the session log is closed');
   }
 
-  async close(): Promise<void> {
-    if (!this.closed) this.closed = true;
+  /** Idempotent: every call resolves once the store is closed, which happens once. */
+  close(): Promise<void> {
     this.closing.abort();
+    if (this.closed && this.closedStore !== undefined) return this.closedStore;
+    this.closed = true;
     if (this.gcTimer !== undefined) clearInterval(this.gcTimer);
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
-    await this.store.close();
+    this.closedStore = (async () => {
+      while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+      await this.store.close();
+    })();
+    return this.closedStore;
   }
 }

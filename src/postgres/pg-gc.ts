@@ -8,6 +8,14 @@ import type { PgSession } from './pg-session.js';
 
 /** Rows one GC statement removes at most: every statement is a short transaction. */
 const BATCH = 2000;
+/** What a removed row of each table counts in `bytesRemoved`: its payload. */
+const ROW_BYTES = {
+  events: 'octet_length(body)',
+  messages: 'octet_length(body)',
+  states: 'coalesce(octet_length(summary), 0) + coalesce(octet_length(metadata), 0)',
+  event_ids: '32',
+} as const;
+
 /** Sessions one expiry statement unlinks at most. */
 const EXPIRE_BATCH = 256;
 
@@ -58,15 +66,20 @@ export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onP
     if (dryRun && expiring) report.sessionsExpired = int(row ?? {}, 'idle');
   }
   if (dryRun) {
-    if (compacting) {
-      const [row] = await statement(
-        `SELECT count(*) AS sessions, coalesce(sum((SELECT count(*) FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 AND e.version < x.version)), 0) AS events
-         FROM ${s}.sessions x WHERE x.gc_at <= $1 AND ($2::float8 IS NULL OR x.updated_at >= $2)`,
-        [cutoff, expiring ? idleBefore : null],
-      );
-      report.sessionsCompacted = int(row ?? {}, 'sessions');
-      report.eventsRemoved = int(row ?? {}, 'events');
-    }
+    // What the real run would remove: the expiring sessions' events, those of sessions already
+    // queued for purging, and each due session's events up to its new base (rows (base, b]).
+    const [row] = await statement(
+      `SELECT (SELECT coalesce(sum(x.version - x.base), 0) FROM ${s}.sessions x WHERE $2::boolean AND x.updated_at < $3) AS expiring,
+         (SELECT count(*) FROM ${s}.events e JOIN ${s}.purges p ON p.skey = e.skey AND p.sid = e.sid) AS queued,
+         d.sessions, d.events
+       FROM (SELECT count(*) FILTER (WHERE c.b > c.base) AS sessions, coalesce(sum(greatest(c.b - c.base, 0)), 0) AS events FROM (
+         SELECT x.base, coalesce((SELECT e.version FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 ORDER BY e.version DESC LIMIT 1), 0) AS b
+         FROM ${s}.sessions x WHERE $4::boolean AND x.gc_at <= $1 AND NOT ($2::boolean AND x.updated_at < $3)) c) d`,
+      [cutoff, expiring, idleBefore, compacting],
+    );
+    const r = row ?? {};
+    if (compacting) report.sessionsCompacted = int(r, 'sessions');
+    report.eventsRemoved = int(r, 'expiring') + int(r, 'queued') + (compacting ? int(r, 'events') : 0);
     onProgress?.({ ...report });
     return finish();
   }
@@ -124,10 +137,12 @@ export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSig
       let removed = 0;
       for (const table of ['messages', 'events', 'states', 'event_ids'] as const) {
         const r = await client.query(
-          `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING 1) SELECT count(*) AS n FROM d`,
+          `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING ${ROW_BYTES[table]} AS b)
+           SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
           [entry['skey'], entry['sid']],
         );
         const n = int(r.rows[0] ?? {}, 'n');
+        report.bytesRemoved += int(r.rows[0] ?? {}, 'bytes');
         if (table === 'events') report.eventsRemoved += n;
         removed += n;
       }
@@ -154,12 +169,13 @@ async function compactOne(pg: PgSession, cutoff: number, report: GcReport, stop:
     `WITH x AS (SELECT skey, sid, version, base FROM ${s}.sessions WHERE gc_at <= $1 ORDER BY gc_at LIMIT 1 FOR UPDATE SKIP LOCKED),
           b AS (SELECT x.skey, x.sid, x.base AS old_base,
                   greatest(x.base, coalesce((SELECT e.version FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 ORDER BY e.version DESC LIMIT 1), 0)) AS base
-                FROM x)
-     UPDATE ${s}.sessions t SET base = b.base,
-       gc_at = (SELECT e.updated_at FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base + 1)
-     FROM b WHERE t.skey = b.skey AND t.sid = b.sid
-     RETURNING t.skey, t.sid, b.old_base, b.base, (SELECT start FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base) AS start,
-       (SELECT next FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = b.base) AS next`,
+                FROM x),
+          r AS (SELECT b.*, e.start, e.next, e.updated_at FROM b LEFT JOIN ${s}.events e ON e.skey = b.skey AND e.sid = b.sid AND e.version = b.base AND b.base > b.old_base)
+     UPDATE ${s}.sessions t SET base = r.base,
+       base_start = coalesce(r.start, t.base_start), base_next = coalesce(r.next, t.base_next), base_updated_at = coalesce(r.updated_at, t.base_updated_at),
+       gc_at = (SELECT e.updated_at FROM ${s}.events e WHERE e.skey = t.skey AND e.sid = t.sid AND e.version = r.base + 1)
+     FROM r WHERE t.skey = r.skey AND t.sid = r.sid
+     RETURNING t.skey, t.sid, r.old_base, r.base, t.base_start AS start, t.base_next AS next`,
     [cutoff],
   );
   const row = rows[0];
@@ -170,10 +186,11 @@ async function compactOne(pg: PgSession, cutoff: number, report: GcReport, stop:
   const key = [row['skey'], row['sid']];
   const start = int(row, 'start');
   const next = int(row, 'next');
+  // The base's own event row goes too: its range and recency now live in the head.
   // Rows no version from the base on can read: events before it; messages below its range, removed
   // by it, or replaced at their position by it; summary and metadata rows superseded by it.
-  const sweeps: Array<[string, string, unknown[]]> = [
-    ['events', `x.skey = $1 AND x.sid = $2 AND x.version < $3`, [...key, base]],
+  const sweeps: Array<[keyof typeof ROW_BYTES, string, unknown[]]> = [
+    ['events', `x.skey = $1 AND x.sid = $2 AND x.version <= $3`, [...key, base]],
     [
       'messages',
       `x.skey = $1 AND x.sid = $2 AND (x.pos < $4 OR (x.version <= $3 AND x.pos >= $5) OR (x.version < $3 AND EXISTS (SELECT 1 FROM ${s}.messages n WHERE n.skey = x.skey AND n.sid = x.sid AND n.pos = x.pos AND n.version > x.version AND n.version <= $3)))`,
@@ -191,10 +208,12 @@ async function compactOne(pg: PgSession, cutoff: number, report: GcReport, stop:
     for (;;) {
       if (stop.aborted) return false;
       const [r] = await statement(
-        `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${s}.${table} x WHERE ${cond} LIMIT ${BATCH})) RETURNING 1) SELECT count(*) AS n FROM d`,
+        `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${s}.${table} x WHERE ${cond} LIMIT ${BATCH})) RETURNING ${ROW_BYTES[table]} AS b)
+         SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
         values,
       );
       const n = int(r ?? {}, 'n');
+      report.bytesRemoved += int(r ?? {}, 'bytes');
       if (table === 'events') report.eventsRemoved += n;
       if (n < BATCH) break;
     }

@@ -5,6 +5,14 @@
  */
 export function statements(schema: string) {
   const s = `"${schema}"`;
+  /**
+   * The range and recency right after version `v` of session `s`: its event row, or for the GC
+   * base (whose event row is collected) the copy kept in the head.
+   */
+  const at = (v: string): string => `(
+        SELECT e.version, e.start, e.next, e.updated_at FROM ${s}.events e WHERE e.skey = s.skey AND e.sid = s.sid AND e.version = ${v}
+        UNION ALL SELECT s.base, s.base_start, s.base_next, s.base_updated_at WHERE ${v} = s.base AND s.base > 0
+        LIMIT 1)`;
   const head = 's.sid, s.version, s.start, s.next, s.created_at, s.updated_at, s.base, s.last_removal';
   return {
     /**
@@ -20,7 +28,7 @@ export function statements(schema: string) {
         w.pos, w.body
       FROM ${s}.sessions s
       LEFT JOIN ${s}.event_ids i ON i.skey = s.skey AND i.sid = s.sid AND i.digest = $2::bytea
-      LEFT JOIN ${s}.events t ON t.skey = s.skey AND t.sid = s.sid AND t.version = $4::bigint
+      LEFT JOIN LATERAL ${at('$4::bigint')} t ON true
       LEFT JOIN LATERAL (
         SELECT CASE WHEN $4::bigint IS NOT NULL AND coalesce(s.last_removal, 0) > $4::bigint THEN
           (SELECT min(r.rewind_from) FROM ${s}.events r WHERE r.skey = s.skey AND r.sid = s.sid AND r.version > $4::bigint) END AS rewind
@@ -55,7 +63,7 @@ export function statements(schema: string) {
      */
     history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.lo, w.json
       FROM ${s}.sessions s
-      LEFT JOIN ${s}.events r ON r.skey = s.skey AND r.sid = s.sid AND r.version = $2::bigint
+      LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
       LEFT JOIN LATERAL (
         SELECT count(*) AS n, min(d.pos) AS lo, '[' || string_agg(d.body, ',' ORDER BY d.pos) || ']' AS json FROM (
           SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
@@ -71,7 +79,7 @@ export function statements(schema: string) {
         (SELECT x.summary FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.summary IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_summary,
         (SELECT x.metadata FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.metadata IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_metadata
       FROM ${s}.sessions s
-      LEFT JOIN ${s}.events r ON r.skey = s.skey AND r.sid = s.sid AND r.version = $2::bigint AND $2::bigint < s.version
+      LEFT JOIN LATERAL ${at('$2::bigint')} r ON $2::bigint < s.version
       WHERE s.skey = $1`,
     /** A listSessions page: up to $3 sessions below the cursor ($1, $2); full rows only where the prefix $4 matches. */
     list: `SELECT s.sid, s.updated_at, (substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea) AS match,

@@ -66,13 +66,14 @@ export class PgSessionStore implements SessionStore {
     });
   }
 
-  deleteSession(key: string, _stop: StopSignal): Promise<boolean> {
+  /** Unlinks the session in one statement, then removes its rows in batches (as LMDB does) until `stop`. */
+  deleteSession(key: string, stop: StopSignal): Promise<boolean> {
     return this.inOrder(key, async () => {
       this.pg.heads.delete(key);
       const rows = await this.pg.query('delete', [this.pg.skey(key), Date.now()]);
       if (rows.length === 0) return false;
       this.pg.remember(key, undefined);
-      this.purgeInBackground();
+      await purgeQueued(this.pg, emptyReport(false), stop, (text, values) => this.pg.run(text, values, 'purging'));
       return true;
     });
   }
