@@ -47,7 +47,20 @@ function examples(): Array<[string, string]> {
 const pgSkip = await pgUnavailable();
 const usesPg = (code: string): boolean => code.includes('openPostgresSessionLog');
 
+/** A conformance-suite example runs under vitest, as its reader would run it. */
+const usesSuite = (code: string): boolean => code.includes("from 'turnlog/testing'");
+const TESTING_ENTRY = join(ROOT, 'dist/src/testing/index.js');
+
 it.each(examples())('%s runs', async (name, code) => {
+  if (usesSuite(code)) {
+    dir = tempDir();
+    const file = join(dir, 'example.conformance.test.mjs');
+    writeFileSync(file, code.replace("from 'turnlog/testing'", `from '${pathToFileURL(TESTING_ENTRY).href}'`).replace("from 'turnlog'", `from '${pathToFileURL(DIST_ENTRY).href}'`));
+    const r = await runNode([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Tests\s+\d+ passed/);
+    return;
+  }
   if (usesPg(code) && pgSkip !== undefined) {
     console.log(`${name}: skipped, ${pgSkip}`);
     return;

@@ -46,7 +46,7 @@ beforeAll(async () => {
   // An unbuilt clone: the sources and configs the build reads, no dist/ (node_modules linked).
   const clone = join(dir, 'clone');
   mkdirSync(clone);
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'docs']) {
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'src', 'docs']) {
     if (existsSync(join(ROOT, f))) cpSync(join(ROOT, f), join(clone, f), { recursive: true });
   }
   symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'), 'dir');
@@ -67,8 +67,8 @@ afterAll(() => {
 });
 
 it('the tarball holds the built library and CLI, and neither bench, demo, tests nor source maps', () => {
-  for (const f of ['package.json', 'README.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js']) expect(files).toContain(f);
-  const unexpected = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('docs/') || f === 'README.md' || f === 'LICENSE' || f === 'package.json'));
+  for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js']) expect(files).toContain(f);
+  const unexpected = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('docs/') || f === 'README.md' || f === 'CHANGELOG.md' || f === 'LICENSE' || f === 'package.json'));
   expect(unexpected).toEqual([]);
   expect(files.filter((f) => f.startsWith('dist/src/demo/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
 });
@@ -84,6 +84,15 @@ it('ESM: import from the installed package opens an LMDB store and writes', asyn
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(JSON.parse(r.stdout)).toEqual([{ role: 'user', content: 'hello from the tarball' }]);
+});
+
+it('the subpaths resolve from the installed package: turnlog/store loads, turnlog/testing needs only its optional vitest', async () => {
+  const script = `const store = await import('turnlog/store');
+console.log(JSON.stringify([typeof store.openSessionLogOnStore, typeof store.decideVersion, import.meta.resolve('turnlog/testing').endsWith('/dist/src/testing/index.js')]));
+await import('turnlog/testing').catch((e) => console.log(JSON.stringify(String(e.message).includes("'vitest'"))));`;
+  const r = await runNode(['--input-type=module', '-e', script], { cwd: app, env: cleanEnv() });
+  expect(r.stderr).toBe('');
+  expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual([['function', 'function', true], true]);
 });
 
 it('CommonJS: require() gives the same exports, without a warning', async () => {
@@ -129,6 +138,7 @@ it('TypeScript (nodenext, no skipLibCheck, no @types/node) type-checks an ESM an
 const options: SessionLogOptions = { path: 'store', encryptionKey: new Uint8Array(32) };
 const log = openSessionLog(options);
 const history: Message[] = await log.getHistory('s1');
+export type Store = import('turnlog/store').SessionStore;
 export const codes: string[] = [history.length > 0 ? 'some' : 'none', new TurnlogError('NOT_FOUND', 'x').code];
 await log.close();
 `,
