@@ -31,6 +31,13 @@ function versus(reference: number | undefined, other: number | undefined, higher
 }
 
 const REF = 'turnlog flushed';
+/** The second reference: turnlog on PostgreSQL, compared with LMDB and the SQLite peers the same way. */
+const PG = 'turnlog postgres';
+const hasPg = [...r.scenarios.gateway].some((x) => x.peer === PG);
+/** The "turnlog postgres is" column, or none when the run had no PostgreSQL. */
+const pgCol = (head: string): string[] => (hasPg ? [head] : []);
+const pgVs = (reference: number | undefined, other: number | undefined, higherIsBetter: boolean, peer: string): string[] =>
+  hasPg ? [versus(reference, other, higherIsBetter, peer === PG)] : [];
 const s = r.scenarios;
 const out: string[] = [];
 out.push('# Benchmarks', '');
@@ -43,6 +50,12 @@ out.push(
 out.push(`- Date: ${r.date.slice(0, 10)}; whole run ${n(r.durationSec)} s${r.quick ? ' (**--quick: toy sizes, numbers meaningless**)' : ''}`);
 out.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, ${r.machine.os}, temp files on ${r.machine.filesystem}`);
 out.push(`- Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+const pgInfo = r.postgres;
+if (pgInfo !== undefined && 'skipped' in pgInfo) out.push(`- PostgreSQL: **rows skipped**, ${pgInfo.skipped}`);
+else if (pgInfo !== undefined)
+  out.push(
+    `- PostgreSQL ${pgInfo.version} on the same machine, over loopback TCP (synchronous_commit ${pgInfo.synchronousCommit}, server defaults otherwise); \`turnlog postgres\` is turnlog's public API on it, one pool of 10 connections per process, each scenario run in a fresh schema dropped after it`,
+  );
 out.push(`- One 4 KiB write + \`fdatasync\` on this disk: **${n(r.fdatasyncUs)} µs** (median), the floor under every durable commit.`, '');
 
 out.push('## Targets', '');
@@ -55,7 +68,14 @@ out.push(table(['Store', 'When a write returns'], [...durabilities].map(([k, v])
 
 out.push(`## 1. Gateway load`, '', `${r.sizes.gatewaySessions} sessions appending at once, each awaiting its own writes, ${r.sizes.gatewayAppendsPerSession} messages each.`, '');
 const gRef = s.gateway.find((x) => x.peer === REF)?.appendsPerSec;
-out.push(table(['Store', 'Appends/s', 'turnlog flushed is'], s.gateway.map((x) => [x.peer, n(x.appendsPerSec), versus(gRef, x.appendsPerSec, true, x.peer === REF)])), '');
+const gPg = s.gateway.find((x) => x.peer === PG)?.appendsPerSec;
+out.push(
+  table(
+    ['Store', 'Appends/s', 'turnlog flushed is', ...pgCol('turnlog postgres is')],
+    s.gateway.map((x) => [x.peer, n(x.appendsPerSec), versus(gRef, x.appendsPerSec, true, x.peer === REF), ...pgVs(gPg, x.appendsPerSec, true, x.peer)]),
+  ),
+  '',
+);
 const { gatewayPerSessionKeysUs: perSession, gatewayAppendOrderKeysUs: appendOrder } = r.lmdbFloors ?? {};
 if (perSession !== undefined && appendOrder !== undefined) {
   const ceiling = (us: number): string => n(1e6 / us);
@@ -78,16 +98,18 @@ if (r.lmdbFloors !== undefined) {
   );
 }
 const sRef = s.singleAgent.find((x) => x.peer === REF)?.p50Us;
+const sPg = s.singleAgent.find((x) => x.peer === PG)?.p50Us;
 out.push(
   table(
-    ['Store', 'p50 µs', 'p99 µs', 'p50 ÷ one fdatasync', 'turnlog flushed is'],
-    s.singleAgent.map((x) => [x.peer, n(x.p50Us), n(x.p99Us), `${n(x.p50Us / r.fdatasyncUs, 1)}×`, versus(sRef, x.p50Us, false, x.peer === REF)]),
+    ['Store', 'p50 µs', 'p99 µs', 'p50 ÷ one fdatasync', 'turnlog flushed is', ...pgCol('turnlog postgres is')],
+    s.singleAgent.map((x) => [x.peer, n(x.p50Us), n(x.p99Us), `${n(x.p50Us / r.fdatasyncUs, 1)}×`, versus(sRef, x.p50Us, false, x.peer === REF), ...pgVs(sPg, x.p50Us, false, x.peer)]),
   ),
   '',
 );
 
 out.push('## 3. Read history', '', 'Milliseconds per whole-history read, each awaited, whatever the store (mean; one append between reads, so turnlog readers meet every distance from the last checkpoint). File stores parse their files, as a restarted or second process does.', '');
 const rRef = s.read.find((x) => x.peer === REF);
+const rPg = s.read.find((x) => x.peer === PG);
 out.push(
   table(
     ['Store', ...r.sizes.read.map((z) => `${n(z)} msgs, ms`), ...r.sizes.read.map((z) => `turnlog at ${n(z)}`)],
@@ -95,6 +117,42 @@ out.push(
   ),
   '',
 );
+if (hasPg) {
+  out.push('The same reads, compared with turnlog on PostgreSQL (one round trip per read, the history sent as one JSON text):', '');
+  out.push(
+    table(
+      ['Store', ...r.sizes.read.map((z) => `turnlog postgres at ${n(z)}`)],
+      s.read.filter((x) => x.peer !== PG).map((x) => [x.peer, ...r.sizes.read.map((z) => versus(rPg?.ms[z], x.ms[z], false, false))]),
+    ),
+    '',
+  );
+}
+const ba = (() => {
+  const file = `${root}bench/results/${quick ? 'history-before-after.quick.json' : 'history-before-after.json'}`;
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as {
+    date: string;
+    baseline: string;
+    messages: number;
+    command: string;
+    hotMedianUs: { before: number; after: number };
+    hotMeanUs: { before: number; after: number };
+    afterAppendMeanUs: { before: number; after: number };
+    afterAppendMedianUs: { before: number; after: number };
+    reads: { hot: number; afterAppend: number };
+  };
+})();
+if (ba !== undefined) {
+  const row = (label: string, x: { before: number; after: number }) => [label, n(x.before, 1), n(x.after, 1), `${n(x.after / x.before, 2)}×`];
+  out.push(
+    `### LMDB \`getHistory\` before and after the asynchronous read API`,
+    '',
+    `A ${ba.messages}-message \`getHistory\` on LMDB with the synchronous API of commit ${ba.baseline} (its src built in a temporary directory against the same node_modules) and with the current one, which returns a promise that is awaited; one process, the two alternating (\`${ba.command}\`, run ${ba.date.slice(0, 10)}, not part of \`npm run bench\`). Hot: the same history read ${n(ba.reads.hot)} times each. After an append: scenario 3's pattern, ${n(ba.reads.afterAppend)} reads each.`,
+    '',
+    table(['µs per read', `before (${ba.baseline}, sync)`, 'after (async)', 'after ÷ before'], [row('hot, median', ba.hotMedianUs), row('hot, mean', ba.hotMeanUs), row('after an append, median', ba.afterAppendMedianUs), row('after an append, mean', ba.afterAppendMeanUs)]),
+    '',
+  );
+}
 
 out.push('', 'First read after opening the store (one read per size; turnlog has nothing decoded in memory yet):', '');
 out.push(table(['Store', ...r.sizes.read.map((z) => `${n(z)} msgs, ms`)], s.read.map((x) => [x.peer, ...r.sizes.read.map((z) => ms(x.firstMs?.[z]))])), '');
@@ -104,15 +162,26 @@ out.push(table(['Store', `at ${n(r.sizes.depthShallow)}, µs`, `at ${n(r.sizes.d
 
 out.push('## 5. Sessions list and metadata update', '', 'Newest 50 sessions (median ms) and one metadata update (median ms) at each store size.', '');
 const lRef = s.list.find((x) => x.peer === REF);
+const lPg = s.list.find((x) => x.peer === PG);
 out.push(
   table(
-    ['Store', ...r.sizes.list.map((z) => `list of ${n(z)}`), ...r.sizes.list.map((z) => `update at ${n(z)}`), `turnlog list at ${n(r.sizes.listLargest)}`, `turnlog update at ${n(r.sizes.listLargest)}`],
+    [
+      'Store',
+      ...r.sizes.list.map((z) => `list of ${n(z)}`),
+      ...r.sizes.list.map((z) => `update at ${n(z)}`),
+      `turnlog list at ${n(r.sizes.listLargest)}`,
+      `turnlog update at ${n(r.sizes.listLargest)}`,
+      ...pgCol(`postgres list at ${n(r.sizes.listLargest)}`),
+      ...pgCol(`postgres update at ${n(r.sizes.listLargest)}`),
+    ],
     s.list.map((x) => [
       x.peer,
       ...r.sizes.list.map((z) => ms(x.listMs[z])),
       ...r.sizes.list.map((z) => ms(x.updateMs[z])),
       versus(lRef?.listMs[r.sizes.listLargest], x.listMs[r.sizes.listLargest], false, x.peer === REF),
       versus(lRef?.updateMs[r.sizes.listLargest], x.updateMs[r.sizes.listLargest], false, x.peer === REF),
+      ...pgVs(lPg?.listMs[r.sizes.listLargest], x.listMs[r.sizes.listLargest], false, x.peer),
+      ...pgVs(lPg?.updateMs[r.sizes.listLargest], x.updateMs[r.sizes.listLargest], false, x.peer),
     ]),
   ),
   '',
@@ -137,7 +206,30 @@ out.push(
 
 out.push('## 9. Multi-process', '', `${r.sizes.writers} writer processes on one store at once. jsonl and json are left out: their locks work only inside one process.`, '');
 const mRef = s.multiProcess.find((x) => x.peer === REF)?.appendsPerSec;
-out.push(table(['Store', 'Appends/s', 'turnlog flushed is'], s.multiProcess.map((x) => [x.peer, n(x.appendsPerSec), versus(mRef, x.appendsPerSec, true, x.peer === REF)])), '');
+const mPg = s.multiProcess.find((x) => x.peer === PG)?.appendsPerSec;
+out.push(
+  table(
+    ['Store', 'Appends/s', 'turnlog flushed is', ...pgCol('turnlog postgres is')],
+    s.multiProcess.map((x) => [x.peer, n(x.appendsPerSec), versus(mRef, x.appendsPerSec, true, x.peer === REF), ...pgVs(mPg, x.appendsPerSec, true, x.peer)]),
+  ),
+  '',
+);
+
+const counts = r.sizes.scalingWriters;
+out.push(
+  '## 10. Writer scaling',
+  '',
+  `Appends/s of 1 to ${counts[counts.length - 1]} writer processes on one store, each on sessions of its own (${r.sizes.scalingSessions} concurrent sessions per process, ${r.sizes.scalingAppendsPerSession} appends each; every process opens the store itself: its own LMDB environment, or its own pool of PostgreSQL connections). LMDB's writers share one write lock; PostgreSQL's lock only their session's head row.`,
+  '',
+);
+const last = String(counts[counts.length - 1]);
+out.push(
+  table(
+    ['Store', ...counts.map((c) => `${c} writer${c === 1 ? '' : 's'}`), `${last} ÷ 1`],
+    s.writerScaling.map((x) => [x.peer, ...counts.map((c) => n(x.appendsPerSec[c])), `${n((x.appendsPerSec[last] ?? NaN) / (x.appendsPerSec['1'] ?? NaN), 2)}×`]),
+  ),
+  '',
+);
 
 out.push('## Scaling', '', `![Read time vs history length; list time vs session count](${svgName})`, '');
 const analysis = `${root}bench/analysis.md`;

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { HISTORY_PEERS } from '../peers/index.js';
+import { ALL_HISTORY_PEERS } from '../peers/index.js';
 import { message } from '../workload.js';
 
 /**
@@ -8,9 +8,9 @@ import { message } from '../workload.js';
  * argv: peer name, store directory, writer number, sessions, appends per session.
  */
 const [peerName, dir, writer, sessions, perSession] = process.argv.slice(2) as [string, string, string, string, string];
-const peer = HISTORY_PEERS.find((p) => p.name === peerName);
+const peer = ALL_HISTORY_PEERS.find((p) => p.name === peerName);
 if (peer === undefined) throw new Error(`unknown peer ${peerName}`);
-const store = peer.open(dir);
+const store = await peer.open(dir);
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
