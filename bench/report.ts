@@ -48,6 +48,7 @@ out.push(
   '',
 );
 out.push(`- Date: ${r.date.slice(0, 10)}; whole run ${n(r.durationSec)} s${r.quick ? ' (**--quick: toy sizes, numbers meaningless**)' : ''}`);
+if (r.stepSec !== undefined) out.push(`- Seconds per scenario: ${Object.entries(r.stepSec).map(([k, v]) => `${k.replace(/^\d+\. /, '')} ${n(v)}`).join(', ')}`);
 out.push(`- Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GiB, ${r.machine.os}, temp files on ${r.machine.filesystem}`);
 out.push(`- Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 const pgInfo = r.postgres;

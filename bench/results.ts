@@ -21,6 +21,8 @@ export interface Results {
   /** One small LMDB commit in the binding, µs (median), sync and async transactions. */
   lmdbFloors: LmdbFloors;
   durationSec: number;
+  /** Scenario → seconds it took in this run (absent in older results). */
+  stepSec?: Record<string, number>;
   sizes: {
     gatewaySessions: number;
     gatewayAppendsPerSession: number;

@@ -40,9 +40,16 @@ function filesystem(): string {
   return r.stdout.split('\n')[1]?.split(/\s+/)[1] ?? 'unknown';
 }
 
+/** Seconds each scenario took, so the cost of every store in the run stays visible. */
+const stepSec: Record<string, number> = {};
 const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
   process.stderr.write(`${name}\n`);
-  return fn();
+  const s = nowUs();
+  try {
+    return await fn();
+  } finally {
+    stepSec[name] = (nowUs() - s) / 1e6;
+  }
 };
 
 const sqliteVersion = (() => {
@@ -95,6 +102,7 @@ const results: Results = {
   fdatasyncUs: fsync,
   lmdbFloors: floors,
   durationSec: (nowUs() - started) / 1e6,
+  stepSec,
   sizes,
   scenarios,
   targets: [],
