@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { scalingChart } from './chart.js';
 import type { Results } from './results.js';
+import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
 
 /**
  * `npm run bench:report [-- --quick]`: bench/results/latest.json → docs/benchmarks.md and
@@ -128,27 +129,19 @@ if (hasPg) {
     '',
   );
 }
+/** Scenario 11: from this run, else from its own run (bench/history-before-after.ts). */
 const ba = (() => {
+  if (s.historyBeforeAfter !== undefined) return { ...s.historyBeforeAfter, date: r.date, separate: false };
   const file = `${root}bench/results/${quick ? 'history-before-after.quick.json' : 'history-before-after.json'}`;
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as {
-    date: string;
-    baseline: string;
-    messages: number;
-    command: string;
-    hotMedianUs: { before: number; after: number };
-    hotMeanUs: { before: number; after: number };
-    afterAppendMeanUs: { before: number; after: number };
-    afterAppendMedianUs: { before: number; after: number };
-    reads: { hot: number; afterAppend: number };
-  };
+  return { ...(JSON.parse(readFileSync(file, 'utf8')) as HistoryBeforeAfter & { date: string }), separate: true };
 })();
 if (ba !== undefined) {
   const row = (label: string, x: { before: number; after: number }) => [label, n(x.before, 1), n(x.after, 1), `${n(x.after / x.before, 2)}×`];
   out.push(
     `### LMDB \`getHistory\` before and after the asynchronous read API`,
     '',
-    `A ${ba.messages}-message \`getHistory\` on LMDB with the synchronous API of commit ${ba.baseline} (its src built in a temporary directory against the same node_modules) and with the current one, which returns a promise that is awaited; one process, the two alternating (\`${ba.command}\`, run ${ba.date.slice(0, 10)}, not part of \`npm run bench\`). Hot: the same history read ${n(ba.reads.hot)} times each. After an append: scenario 3's pattern, ${n(ba.reads.afterAppend)} reads each.`,
+    `A ${ba.messages}-message \`getHistory\` on LMDB with the synchronous API of commit ${ba.baseline} (its src built in a temporary directory against the same node_modules) and with the current one, which returns a promise that is awaited; one process, the two alternating, ${ba.separate ? `run alone on ${ba.date.slice(0, 10)} (\`npm run build:dev && node dist-dev/bench/history-before-after.js\`)` : 'in this run (scenario 11; also alone: `npm run build:dev && node dist-dev/bench/history-before-after.js`)'}. Hot: the same history read ${n(ba.reads.hot)} times each. After an append: scenario 3's pattern, ${n(ba.reads.afterAppend)} reads each.`,
     '',
     table(['µs per read', `before (${ba.baseline}, sync)`, 'after (async)', 'after ÷ before'], [row('hot, median', ba.hotMedianUs), row('hot, mean', ba.hotMeanUs), row('after an append, median', ba.afterAppendMedianUs), row('after an append, mean', ba.afterAppendMeanUs)]),
     '',

@@ -2,6 +2,7 @@ import type { LmdbFloors } from './floors.js';
 import type { ChurnResult, ExpiryResult } from './gc-churn.js';
 import type { ColdStartRow } from './scenarios/cold-start.js';
 import type { ListRow } from './scenarios/list.js';
+import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
 import type { MultiProcessRow, WriterScalingRow } from './scenarios/multi-process.js';
 import type { ReadRow } from './scenarios/reads.js';
 import type { SummariserRow } from './scenarios/summariser.js';
@@ -53,6 +54,8 @@ export interface Results {
     gc: { expiry: ExpiryResult; churn: ChurnResult };
     multiProcess: MultiProcessRow[];
     writerScaling: WriterScalingRow[];
+    /** Scenario 11; absent in --quick runs. */
+    historyBeforeAfter?: HistoryBeforeAfter;
   };
   targets: TargetCheck[];
 }

@@ -13,6 +13,7 @@ import { multiProcess, writerScaling } from './scenarios/multi-process.js';
 import { skipPostgres } from './peers/index.js';
 import { pgServerInfo, pgUnavailable } from './pg.js';
 import { readHistory } from './scenarios/reads.js';
+import { historyBeforeAfter } from './scenarios/history-before-after.js';
 import { summariser } from './scenarios/summariser.js';
 import { depth, gateway, singleAgent } from './scenarios/writes.js';
 import { checkTargets } from './targets.js';
@@ -84,6 +85,8 @@ const scenarios: Results['scenarios'] = {
   })),
   multiProcess: await step('9. multi-process', () => multiProcess(sizes.writers, quick ? 2 : 25, quick ? 5 : 40)),
   writerScaling: await step('10. writer scaling', () => writerScaling(sizes.scalingWriters, sizes.scalingSessions, sizes.scalingAppendsPerSession)),
+  // Builds an old commit of src: left out of --quick (CI's clone may lack that history).
+  historyBeforeAfter: quick ? undefined : await step('11. getHistory before/after the async API', () => historyBeforeAfter(false)),
 };
 
 const results: Results = {
