@@ -30,7 +30,7 @@ const started = nowUs();
 
 const sizes: Results['sizes'] = quick
   ? { gatewaySessions: 10, gatewayAppendsPerSession: 5, singleAgentAppends: 50, read: [10, 100], readMid: 100, depthShallow: 10, depthDeep: 100, list: [100, 1000], listLargest: 1000, coldStartSessions: 200, coldStartEventsPerSession: 5, summariserTurns: 20, writers: 4, scalingWriters: [1, 2], scalingSessions: 1, scalingAppendsPerSession: 5 }
-  : { gatewaySessions: 100, gatewayAppendsPerSession: 50, singleAgentAppends: 1000, read: [100, 1000, 10_000], readMid: 1000, depthShallow: 100, depthDeep: 10_000, list: [1000, 10_000, 100_000], listLargest: 100_000, coldStartSessions: 100_000, coldStartEventsPerSession: 20, summariserTurns: 250, writers: 4, scalingWriters: [1, 2, 4, 8], scalingSessions: 4, scalingAppendsPerSession: 50 };
+  : { gatewaySessions: 100, gatewayAppendsPerSession: 50, singleAgentAppends: 1000, read: [100, 1000, 10_000], readMid: 1000, depthShallow: 100, depthDeep: 10_000, list: [1000, 10_000, 100_000], listLargest: 100_000, coldStartSessions: 100_000, coldStartEventsPerSession: 20, summariserTurns: 250, writers: 4, scalingWriters: [1, 2, 4, 8], scalingSessions: 4, scalingAppendsPerSession: 100 };
 
 function versionOf(pkg: string): string {
   return (JSON.parse(readFileSync(`${root}node_modules/${pkg}/package.json`, 'utf8')) as { version: string }).version;
