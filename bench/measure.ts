@@ -16,6 +16,18 @@ export function percentile(xs: readonly number[], p: number): number {
 export const median = (xs: readonly number[]): number => percentile(xs, 50);
 export const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+const cleanups = new Map<string, Array<() => Promise<void>>>();
+
+/**
+ * Registers work to do when the temporary directory `dir` is removed: a store kept outside the
+ * directory (a PostgreSQL schema) lives exactly as long as the run's directory.
+ */
+export function onTempDirRemoved(dir: string, fn: () => Promise<void>): void {
+  const list = cleanups.get(dir) ?? [];
+  list.push(fn);
+  cleanups.set(dir, list);
+}
+
 /** Runs `fn` in a fresh temporary directory that is removed afterwards, whatever happens. */
 export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-bench-'));
@@ -23,6 +35,9 @@ export async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> 
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    const list = cleanups.get(dir) ?? [];
+    cleanups.delete(dir);
+    for (const cleanup of list) await cleanup();
   }
 }
 

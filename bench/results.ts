@@ -2,7 +2,8 @@ import type { LmdbFloors } from './floors.js';
 import type { ChurnResult, ExpiryResult } from './gc-churn.js';
 import type { ColdStartRow } from './scenarios/cold-start.js';
 import type { ListRow } from './scenarios/list.js';
-import type { MultiProcessRow } from './scenarios/multi-process.js';
+import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
+import type { MultiProcessRow, WriterScalingRow } from './scenarios/multi-process.js';
 import type { ReadRow } from './scenarios/reads.js';
 import type { SummariserRow } from './scenarios/summariser.js';
 import type { DepthRow, GatewayRow, SingleAgentRow } from './scenarios/writes.js';
@@ -14,11 +15,15 @@ export interface Results {
   quick: boolean;
   machine: { cpu: string; cores: number; memoryGb: number; os: string; filesystem: string };
   versions: Record<string, string>;
+  /** The PostgreSQL server of the `turnlog postgres` rows, or why they were skipped. */
+  postgres?: { version: string; synchronousCommit: string } | { skipped: string };
   /** Median of one 4 KiB write + fdatasync, µs, measured in this run. */
   fdatasyncUs: number;
   /** One small LMDB commit in the binding, µs (median), sync and async transactions. */
   lmdbFloors: LmdbFloors;
   durationSec: number;
+  /** Scenario → seconds it took in this run (absent in older results). */
+  stepSec?: Record<string, number>;
   sizes: {
     gatewaySessions: number;
     gatewayAppendsPerSession: number;
@@ -33,6 +38,10 @@ export interface Results {
     coldStartEventsPerSession: number;
     summariserTurns: number;
     writers: number;
+    /** Writer processes of each run of scenario 10, its concurrent sessions per process and appends per session. */
+    scalingWriters: number[];
+    scalingSessions: number;
+    scalingAppendsPerSession: number;
   };
   scenarios: {
     gateway: GatewayRow[];
@@ -44,6 +53,9 @@ export interface Results {
     summariser: SummariserRow[];
     gc: { expiry: ExpiryResult; churn: ChurnResult };
     multiProcess: MultiProcessRow[];
+    writerScaling: WriterScalingRow[];
+    /** Scenario 11; absent in --quick runs. */
+    historyBeforeAfter?: HistoryBeforeAfter;
   };
   targets: TargetCheck[];
 }

@@ -14,17 +14,16 @@ const DURABILITY: Record<Durability, string> = {
 /** Writes of one seed batch share a commit, as concurrent writers' do. */
 const SEED_BATCH = 1000;
 
-/** turnlog through its public API, one event per message (its real shape). */
-export class TurnlogHistoryStore implements HistoryStore {
-  readonly name: string;
-  readonly durability: string;
-  readonly log: SessionLog;
-
-  constructor(path: string, durability: Durability) {
-    this.name = `turnlog ${durability}`;
-    this.durability = DURABILITY[durability];
-    this.log = openSessionLog({ path, durability });
-  }
+/**
+ * turnlog through its public API, one event per message (its real shape), whatever the store
+ * below: the LMDB and PostgreSQL peers differ only in the open call, as applications do.
+ */
+export class SessionLogHistoryStore implements HistoryStore {
+  constructor(
+    readonly name: string,
+    readonly durability: string,
+    readonly log: SessionLog,
+  ) {}
 
   async append(key: string, message: Message): Promise<void> {
     await this.log.addFullMessage(key, message);
@@ -55,16 +54,12 @@ export class TurnlogHistoryStore implements HistoryStore {
   }
 }
 
-export class TurnlogIndexStore implements IndexStore {
-  readonly name: string;
-  readonly durability: string;
-  private readonly log: SessionLog;
-
-  constructor(path: string, durability: Durability) {
-    this.name = `turnlog ${durability}`;
-    this.durability = DURABILITY[durability];
-    this.log = openSessionLog({ path, durability });
-  }
+export class SessionLogIndexStore implements IndexStore {
+  constructor(
+    readonly name: string,
+    readonly durability: string,
+    private readonly log: SessionLog,
+  ) {}
 
   async update(key: string, patch: Record<string, unknown>): Promise<void> {
     await this.log.updateMetadata(key, patch);
@@ -86,5 +81,7 @@ export class TurnlogIndexStore implements IndexStore {
   }
 }
 
-export const turnlogHistory = (durability: Durability) => (dir: string) => new TurnlogHistoryStore(join(dir, 'store'), durability);
-export const turnlogIndex = (durability: Durability) => (dir: string) => new TurnlogIndexStore(join(dir, 'store'), durability);
+export const turnlogHistory = (durability: Durability) => (dir: string) =>
+  new SessionLogHistoryStore(`turnlog ${durability}`, DURABILITY[durability], openSessionLog({ path: join(dir, 'store'), durability }));
+export const turnlogIndex = (durability: Durability) => (dir: string) =>
+  new SessionLogIndexStore(`turnlog ${durability}`, DURABILITY[durability], openSessionLog({ path: join(dir, 'store'), durability }));

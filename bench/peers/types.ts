@@ -48,5 +48,6 @@ export interface IndexStore {
   close(): Promise<void>;
 }
 
-export type HistoryPeer = (dir: string) => HistoryStore;
-export type IndexPeer = (dir: string) => IndexStore;
+/** Opens a peer's store kept in (or named after) `dir`; a networked store opens asynchronously. */
+export type HistoryPeer = (dir: string) => Awaitable<HistoryStore>;
+export type IndexPeer = (dir: string) => Awaitable<IndexStore>;

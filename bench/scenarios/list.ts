@@ -1,4 +1,4 @@
-import { INDEX_PEERS } from '../peers/index.js';
+import { indexPeers } from '../peers/index.js';
 import { inTempDir, median, nowUs, progress } from '../measure.js';
 import { sessionEntry } from '../workload.js';
 
@@ -14,14 +14,14 @@ export interface ListRow {
 
 export async function sessionsList(sizes: readonly number[]): Promise<ListRow[]> {
   const rows: ListRow[] = [];
-  for (const p of INDEX_PEERS) {
+  for (const p of indexPeers()) {
     const listMs: Record<string, number> = {};
     const updateMs: Record<string, number> = {};
     let durability = '';
     for (const size of sizes) {
       progress(`list: ${p.name} at ${size} sessions`);
       await inTempDir(async (dir) => {
-        const store = p.open(dir);
+        const store = await p.open(dir);
         durability = store.durability;
         try {
           await store.seed(size, sessionEntry);

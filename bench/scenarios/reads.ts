@@ -1,4 +1,4 @@
-import { HISTORY_PEERS } from '../peers/index.js';
+import { historyPeers } from '../peers/index.js';
 import { inTempDir, mean, nowUs, progress } from '../measure.js';
 import { conversation, message } from '../workload.js';
 
@@ -18,13 +18,13 @@ export interface ReadRow {
 
 export async function readHistory(sizes: readonly number[]): Promise<ReadRow[]> {
   const rows: ReadRow[] = [];
-  for (const p of HISTORY_PEERS) {
+  for (const p of historyPeers()) {
     progress(`read: ${p.name}`);
     const ms: Record<string, number> = {};
     const firstMs: Record<string, number> = {};
     for (const size of sizes) {
       ms[size] = await inTempDir(async (dir) => {
-        let store = p.open(dir);
+        let store = await p.open(dir);
         try {
           await store.seed('read', conversation(size));
           // Warm-up for every store alike, so the first store measured does not pay for the JIT.
@@ -40,7 +40,7 @@ export async function readHistory(sizes: readonly number[]): Promise<ReadRow[]> 
             }
           }
           await store.close();
-          store = p.open(dir);
+          store = await p.open(dir);
           const s = nowUs();
           await store.history('read');
           firstMs[size] = (nowUs() - s) / 1000;

@@ -1,6 +1,6 @@
 import { hasOrphanToolResult } from '../../src/core/history-rules.js';
 import type { Message } from '../../src/types.js';
-import { HISTORY_PEERS } from '../peers/index.js';
+import { historyPeers } from '../peers/index.js';
 import type { HistoryPeer } from '../peers/types.js';
 import { inTempDir, nowUs, progress } from '../measure.js';
 import { FORMATS, TURN_LENGTH, formatMessage, tagOf } from '../workload.js';
@@ -44,9 +44,9 @@ function broken(history: Message[]): boolean {
 
 export async function summariser(turns: number): Promise<SummariserRow[]> {
   const rows: SummariserRow[] = [];
-  for (const p of HISTORY_PEERS) rows.push(await run(p.name, p.open, 'chat', turns));
+  for (const p of historyPeers()) rows.push(await run(p.name, p.open, 'chat', turns));
   for (const format of FORMATS.filter((f) => f !== 'chat')) {
-    for (const p of HISTORY_PEERS.filter((x) => x.name.startsWith('turnlog'))) rows.push(await run(p.name, p.open, format, turns));
+    for (const p of historyPeers().filter((x) => x.name.startsWith('turnlog'))) rows.push(await run(p.name, p.open, format, turns));
   }
   return rows;
 }
@@ -54,13 +54,15 @@ export async function summariser(turns: number): Promise<SummariserRow[]> {
 async function run(name: string, open: HistoryPeer, format: Format, turns: number): Promise<SummariserRow> {
   progress(`summariser: ${name}, ${format}`);
   return inTempDir(async (dir) => {
-    const store = open(dir);
+    const store = await open(dir);
     const key = 'agent';
     let appended = 0;
     let done = false;
     let wake: (() => void) | undefined;
     const waiters: Array<{ at: number; resolve: () => void }> = [];
-    const afterAppends = (n: number) => new Promise<void>((resolve) => waiters.push({ at: appended + n, resolve }));
+    // Once the agent is done no tick comes any more: a wait begun after that would never end
+    // (a read that takes a round trip can straddle the agent's last append).
+    const afterAppends = (n: number) => (done ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ at: appended + n, resolve })));
     const tick = () => {
       for (let i = waiters.length - 1; i >= 0; i--) {
         const w = waiters[i] as { at: number; resolve: () => void };
@@ -77,6 +79,7 @@ async function run(name: string, open: HistoryPeer, format: Format, turns: numbe
     const background = (async () => {
       while (!done) {
         if ((await store.history(key)).length <= TRIGGER) {
+          if (done) break;
           await new Promise<void>((resolve) => (wake = resolve));
           continue;
         }

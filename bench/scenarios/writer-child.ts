@@ -1,16 +1,20 @@
 import { createInterface } from 'node:readline';
-import { HISTORY_PEERS } from '../peers/index.js';
+import { ALL_HISTORY_PEERS } from '../peers/index.js';
 import { message } from '../workload.js';
 
 /**
- * Child process of the multi-process scenario: opens the store, says "ready", waits for "go" on
- * stdin, then runs `sessions` concurrent sessions of `perSession` appends and says "done".
- * argv: peer name, store directory, writer number, sessions, appends per session.
+ * Child process of the multi-process scenarios: opens the store and warms it up (a few appends on
+ * sessions of its own, as many at once as it will run, so connections are open, statements
+ * prepared and code compiled), says "ready", waits for "go" on stdin, then runs `sessions`
+ * concurrent sessions of `perSession` appends and says "done" before closing: the timed part
+ * is the appends alone. argv: peer name, store directory, writer number, sessions, appends per session.
  */
+const WARM_UP = 5;
 const [peerName, dir, writer, sessions, perSession] = process.argv.slice(2) as [string, string, string, string, string];
-const peer = HISTORY_PEERS.find((p) => p.name === peerName);
+const peer = ALL_HISTORY_PEERS.find((p) => p.name === peerName);
 if (peer === undefined) throw new Error(`unknown peer ${peerName}`);
-const store = peer.open(dir);
+const store = await peer.open(dir);
+for (let i = 0; i < WARM_UP; i++) await Promise.all(Array.from({ length: Number(sessions) }, (_, s) => store.append(`warm${writer}:${s}`, message(i))));
 process.stdout.write('ready\n');
 const lines = createInterface({ input: process.stdin });
 for await (const line of lines) {
@@ -20,8 +24,8 @@ for await (const line of lines) {
       for (let i = 0; i < Number(perSession); i++) await store.append(`w${writer}:${s}`, message(i, `w${writer}s${s}`));
     }),
   );
-  await store.close();
   process.stdout.write('done\n');
+  await store.close();
   break;
 }
 lines.close();

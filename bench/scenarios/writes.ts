@@ -1,4 +1,4 @@
-import { HISTORY_PEERS } from '../peers/index.js';
+import { historyPeers } from '../peers/index.js';
 import { inTempDir, median, nowUs, percentile, progress } from '../measure.js';
 import { conversation, message } from '../workload.js';
 
@@ -11,11 +11,11 @@ export interface GatewayRow {
 
 export async function gateway(sessions: number, perSession: number): Promise<GatewayRow[]> {
   const rows: GatewayRow[] = [];
-  for (const p of HISTORY_PEERS) {
+  for (const p of historyPeers()) {
     progress(`gateway: ${p.name}`);
     rows.push(
       await inTempDir(async (dir) => {
-        const store = p.open(dir);
+        const store = await p.open(dir);
         try {
           const start = nowUs();
           await Promise.all(
@@ -44,11 +44,11 @@ export interface SingleAgentRow {
 
 export async function singleAgent(appends: number): Promise<SingleAgentRow[]> {
   const rows: SingleAgentRow[] = [];
-  for (const p of HISTORY_PEERS) {
+  for (const p of historyPeers()) {
     progress(`single agent: ${p.name}`);
     rows.push(
       await inTempDir(async (dir) => {
-        const store = p.open(dir);
+        const store = await p.open(dir);
         try {
           for (let i = 0; i < 20; i++) await store.append('warm-up', message(i));
           const t: number[] = [];
@@ -78,11 +78,11 @@ export interface DepthRow {
 
 export async function depth(shallow: number, deep: number, appends: number): Promise<DepthRow[]> {
   const rows: DepthRow[] = [];
-  for (const p of HISTORY_PEERS) {
+  for (const p of historyPeers()) {
     progress(`depth: ${p.name}`);
     rows.push(
       await inTempDir(async (dir) => {
-        const store = p.open(dir);
+        const store = await p.open(dir);
         try {
           await store.seed('shallow', conversation(shallow));
           await store.seed('deep', conversation(deep));
