@@ -4,18 +4,12 @@ import type { GcPolicy, GcReport, StopSignal } from '../engine/gc-report.js';
 import type { PgClientLike } from './pg-pool.js';
 import { pgError } from './pg-pool.js';
 import { int } from './pg-rows.js';
+import { compactionSweeps, rowBytes, SWEPT_TABLES } from './pg-gc-sweeps.js';
+import { dryRunCount } from './pg-gc-dry.js';
 import type { PgSession } from './pg-session.js';
 
 /** Rows one GC statement removes at most: every statement is a short transaction. */
 const BATCH = 2000;
-/** What a removed row of each table counts in `bytesRemoved`: its payload. */
-const ROW_BYTES = {
-  events: 'octet_length(body)',
-  messages: 'octet_length(body)',
-  states: 'coalesce(octet_length(summary), 0) + coalesce(octet_length(metadata), 0)',
-  event_ids: '32',
-} as const;
-
 /** Sessions one expiry statement unlinks at most. */
 const EXPIRE_BATCH = 256;
 
@@ -66,20 +60,7 @@ export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onP
     if (dryRun && expiring) report.sessionsExpired = int(row ?? {}, 'idle');
   }
   if (dryRun) {
-    // What the real run would remove: the expiring sessions' events, those of sessions already
-    // queued for purging, and each due session's events up to its new base (rows (base, b]).
-    const [row] = await statement(
-      `SELECT (SELECT coalesce(sum(x.version - x.base), 0) FROM ${s}.sessions x WHERE $2::boolean AND x.updated_at < $3) AS expiring,
-         (SELECT count(*) FROM ${s}.events e JOIN ${s}.purges p ON p.skey = e.skey AND p.sid = e.sid) AS queued,
-         d.sessions, d.events
-       FROM (SELECT count(*) FILTER (WHERE c.b > c.base) AS sessions, coalesce(sum(greatest(c.b - c.base, 0)), 0) AS events FROM (
-         SELECT x.base, coalesce((SELECT e.version FROM ${s}.events e WHERE e.skey = x.skey AND e.sid = x.sid AND e.updated_at <= $1 ORDER BY e.version DESC LIMIT 1), 0) AS b
-         FROM ${s}.sessions x WHERE $4::boolean AND x.gc_at <= $1 AND NOT ($2::boolean AND x.updated_at < $3)) c) d`,
-      [cutoff, expiring, idleBefore, compacting],
-    );
-    const r = row ?? {};
-    if (compacting) report.sessionsCompacted = int(r, 'sessions');
-    report.eventsRemoved = int(r, 'expiring') + int(r, 'queued') + (compacting ? int(r, 'events') : 0);
+    await dryRunCount(pg, { cutoff, idleBefore, expiring, compacting }, report, stop, statement);
     onProgress?.({ ...report });
     return finish();
   }
@@ -109,7 +90,7 @@ export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onP
   return finish();
 }
 
-type Statement = (text: string, values: unknown[]) => Promise<Array<Record<string, unknown>>>;
+export type Statement = (text: string, values: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
 /** Removes the rows of every queued session; false when `stop` cut it short. */
 export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSignal, statement: Statement): Promise<boolean> {
@@ -135,9 +116,9 @@ export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSig
         continue;
       }
       let removed = 0;
-      for (const table of ['messages', 'events', 'states', 'event_ids'] as const) {
+      for (const table of SWEPT_TABLES) {
         const r = await client.query(
-          `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING ${ROW_BYTES[table]} AS b)
+          `WITH d AS (DELETE FROM ${s}.${table} t WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING ${rowBytes(table, 't')} AS b)
            SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
           [entry['skey'], entry['sid']],
         );
@@ -186,29 +167,12 @@ async function compactOne(pg: PgSession, cutoff: number, report: GcReport, stop:
   const key = [row['skey'], row['sid']];
   const start = int(row, 'start');
   const next = int(row, 'next');
-  // The base's own event row goes too: its range and recency now live in the head.
-  // Rows no version from the base on can read: events before it; messages below its range, removed
-  // by it, or replaced at their position by it; summary and metadata rows superseded by it.
-  const sweeps: Array<[keyof typeof ROW_BYTES, string, unknown[]]> = [
-    ['events', `x.skey = $1 AND x.sid = $2 AND x.version <= $3`, [...key, base]],
-    [
-      'messages',
-      `x.skey = $1 AND x.sid = $2 AND (x.pos < $4 OR (x.version <= $3 AND x.pos >= $5) OR (x.version < $3 AND EXISTS (SELECT 1 FROM ${s}.messages n WHERE n.skey = x.skey AND n.sid = x.sid AND n.pos = x.pos AND n.version > x.version AND n.version <= $3)))`,
-      [...key, base, start, next],
-    ],
-    [
-      'states',
-      `x.skey = $1 AND x.sid = $2 AND x.version < $3
-        AND (x.summary IS NULL OR EXISTS (SELECT 1 FROM ${s}.states y WHERE y.skey = x.skey AND y.sid = x.sid AND y.version > x.version AND y.version <= $3 AND y.summary IS NOT NULL))
-        AND (x.metadata IS NULL OR EXISTS (SELECT 1 FROM ${s}.states y WHERE y.skey = x.skey AND y.sid = x.sid AND y.version > x.version AND y.version <= $3 AND y.metadata IS NOT NULL))`,
-      [...key, base],
-    ],
-  ];
+  const sweeps = compactionSweeps(s, key, base, start, next);
   for (const [table, cond, values] of sweeps) {
     for (;;) {
       if (stop.aborted) return false;
       const [r] = await statement(
-        `WITH d AS (DELETE FROM ${s}.${table} WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${s}.${table} x WHERE ${cond} LIMIT ${BATCH})) RETURNING ${ROW_BYTES[table]} AS b)
+        `WITH d AS (DELETE FROM ${s}.${table} t WHERE ctid = ANY(ARRAY(SELECT x.ctid FROM ${s}.${table} x WHERE ${cond} LIMIT ${BATCH})) RETURNING ${rowBytes(table, 't')} AS b)
          SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
         values,
       );

@@ -39,7 +39,8 @@ export function createPool(connectionString: string, max: number): PgPoolLike {
   } catch (cause) {
     throw new TurnlogError('INVALID_ARGUMENT', 'the PostgreSQL store needs the "pg" package: npm install pg', { cause });
   }
-  const pool = new pg.Pool({ connectionString, max });
+  // allowExitOnIdle: idle connections do not keep a process alive that forgot close().
+  const pool = new pg.Pool({ connectionString, max, allowExitOnIdle: true });
   // An idle connection that the server drops (restart, failover) must not crash the process:
   // the next query gets a fresh connection, or fails with IO_ERROR.
   pool.on('error', () => undefined);

@@ -44,13 +44,22 @@ export async function pgHistory(pg: PgSession, key: string, atVersion: number | 
   const next = atVersion === undefined ? head.next : int(first, 'r_next');
   if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const from = last === undefined ? start : Math.max(start, next - last);
-  // One row per position (DISTINCT ON), so the count and the lowest position prove the range whole.
   const n = first['n'] === null || first['n'] === undefined ? 0 : int(first, 'n');
-  if (n !== next - from || (n > 0 && int(first, 'lo') !== from)) corrupt(`messages ${from}..${next - 1} of ${JSON.stringify(key)} are missing (${n} found)`);
+  if (n !== next - from) corrupt(`messages ${from}..${next - 1} of ${JSON.stringify(key)} are missing (${n} found)`);
   if (n === 0) return [];
-  const out = parseJsonColumn(first, 'json');
-  if (!Array.isArray(out) || out.some((m) => typeof m !== 'object' || m === null || Array.isArray(m))) corrupt(`messages of ${JSON.stringify(key)} are not JSON objects`);
-  return out as Message[];
+  const parsed = parseJsonColumn(first, 'json');
+  const positions = text(first, 'positions').split(',').map(Number);
+  if (!Array.isArray(parsed) || parsed.length !== n || positions.length !== n) corrupt(`messages of ${JSON.stringify(key)} are damaged`);
+  const out = new Array<Message>(n);
+  // One row per position (DISTINCT ON) and n of them: each position in [from, next) exactly once.
+  for (let i = 0; i < n; i++) {
+    const pos = positions[i] as number;
+    const m = parsed[i] as unknown;
+    if (!Number.isSafeInteger(pos) || pos < from || pos >= next || out[pos - from] !== undefined) corrupt(`message ${pos} of ${JSON.stringify(key)} is missing or repeated`);
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) corrupt(`message ${pos} of ${JSON.stringify(key)} is not a JSON object`);
+    out[pos - from] = m as Message;
+  }
+  return out;
 }
 
 

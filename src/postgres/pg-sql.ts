@@ -59,13 +59,15 @@ export function statements(schema: string) {
       )${rows(s)}`,
     /**
      * Head plus the visible messages at version $2 (null: current), newest $3 only when given: the
-     * stored JSON texts joined into one JSON array, parsed once.
+     * stored JSON texts joined into one JSON array, parsed once, with their positions. The rows
+     * come from a backward index scan (no sort: an ordered aggregate of a long history sorted
+     * megabytes); the positions say the order they were joined in, so the reader never assumes it.
      */
-    history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.lo, w.json
+    history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.json, w.positions
       FROM ${s}.sessions s
       LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
       LEFT JOIN LATERAL (
-        SELECT count(*) AS n, min(d.pos) AS lo, '[' || string_agg(d.body, ',' ORDER BY d.pos) || ']' AS json FROM (
+        SELECT count(*) AS n, '[' || string_agg(d.body, ',') || ']' AS json, string_agg(d.pos::text, ',') AS positions FROM (
           SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
           WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
             AND m.pos < coalesce(r.next, s.next)

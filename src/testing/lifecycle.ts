@@ -155,7 +155,7 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       expect(await snapshot(log, ['k', 'other', 'third'])).toEqual(before);
       expect(await log.stats()).toEqual(statsBefore);
       const real = await log.gc();
-      for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'checkpointsRemoved', 'chunksRemoved'] as const) expect(dry[f], f).toBe(real[f]);
+      for (const f of ['sessionsExpired', 'sessionsCompacted', 'eventsRemoved', 'bytesRemoved', 'checkpointsRemoved', 'chunksRemoved'] as const) expect(dry[f], f).toBe(real[f]);
       expect(real.sessionsExpired).toBe(1);
       const afterFirst = await snapshot(log, ['k', 'other', 'third']);
       const second = await log.gc();
