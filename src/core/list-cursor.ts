@@ -16,7 +16,10 @@ export function decodeCursor(cursor: string): ListPosition {
   try {
     const k = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     // -0 is read as 0: LMDB's key encoding of -0 would damage the bound's next part.
-    if (Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === 'number' && Number.isFinite(x))) return [k[0] === 0 ? 0 : (k[0] as number), k[1] === 0 ? 0 : (k[1] as number)];
+    // [recency, session number]: a finite time and a non-negative integer, as every store writes them.
+    if (Array.isArray(k) && k.length === 2 && typeof k[0] === 'number' && Number.isFinite(k[0]) && Number.isSafeInteger(k[1]) && (k[1] as number) >= 0) {
+      return [k[0] === 0 ? 0 : k[0], k[1] === 0 ? 0 : (k[1] as number)];
+    }
   } catch {
     // fall through
   }

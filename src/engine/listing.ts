@@ -22,6 +22,8 @@ export function checkListOptions(o: ListOptions): ListOptions & { limit: number 
   const limit = o.limit ?? DEFAULT_LIST_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) invalid(`limit must be an integer from 1 to ${MAX_LIST_LIMIT}`);
   if (o.prefix !== undefined && typeof o.prefix !== 'string') invalid('prefix must be a string');
+  // Keys are well-formed Unicode, so a prefix that is not matches no key the same way in every store.
+  if (o.prefix !== undefined && !o.prefix.isWellFormed()) invalid('prefix must be well-formed Unicode (no lone surrogates)');
   if (o.cursor !== undefined && typeof o.cursor !== 'string') invalid('cursor must be a string');
   if (o.cursor !== undefined) decodeCursor(o.cursor);
   return { ...o, limit };

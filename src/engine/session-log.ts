@@ -236,7 +236,11 @@ export class SessionLogEngine implements SessionLog {
         checkOptionKeys('options', opts, READ_EVENTS_OPTION_NAMES);
         const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
         const to = validateVersionOption('toVersion', opts?.toVersion, true);
-        yield* open(from, to);
+        // A log closed mid-iteration stops it at the next item, on every store.
+        for await (const item of open(from, to)) {
+          self.assertOpen();
+          yield item;
+        }
       },
     };
   }

@@ -1,8 +1,7 @@
 import { clockJumpGuard } from '../core/gc-plan.js';
 import { emptyReport } from '../engine/gc-report.js';
 import type { GcPolicy, GcReport, StopSignal } from '../engine/gc-report.js';
-import type { PgClientLike } from './pg-pool.js';
-import { pgError } from './pg-pool.js';
+import { withTransaction } from './pg-pool.js';
 import { int } from './pg-rows.js';
 import { compactionSweeps, rowBytes, SWEPT_TABLES } from './pg-gc-sweeps.js';
 import { dryRunCount } from './pg-gc-dry.js';
@@ -78,7 +77,7 @@ export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onP
       if (rows.length < EXPIRE_BATCH) break;
     }
   }
-  if (!(await purgeQueued(pg, report, stop, statement))) return finish();
+  if (!(await purgeQueued(pg, report, stop))) return finish();
   if (compacting) {
     for (;;) {
       if (stop.aborted) return finish();
@@ -92,51 +91,63 @@ export async function pgGc(pg: PgSession, policy: GcPolicy, dryRun: boolean, onP
 
 export type Statement = (text: string, values: unknown[]) => Promise<Array<Record<string, unknown>>>;
 
-/** Removes the rows of every queued session; false when `stop` cut it short. */
-export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSignal, statement: Statement): Promise<boolean> {
-  const s = `"${pg.schema}"`;
+/**
+ * Removes the rows of every queued session; false when `stop` cut it short. Each transaction
+ * takes the oldest entry no other runner holds (SKIP LOCKED) and removes up to BATCH rows per
+ * table of it; the entry goes with its last rows. Entries other runners hold are theirs to finish.
+ */
+export async function purgeQueued(pg: PgSession, report: GcReport, stop: StopSignal): Promise<boolean> {
   for (;;) {
     if (stop.aborted) return false;
-    const [entry] = await statement(`SELECT skey, sid FROM ${s}.purges ORDER BY queued_at LIMIT 1`, []);
-    if (entry === undefined) return true;
-    let client: PgClientLike;
-    try {
-      client = await pg.pool.connect();
-    } catch (error) {
-      throw pgError(error, 'connecting');
-    }
-    try {
-      await client.query('BEGIN');
-      // Another runner may hold this entry: skip it (it will finish it), look for another.
-      const locked = await client.query(`SELECT 1 FROM ${s}.purges WHERE skey = $1 AND sid = $2 FOR UPDATE SKIP LOCKED`, [entry['skey'], entry['sid']]);
-      if (locked.rows.length === 0) {
-        await client.query('COMMIT');
-        const [other] = await statement(`SELECT skey, sid FROM ${s}.purges WHERE (skey, sid) <> ($1, $2) LIMIT 1`, [entry['skey'], entry['sid']]);
-        if (other === undefined) return true;
-        continue;
-      }
-      let removed = 0;
-      for (const table of SWEPT_TABLES) {
-        const r = await client.query(
-          `WITH d AS (DELETE FROM ${s}.${table} t WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING ${rowBytes(table, 't')} AS b)
-           SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
-          [entry['skey'], entry['sid']],
-        );
-        const n = int(r.rows[0] ?? {}, 'n');
-        report.bytesRemoved += int(r.rows[0] ?? {}, 'bytes');
-        if (table === 'events') report.eventsRemoved += n;
-        removed += n;
-      }
-      if (removed === 0) await client.query(`DELETE FROM ${s}.purges WHERE skey = $1 AND sid = $2`, [entry['skey'], entry['sid']]);
-      await client.query('COMMIT');
-      report.transactions++;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw pgError(error, 'purging a session');
-    } finally {
-      client.release();
-    }
+    const step = await purgeStep(pg, report, undefined);
+    if (step === 'none') return true;
   }
+}
+
+/** Removes the rows of the deleted session (skey, sid), unless another runner is at it; false when `stop` cut it short. */
+export async function purgeSession(pg: PgSession, report: GcReport, stop: StopSignal, entry: { skey: Buffer; sid: number }): Promise<boolean> {
+  for (;;) {
+    if (stop.aborted) return false;
+    const step = await purgeStep(pg, report, entry);
+    if (step !== 'more') return true;
+  }
+}
+
+/**
+ * One purge transaction: the entry (`only`, or the oldest free one) locked, BATCH rows per table
+ * removed, the entry removed with the last of them. 'none' when there was no free entry, 'done'
+ * when this one is finished, 'more' when rows remain.
+ */
+async function purgeStep(pg: PgSession, report: GcReport, only: { skey: Buffer; sid: number } | undefined): Promise<'none' | 'done' | 'more'> {
+  const s = `"${pg.schema}"`;
+  const t0 = performance.now();
+  const step = await withTransaction(pg.pool, 'purging a session', async (client) => {
+    const pick = only === undefined
+      ? await client.query(`SELECT skey, sid FROM ${s}.purges ORDER BY queued_at LIMIT 1 FOR UPDATE SKIP LOCKED`)
+      : await client.query(`SELECT skey, sid FROM ${s}.purges WHERE skey = $1 AND sid = $2 FOR UPDATE SKIP LOCKED`, [only.skey, only.sid]);
+    const entry = pick.rows[0];
+    if (entry === undefined) return 'none' as const;
+    let removed = 0;
+    for (const table of SWEPT_TABLES) {
+      const r = await client.query(
+        `WITH d AS (DELETE FROM ${s}.${table} t WHERE ctid = ANY(ARRAY(SELECT ctid FROM ${s}.${table} WHERE skey = $1 AND sid = $2 LIMIT ${BATCH})) RETURNING ${rowBytes(table, 't')} AS b)
+         SELECT count(*) AS n, coalesce(sum(b), 0) AS bytes FROM d`,
+        [entry['skey'], entry['sid']],
+      );
+      const n = int(r.rows[0] ?? {}, 'n');
+      report.bytesRemoved += int(r.rows[0] ?? {}, 'bytes');
+      if (table === 'events') report.eventsRemoved += n;
+      removed += n;
+    }
+    if (removed > 0) return 'more' as const;
+    await client.query(`DELETE FROM ${s}.purges WHERE skey = $1 AND sid = $2`, [entry['skey'], entry['sid']]);
+    return 'done' as const;
+  });
+  if (step !== 'none') {
+    report.transactions++;
+    report.longestTransactionMs = Math.max(report.longestTransactionMs, performance.now() - t0);
+  }
+  return step;
 }
 
 /**

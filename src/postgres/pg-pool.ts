@@ -18,6 +18,9 @@ export interface PgQueryConfig {
 export interface PgClientLike {
   query(text: string | PgQueryConfig, values?: unknown[]): Promise<PgResult>;
   release(err?: Error | boolean): void;
+  /** pg's clients emit 'error' when their connection drops; turnlog listens while it holds one. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  off?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /**
@@ -59,4 +62,35 @@ export function pgError(error: unknown, what: string): unknown {
     return new TurnlogError('IO_ERROR', `PostgreSQL refused ${what}: ${message} (SQLSTATE ${code})`, { cause: error });
   }
   return new TurnlogError('IO_ERROR', `PostgreSQL: ${what} failed: ${message}`, { cause: error });
+}
+
+/**
+ * Runs `fn` in one transaction on a connection of its own, and gives the connection back
+ * whatever happens: destroyed when it failed, so the pool never reuses a broken one. While held,
+ * a dropped connection's 'error' event is listened to (pg-pool stops listening on checkout, and
+ * an unheard 'error' would end the process): the next query then fails, as IO_ERROR. `fn` must
+ * not wait for another connection of the pool while it holds this one.
+ */
+export async function withTransaction<T>(pool: PgPoolLike, what: string, fn: (client: PgClientLike) => Promise<T>): Promise<T> {
+  let client: PgClientLike;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw pgError(error, 'connecting');
+  }
+  let broken: Error | undefined;
+  const onError = (error: Error): void => void (broken = error);
+  client.on?.('error', onError);
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((e: unknown) => void (broken ??= e instanceof Error ? e : new Error(String(e))));
+    throw pgError(error, what);
+  } finally {
+    client.off?.('error', onError);
+    client.release(broken ?? false);
+  }
 }

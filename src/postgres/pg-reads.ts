@@ -29,17 +29,28 @@ function checkVersion(key: string, head: PgHead, version: number): void {
 
 /** The visible messages at `atVersion`, newest `last` only: one statement. */
 export async function pgHistory(pg: PgSession, key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
+  return (await pgHistoryOf(pg, key, atVersion, last)).messages;
+}
+
+/** The history with the head it was read with (undefined: no session), for callers that check which session they read. */
+export async function pgHistoryOf(pg: PgSession, key: string, atVersion: number | undefined, last: number | undefined): Promise<{ head: PgHead | undefined; messages: Message[] }> {
   const rows = await pg.query('history', [pg.skey(key), atVersion ?? null, last ?? null]);
   const first = rows[0];
   if (first === undefined) {
     pg.remember(key, undefined);
-    return [];
+    return { head: undefined, messages: [] };
   }
   const head = headOf(first);
+  return { head, messages: historyRows(pg, key, head, first, atVersion, last) };
+}
+
+function historyRows(pg: PgSession, key: string, head: PgHead, first: Record<string, unknown>, atVersion: number | undefined, last: number | undefined): Message[] {
   pg.remember(key, head);
   const version = atVersion ?? head.version;
+  // Version 0 (before the first event) is empty on every store, whatever GC collected since.
+  if (version === 0) return [];
   checkVersion(key, head, version);
-  if (version === 0 || last === 0) return [];
+  if (last === 0) return [];
   const start = atVersion === undefined ? head.start : int(first, 'r_start');
   const next = atVersion === undefined ? head.next : int(first, 'r_next');
   if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
@@ -69,24 +80,24 @@ export async function pgState(pg: PgSession, key: string, atVersion: number | un
 }
 
 /** The state at `atVersion` and the first visible position then (replay and verify start from it). */
-export async function pgStateAt(pg: PgSession, key: string, atVersion: number | undefined): Promise<{ info: SessionInfo; start: number } | undefined> {
+export async function pgStateAt(pg: PgSession, key: string, atVersion: number | undefined): Promise<{ info: SessionInfo; start: number; head: PgHead } | undefined> {
   const rows = await pg.query('state', [pg.skey(key), atVersion ?? null]);
   const row = rows[0];
   if (row === undefined) return undefined;
   const head = headOf(row);
   const version = atVersion ?? head.version;
-  checkVersion(key, head, version);
   if (version === 0) return undefined;
+  checkVersion(key, head, version);
   if (version === head.version) {
     pg.remember(key, head);
     const info = { key, version, messageCount: head.next - head.start, createdAt: head.createdAt, updatedAt: head.updatedAt, summary: parseJsonColumn(row, 'summary') as string, metadata: parseJsonColumn(row, 'metadata') as Record<string, unknown> };
-    return { info, start: head.start };
+    return { info, start: head.start, head };
   }
   if (row['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const summary = row['r_summary'] === null ? '' : (parseJsonColumn(row, 'r_summary') as string);
   const metadata = row['r_metadata'] === null ? {} : (parseJsonColumn(row, 'r_metadata') as Record<string, unknown>);
   const start = int(row, 'r_start');
-  return { info: { key, version, messageCount: int(row, 'r_next') - start, createdAt: head.createdAt, updatedAt: float(row, 'r_updated_at'), summary, metadata }, start };
+  return { info: { key, version, messageCount: int(row, 'r_next') - start, createdAt: head.createdAt, updatedAt: float(row, 'r_updated_at'), summary, metadata }, start, head };
 }
 
 /**
@@ -123,7 +134,22 @@ export async function pgList(pg: PgSession, o: ListOptions & { limit: number }):
 }
 
 /** The stored events `from`..`to` of the session numbered `sid`, one statement per page; checks it is still that session. */
+/** A stored event with the range and recency its row records for right after it (verify compares them with the fold). */
+export interface EventRow {
+  event: LogEvent;
+  /** SHA-256 of the messages the event placed, as recorded when it was written (none: it placed none). */
+  digest: Buffer | undefined;
+  start: number;
+  next: number;
+  updatedAt: number;
+}
+
 export async function* eventPages(pg: PgSession, key: string, sid: number | undefined, from: number, to: number): AsyncGenerator<LogEvent> {
+  for await (const row of eventRows(pg, key, sid, from, to)) yield row.event;
+}
+
+/** The stored events `from`..`to` with their rows' ranges; see eventPages. */
+export async function* eventRows(pg: PgSession, key: string, sid: number | undefined, from: number, to: number): AsyncGenerator<EventRow> {
   for (let v = from; v <= to; v += EVENT_PAGE) {
     const upTo = Math.min(to, v + EVENT_PAGE - 1);
     const rows = await pg.query('events', [pg.skey(key), v, upTo]);
@@ -143,7 +169,7 @@ export async function* eventPages(pg: PgSession, key: string, sid: number | unde
         stored.messagesJson = messages as string[];
       }
       expect++;
-      yield stored;
+      yield { event: stored, digest: row['placed_digest'] === null ? undefined : bytes(row, 'placed_digest'), start: int(row, 'start'), next: int(row, 'next'), updatedAt: float(row, 'updated_at') };
     }
     if (expect !== upTo + 1) corrupt(`events ${expect}..${upTo} of ${JSON.stringify(key)} are missing`);
   }

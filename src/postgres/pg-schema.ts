@@ -1,6 +1,6 @@
 import { TurnlogError, invalid } from '../errors.js';
 import type { PgPoolLike } from './pg-pool.js';
-import { pgError } from './pg-pool.js';
+import { withTransaction } from './pg-pool.js';
 
 /** The schema version this turnlog writes; a database at a newer one is UNSUPPORTED_FORMAT. */
 export const PG_SCHEMA_VERSION = 1;
@@ -57,6 +57,7 @@ function ddl(s: string): string[] {
       rewind_from bigint,
       placed_from bigint,
       placed_count integer,
+      placed_digest bytea,
       PRIMARY KEY (skey, sid, version)
     )`,
     // A message per (session, position, version that placed it): the history at version v is,
@@ -104,43 +105,27 @@ function ddl(s: string): string[] {
  */
 export async function migrate(pool: PgPoolLike, schema: string, create: boolean): Promise<void> {
   const s = `"${schema}"`;
-  let client;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw pgError(error, 'connecting');
+  // Read first without the lock: the usual open finds the current version and takes no lock.
+  const version = await withTransaction(pool, `reading schema "${schema}"`, (client) => readVersion(client, schema));
+  if (version === PG_SCHEMA_VERSION) return;
+  if (version !== undefined && version > PG_SCHEMA_VERSION) {
+    throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${version}; this turnlog reads up to ${PG_SCHEMA_VERSION}: upgrade turnlog`);
   }
-  try {
-    const version = await readVersion(client, schema);
-    if (version === PG_SCHEMA_VERSION) return;
-    if (version !== undefined && version > PG_SCHEMA_VERSION) {
-      throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${version}; this turnlog reads up to ${PG_SCHEMA_VERSION}: upgrade turnlog`);
-    }
-    if (version === undefined && !create) throw new TurnlogError('NOT_FOUND', `no turnlog store in schema "${schema}" (nothing was created)`);
-    await client.query('BEGIN');
-    try {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`turnlog:${schema}`]);
-      const again = await readVersion(client, schema);
-      if (again === undefined) {
-        // Checked under the lock: another opener may have been creating the store a moment ago.
-        if (await foreignTables(client, schema)) {
-          throw new TurnlogError('CORRUPT', `schema "${schema}" holds tables but is not a turnlog store (no schema_version); nothing was changed`);
-        }
-        for (const statement of ddl(s)) await client.query(statement);
-        await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING`, [PG_SCHEMA_VERSION]);
-      } else if (again > PG_SCHEMA_VERSION) {
-        throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${again}; this turnlog reads up to ${PG_SCHEMA_VERSION}`);
+  if (version === undefined && !create) throw new TurnlogError('NOT_FOUND', `no turnlog store in schema "${schema}" (nothing was created)`);
+  await withTransaction(pool, `preparing schema "${schema}"`, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`turnlog:${schema}`]);
+    const again = await readVersion(client, schema);
+    if (again === undefined) {
+      // Checked under the lock: another opener may have been creating the store a moment ago.
+      if (await foreignTables(client, schema)) {
+        throw new TurnlogError('CORRUPT', `schema "${schema}" holds tables but is not a turnlog store (no schema_version); nothing was changed`);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      for (const statement of ddl(s)) await client.query(statement);
+      await client.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1) ON CONFLICT DO NOTHING`, [PG_SCHEMA_VERSION]);
+    } else if (again > PG_SCHEMA_VERSION) {
+      throw new TurnlogError('UNSUPPORTED_FORMAT', `schema "${schema}" is at turnlog schema version ${again}; this turnlog reads up to ${PG_SCHEMA_VERSION}`);
     }
-  } catch (error) {
-    throw pgError(error, `preparing schema "${schema}"`);
-  } finally {
-    client.release();
-  }
+  });
 }
 
 async function readVersion(client: { query: PgPoolLike['query'] }, schema: string): Promise<number | undefined> {

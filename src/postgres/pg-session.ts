@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PgPoolLike } from './pg-pool.js';
 import { pgError } from './pg-pool.js';
+import { TurnlogError } from '../errors.js';
 import type { PgHead } from './pg-rows.js';
 import { statements } from './pg-sql.js';
 import type { Statements } from './pg-sql.js';
@@ -53,7 +54,11 @@ export class PgSession {
     return this.run(this.sql[name], values, name, this.prepared);
   }
 
+  /** Set by the store's close(): an iteration still going on then gets CLOSED, not a pool error. */
+  closed = false;
+
   async run(text: string, values: unknown[], what: string, prepare = false): Promise<Array<Record<string, unknown>>> {
+    if (this.closed) throw new TurnlogError('CLOSED', 'the session log is closed');
     this.roundTrips++;
     try {
       if (!prepare) return (await this.pool.query(text, values)).rows;

@@ -93,12 +93,14 @@ export function statements(schema: string) {
       WHERE (s.updated_at, s.sid) < ($1::float8, $2::bigint)
       ORDER BY s.updated_at DESC, s.sid DESC LIMIT $3`,
     /** A page of events $2..$3 with the messages each placed, and the head to check the session against. */
-    events: `SELECT s.sid, s.base, s.version AS head_version, e.version, e.body,
+    events: `SELECT s.sid, s.base, s.version AS head_version, e.version, e.body, e.start, e.next, e.updated_at, e.placed_digest,
         ARRAY(SELECT m.body FROM ${s}.messages m WHERE m.skey = e.skey AND m.sid = e.sid AND m.version = e.version
               AND m.pos >= e.placed_from AND m.pos < e.placed_from + e.placed_count ORDER BY m.pos) AS messages
       FROM ${s}.sessions s
       LEFT JOIN ${s}.events e ON e.skey = s.skey AND e.sid = s.sid AND e.version BETWEEN $2 AND $3
       WHERE s.skey = $1 ORDER BY e.version`,
+    /** Every summary/metadata row of a session after version $3 (verify). */
+    states: `SELECT x.version, x.summary, x.metadata FROM ${s}.states x WHERE x.skey = $1 AND x.sid = $2 AND x.version > $3 ORDER BY x.version`,
     eventIds: `SELECT i.digest, i.version, i.fingerprint FROM ${s}.sessions s JOIN ${s}.event_ids i ON i.skey = s.skey AND i.sid = s.sid WHERE s.skey = $1`,
     /** Unlinks the session and queues its rows for purging, in one statement. */
     delete: `WITH d AS (DELETE FROM ${s}.sessions WHERE skey = $1 RETURNING skey, sid)
@@ -110,8 +112,8 @@ export function statements(schema: string) {
 /** The rows of a write, inserted only when the head CTE `h` returned the session. */
 function rows(s: string): string {
   return `,
-      e AS (INSERT INTO ${s}.events (skey, sid, version, at, body, start, next, updated_at, rewind_from, placed_from, placed_count)
-        SELECT $1, h.sid, x.* FROM h, unnest($14::bigint[], $15::float8[], $16::bytea[], $17::bigint[], $18::bigint[], $19::float8[], $20::bigint[], $28::bigint[], $29::integer[]) AS x),
+      e AS (INSERT INTO ${s}.events (skey, sid, version, at, body, start, next, updated_at, rewind_from, placed_from, placed_count, placed_digest)
+        SELECT $1, h.sid, x.* FROM h, unnest($14::bigint[], $15::float8[], $16::bytea[], $17::bigint[], $18::bigint[], $19::float8[], $20::bigint[], $28::bigint[], $29::integer[], $31::bytea[]) AS x),
       m AS (INSERT INTO ${s}.messages (skey, sid, pos, version, body)
         SELECT $1, h.sid, x.* FROM h, unnest($21::bigint[], $22::bigint[], $23::text[]) AS x),
       i AS (INSERT INTO ${s}.event_ids (skey, sid, digest, version, fingerprint)

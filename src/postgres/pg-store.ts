@@ -16,7 +16,7 @@ import { int } from './pg-rows.js';
 import { PgSession } from './pg-session.js';
 import { pgWrite } from './pg-write.js';
 import { pgEventIds, pgEvents, pgHistory, pgList, pgReplay, pgState } from './pg-reads.js';
-import { pgGc, purgeQueued } from './pg-gc.js';
+import { pgGc, purgeQueued, purgeSession } from './pg-gc.js';
 import { pgVerify } from './pg-verify.js';
 
 /**
@@ -70,10 +70,12 @@ export class PgSessionStore implements SessionStore {
   deleteSession(key: string, stop: StopSignal): Promise<boolean> {
     return this.inOrder(key, async () => {
       this.pg.heads.delete(key);
-      const rows = await this.pg.query('delete', [this.pg.skey(key), Date.now()]);
-      if (rows.length === 0) return false;
+      const skey = this.pg.skey(key);
+      const rows = await this.pg.query('delete', [skey, Date.now()]);
+      const row = rows[0];
+      if (row === undefined) return false;
       this.pg.remember(key, undefined);
-      await purgeQueued(this.pg, emptyReport(false), stop, (text, values) => this.pg.run(text, values, 'purging'));
+      await purgeSession(this.pg, emptyReport(false), stop, { skey, sid: Number(row['sid']) });
       return true;
     });
   }
@@ -86,7 +88,7 @@ export class PgSessionStore implements SessionStore {
   /** Deleted sessions' rows go in short batches after the deletion resolved (it is already invisible). */
   private purgeInBackground(): void {
     const report = emptyReport(false);
-    const run = purgeQueued(this.pg, report, this.closing.signal, (text, values) => this.pg.run(text, values, 'purging')).catch(() => undefined);
+    const run = purgeQueued(this.pg, report, this.closing.signal).catch(() => undefined);
     this.background.add(run);
     void run.then(() => this.background.delete(run));
   }
@@ -159,6 +161,7 @@ export class PgSessionStore implements SessionStore {
   async close(): Promise<void> {
     this.closing.abort();
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
+    this.pg.closed = true;
     if (this.ownsPool) await this.pg.pool.end?.();
   }
 }

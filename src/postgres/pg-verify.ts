@@ -5,7 +5,10 @@ import type { Projection } from '../core/projection.js';
 import type { StopSignal } from '../engine/gc-report.js';
 import type { VerifyReport } from '../engine/verify.js';
 import { bytes, headOf, int, parseJsonColumn } from './pg-rows.js';
-import { eventPages, pgHistory, pgStateAt } from './pg-reads.js';
+import { eventRows, pgHistoryOf, pgStateAt } from './pg-reads.js';
+import { messageSpan, rewindOf } from '../core/events.js';
+import { placedDigest } from './pg-write.js';
+import type { PgHead } from './pg-rows.js';
 import type { PgSession } from './pg-session.js';
 
 /** Sessions listed per statement. */
@@ -38,8 +41,8 @@ export async function pgVerify(pg: PgSession, onProgress: ((done: number, total:
         const problem = await checkSession(pg, key, row, report);
         if (problem !== undefined) report.mismatches.push({ key, problem });
       } catch (error) {
-        // Deleted, or collected by a GC run on another handle, since it was listed: not damage.
-        if (isTurnlogError(error, 'NOT_FOUND') || isTurnlogError(error, 'PRUNED')) continue;
+        // Deleted (maybe created again), or collected by a GC run on another handle, since it was listed: not damage.
+        if (error instanceof Replaced || isTurnlogError(error, 'NOT_FOUND') || isTurnlogError(error, 'PRUNED') || isTurnlogError(error, 'INVALID_ARGUMENT')) continue;
         if (isTurnlogError(error, 'CORRUPT')) report.mismatches.push({ key, problem: (error as Error).message });
         else throw error;
       }
@@ -54,18 +57,38 @@ export async function pgVerify(pg: PgSession, onProgress: ((done: number, total:
   return report;
 }
 
+/** Thrown when the session listed is no longer the one under its key: skipped, not damage. */
+class Replaced extends Error {}
+
+/**
+ * Folds the session from its base and compares, at the version listed: the head, every event
+ * row's range and recency, every summary/metadata row, the version of the last removal, and the
+ * history a reader gets. Reads by key check that they still read the session listed (`sid`).
+ */
 async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport): Promise<string | undefined> {
   const head = headOf(row);
+  const same = (h: PgHead | undefined): void => {
+    if (h === undefined || h.sid !== head.sid) throw new Replaced();
+  };
   let p: Projection = emptyProjection();
   if (head.base > 0) {
     const at = await pgStateAt(pg, key, head.base);
+    same(at?.head);
     if (at === undefined) return `the base version ${head.base} cannot be read`;
     const { info, start } = at;
     p = { version: head.base, start, next: start + info.messageCount, createdAt: info.createdAt, updatedAt: info.updatedAt, summary: info.summary, metadata: info.metadata };
   }
-  for await (const e of eventPages(pg, key, head.sid, head.base + 1, head.version)) {
-    p = applyEvent(p, e);
+  const stateAt = new Map<number, { summary?: string; metadata?: string }>();
+  let lastRemoval: number | undefined;
+  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version)) {
+    p = applyEvent(p, r.event);
     report.events++;
+    if (r.start !== p.start || r.next !== p.next || r.updatedAt !== p.updatedAt) return `event ${p.version} records the range [${r.start}, ${r.next}) at ${r.updatedAt}; the fold gives [${p.start}, ${p.next}) at ${p.updatedAt}`;
+    if (r.event.type === 'summary.set') stateAt.set(p.version, { summary: JSON.stringify(p.summary) });
+    if (r.event.type === 'metadata.updated') stateAt.set(p.version, { metadata: JSON.stringify(p.metadata) });
+    if (rewindOf(r.event) !== undefined) lastRemoval = p.version;
+    const span = messageSpan(r.event);
+    if (span !== undefined && (r.digest === undefined || !r.digest.equals(placedDigest(span.messagesJson)))) return `the messages event ${p.version} placed were changed or lost`;
   }
   const summary = parseJsonColumn(row, 'summary');
   const metadata = parseJsonColumn(row, 'metadata');
@@ -73,7 +96,23 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   if (p.updatedAt !== head.updatedAt || p.createdAt !== head.createdAt) return 'the events fold to other times than the head holds';
   if (p.summary !== summary) return 'the events fold to another summary than the head holds';
   if (JSON.stringify(p.metadata) !== JSON.stringify(metadata)) return 'the events fold to other metadata than the head holds';
-  const history = await pgHistory(pg, key, head.version, undefined);
+  // A removal before the base is not in the events any more: only one after it can be checked.
+  if (lastRemoval !== undefined ? head.lastRemoval !== lastRemoval : (head.lastRemoval ?? 0) > head.base) return `the head's last removal is ${head.lastRemoval ?? 'none'}, the events say ${lastRemoval ?? `none after ${head.base}`}`;
+  const states = await pg.query('states', [pg.skey(key), head.sid, head.base]);
+  for (const st of states) {
+    const v = int(st, 'version');
+    if (v > head.version) continue; // written after the session was listed
+    const want = stateAt.get(v);
+    stateAt.delete(v);
+    const got = { summary: st['summary'] ?? undefined, metadata: st['metadata'] ?? undefined };
+    if (want === undefined) return `a summary/metadata row at version ${v}, where no event changed them`;
+    if (got.summary !== want.summary || (want.metadata !== undefined && JSON.stringify(JSON.parse(String(got.metadata))) !== want.metadata)) return `the summary/metadata row at version ${v} differs from the fold`;
+  }
+  const missing = [...stateAt.keys()];
+  if (missing.length > 0) return `no summary/metadata row for version ${missing[0]}`;
+  const read = await pgHistoryOf(pg, key, head.version, undefined);
+  same(read.head);
+  const history = read.messages;
   if (history.length !== head.next - head.start) return `the history has ${history.length} messages, the head says ${head.next - head.start}`;
   const orphans = orphanResults(history);
   if (orphans.length > 0) report.orphanedResults.push({ key, indexes: orphans });

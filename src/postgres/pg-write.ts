@@ -79,6 +79,11 @@ export async function pgWrite(pg: PgSession, req: WriteRequest, maxMessages: num
       known = undefined;
       continue;
     }
+    if (plan === undefined && fetched === undefined) {
+      // No statement will compare the remembered head: decide on the current one.
+      known = undefined;
+      continue;
+    }
     if (plan === undefined) {
       // Nothing changes and no eventId to record: nothing is written.
       const removed = removedOf(req, head, fetched);
@@ -255,9 +260,18 @@ const emptyReader: CutReader = {
   placedAfter: () => 0,
 };
 
+/**
+ * SHA-256 of the messages an event placed (JSON texts joined by newlines, which JSON text never
+ * holds raw): messages are stored apart from their event, and verify checks they are still the
+ * ones the event placed.
+ */
+export function placedDigest(messagesJson: readonly string[]): Buffer {
+  return createHash('sha256').update(messagesJson.join('\n'), 'utf8').digest();
+}
+
 /** The parameters of the create/update statements (see pg-sql.ts for their order). */
 function params(skey: Buffer, keyBytes: Buffer, head: PgHead | undefined, idDigest: Buffer | null, req: WriteRequest, plan: Plan): unknown[] {
-  const ev = { version: [] as number[], at: [] as number[], body: [] as Buffer[], start: [] as number[], next: [] as number[], updated: [] as number[], rewind: [] as Array<number | null>, placedFrom: [] as Array<number | null>, placedCount: [] as Array<number | null> };
+  const ev = { version: [] as number[], at: [] as number[], body: [] as Buffer[], start: [] as number[], next: [] as number[], updated: [] as number[], rewind: [] as Array<number | null>, placedFrom: [] as Array<number | null>, placedCount: [] as Array<number | null>, placedDigest: [] as Array<Buffer | null> };
   const msg = { pos: [] as number[], version: [] as number[], body: [] as string[] };
   let p: Projection = { version: plan.events[0] === undefined ? 0 : plan.events[0].version - 1, start: head?.start ?? 0, next: head?.next ?? 0, createdAt: head?.createdAt ?? 0, updatedAt: head?.updatedAt ?? 0, summary: '', metadata: {} };
   for (const e of plan.events) {
@@ -273,6 +287,7 @@ function params(skey: Buffer, keyBytes: Buffer, head: PgHead | undefined, idDige
     ev.rewind.push(rewindOf(e)?.from ?? null);
     ev.placedFrom.push(span?.from ?? null);
     ev.placedCount.push(span === undefined ? null : span.messagesJson.length);
+    ev.placedDigest.push(span === undefined ? null : placedDigest(span.messagesJson));
     if (span !== undefined) {
       span.messagesJson.forEach((json, i) => {
         msg.pos.push(span.from + i);
@@ -300,7 +315,7 @@ function params(skey: Buffer, keyBytes: Buffer, head: PgHead | undefined, idDige
     ev.version, ev.at, ev.body, ev.start, ev.next, ev.updated, ev.rewind,
     msg.pos, msg.version, msg.body,
     ids.digest, ids.version, ids.fingerprint,
-    idDigest, ev.placedFrom, ev.placedCount, plan.stateVersion,
+    idDigest, ev.placedFrom, ev.placedCount, plan.stateVersion, ev.placedDigest,
   ];
 }
 

@@ -113,6 +113,10 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       const err = await expectCode(log.getHistory('k', { atVersion: 1 }), 'PRUNED');
       expect(err.oldestReadable).toBe((await log.getSession('k'))?.version);
       await expectCode(log.getSummary('k', { atVersion: 3 }), 'PRUNED');
+      // Version 0, before the first event, is empty whatever GC collected.
+      expect(await log.getHistory('k', { atVersion: 0 })).toEqual([]);
+      expect(await log.getSession('k', { atVersion: 0 })).toBeUndefined();
+      expect(await log.getSummary('k', { atVersion: 0 })).toBe('');
       await expectCode(collect(log.readEvents('k', { fromVersion: 1 })), 'PRUNED');
       expect(await collect(log.readEvents('k'))).toEqual([]);
       expect(await log.getHistory('k', { atVersion: (await log.getSession('k'))?.version })).toEqual(before[0]?.history);

@@ -251,5 +251,29 @@ export function readConformance(factory: StoreHarnessFactory): void {
       await expectCode(log.addMessage('k', 'user', 'x'), 'CLOSED');
       await expectCode(log.getHistory('k'), 'CLOSED');
     });
+
+    it('an iteration still going on when the log closes stops with CLOSED', async () => {
+      for (let i = 0; i < 299; i++) await log.addMessage('k', 'user', `n${i}`);
+      const it = log.readEvents('k')[Symbol.asyncIterator]();
+      expect((await it.next()).done).toBe(false);
+      await log.close();
+      let error: unknown;
+      try {
+        for (let r = await it.next(); r.done !== true; r = await it.next());
+      } catch (e) {
+        error = e;
+      }
+      expect((error as { code?: unknown } | undefined)?.code).toBe('CLOSED');
+    });
+
+    it('a list cursor or prefix no listing could have made is INVALID_ARGUMENT on every store', async () => {
+      await log.addMessage('u:😀', 'user', 'x');
+      const forged = (k: unknown): string => Buffer.from(JSON.stringify(k), 'utf8').toString('base64url');
+      for (const cursor of [forged([1, 1.5]), forged([1e300, 1e300]), forged([1, -1e20]), forged(['a', 1]), 'not base64 json']) {
+        await expectCode(log.listSessions({ cursor }), 'INVALID_ARGUMENT');
+      }
+      for (const prefix of ['u:\ud83d', 'u:\ude00']) await expectCode(log.listSessions({ prefix }), 'INVALID_ARGUMENT');
+      expect((await log.listSessions({ prefix: 'u:😀' })).sessions.map((x) => x.key)).toEqual(['u:😀']);
+    });
   });
 }
