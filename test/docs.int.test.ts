@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, expect, it } from 'vitest';
-import { assertBuilt, DIST_ENTRY, ROOT, runNode } from './support/processes.js';
+import { assertBuilt, ROOT, runNode } from './support/processes.js';
 import { tempDir } from './support/harness.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { openMemorySessionLog, openSessionLog } from '../src/open.js';
@@ -34,7 +34,8 @@ function examples(): Array<[string, string]> {
     let i = 0;
     for (const m of text.matchAll(/```ts\n([\s\S]*?)```/g)) {
       const code = m[1] as string;
-      if (code.includes("from 'turnlog'")) out.push([`${f} #${++i}`, code]);
+      // Runnable: imports turnlog (or a subpath of it) and nothing of the reader's own ('./…').
+      if (/from 'turnlog(\/[a-z-]+)?'/.test(code) && !/from '\.\.?\//.test(code)) out.push([`${f} #${++i}`, code]);
     }
   }
   return out;
@@ -47,15 +48,25 @@ function examples(): Array<[string, string]> {
 const pgSkip = await pgUnavailable();
 const usesPg = (code: string): boolean => code.includes('openPostgresSessionLog');
 
+/** `from 'turnlog'` and `from 'turnlog/<subpath>'` point at the build, through package.json's exports. */
+const EXPORTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { import?: string }> }).exports;
+function resolveImports(code: string): string {
+  return code.replace(/from 'turnlog(\/[a-z-]+)?'/g, (_, sub: string | undefined) => {
+    const entry = EXPORTS[`.${sub ?? ''}`];
+    const target = typeof entry === 'string' ? entry : entry?.import;
+    if (target === undefined) throw new Error(`package.json exports no turnlog${sub ?? ''}`);
+    return `from '${pathToFileURL(join(ROOT, target)).href}'`;
+  });
+}
+
 /** A conformance-suite example runs under vitest, as its reader would run it. */
 const usesSuite = (code: string): boolean => code.includes("from 'turnlog/testing'");
-const TESTING_ENTRY = join(ROOT, 'dist/src/testing/index.js');
 
 it.each(examples())('%s runs', async (name, code) => {
   if (usesSuite(code)) {
     dir = tempDir();
     const file = join(dir, 'example.conformance.test.mjs');
-    writeFileSync(file, code.replace("from 'turnlog/testing'", `from '${pathToFileURL(TESTING_ENTRY).href}'`).replace("from 'turnlog'", `from '${pathToFileURL(DIST_ENTRY).href}'`));
+    writeFileSync(file, resolveImports(code));
     const r = await runNode([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/Tests\s+\d+ passed/);
@@ -67,7 +78,7 @@ it.each(examples())('%s runs', async (name, code) => {
   }
   dir = tempDir();
   const script = join(dir, 'example.mjs');
-  writeFileSync(script, code.replace("from 'turnlog'", `from '${pathToFileURL(DIST_ENTRY).href}'`));
+  writeFileSync(script, resolveImports(code));
   if (usesPg(code)) await dropDocsSchema();
   const r = await runNode([script], { cwd: dir, env: { ...process.env, DATABASE_URL: PG_URL } }).finally(() => (usesPg(code) ? dropDocsSchema() : undefined));
   expect(r.stderr).toBe('');
