@@ -232,4 +232,37 @@ describe.each(BACKENDS)('TurnlogSession as the SDK session (%s)', (_name, factor
     expect(await s.getItems()).toEqual(compacted);
     expect(await log.getHistory('exact', { atVersion: 1 })).toEqual([user('q'), call, out]);
   });
+
+  it('lets one of two racing suffix replacements win; the other fails and writes nothing', async () => {
+    const s = await sessionWith('race', [user('start'), user('draft')]);
+    const replace = (id: string) => s.applyHistoryTransaction({ operationId: id, transaction: { type: 'replace_suffix', expectedSuffix: [user('draft')], replacement: [user(id)] } });
+    const outcomes = await Promise.allSettled([replace('A'), replace('B'), s.addItems([user('concurrent')])]);
+    const won = outcomes.slice(0, 2).filter((o) => o.status === 'fulfilled');
+    const items = await s.getItems();
+    // The append may land before both (then both fail) or after the winner.
+    if (won.length === 0) {
+      expect(items).toEqual([user('start'), user('draft'), user('concurrent')]);
+    } else {
+      expect(won).toHaveLength(1);
+      const winner = outcomes[0]!.status === 'fulfilled' ? 'A' : 'B';
+      expect(items).toEqual([user('start'), user(winner), user('concurrent')]);
+    }
+    for (const o of outcomes.slice(0, 2)) if (o.status === 'rejected') expect(String(o.reason)).toContain('suffix no longer matches');
+  });
+
+  it('returns the summary first when asked to, read at the same version as the items', async () => {
+    const s = new TurnlogSession({ log, sessionId: 'summarised', summaryItem: (text) => ({ role: 'system', content: `Earlier: ${text}` }) });
+    expect(await s.getItems()).toEqual([]);
+    await s.addItems([user('a'), user('b'), user('c')]);
+    expect(await s.getItems()).toEqual([user('a'), user('b'), user('c')]);
+    await log.setSummary('summarised', 'a and b', { through: 1 });
+    await s.addItems([user('d')]);
+    expect(await s.getItems()).toEqual([{ role: 'system', content: 'Earlier: a and b' }, user('d')]);
+    expect(await s.getItems(1)).toEqual([user('d')]);
+    expect(await s.getItems(2)).toEqual([{ role: 'system', content: 'Earlier: a and b' }, user('d')]);
+    // pop never takes the summary.
+    expect(await s.popItem()).toEqual(user('d'));
+    expect(await s.popItem()).toBeUndefined();
+    expect(await log.getSummary('summarised')).toBe('a and b');
+  });
 });
