@@ -209,4 +209,31 @@ describe.each(BACKENDS)('the SDK Runner on TurnlogSession (%s)', (_name, factory
     expect(sent[0]).toEqual({ role: 'system', content: `Earlier: ${await log.getSummary(KEY)}` });
     expect(sent.slice(1, -1)).toEqual(await log.getHistory(KEY, { atVersion: head }));
   });
+
+  it('keeps the bytes of a tool that returns an image, and sends them back to the model after a reopen', async () => {
+    const png = new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]);
+    const screenshot = tool({
+      name: 'screenshot',
+      description: 'Takes a screenshot.',
+      parameters: z.object({}),
+      execute: async () => ({ type: 'image' as const, image: { data: png, mediaType: 'image/png' } }),
+    });
+    const model = new ScriptedModel([[functionCall('screenshot', {}, { callId: 'shot' })], [assistantMessage('I see it')]]);
+    const agent = new Agent({ name: 'viewer', instructions: 'Look.', model, tools: [screenshot] });
+    await runner.run(agent, 'look', { session: new TurnlogSession({ log, sessionId: KEY }) });
+    // The same bytes the model saw in this run, however the SDK encoded them.
+    const seen = JSON.stringify(inputOf(model.calls[1]).find((i) => 'type' in i && i.type === 'function_call_result'));
+    expect(seen).toContain(Buffer.from(png).toString('base64'));
+    // Bytes given straight to the session (not through the runner) are kept as base64 too.
+    const direct = new TurnlogSession({ log, sessionId: KEY });
+    await direct.addItems([{ type: 'function_call', callId: 'd', name: 'screenshot', arguments: '{}' }, { type: 'function_call_result', callId: 'd', name: 'screenshot', status: 'completed', output: { type: 'image', image: { data: png, mediaType: 'image/png' } } }]);
+    await log.close();
+
+    log = await h.open();
+    const next = new ScriptedModel([[assistantMessage('still there')]]);
+    await runner.run(agent.clone({ model: next }), 'again', { session: new TurnlogSession({ log, sessionId: KEY }) });
+    const results = inputOf(next.calls[0]).filter((i) => 'type' in i && i.type === 'function_call_result');
+    expect(results).toHaveLength(2);
+    for (const r of results) expect(JSON.stringify(r)).toContain(Buffer.from(png).toString('base64'));
+  });
 });
