@@ -212,7 +212,7 @@ describe.each(BACKENDS)('TurnlogSession as the SDK session (%s)', (_name, factor
     const retry = structuredClone(result);
     (retry.providerData as { bytes: Uint8Array }).bytes = new Uint8Array([3, 7]);
     await s.applyHistoryTransaction({ operationId: 'op-bin', transaction: { type: 'append_items', items: [{ type: 'function_call', callId: 'c1', name: 'shot', arguments: '{}' }, retry] } });
-    const [, stored] = (await s.getItems()) as Array<{ providerData: { bytes: string }; output: { image: { data: string } } }>;
+    const [, stored] = (await s.getItems()) as unknown as Array<{ providerData: { bytes: string }; output: { image: { data: string } } }>;
     expect(Buffer.from(stored!.providerData.bytes, 'base64')).toEqual(Buffer.from([3, 7]));
     expect(Buffer.from(stored!.output.image.data, 'base64')).toEqual(Buffer.from([137, 80, 78, 71]));
     // What comes back is an item the SDK's own schema accepts.
