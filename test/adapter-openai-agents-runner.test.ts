@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Agent, Runner, RunState, tool } from '@openai/agents-core';
-import type { AgentInputItem } from '@openai/agents-core';
+import { Agent, OutputGuardrailTripwireTriggered, Runner, RunState, tool } from '@openai/agents-core';
+import type { AgentInputItem, SessionHistoryTransactionArgs } from '@openai/agents-core';
 import { ScriptedModel, assistantMessage, functionCall, modelResponder } from '@openai/agents-core/testing';
 import type { RecordedModelCall } from '@openai/agents-core/testing';
 import { z } from 'zod';
@@ -235,5 +235,36 @@ describe.each(BACKENDS)('the SDK Runner on TurnlogSession (%s)', (_name, factory
     const results = inputOf(next.calls[0]).filter((i) => 'type' in i && i.type === 'function_call_result');
     expect(results).toHaveLength(2);
     for (const r of results) expect(JSON.stringify(r)).toContain(Buffer.from(png).toString('base64'));
+  });
+
+  it('stores a turn whose answer an output guardrail blocked through a history transaction, applied once', async () => {
+    const transactions: SessionHistoryTransactionArgs[] = [];
+    class Recording extends TurnlogSession {
+      override async applyHistoryTransaction(args: SessionHistoryTransactionArgs): Promise<void> {
+        transactions.push(structuredClone(args));
+        return super.applyHistoryTransaction(args);
+      }
+    }
+    const session = new Recording({ log, sessionId: KEY });
+    const executed: string[] = [];
+    const model = new ScriptedModel([[functionCall('lookup', { q: 'x' }, { callId: 'g1' })], [assistantMessage('the secret is 42')], [assistantMessage('ok')]]);
+    const agent = new Agent({
+      name: 'guarded', instructions: 'Use lookup.', model, tools: [lookupTool(executed)],
+      outputGuardrails: [{ name: 'no-secrets', execute: async ({ agentOutput }) => ({ tripwireTriggered: String(agentOutput).includes('secret'), outputInfo: {} }) }],
+    });
+    await expect(runner.run(agent, 'tell me', { session })).rejects.toBeInstanceOf(OutputGuardrailTripwireTriggered);
+    expect(transactions).toHaveLength(1);
+    const [tx] = transactions;
+    const events = [];
+    for await (const e of log.readEvents(KEY)) events.push(e);
+    expect(events.map((e) => e.eventId)).toEqual([tx!.operationId]);
+    const stored = await log.getHistory(KEY);
+    expect(JSON.stringify(stored)).not.toContain('secret');
+    expect(orphanResults(stored)).toEqual([]);
+    // The runner retrying the same operation (after a timeout, say) writes nothing more.
+    await session.applyHistoryTransaction(tx!);
+    expect((await log.getSession(KEY))?.version).toBe(1);
+    await runner.run(agent, 'again', { session });
+    expect(inputOf(model.lastCall)).toEqual([...stored, { type: 'message', role: 'user', content: 'again' }]);
   });
 });

@@ -231,6 +231,13 @@ describe.each(BACKENDS)('TurnlogSession as the SDK session (%s)', (_name, factor
     await s.replaceHistoryWithCompaction(compacted);
     expect(await s.getItems()).toEqual(compacted);
     expect(await log.getHistory('exact', { atVersion: 1 })).toEqual([user('q'), call, out]);
+    // An item type this SDK version does not know yet is kept as it is; what JSON cannot hold is refused.
+    const future = { type: 'future_tool_call', callId: 'z', payload: { n: 1 } } as unknown as AgentInputItem;
+    await s.addItems([future]);
+    expect((await s.getItems(1))[0]).toEqual(future);
+    await expect(s.addItems([{ ...user('when'), providerData: { at: new Date(0) } }])).rejects.toThrow('invalid or unsupported data');
+    await expect(s.addItems('nope' as never)).rejects.toThrow('must be an array');
+    expect(await s.getItems()).toHaveLength(3);
   });
 
   it('lets one of two racing suffix replacements win; the other fails and writes nothing', async () => {

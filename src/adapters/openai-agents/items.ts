@@ -9,8 +9,10 @@ import type { Message } from '../../types.js';
  * (Date, BigInt, Map, class instances, functions, symbols, cycles, sparse arrays, accessors,
  * other typed arrays, non-finite numbers) is refused before anything is written, so that what
  * is stored is what is read back and a retried transaction compares equal to its first try.
+ * Transactions also check each item against the SDK's item schema, as its reference session
+ * does; plain `addItems` stores any object, so an item type newer than this check is kept.
  */
-export function encodeItems(items: unknown, what: string): Message[] {
+export function encodeItems(items: unknown, what: string, checkSchema = false): Message[] {
   if (!Array.isArray(items)) throw new UserError(`${what} must be an array of items.`);
   let encoded: unknown;
   try {
@@ -23,7 +25,7 @@ export function encodeItems(items: unknown, what: string): Message[] {
   }
   const list = encoded as unknown[];
   for (const item of list) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item) || !protocol.ModelItem.safeParse(item).success) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item) || (checkSchema && !protocol.ModelItem.safeParse(item).success)) {
       throw new UserError(`${what} contain invalid or unsupported data.`);
     }
   }

@@ -38,7 +38,7 @@ export function checkTransactionArgs(args: unknown): { operationId: string; tran
   const keys = Object.keys(fields).sort().join(',');
   if (fields.type === 'append_items') {
     if (keys !== 'items,type' || !Array.isArray(fields.items)) throw new UserError('Session history append transaction fields are invalid.');
-    return { operationId, transaction: { type: 'append_items', items: encodeItems(fields.items, 'Session history transaction items') } };
+    return { operationId, transaction: { type: 'append_items', items: encodeItems(fields.items, 'Session history transaction items', true) } };
   }
   if (fields.type === 'replace_suffix') {
     if (keys !== 'expectedSuffix,replacement,type' || !Array.isArray(fields.expectedSuffix) || !Array.isArray(fields.replacement)) {
@@ -48,8 +48,8 @@ export function checkTransactionArgs(args: unknown): { operationId: string; tran
       operationId,
       transaction: {
         type: 'replace_suffix',
-        expectedSuffix: encodeItems(fields.expectedSuffix, 'Session history transaction items'),
-        replacement: encodeItems(fields.replacement, 'Session history transaction items'),
+        expectedSuffix: encodeItems(fields.expectedSuffix, 'Session history transaction items', true),
+        replacement: encodeItems(fields.replacement, 'Session history transaction items', true),
       },
     };
   }
