@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AIMessage, ChatMessage, HumanMessage, SystemMessage, ToolMessage, mapChatMessagesToStoredMessages } from '@langchain/core/messages';
+import { AIMessage, AIMessageChunk, ChatMessage, HumanMessage, SystemMessage, ToolMessage, mapChatMessagesToStoredMessages } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
 import { ChatPromptTemplate, MessagesPlaceholder } from '@langchain/core/prompts';
 import { RunnableWithMessageHistory } from '@langchain/core/runnables';
 import { tool } from '@langchain/core/tools';
+import { z } from 'zod';
 import { FakeListChatModel, FakeStreamingChatModel } from '@langchain/core/utils/testing';
 import { TurnlogChatMessageHistory } from '../src/adapters/langchain/index.js';
 import type { SessionLog } from '../src/engine/session-log.js';
@@ -77,6 +78,17 @@ describe.each(BACKENDS)('TurnlogChatMessageHistory (%s)', (_name, factory) => {
     got[0]!.content = 'changed';
     human.content = 'changed too';
     expect((await history.getMessages())[0]!.content).toBe('hi');
+  });
+
+  it('addMessages with an eventId: a retried turn writes nothing, the same id for other messages is CONFLICT', async () => {
+    const history = new TurnlogChatMessageHistory({ log, sessionId: 'retry' });
+    const turn = [new HumanMessage('q'), new AIMessage('a')];
+    await history.addMessages(turn, { eventId: 'turn-1' });
+    await history.addMessages(turn, { eventId: 'turn-1' });
+    expect((await history.getMessages()).map((m) => m.content)).toEqual(['q', 'a']);
+    await expectCode(() => history.addMessages([new HumanMessage('other')], { eventId: 'turn-1' }), 'CONFLICT');
+    await expectCode(() => history.addMessages([new HumanMessage('late')], { expectedVersion: 0 }), 'CONFLICT');
+    expect((await log.getSession('retry'))?.version).toBe(1);
   });
 
   it('clear() empties the history in one event; earlier versions stay readable', async () => {
@@ -158,13 +170,13 @@ describe.each(BACKENDS)('TurnlogChatMessageHistory (%s)', (_name, factory) => {
     const weather = tool(async ({ city }: { city: string }) => (city === 'Oslo' ? 'sunny' : 'rain'), {
       name: 'weather',
       description: 'Weather in a city',
-      schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+      schema: z.object({ city: z.string() }),
     });
     const calls = [
       { id: 'call_a', name: 'weather', args: { city: 'Oslo' }, type: 'tool_call' as const },
       { id: 'call_b', name: 'weather', args: { city: 'Rome' }, type: 'tool_call' as const },
     ];
-    const caller = new FakeStreamingChatModel({ sleep: 0, chunks: [new AIMessage({ content: '', tool_calls: calls })] }).bindTools([weather]);
+    const caller = new FakeStreamingChatModel({ sleep: 0, chunks: [new AIMessageChunk({ content: '', tool_calls: calls })] }).bindTools([weather]);
     const seen: BaseMessage[][] = [];
     const answerer = new FakeListChatModel({ responses: ['Oslo sunny, Rome rain.'] });
     const recorder = { handleChatModelStart: (_llm: unknown, messages: BaseMessage[][]) => void seen.push(messages[0]!) };

@@ -2,6 +2,7 @@ import { BaseListChatMessageHistory } from '@langchain/core/chat_history';
 import type { BaseMessage } from '@langchain/core/messages';
 import { invalid } from '../../errors.js';
 import type { SessionLog } from '../../engine/session-log.js';
+import type { WriteOptions } from '../../types.js';
 import { fromStored, toStored } from './stored-messages.js';
 
 export interface TurnlogChatMessageHistoryInput {
@@ -41,11 +42,16 @@ export class TurnlogChatMessageHistory extends BaseListChatMessageHistory {
     await this.addMessages([message]);
   }
 
-  /** One event for the whole list (a turn's input and output together), so it is stored whole or not at all. */
-  override async addMessages(messages: BaseMessage[]): Promise<void> {
+  /**
+   * One event for the whole list (a turn's input and output together), so it is stored whole or
+   * not at all. `opts` (beyond LangChain's interface) are turnlog's write options: with an
+   * `eventId`, a retried call writes nothing; with `expectedVersion`, it appends only to the
+   * history the caller read. An empty list writes nothing unless it carries an `eventId`.
+   */
+  override async addMessages(messages: BaseMessage[], opts?: WriteOptions): Promise<void> {
     if (!Array.isArray(messages)) invalid('messages must be an array');
-    if (messages.length === 0) return;
-    await this.log.addMessages(this.sessionId, toStored(messages));
+    if (messages.length === 0 && opts?.eventId === undefined) return;
+    await this.log.addMessages(this.sessionId, toStored(messages), opts);
   }
 
   /**
