@@ -95,7 +95,7 @@ describe.each(BACKENDS)('ai-sdk chat store API on %s', (_store, factory) => {
       const store = createChatStore({ log });
       await store.saveChat({ chatId: 'c', messages: [msg('a')] });
       const before = await eventCount(log, 'c');
-      await rejects(store.saveChat({ chatId: 'c', messages: [msg('a'), { id: '', role: 'assistant', parts: [] }] }), 'INVALID_ARGUMENT', /originalMessages/);
+      await rejects(store.saveChat({ chatId: 'c', messages: [msg('a'), { id: '', role: 'assistant', parts: [] }] }), 'INVALID_ARGUMENT', /generateMessageId/);
       await rejects(store.saveChat({ chatId: 'c', messages: [msg('a'), msg('b'), msg('b')] }), 'INVALID_ARGUMENT', /repeats messages\[1\]/);
       await rejects(store.saveChat({ chatId: 'c', messages: [msg('a'), { id: 'b', role: 'user' } as never] }), 'INVALID_ARGUMENT', /parts/);
       await rejects(store.saveChat({ chatId: 'c', messages: 'nope' as never }), 'INVALID_ARGUMENT');
@@ -106,6 +106,22 @@ describe.each(BACKENDS)('ai-sdk chat store API on %s', (_store, factory) => {
       // Dates become their JSON form, as the client receives them over the stream.
       await store.saveChat({ chatId: 'c', messages: [msg('a'), { ...msg('b'), metadata: { at: new Date(0), gone: undefined } }] });
       expect((await store.loadChat('c'))[1]?.metadata).toEqual({ at: '1970-01-01T00:00:00.000Z' });
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it.each(SDKS.map((s) => [s.name, s] as const))('%s without generateMessageId: the unsavable response is refused, nothing written', async (_name, sdk) => {
+    const h = factory();
+    const log = await h.open();
+    try {
+      const store = createChatStore({ log });
+      const u = userMessage('hi');
+      await store.saveChat({ chatId: 'n', messages: [u] });
+      const run = await sdk.exchange({ store, chatId: 'n', messages: [u], turns: [{ text: 'hello' }], ids: false });
+      expect(run.messages[1]?.id).toBe('');
+      await rejects(run.saved, 'INVALID_ARGUMENT', /generateMessageId/);
+      expect(await eventCount(log, 'n')).toBe(1);
     } finally {
       await h.dispose();
     }

@@ -19,7 +19,8 @@ export interface Sdk {
   validate(messages: unknown): Promise<UIMessageLike[]>;
   /** A model that plays `turns` in order, one per call, recording the prompts it received. */
   model(turns: Turn[]): { model: unknown; prompts: unknown[][] };
-  exchange(args: { store: ChatStore; chatId: string; messages: UIMessageLike[]; turns: Turn[]; onFinish?: () => void }): Promise<{ messages: UIMessageLike[]; prompts: unknown[][] }>;
+  /** `ids: false` leaves out generateMessageId (the SDK then gives the response message no id); the save's outcome is `saved`. */
+  exchange(args: { store: ChatStore; chatId: string; messages: UIMessageLike[]; turns: Turn[]; ids?: boolean }): Promise<{ messages: UIMessageLike[]; prompts: unknown[][]; saved: Promise<void> }>;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the two majors' types differ; each is driven through the same calls.
@@ -64,25 +65,25 @@ function makeSdk(name: string, major: 5 | 6, ai: Any, Mock: Any, simulate: Any):
     name,
     validate: (messages) => ai.validateUIMessages({ messages, tools }),
     model,
-    async exchange({ store, chatId, messages, turns, onFinish }) {
+    async exchange({ store, chatId, messages, turns, ids: withIds = true }) {
       const { model: m, prompts } = model(turns);
       const result = ai.streamText({ model: m, messages: await ai.convertToModelMessages(messages, { tools }), tools, stopWhen: ai.stepCountIs(5) });
       let saved: Promise<void> | undefined;
       let finished: UIMessageLike[] | undefined;
       const response: Response = result.toUIMessageStreamResponse({
         originalMessages: messages,
-        generateMessageId: () => `${name}-a${++ids}`,
+        ...(withIds ? { generateMessageId: () => `${name}-a${++ids}` } : {}),
         onFinish: ({ messages: all }: { messages: UIMessageLike[] }) => {
           finished = all;
-          onFinish?.();
           saved = store.saveChat({ chatId, messages: all });
-          return saved;
+          // The docs' handler does not wait for the save; the test does, below.
+          saved.catch(() => undefined);
         },
       });
       await response.text(); // the client reading the stream to its end
-      await saved;
-      if (finished === undefined) throw new Error('onFinish was not called');
-      return { messages: finished, prompts };
+      if (finished === undefined || saved === undefined) throw new Error('onFinish was not called');
+      if (withIds) await saved;
+      return { messages: finished, prompts, saved };
     },
   };
 }

@@ -5,7 +5,7 @@ import type { Message } from '../../types.js';
  * The UIMessages of a save in their JSON form: what the client receives over the stream protocol
  * and what the docs' file store writes (a `Date` in metadata becomes its ISO string, `undefined`
  * fields go). Rejects what cannot be saved by id: a missing or empty id (the SDK leaves the
- * response message's id empty unless `originalMessages` is passed), or an id given twice.
+ * response message's id empty unless `generateMessageId` is passed), or an id given twice.
  */
 export function wireMessages(messages: unknown): Message[] {
   if (!Array.isArray(messages)) invalid('messages must be an array of UIMessages');
@@ -15,7 +15,7 @@ export function wireMessages(messages: unknown): Message[] {
     if (typeof m !== 'object' || m === null || Array.isArray(m)) invalid(`${at} must be a UIMessage object`);
     const { id, role, parts } = m as Record<string, unknown>;
     if (typeof id !== 'string' || id.length === 0) {
-      invalid(`${at}.id must be a non-empty string (pass originalMessages to toUIMessageStreamResponse so the response message gets an id)`);
+      invalid(`${at}.id must be a non-empty string (the SDK gives the response message an id only when toUIMessageStreamResponse gets generateMessageId)`);
     }
     if (typeof role !== 'string' || role.length === 0) invalid(`${at}.role must be a non-empty string`);
     if (!Array.isArray(parts)) invalid(`${at}.parts must be an array`);
