@@ -12,10 +12,14 @@ import type { ChatStore, UIMessageLike } from '../../src/adapters/ai-sdk/index.j
  */
 
 /** One model call: answer with text, or call the weather tool. */
-export type Turn = { text: string } | { call: { id: string; city: string } };
+export type Turn = { text: string } | { call: { id: string; city: string } } | { ask: { id: string } };
 
 export interface Sdk {
   name: string;
+  /** The major's module, for its client (AbstractChat, DefaultChatTransport). */
+  ai: Any;
+  /** `weather` (run on the server) and `askLocation` (no execute: the client answers it). */
+  tools: Record<string, unknown>;
   validate(messages: unknown): Promise<UIMessageLike[]>;
   /** A model that plays `turns` in order, one per call, recording the prompts it received. */
   model(turns: Turn[]): { model: unknown; prompts: unknown[][] };
@@ -24,10 +28,10 @@ export interface Sdk {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the two majors' types differ; each is driven through the same calls.
-type Any = any;
+export type Any = any;
 
 function chunksOf(turn: Turn, major: 5 | 6): unknown[] {
-  const reason = 'call' in turn ? 'tool-calls' : 'stop';
+  const reason = 'text' in turn ? 'stop' : 'tool-calls';
   const finish =
     major === 6
       ? { type: 'finish', finishReason: { unified: reason, raw: reason }, usage: { inputTokens: { total: 3, noCache: 3, cacheRead: undefined, cacheWrite: undefined }, outputTokens: { total: 2, text: 2, reasoning: undefined } } }
@@ -35,7 +39,9 @@ function chunksOf(turn: Turn, major: 5 | 6): unknown[] {
   const body =
     'call' in turn
       ? [{ type: 'tool-call', toolCallId: turn.call.id, toolName: 'weather', input: JSON.stringify({ city: turn.call.city }) }]
-      : [{ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: turn.text }, { type: 'text-end', id: 't' }];
+      : 'ask' in turn
+        ? [{ type: 'tool-call', toolCallId: turn.ask.id, toolName: 'askLocation', input: '{}' }]
+        : [{ type: 'text-start', id: 't' }, { type: 'text-delta', id: 't', delta: turn.text }, { type: 'text-end', id: 't' }];
   return [{ type: 'stream-start', warnings: [] }, ...body, finish];
 }
 
@@ -46,6 +52,7 @@ function makeSdk(name: string, major: 5 | 6, ai: Any, Mock: Any, simulate: Any):
       inputSchema: z.object({ city: z.string() }),
       execute: async ({ city }: { city: string }) => ({ city, sky: 'sunny', celsius: 21 }),
     }),
+    askLocation: ai.tool({ description: "The user's location, asked in the browser", inputSchema: z.object({}) }),
   };
   let ids = 0;
   const model = (turns: Turn[]) => {
@@ -63,6 +70,8 @@ function makeSdk(name: string, major: 5 | 6, ai: Any, Mock: Any, simulate: Any):
   };
   return {
     name,
+    ai,
+    tools,
     validate: (messages) => ai.validateUIMessages({ messages, tools }),
     model,
     async exchange({ store, chatId, messages, turns, ids: withIds = true }) {
