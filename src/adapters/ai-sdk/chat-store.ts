@@ -7,7 +7,7 @@ import { canonicalJson, diffChat, wireMessages } from './messages.js';
 import type { ChatChange } from './messages.js';
 import type { Chat, ChatInfo, ChatPage, ChatStore, ChatStoreOptions, CreateChatOptions, ListChatsOptions, LoadChatOptions, SaveChatArgs, UIMessageLike } from './types.js';
 
-/** A save that keeps losing its race to other writers of the same chat gives up after this many reads. */
+/** A save (or a read) that keeps losing its race to other writers of the same chat gives up after this many reads. */
 const SAVE_ATTEMPTS = 16;
 
 /**
@@ -101,14 +101,16 @@ export function createChatStore<M extends UIMessageLike = UIMessageLike>(options
  * is read first and the history at it, so a write landing in between cannot mix two states.
  */
 async function snapshot(log: SessionLog, key: string, atVersion?: number): Promise<{ info: SessionInfo | undefined; version: number; messages: Message[] }> {
-  for (;;) {
+  for (let attempt = 1; ; attempt++) {
     const info = await log.getSession(key, atVersion === undefined ? {} : { atVersion });
     if (info === undefined) return { info, version: 0, messages: [] };
     try {
       return { info, version: info.version, messages: await log.getHistory(key, { atVersion: info.version }) };
     } catch (error) {
-      // Collected or re-created between the two reads (only when writers and GC race us): read again.
-      if (atVersion !== undefined || !(isTurnlogError(error, 'PRUNED') || isTurnlogError(error, 'INVALID_ARGUMENT'))) throw error;
+      // Collected, or deleted and re-created shorter, between the two reads (only when other
+      // writers and GC race this one): read both again.
+      const raced = isTurnlogError(error, 'PRUNED') || isTurnlogError(error, 'INVALID_ARGUMENT');
+      if (atVersion !== undefined || !raced || attempt >= SAVE_ATTEMPTS) throw error;
     }
   }
 }
