@@ -88,6 +88,24 @@ describe.each(BACKENDS)('ai-sdk chat store API on %s', (_store, factory) => {
     }
   });
 
+  it('two different saves racing (two tabs): the chat ends as exactly one of them', async () => {
+    const h = factory();
+    const log = await h.open();
+    try {
+      const store = createChatStore({ log });
+      const base = [msg('u1'), msg('a1', 'hi', 'assistant')];
+      await store.saveChat({ chatId: 'r', messages: base });
+      const a = [...base, msg('u2'), msg('a2', 'two', 'assistant')];
+      const b = [...base, msg('u3'), msg('a3', 'three', 'assistant')];
+      await Promise.all([store.saveChat({ chatId: 'r', messages: a }), store.saveChat({ chatId: 'r', messages: b })]);
+      const final = ids(await store.loadChat('r'));
+      expect([ids(a), ids(b)]).toContainEqual(final);
+      expect(await eventCount(log, 'r')).toBe(3);
+    } finally {
+      await h.dispose();
+    }
+  });
+
   it('rejects what it cannot save by id before writing anything', async () => {
     const h = factory();
     const log = await h.open();
