@@ -12,8 +12,7 @@ import type { Harness } from './support/harness.js';
  * turnlog's history rules (safe truncation, `setSummary … through`, the `maxMessages` cap) read a
  * message's shape (src/core/message-shapes.ts). Whether they understand LangChain's stored shape
  * (`{ type: 'ai', data: { tool_calls } }`, `{ type: 'tool', data: { tool_call_id } }`,
- * `{ type: 'human' }`) is probed here: the tool-pair tests run once they do; until then the
- * tests below pin what the rules do today with such a history.
+ * `{ type: 'human' }`): the first test probes the classifier, the others the cuts built on it.
  */
 const call = (id: string): AIMessage => new AIMessage({ content: '', tool_calls: [{ id, name: 'weather', args: { city: id }, type: 'tool_call' }] });
 const result = (id: string): ToolMessage => new ToolMessage({ content: `weather ${id}`, tool_call_id: id });
@@ -66,7 +65,10 @@ describe.each(BACKENDS)('LangChain histories and turnlog cuts (%s)', (_name, fac
     expect((await log.getHistory('s', { atVersion: 2 })).length).toBe(7);
   });
 
-  describe.runIf(UNDERSTOOD)('tool pairs stay together (the classifier reads LangChain messages)', () => {
+  describe('tool pairs stay together (the classifier reads LangChain messages)', () => {
+    it('the classifier reads calls, results and user turns of LangChain messages', () => {
+      expect(UNDERSTOOD).toBe(true);
+    });
     it('truncateHistory(…, { safe: true }) moves back to the human message that opened the turn', async () => {
       await twoToolTurns();
       await log.truncateHistory('s', 2, { safe: true });
@@ -99,20 +101,6 @@ describe.each(BACKENDS)('LangChain histories and turnlog cuts (%s)', (_name, fac
       expect(kept.length).toBeLessThanOrEqual(4);
       expect(langchainOrphans(kept)).toEqual([]);
       expect(texts(kept)[0]).toBe('human:q2');
-    });
-  });
-
-  describe.runIf(!UNDERSTOOD)('today: the classifier reads LangChain messages as opaque data', () => {
-    it('a safe truncation finds no user turn and keeps nothing; a `through` cut can strand a tool message', async () => {
-      const mid = await twoToolTurns();
-      expect(orphanResults(await log.getHistory('s'))).toEqual([]); // blind, not clean
-      await log.setSummary('s', 'summary', { through: mid });
-      const afterSummary = await history.getMessages();
-      expect(texts(afterSummary)).toEqual(['tool:weather c2', 'ai:a2']);
-      expect(langchainOrphans(afterSummary)).toEqual(['c2']);
-      await history.addMessages([new HumanMessage('q3'), new AIMessage('a3')]);
-      await log.truncateHistory('s', 2, { safe: true });
-      expect(await history.getMessages()).toEqual([]);
     });
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, expect, it } from 'vitest';
@@ -48,6 +48,16 @@ function examples(): Array<[string, string]> {
 const pgSkip = await pgUnavailable();
 const usesPg = (code: string): boolean => code.includes('openPostgresSessionLog');
 
+/**
+ * A fresh directory for one example, where the frameworks an example imports (`@openai/agents-core`,
+ * `ai`, `@langchain/core`: the project's dev dependencies) resolve as in a reader's project.
+ */
+function exampleDir(): string {
+  const d = tempDir();
+  symlinkSync(join(ROOT, 'node_modules'), join(d, 'node_modules'), 'dir');
+  return d;
+}
+
 /** `from 'turnlog'` and `from 'turnlog/<subpath>'` point at the build, through package.json's exports. */
 const EXPORTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string | { import?: string }> }).exports;
 function resolveImports(code: string): string {
@@ -64,7 +74,7 @@ const usesSuite = (code: string): boolean => code.includes("from 'turnlog/testin
 
 it.each(examples())('%s runs', async (name, code) => {
   if (usesSuite(code)) {
-    dir = tempDir();
+    dir = exampleDir();
     const file = join(dir, 'example.conformance.test.mjs');
     writeFileSync(file, resolveImports(code));
     const r = await runNode([join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--root', dir, '--dir', dir], { cwd: dir, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } });
@@ -76,7 +86,7 @@ it.each(examples())('%s runs', async (name, code) => {
     console.log(`${name}: skipped, ${pgSkip}`);
     return;
   }
-  dir = tempDir();
+  dir = exampleDir();
   const script = join(dir, 'example.mjs');
   writeFileSync(script, resolveImports(code));
   if (usesPg(code)) await dropDocsSchema();

@@ -76,6 +76,7 @@ export function classifyMessage(message: unknown): MessageShape {
   if (!isObj(message)) return NONE;
   const type = str(message['type']);
   const role = str(message['role']);
+  if (type !== undefined && role === undefined && LANGCHAIN_TYPES.has(type) && isObj(message['data'])) return classifyMessage(langchainView(type, message['data']));
   if (type !== undefined && type !== 'message' && role === undefined) return responsesItem(message, type);
   const opens: string[] = [];
   const closes: string[] = [];
@@ -113,6 +114,23 @@ export function classifyMessage(message: unknown): MessageShape {
   const userTurn = role === 'user' && closes.length === 0 && !unnamed;
   if (!userTurn && !follows && !unnamedCalls && opens.length === 0 && closes.length === 0) return NONE;
   return shapeOf(userTurn, opens, closes, false, follows, unnamedCalls);
+}
+
+/** LangChain `StoredMessage` types (`BaseMessage.toDict()`) and the Chat role each reads as (`generic`: its `data.role`). */
+const LANGCHAIN_TYPES: ReadonlyMap<string, string | undefined> = new Map([['human', 'user'], ['ai', 'assistant'], ['tool', 'tool'], ['system', 'system'], ['developer', 'developer'], ['function', 'function'], ['generic', undefined]]);
+
+/**
+ * A LangChain stored message `{ type, data }` as the Chat-shaped message the rules already read:
+ * `data.tool_calls` (`[{ id, name, args, type: 'tool_call' }]`) are the calls, `data.tool_call_id`
+ * names the call a tool message answers, and content blocks (Anthropic `tool_use` / `tool_result`
+ * kept in `data.content`) are read as usual.
+ */
+function langchainView(type: string, data: Obj): Obj {
+  const role = LANGCHAIN_TYPES.get(type) ?? str(data['role']) ?? 'generic';
+  const view: Obj = { role, content: data['content'] };
+  if (Array.isArray(data['tool_calls'])) view['tool_calls'] = data['tool_calls'];
+  if (typeof data['tool_call_id'] === 'string') view['tool_call_id'] = data['tool_call_id'];
+  return view;
 }
 
 /** Adds `id` when it is a string; false when it is not (a block that names nothing). */
