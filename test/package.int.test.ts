@@ -88,7 +88,7 @@ it('ESM: import from the installed package opens an LMDB store and writes', asyn
 
 it('the subpaths resolve from the installed package: turnlog/store loads, turnlog/testing needs only its optional vitest', async () => {
   const script = `const store = await import('turnlog/store');
-console.log(JSON.stringify([typeof store.openSessionLogOnStore, typeof store.decideVersion, import.meta.resolve('turnlog/testing').endsWith('/dist/src/testing/index.js')]));
+console.log(JSON.stringify([typeof store.openSessionLogOnStore, typeof store.decideVersion, ['testing', 'openai-agents', 'ai-sdk', 'langchain'].every((sub) => import.meta.resolve('turnlog/' + sub).includes('/dist/src/'))]));
 await import('turnlog/testing').catch((e) => console.log(JSON.stringify(String(e.message).includes("'vitest'"))));`;
   const r = await runNode(['--input-type=module', '-e', script], { cwd: app, env: cleanEnv() });
   expect(r.stderr).toBe('');

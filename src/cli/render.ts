@@ -1,6 +1,7 @@
 import type { ReplayStep } from '../engine/replay.js';
 import type { Message, SessionEvent } from '../types.js';
 import { codePoints, fold, isoTime } from './style.js';
+import { viewOf } from './render-view.js';
 import type { Style } from './style.js';
 
 /**
@@ -13,34 +14,6 @@ const plain = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringif
 /** A short value from the data (role, id, tool name) as one safe line. */
 const label = (v: unknown): string => fold(plain(v), Infinity);
 
-interface ToolCall {
-  id?: unknown;
-  function?: { name?: unknown; arguments?: unknown };
-  name?: unknown;
-  arguments?: unknown;
-}
-
-function toolCalls(m: Message): ToolCall[] {
-  const calls = m['tool_calls'];
-  if (Array.isArray(calls)) return calls as ToolCall[];
-  // pi-agent style: content blocks of type toolCall
-  if (Array.isArray(m.content)) return (m.content as Array<Record<string, unknown>>).filter((b) => b?.['type'] === 'toolCall') as ToolCall[];
-  return [];
-}
-
-function contentText(m: Message): string {
-  if (Array.isArray(m.content)) {
-    return (m.content as Array<Record<string, unknown>>)
-      .filter((b) => b?.['type'] !== 'toolCall')
-      .map((b) => (typeof b?.['text'] === 'string' ? b['text'] : typeof b?.['thinking'] === 'string' ? `[thinking] ${b['thinking']}` : plain(b)))
-      .join(' ');
-  }
-  return plain(m.content ?? '');
-}
-
-/** A message's role, or for a role-less item (a Responses item) its type. */
-const kindOf = (m: Message): string => m.role ?? (typeof m['type'] === 'string' ? m['type'] : '?');
-
 function roleColour(s: Style, role: string): (t: string) => string {
   if (role === 'user') return s.green;
   if (role === 'assistant') return s.blue;
@@ -51,16 +24,14 @@ function roleColour(s: Style, role: string): (t: string) => string {
 /** One message, as lines: "role  text", then "→ name(args)" per tool call, "← id" for results. */
 export function renderMessage(m: Message, s: Style, width = 100, indent = ''): string[] {
   const lines: string[] = [];
-  const kind = kindOf(m);
-  const role = roleColour(s, kind)(label(kind).padEnd(9));
-  const text = contentText(m);
-  const id = m['tool_call_id'] ?? m['toolCallId'];
-  if (m.role === 'tool' || m.role === 'toolResult') lines.push(`${indent}${role} ${s.dim(`← ${label(id ?? '?')}`)} ${fold(text, width)}`);
-  else if (text.length > 0 || toolCalls(m).length === 0) lines.push(`${indent}${role} ${fold(text, width)}`);
-  for (const c of toolCalls(m)) {
-    const name = label(c.function?.name ?? c.name ?? '?');
-    const args = plain(c.function?.arguments ?? c.arguments ?? '');
-    lines.push(`${indent}${text.length > 0 ? ' '.repeat(10) : role + ' '}${s.cyan(`→ ${name}(${fold(args, width - codePoints(name) - 4)})`)}${c.id === undefined ? '' : s.dim(` ${label(c.id)}`)}`);
+  const v = viewOf(m);
+  const role = roleColour(s, v.result ? 'tool' : v.kind)(label(v.kind).padEnd(9));
+  if (v.result) lines.push(`${indent}${role} ${s.dim(`← ${label(v.answers ?? '?')}`)} ${fold(v.text, width)}`);
+  else if (v.text.length > 0 || v.calls.length === 0) lines.push(`${indent}${role} ${fold(v.text, width)}`);
+  for (const c of v.calls) {
+    const name = label(c.name ?? '?');
+    const args = plain(c.args);
+    lines.push(`${indent}${v.text.length > 0 || v.result ? ' '.repeat(10) : role + ' '}${s.cyan(`→ ${name}(${fold(args, width - codePoints(name) - 4)})`)}${c.id === undefined ? '' : s.dim(` ${label(c.id)}`)}`);
   }
   return lines;
 }
@@ -69,7 +40,7 @@ export function renderMessage(m: Message, s: Style, width = 100, indent = ''): s
 export function describeEvent(e: SessionEvent): string {
   switch (e.type) {
     case 'messages.added':
-      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => `${label(kindOf(m))}${toolCalls(m).length > 0 ? ` → ${toolCalls(m).map((c) => label(c.function?.name ?? c.name)).join(', ')}` : ''}`).join(', ')} ${fold(contentText(e.messages[e.messages.length - 1] as Message), 50)}`.trimEnd();
+      return `${e.messages.length === 1 ? '' : `${e.messages.length} messages: `}${e.messages.map((m) => viewOf(m)).map((v) => `${label(v.kind)}${v.calls.length > 0 ? ` → ${v.calls.map((c) => label(c.name)).join(', ')}` : ''}`).join(', ')} ${fold(viewOf(e.messages[e.messages.length - 1] as Message).text, 50)}`.trimEnd();
     case 'history.replaced':
       return `history replaced by ${e.messages.length} message${e.messages.length === 1 ? '' : 's'}`;
     case 'summary.set':
