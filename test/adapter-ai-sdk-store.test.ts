@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createChatStore } from '../src/adapters/ai-sdk/index.js';
 import type { UIMessageLike } from '../src/adapters/ai-sdk/index.js';
-import { diffChat } from '../src/adapters/ai-sdk/messages.js';
+import { diffChat, withoutCut } from '../src/adapters/ai-sdk/messages.js';
 import { isTurnlogError } from '../src/errors.js';
 import type { SessionLog } from '../src/engine/session-log.js';
 import type { Message } from '../src/types.js';
@@ -26,20 +26,84 @@ async function rejects(p: Promise<unknown>, code: string, pattern?: RegExp): Pro
 describe('diffChat', () => {
   const m = (id: string, text = id): Message => ({ id, role: 'user', parts: [{ type: 'text', text }] });
   it('appends only what is new, and nothing when all is stored', () => {
-    expect(diffChat([], [])).toEqual({ kind: 'none' });
-    expect(diffChat([m('a')], [m('a')])).toEqual({ kind: 'none' });
-    expect(diffChat([m('a')], [m('a'), m('b')])).toEqual({ kind: 'append', messages: [m('b')] });
+    expect(diffChat([], [], 0)).toEqual({ kind: 'none' });
+    expect(diffChat([m('a')], [m('a')], 1)).toEqual({ kind: 'none' });
+    expect(diffChat([m('a')], [m('a'), m('b')], 1)).toEqual({ kind: 'append', messages: [m('b')] });
   });
   it('replaces from the first message that differs by id or content, key order aside', () => {
-    expect(diffChat([m('a'), m('b')], [m('a'), m('c')])).toEqual({ kind: 'replace', count: 1, messages: [m('c')] });
-    expect(diffChat([m('a'), m('b'), m('c')], [m('a'), m('b', 'edited')])).toEqual({ kind: 'replace', count: 2, messages: [m('b', 'edited')] });
-    expect(diffChat([m('a'), m('b')], [m('a')])).toEqual({ kind: 'replace', count: 1, messages: [] });
-    expect(diffChat([m('a')], [{ parts: [{ text: 'a', type: 'text' }], role: 'user', id: 'a' }])).toEqual({ kind: 'none' });
-    expect(diffChat([m('a')], [m('x')])).toEqual({ kind: 'replace', count: 1, messages: [m('x')] });
+    expect(diffChat([m('a'), m('b')], [m('a'), m('c')], 2)).toEqual({ kind: 'replace', count: 1, messages: [m('c')] });
+    expect(diffChat([m('a'), m('b'), m('c')], [m('a'), m('b', 'edited')], 3)).toEqual({ kind: 'replace', count: 2, messages: [m('b', 'edited')] });
+    expect(diffChat([m('a')], [{ parts: [{ text: 'a', type: 'text' }], role: 'user', id: 'a' }], 1)).toEqual({ kind: 'none' });
+  });
+  it('a save that brings nothing new (a late retry of an earlier, shorter save) writes nothing', () => {
+    expect(diffChat([m('a'), m('b')], [m('a')], 2)).toEqual({ kind: 'none' });
+    expect(diffChat([m('a'), m('b'), m('c')], [m('a'), m('b')], 3)).toEqual({ kind: 'none' });
   });
   it('lines up on the first stored message: messages a summary cut are not stored again', () => {
-    expect(diffChat([m('c'), m('d')], [m('a'), m('b'), m('c'), m('d'), m('e')])).toEqual({ kind: 'append', messages: [m('e')] });
-    expect(diffChat([m('c'), m('d')], [m('a'), m('b'), m('c'), m('x')])).toEqual({ kind: 'replace', count: 1, messages: [m('x')] });
+    expect(diffChat([m('c'), m('d')], [m('a'), m('b'), m('c'), m('d'), m('e')], 4)).toEqual({ kind: 'append', messages: [m('e')] });
+    expect(diffChat([m('c'), m('d')], [m('a'), m('b'), m('c'), m('x')], 4)).toEqual({ kind: 'replace', count: 1, messages: [m('x')] });
+  });
+  it('with no first message in common, the messages stored before are dropped from the save', () => {
+    expect(diffChat([], [m('a'), m('b')], 3)).toEqual({ kind: 'unanchored' });
+    expect(diffChat([m('a')], [m('x')], 1)).toEqual({ kind: 'unanchored' });
+    expect(withoutCut([], [m('a'), m('b')], new Set(['a', 'b']))).toEqual({ kind: 'none' });
+    expect(withoutCut([], [m('a'), m('b'), m('c')], new Set(['a', 'b']))).toEqual({ kind: 'append', messages: [m('c')] });
+    expect(withoutCut([m('c')], [m('a2'), m('x')], new Set(['a', 'b', 'c']))).toEqual({ kind: 'replace', count: 1, messages: [m('a2'), m('x')] });
+  });
+});
+
+describe.each(BACKENDS)('ai-sdk saves that arrive late or after a summary, on %s', (_store, factory) => {
+  it('a late retry of an earlier save changes nothing: no newer message is lost, no regenerated answer swapped back', async () => {
+    const h = factory();
+    const log = await h.open();
+    try {
+      const store = createChatStore({ log });
+      const first = [msg('u1'), msg('a1', 'one', 'assistant')];
+      await store.saveChat({ chatId: 'c', messages: first });
+      await store.saveChat({ chatId: 'c', messages: [...first, msg('u2'), msg('a2', 'two', 'assistant')] });
+      const version = (await log.getSession('c'))?.version;
+      await store.saveChat({ chatId: 'c', messages: first });
+      expect((await store.loadChat('c')).map((m) => m.id)).toEqual(['u1', 'a1', 'u2', 'a2']);
+      // A regeneration, then the save from before it arrives again.
+      await store.saveChat({ chatId: 'c', messages: [...first, msg('u2'), msg('a2b', 'two again', 'assistant')] });
+      await store.saveChat({ chatId: 'c', messages: [...first, msg('u2'), msg('a2', 'two', 'assistant')] });
+      expect((await store.loadChat('c')).map((m) => m.id)).toEqual(['u1', 'a1', 'u2', 'a2b']);
+      expect((await log.getSession('c'))?.version).toBe((version ?? 0) + 1);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('after a summary cut everything visible, the summarised messages are not stored again', async () => {
+    const h = factory();
+    const log = await h.open();
+    try {
+      const store = createChatStore({ log });
+      const four = [msg('u1'), msg('a1', 'one', 'assistant'), msg('u2'), msg('a2', 'two', 'assistant')];
+      await store.saveChat({ chatId: 'c', messages: four });
+      const { version } = (await log.getSession('c')) ?? { version: 0 };
+      await log.setSummary('c', 'they talked', { through: version });
+      await store.saveChat({ chatId: 'c', messages: four });
+      expect(await store.loadChat('c')).toEqual([]);
+      await store.saveChat({ chatId: 'c', messages: [...four, msg('u3'), msg('a3', 'three', 'assistant')] });
+      expect((await store.loadChat('c')).map((m) => m.id)).toEqual(['u3', 'a3']);
+    } finally {
+      await h.dispose();
+    }
+  });
+
+  it('createChat again once the chat has changed is CONFLICT, even with the first metadata', async () => {
+    const h = factory();
+    const log = await h.open();
+    try {
+      const store = createChatStore({ log });
+      await store.createChat({ chatId: 'n', metadata: { title: 'New chat' } });
+      await store.createChat({ chatId: 'n', metadata: { title: 'New chat' } });
+      await store.saveChat({ chatId: 'n', messages: [msg('u1')] });
+      await rejects(store.createChat({ chatId: 'n', metadata: { title: 'New chat' } }), 'CONFLICT');
+    } finally {
+      await h.dispose();
+    }
   });
 });
 

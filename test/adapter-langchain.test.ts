@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AIMessage, AIMessageChunk, ChatMessage, HumanMessage, SystemMessage, ToolMessage, mapChatMessagesToStoredMessages } from '@langchain/core/messages';
+import { AIMessage, AIMessageChunk, ChatMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage, mapChatMessagesToStoredMessages } from '@langchain/core/messages';
 import type { BaseMessage } from '@langchain/core/messages';
 import { ChatPromptTemplate, MessagesPlaceholder } from '@langchain/core/prompts';
 import { RunnableWithMessageHistory } from '@langchain/core/runnables';
+import { openMemorySessionLog } from '../src/open.js';
 import { tool } from '@langchain/core/tools';
 import { z } from 'zod';
 import { FakeListChatModel, FakeStreamingChatModel } from '@langchain/core/utils/testing';
@@ -205,3 +206,21 @@ async function reopen(h: Harness, log: SessionLog): Promise<SessionLog> {
   await log.close();
   return h.open();
 }
+
+describe('what LangChain would store but not read back is refused before writing', () => {
+  it('a RemoveMessage, and bytes in content or an artifact, are INVALID_ARGUMENT and write nothing', async () => {
+    const log = openMemorySessionLog();
+    const history = new TurnlogChatMessageHistory({ log, sessionId: 's' });
+    const bad = [
+      new RemoveMessage({ id: 'x' }),
+      new HumanMessage({ content: [{ type: 'image', source_type: 'base64', mime_type: 'image/png', data: new Uint8Array([1, 2]) } as never] }),
+      new ToolMessage({ content: 'ok', tool_call_id: 'c1', artifact: Buffer.from('bytes') }),
+    ];
+    for (const m of bad) {
+      const error = await history.addMessage(m).then(() => undefined, (e: unknown) => e);
+      expect((error as { code?: string }).code).toBe('INVALID_ARGUMENT');
+    }
+    expect(await log.getSession('s')).toBeUndefined();
+    await log.close();
+  });
+});

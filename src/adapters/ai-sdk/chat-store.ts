@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { checkOptionKeys } from '../../core/validate.js';
-import { invalid, isTurnlogError } from '../../errors.js';
+import { TurnlogError, invalid, isTurnlogError } from '../../errors.js';
 import type { SessionLog } from '../../engine/session-log.js';
 import type { Message, SessionInfo } from '../../types.js';
-import { canonicalJson, diffChat, wireMessages } from './messages.js';
+import { canonicalJson, diffChat, wireMessages, withoutCut } from './messages.js';
 import type { ChatChange } from './messages.js';
 import type { Chat, ChatInfo, ChatPage, ChatStore, ChatStoreOptions, CreateChatOptions, ListChatsOptions, LoadChatOptions, SaveChatArgs, UIMessageLike } from './types.js';
 
@@ -40,7 +40,12 @@ export function createChatStore<M extends UIMessageLike = UIMessageLike>(options
       const chatId = opts.chatId ?? randomUUID();
       // Version 0 expected: an existing chat is CONFLICT. The event id makes a retried creation
       // (same metadata) a duplicate rather than a conflict with itself.
-      await log.updateMetadata(keyOf(chatId), opts.metadata ?? {}, { expectedVersion: 0, eventId: 'ai-sdk:create' });
+      const key = keyOf(chatId);
+      const created = await log.updateMetadata(key, opts.metadata ?? {}, { expectedVersion: 0, eventId: 'ai-sdk:create' });
+      // A retry is a duplicate only while the chat is still just created; after that, it exists.
+      if (created.duplicate === true && (await log.getSession(key))?.version !== created.version) {
+        throw new TurnlogError('CONFLICT', `chat ${JSON.stringify(chatId)} already exists`);
+      }
       return chatId;
     },
 
@@ -53,16 +58,21 @@ export function createChatStore<M extends UIMessageLike = UIMessageLike>(options
       checkOptionKeys('saveChat arguments', args, ['chatId', 'messages']);
       const key = keyOf(args?.chatId);
       const incoming = wireMessages(args.messages);
+      const eventId = saveId(incoming);
       for (let attempt = 1; ; attempt++) {
         const { version, messages: stored } = await snapshot(log, key);
-        const change = diffChat(stored, incoming);
+        const diff = diffChat(stored, incoming, version);
+        const change = diff.kind === 'unanchored' ? withoutCut(stored, incoming, await storedIds(log, key, version)) : diff;
         if (change.kind === 'none') return;
         try {
-          await write(log, key, version, change);
+          await write(log, key, version, change, eventId);
           return;
         } catch (error) {
-          // Another writer changed the chat since it was read: diff against the new state.
           if (!isTurnlogError(error, 'CONFLICT') || attempt >= SAVE_ATTEMPTS) throw error;
+          // The same save (the same list) was applied before, at another version: a late retry or
+          // a repeated onFinish. It is not applied again over what came after it.
+          if (error.expected === undefined) return;
+          // Another writer changed the chat since it was read: diff against the new state.
         }
       }
     },
@@ -116,17 +126,26 @@ async function snapshot(log: SessionLog, key: string, atVersion?: number): Promi
 }
 
 /**
- * One event, only if the chat is still at `version`. Its id is derived from that version and the
- * change (the ids and contents of the new messages, how many it replaces): the same save racing
- * itself is a duplicate, and the same change made again later (after an undo) is a new event.
+ * A save's event id: derived from the whole list it saves (ids and contents), not from the chat's
+ * version. The same save racing itself is one event; the same save arriving again after other
+ * saves (a retried request, a repeated onFinish) finds its id used and changes nothing.
  */
-async function write(log: SessionLog, key: string, version: number, change: Exclude<ChatChange, { kind: 'none' }>): Promise<void> {
-  const what = change.kind === 'append' ? 'add' : `replace${change.count}`;
-  const digest = createHash('sha256')
-    .update(canonicalJson([what, change.messages.map((m) => m['id']), change.messages]))
-    .digest('base64url')
-    .slice(0, 22);
-  const opts = { expectedVersion: version, eventId: `ai-sdk:${version}:${what}:${digest}` };
+function saveId(incoming: readonly Message[]): string {
+  return `ai-sdk:save:${createHash('sha256').update(canonicalJson(incoming)).digest('base64url').slice(0, 32)}`;
+}
+
+/** The ids of every message the chat's kept events placed, up to `version` (an unanchored save needs them). */
+async function storedIds(log: SessionLog, key: string, version: number): Promise<Set<unknown>> {
+  const ids = new Set<unknown>();
+  for await (const e of log.readEvents(key, { toVersion: version })) {
+    if (e.type === 'messages.added' || e.type === 'history.replaced' || e.type === 'messages.replaced') for (const m of e.messages) ids.add(m['id']);
+  }
+  return ids;
+}
+
+/** One event, only if the chat is still at `version`. */
+async function write(log: SessionLog, key: string, version: number, change: Exclude<ChatChange, { kind: 'none' }>, eventId: string): Promise<void> {
+  const opts = { expectedVersion: version, eventId };
   if (change.kind === 'append') await log.addMessages(key, change.messages, opts);
   else await log.replaceLast(key, change.count, change.messages, opts);
 }

@@ -50,23 +50,52 @@ export type ChatChange =
   | { kind: 'replace'; count: number; messages: Message[] };
 
 /**
- * What turns the stored history into `incoming`. The two are lined up on the first stored
- * message's id: messages before it in `incoming` are ones a summary or truncation cut from the
- * visible history, and are not stored again. From there, messages are compared by id and content
- * (key order aside); the first that differs starts the replaced tail. Without that id in
- * `incoming`, the whole stored history is replaced.
+ * What turns the stored history into `incoming`, or `unanchored` when the two share no first
+ * message: the visible history is empty although the chat has events (a summary or truncation
+ * cut everything), or `incoming` lacks the first visible message (an edit before the cut). The
+ * caller then drops from `incoming` what was stored before (see `withoutCut`) and diffs again.
+ *
+ * Otherwise the two are lined up on the first stored message's id: messages before it in
+ * `incoming` were cut from the visible history and are not stored again. From there, messages
+ * are compared by id and content (key order aside); the first that differs starts the replaced
+ * tail. A save that brings nothing new — `incoming` ends inside what is stored, as a late retry of
+ * an earlier save does — writes nothing: the AI SDK never shortens a chat by saving.
  */
-export function diffChat(stored: readonly Message[], incoming: readonly Message[]): ChatChange {
+export function diffChat(stored: readonly Message[], incoming: readonly Message[], version: number): ChatChange | { kind: 'unanchored' } {
   const n = stored.length;
-  if (n === 0) return incoming.length === 0 ? { kind: 'none' } : { kind: 'append', messages: [...incoming] };
+  if (n === 0) {
+    if (version > 0) return { kind: 'unanchored' };
+    return incoming.length === 0 ? { kind: 'none' } : { kind: 'append', messages: [...incoming] };
+  }
   const firstId = stored[0]?.['id'];
   const start = incoming.findIndex((m) => m['id'] === firstId);
-  if (start < 0) return { kind: 'replace', count: n, messages: [...incoming] };
+  if (start < 0) return { kind: 'unanchored' };
+  return lineUp(stored, incoming.slice(start));
+}
+
+/** `incoming` lined up with `stored` from their first message. */
+function lineUp(stored: readonly Message[], incoming: readonly Message[]): ChatChange {
+  const n = stored.length;
   let same = 0;
-  while (same < n && start + same < incoming.length && sameMessage(stored[same], incoming[start + same])) same++;
-  const rest = incoming.slice(start + same);
-  if (same === n) return rest.length === 0 ? { kind: 'none' } : { kind: 'append', messages: rest };
+  while (same < n && same < incoming.length && sameMessage(stored[same], incoming[same])) same++;
+  const rest = incoming.slice(same);
+  if (rest.length === 0) return { kind: 'none' };
+  if (same === n) return { kind: 'append', messages: rest };
   return { kind: 'replace', count: n - same, messages: rest };
+}
+
+/**
+ * The diff of an unanchored save: messages of `incoming` that the chat stored before (`known`)
+ * and that are not visible now were cut, and are not stored again; the rest is appended to an
+ * empty history, or replaces the visible one (an edit before it).
+ */
+export function withoutCut(stored: readonly Message[], incoming: readonly Message[], known: ReadonlySet<unknown>): ChatChange {
+  const visible = new Set(stored.map((m) => m['id']));
+  const kept = incoming.filter((m) => visible.has(m['id']) || !known.has(m['id']));
+  if (stored.length === 0) return kept.length === 0 ? { kind: 'none' } : { kind: 'append', messages: kept };
+  const start = kept.findIndex((m) => m['id'] === stored[0]?.['id']);
+  if (start >= 0) return lineUp(stored, kept.slice(start));
+  return kept.length === 0 ? { kind: 'none' } : { kind: 'replace', count: stored.length, messages: kept };
 }
 
 function sameMessage(a: Message | undefined, b: Message | undefined): boolean {
