@@ -56,6 +56,14 @@ export interface CutReader {
   placedAfter(through: number): number;
 }
 
+/** The reader for a session that does not exist yet: no cut of `draftOf` reads a message then. */
+export const NO_SESSION: CutReader = {
+  shapeAt: (pos) => {
+    throw new RangeError(`no message ${pos} in a session that does not exist`);
+  },
+  placedAfter: () => 0,
+};
+
 /**
  * The draft of `change` against the session as it is now. A rewind's `from` is where its cut
  * lands; a store adds what only it needs (LMDB: the chunk region). `restoredStart` is the cut an

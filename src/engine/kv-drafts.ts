@@ -3,7 +3,7 @@ import type { Change } from '../core/changes.js';
 import type { EventDraft } from '../core/events.js';
 import { shapesAt } from '../core/message-shapes.js';
 import type { CutReader } from '../core/write-rules.js';
-import { draftOf } from '../core/write-rules.js';
+import { draftOf, NO_SESSION } from '../core/write-rules.js';
 import type { Message } from '../types.js';
 import type { ReadTxn } from '../storage/backend.js';
 import { regionForRemoval } from './checkpoint.js';
@@ -15,7 +15,7 @@ import { messageAt, messagesOf, placedAfter, snapshotAt } from './reader.js';
  * this layout needs — a removal that reaches sealed chunks starts a new chunk region.
  */
 export function kvDraft(tx: ReadTxn, head: HeadRecord | undefined, change: Change, restoredStart: number | undefined): { draft: EventDraft; removed: Message[] | undefined } {
-  const draft = draftOf(change, head, head === undefined ? noMessages : kvCutReader(tx, head), restoredStart);
+  const draft = draftOf(change, head, head === undefined ? NO_SESSION : kvCutReader(tx, head), restoredStart);
   if (draft.type !== 'messages.removed' && draft.type !== 'messages.replaced') return { draft, removed: undefined };
   const k = draft.type === 'messages.removed' ? draft.count : draft.removed;
   if (head === undefined || k === 0) return { draft, removed: [] };
@@ -24,13 +24,6 @@ export function kvDraft(tx: ReadTxn, head: HeadRecord | undefined, change: Chang
   const region = regionForRemoval(tx, head, draft.from);
   return { draft: region === undefined ? draft : { ...draft, region }, removed };
 }
-
-const noMessages: CutReader = {
-  shapeAt: (pos) => {
-    throw new RangeError(`no message ${pos} in a session that does not exist`);
-  },
-  placedAfter: () => 0,
-};
 
 function kvCutReader(tx: ReadTxn, head: HeadRecord): CutReader {
   let shapeAt: ((pos: number) => ReturnType<CutReader['shapeAt']>) | undefined;

@@ -17,8 +17,6 @@ export class PgSession {
   readonly sql: Statements;
   /** Last head this handle read or wrote per key (`head: undefined`: no such session). Only a hint: every write compares and sets. */
   readonly heads = new Map<string, { head: PgHead | undefined }>();
-  /** Round trips so far (tests count them). */
-  roundTrips = 0;
 
   /** Statement name per statement text, when prepared statements are on. */
   private readonly names = new Map<string, string>();
@@ -59,7 +57,6 @@ export class PgSession {
 
   async run(text: string, values: unknown[], what: string, prepare = false): Promise<Array<Record<string, unknown>>> {
     if (this.closed) throw new TurnlogError('CLOSED', 'the session log is closed');
-    this.roundTrips++;
     try {
       if (!prepare) return (await this.pool.query(text, values)).rows;
       let statement = this.names.get(text);

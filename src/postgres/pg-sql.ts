@@ -84,12 +84,9 @@ export function statements(schema: string) {
       LEFT JOIN LATERAL ${at('$2::bigint')} r ON $2::bigint < s.version
       WHERE s.skey = $1`,
     /** A listSessions page: up to $3 sessions below the cursor ($1, $2); full rows only where the prefix $4 matches. */
-    list: `SELECT s.sid, s.updated_at, (substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea) AS match,
-        CASE WHEN substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea THEN s.key END AS key,
-        s.version, s.start, s.next, s.created_at,
-        CASE WHEN substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea THEN s.summary END AS summary,
-        CASE WHEN substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea THEN s.metadata END AS metadata
-      FROM ${s}.sessions s
+    list: `SELECT s.sid, s.updated_at, p.match, CASE WHEN p.match THEN s.key END AS key, s.version, s.start, s.next, s.created_at,
+        CASE WHEN p.match THEN s.summary END AS summary, CASE WHEN p.match THEN s.metadata END AS metadata
+      FROM ${s}.sessions s CROSS JOIN LATERAL (SELECT substring(s.key FROM 1 FOR octet_length($4::bytea)) = $4::bytea AS match) p
       WHERE (s.updated_at, s.sid) < ($1::float8, $2::bigint)
       ORDER BY s.updated_at DESC, s.sid DESC LIMIT $3`,
     /** A page of events $2..$3 with the messages each placed, and the head to check the session against. */

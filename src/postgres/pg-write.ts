@@ -9,7 +9,7 @@ import { classifyMessage } from '../core/message-shapes.js';
 import type { MessageShape } from '../core/message-shapes.js';
 import { applyEvent } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
-import { capEventAfter, decideVersion, draftOf, isNoChange, mayExceedCap } from '../core/write-rules.js';
+import { capEventAfter, decideVersion, draftOf, isNoChange, mayExceedCap, NO_SESSION } from '../core/write-rules.js';
 import type { CutReader, SeenEventId } from '../core/write-rules.js';
 import type { Message } from '../types.js';
 import type { WriteOutcome } from '../engine/writer.js';
@@ -185,6 +185,8 @@ function cutReader(head: PgHead, fetched: Fetched | undefined, key: string): Cut
 
 interface Plan {
   events: LogEvent[];
+  /** The state right after each of `events` (their rows record its range and recency). */
+  steps: Projection[];
   after: Projection;
   removed: Message[] | undefined;
   lastRemoval: number | undefined;
@@ -205,7 +207,7 @@ function removedOf(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
 
 /** The events, the state after them and what the statement writes; undefined when nothing changes. */
 function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched | undefined, maxMessages: number, version: number): Plan | undefined {
-  const draft = draftOf(req.change, head, head === undefined ? emptyReader : cutReader(head, fetched, req.key), req.restored?.start);
+  const draft = draftOf(req.change, head, head === undefined ? NO_SESSION : cutReader(head, fetched, req.key), req.restored?.start);
   const removed = removedOf(req, head, fetched);
   if (req.eventId === undefined && isNoChange(draft)) return undefined;
   const event = completeEvent(draft, version, req.at, req.eventId, head?.next ?? 0);
@@ -220,6 +222,7 @@ function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
   };
   const events = [event];
   let after = applyEvent(before, event);
+  const steps = [after];
   if (req.restored === undefined && mayExceedCap(after, event, maxMessages)) {
     const span = messageSpan(event);
     const shapes = new Map<number, MessageShape>();
@@ -237,6 +240,7 @@ function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
     if (capped !== undefined) {
       events.push(capped);
       after = applyEvent(after, capped);
+      steps.push(after);
     }
   }
   const rw = rewindOf(event);
@@ -244,6 +248,7 @@ function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
   const touchesMetadata = event.type === 'metadata.updated';
   return {
     events,
+    steps,
     after,
     removed,
     lastRemoval: rw !== undefined ? event.version : head?.lastRemoval,
@@ -252,13 +257,6 @@ function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
     stateVersion: touchesSummary || touchesMetadata ? event.version : null,
   };
 }
-
-const emptyReader: CutReader = {
-  shapeAt: (pos) => {
-    throw new RangeError(`no message ${pos} in a session that does not exist`);
-  },
-  placedAfter: () => 0,
-};
 
 /**
  * SHA-256 of the messages an event placed (JSON texts joined by newlines, which JSON text never
@@ -273,9 +271,8 @@ export function placedDigest(messagesJson: readonly string[]): Buffer {
 function params(skey: Buffer, keyBytes: Buffer, head: PgHead | undefined, idDigest: Buffer | null, req: WriteRequest, plan: Plan): unknown[] {
   const ev = { version: [] as number[], at: [] as number[], body: [] as Buffer[], start: [] as number[], next: [] as number[], updated: [] as number[], rewind: [] as Array<number | null>, placedFrom: [] as Array<number | null>, placedCount: [] as Array<number | null>, placedDigest: [] as Array<Buffer | null> };
   const msg = { pos: [] as number[], version: [] as number[], body: [] as string[] };
-  let p: Projection = { version: plan.events[0] === undefined ? 0 : plan.events[0].version - 1, start: head?.start ?? 0, next: head?.next ?? 0, createdAt: head?.createdAt ?? 0, updatedAt: head?.updatedAt ?? 0, summary: '', metadata: {} };
-  for (const e of plan.events) {
-    p = applyEvent(p, e.type === 'metadata.updated' ? { ...e, patchJson: '{}' } : e);
+  plan.events.forEach((e, i) => {
+    const p = plan.steps[i] as Projection;
     const span = messageSpan(e);
     const stripped: LogEvent = span === undefined ? e : ({ ...e, messagesJson: [] } as LogEvent);
     ev.version.push(e.version);
@@ -289,13 +286,13 @@ function params(skey: Buffer, keyBytes: Buffer, head: PgHead | undefined, idDige
     ev.placedCount.push(span === undefined ? null : span.messagesJson.length);
     ev.placedDigest.push(span === undefined ? null : placedDigest(span.messagesJson));
     if (span !== undefined) {
-      span.messagesJson.forEach((json, i) => {
-        msg.pos.push(span.from + i);
+      span.messagesJson.forEach((json, j) => {
+        msg.pos.push(span.from + j);
         msg.version.push(e.version);
         msg.body.push(json);
       });
     }
-  }
+  });
   const ids = { digest: [] as Buffer[], version: [] as number[], fingerprint: [] as Array<string | null> };
   const first = plan.events[0];
   if (idDigest !== null && first !== undefined) {
