@@ -1,7 +1,7 @@
 import type { ReplayStep } from './replay.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid, isTurnlogError } from '../errors.js';
-import type { DiffOptions, ForkOptions, ForkResult, HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionDiff, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import type { DiffOptions, ForkOptions, ForkOrigin, ForkResult, HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionDiff, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import type { GcOptions, GcReport } from './gc.js';
 import type { SessionLogStats } from './stats.js';
@@ -144,6 +144,22 @@ export class SessionLogEngine implements SessionLog {
       if (isTurnlogError(error, 'PRUNED')) return [];
       throw error;
     }
+  }
+
+  /**
+   * Not public: the jsonl importer's fork event, written as exported (the copied view at its
+   * positions, the origin as recorded); the source is not read.
+   */
+  restoreFork(key: string, fork: { forkedFrom: ForkOrigin; from: number; messages: Message[]; summary: string; metadata: Record<string, unknown> }, opts: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'session.forked', () => {
+      const { key: sourceKey, version: sourceVersion } = fork.forkedFrom;
+      validateKey(sourceKey);
+      if (validateVersionOption('forkedFrom.version', sourceVersion, true) === undefined || validateVersionOption('from', fork.from, true) === undefined) invalid('a fork needs its source version and first position');
+      const messagesJson = encodeMessages(fork.messages, this.opts.maxMessageBytes, true);
+      const summary = validateSummary(fork.summary, this.opts.maxMessageBytes);
+      const metadataJson = encodePatch(fork.metadata, Infinity); // the whole metadata, built by patches each within the limit
+      return { parts: [sourceKey, sourceVersion], change: { type: 'session.forked', sourceKey, sourceVersion, from: fork.from, messagesJson, summary, metadataJson } };
+    });
   }
 
   /** Not public: every event id the session keeps, for `exportJsonl` (see session-reads.ts). */
