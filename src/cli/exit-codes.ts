@@ -10,6 +10,8 @@ export const EXIT = {
   MISMATCH: 3,
   /** The store has no session of the KEY a command names (or it was deleted while being read). */
   NO_SESSION: 4,
+  /** `fork`: NEWKEY already exists (nothing was written). */
+  CONFLICT: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

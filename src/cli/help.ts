@@ -25,7 +25,7 @@ export function mainHelp(): string {
     ...flagLines(GLOBAL_FLAGS),
     '',
     `Exit codes: ${EXIT.OK} success, ${EXIT.FAILURE} runtime failure, ${EXIT.USAGE} usage error, ${EXIT.MISMATCH} verify found mismatches,`,
-    `${EXIT.NO_SESSION} no session of the KEY given.`,
+    `${EXIT.NO_SESSION} no session of the KEY given, ${EXIT.CONFLICT} fork: NEWKEY already exists.`,
     "Run 'turnlog COMMAND --help' for a command's options. Docs: docs/cli.md",
     '',
   ].join('\n');

@@ -100,6 +100,11 @@ function report(error: unknown, io: Io, command: Command | undefined, args: Pars
     stack();
     return EXIT.USAGE;
   }
+  if (error instanceof TurnlogError && error.code === 'CONFLICT') {
+    line(`${error.message} [${error.code}]`);
+    stack();
+    return EXIT.CONFLICT;
+  }
   line(error instanceof TurnlogError ? `${error.message} [${error.code}]` : error instanceof Error ? error.message : String(error));
   stack();
   return EXIT.FAILURE;

@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { backup } from './backup.js';
+import { diff } from './diff.js';
+import { fork } from './fork.js';
 import { exportCommand } from './export.js';
 import { gc } from './gc.js';
 import { history } from './history.js';
@@ -12,7 +14,7 @@ import { tail } from './tail.js';
 import { verify } from './verify.js';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [sessions, history, log, replay, tail, exportCommand, importCommand, stats, gc, backup, verify];
+export const COMMANDS: readonly Command[] = [sessions, history, log, replay, diff, fork, tail, exportCommand, importCommand, stats, gc, backup, verify];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);
