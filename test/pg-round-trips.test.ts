@@ -77,4 +77,17 @@ describe.skipIf(skip !== undefined)(`postgres round trips${skip === undefined ? 
     expect(await count(() => log.addMessages('c', [{ role: 'user', content: '7' }, { role: 'assistant', content: '8' }]))).toBe(2);
     expect((await log.getSession('c'))?.messageCount).toBeLessThanOrEqual(6);
   });
+
+  it('a fork reads the source (state, history) and writes the new session; a diff reads two views', async () => {
+    await log.addMessages('src', [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }]);
+    await log.updateMetadata('src', { k: 1 });
+    // state + history of the source, then the new key's head (this handle has not seen it) and the write
+    expect(await count(() => log.forkSession('src', 'dst'))).toBe(4);
+    // the current version (head and state), then state + history at each of the two versions
+    expect(await count(() => log.diff('src'))).toBe(5);
+    expect(await count(() => log.diff('src', { fromVersion: 1, toVersion: 2 }))).toBe(4);
+    // after a removal of the newest messages between the versions: one more, for where it cut
+    await log.replaceLast('src', 1, [{ role: 'assistant', content: 'b' }]);
+    expect(await count(() => log.diff('src', { fromVersion: 2, toVersion: 3 }))).toBe(5);
+  });
 });
