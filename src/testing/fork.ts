@@ -186,6 +186,39 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     expect((await log.stats()).sessions).toBe(1);
   });
 
+  it('two forks onto one key at once: one makes it, the other is CONFLICT (or, with its eventId, the duplicate)', async () => {
+    const log = await open();
+    const other = await open();
+    await log.addMessage('a', 'user', 'from a');
+    await log.addMessage('b', 'user', 'from b');
+    const raced = await Promise.allSettled([log.forkSession('a', 'x'), other.forkSession('b', 'x')]);
+    expect(raced.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const lost = raced.find((r) => r.status === 'rejected');
+    expect((lost as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT' });
+    const winner = raced[0]?.status === 'fulfilled' ? 'from a' : 'from b';
+    expect(texts(await other.getHistory('x'))).toEqual([winner]);
+    const same = await Promise.all([log.forkSession('a', 'y', { eventId: 'once' }), other.forkSession('a', 'y', { eventId: 'once' })]);
+    expect(same.map((r) => r.duplicate === true).sort()).toEqual([false, true]);
+    expect(same.map((r) => r.version)).toEqual([1, 1]);
+    expect((await log.getSession('y'))?.version).toBe(1);
+  });
+
+  it('a fork is a session like any other: GC compacts it, its history stays exact', async () => {
+    const log = await open({ replayWindow: '1h' });
+    for (let i = 0; i < 6; i++) await log.addMessage('a', i % 2 ? 'assistant' : 'user', `m${i}`);
+    await log.setSummary('a', 'S', { through: 2 });
+    await log.forkSession('a', 'b', { eventId: 'f' });
+    for (let i = 0; i < 6; i++) await log.addMessage('b', 'user', `n${i}`);
+    const before = await viewAt(log, 'b');
+    now += 2 * HOUR;
+    expect((await log.gc()).sessionsCompacted).toBeGreaterThan(0);
+    expect(await viewAt(log, 'b')).toEqual(before);
+    await expectCode(log.getHistory('b', { atVersion: 1 }), 'PRUNED');
+    // the retry is still the duplicate; its fork event is collected, so it cannot say where from
+    expect(await log.forkSession('a', 'b', { eventId: 'f' })).toEqual({ version: 1, duplicate: true });
+    expect((await log.verify()).ok).toBe(true);
+  });
+
   it('PRUNED for a version GC collected; the current version still forks', async () => {
     const log = await open({ replayWindow: '1h' });
     for (let i = 0; i < 10; i++) await log.addMessage('a', i % 2 ? 'assistant' : 'user', `m${i}`);
