@@ -139,6 +139,20 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     expect(texts(await log.getHistory('b'))).toEqual(['6']);
   });
 
+  it('copies odd JSON exactly: an own __proto__ key, lone surrogates, big and small numbers', async () => {
+    const log = await open();
+    const odd = JSON.parse('{"role":"user","content":"\\ud800 \\u0000 é","__proto__":{"x":1},"n":[1e21,5e-324,-0.5]}') as Message;
+    await log.addMessages('a', [odd, msg('plain')]);
+    await log.updateMetadata('a', JSON.parse('{"__proto__":{"y":2},"s":"\\udfff"}') as Record<string, unknown>);
+    await log.forkSession('a', 'b');
+    const [src, copy] = [await log.getHistory('a'), await log.getHistory('b')];
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(src));
+    expect(Object.keys(copy[0] ?? {})).toEqual(['role', 'content', '__proto__', 'n']);
+    const meta = (await log.getSession('b'))?.metadata ?? {};
+    expect(JSON.stringify(meta)).toBe(JSON.stringify((await log.getSession('a'))?.metadata));
+    expect(Object.getPrototypeOf(meta)).toBe(Object.prototype);
+  });
+
   it('CONFLICT when the new key exists, and nothing is written', async () => {
     const log = await open();
     await log.addMessage('a', 'user', 'x');
