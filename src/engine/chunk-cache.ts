@@ -54,8 +54,10 @@ export function cloneJson<T>(value: T): T {
     return out as T;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) {
-    const v = cloneJson((value as Record<string, unknown>)[k]);
+  // for…in without Object.keys' array: parsed JSON objects have no enumerable inherited keys.
+  for (const k in value) {
+    const x = (value as Record<string, unknown>)[k];
+    const v = typeof x === 'object' && x !== null ? cloneJson(x) : x;
     // JSON.parse makes "__proto__" an own property; assignment would set the prototype instead.
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else out[k] = v;

@@ -23,8 +23,12 @@ import { decideWrite } from './writer.js';
 import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
+import { InfoCache } from './info-cache.js';
 import { listPage } from './listing.js';
 import type { BackupOptions } from './maintenance-options.js';
+
+/** Session states get this fraction of `readCacheBytes` (chunks are what most reads need). */
+const INFO_CACHE_SHARE = 8;
 
 /** What the key-value store needs of the log's options. */
 export interface KvStoreConfig {
@@ -44,6 +48,7 @@ export class KvSessionStore implements SessionStore {
   private readonly writes: GroupCommit<BatchContext>;
   private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
+  private readonly infos: InfoCache | undefined;
   /** Aborted by close(): background purges stop at their next transaction. */
   private readonly closing = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
@@ -55,6 +60,7 @@ export class KvSessionStore implements SessionStore {
     this.kind = backend.kind;
     this.writerConfig = { checkpointEvery: config.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: config.maxMessages };
     this.chunks = config.readCacheBytes > 0 ? new ChunkCache(config.readCacheBytes) : undefined;
+    this.infos = config.readCacheBytes > 0 ? new InfoCache(Math.ceil(config.readCacheBytes / INFO_CACHE_SHARE)) : undefined;
     this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.purgeInBackground();
@@ -101,14 +107,15 @@ export class KvSessionStore implements SessionStore {
   async session(key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
     return this.at(key, atVersion, (tx, head, version) => {
       if (head === undefined || version === 0) return undefined;
-      if (version === head.version) return sessionInfo(tx, head);
+      if (version === head.version) return sessionInfo(tx, head, this.infos);
       // An older version (exports need the whole state at a GC base, metadata included).
       return sessionInfoAt(tx, key, head, version);
     });
   }
 
   async list(opts: ListOptions): Promise<SessionPage> {
-    return listPage(this.backend, opts, sessionInfo);
+    const infos = this.infos;
+    return listPage(this.backend, opts, (tx, head) => sessionInfo(tx, head, infos), (sid, version) => infos?.lookup(sid, version));
   }
 
   events(key: string, from: number | undefined, to: number | undefined): AsyncIterable<SessionEvent> {

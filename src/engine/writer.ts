@@ -1,4 +1,4 @@
-import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encodeEventIdEntry, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
+import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encodeEventIdEntry, encodeHead, encodeNumber, encodeRecentEntry, encodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
@@ -103,7 +103,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   }
   if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
-  put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
+  put('recent', recentKey(after.updatedAt, sid), encodeRecentEntry(after.version));
   // A session with new events gets one entry in the GC review queue, from its first write on.
   let gcAt = head?.gcAt ?? 0;
   if (gcAt === 0) {
