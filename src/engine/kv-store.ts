@@ -24,11 +24,13 @@ import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import { InfoCache } from './info-cache.js';
+import { EventCache } from './event-cache.js';
 import { listPage } from './listing.js';
 import type { BackupOptions } from './maintenance-options.js';
 
-/** Session states get this fraction of `readCacheBytes` (chunks are what most reads need). */
+/** Session states and tail events each get this fraction of `readCacheBytes` (chunks are what most reads need). */
 const INFO_CACHE_SHARE = 8;
+const EVENT_CACHE_SHARE = 8;
 
 /** What the key-value store needs of the log's options. */
 export interface KvStoreConfig {
@@ -49,6 +51,7 @@ export class KvSessionStore implements SessionStore {
   private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
   private readonly infos: InfoCache | undefined;
+  private readonly tailEvents: EventCache | undefined;
   /** Aborted by close(): background purges stop at their next transaction. */
   private readonly closing = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
@@ -61,6 +64,7 @@ export class KvSessionStore implements SessionStore {
     this.writerConfig = { checkpointEvery: config.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: config.maxMessages };
     this.chunks = config.readCacheBytes > 0 ? new ChunkCache(config.readCacheBytes) : undefined;
     this.infos = config.readCacheBytes > 0 ? new InfoCache(Math.ceil(config.readCacheBytes / INFO_CACHE_SHARE)) : undefined;
+    this.tailEvents = config.readCacheBytes > 0 ? new EventCache(Math.ceil(config.readCacheBytes / EVENT_CACHE_SHARE)) : undefined;
     this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.purgeInBackground();
@@ -91,8 +95,8 @@ export class KvSessionStore implements SessionStore {
   async history(key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
     return this.at(key, atVersion, (tx, head, version) => {
       if (head === undefined || version === 0 || last === 0) return [];
-      const snap = snapshotAt(tx, head, version);
-      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last);
+      const snap = snapshotAt(tx, head, version, this.tailEvents);
+      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last, this.tailEvents);
     });
   }
 
