@@ -204,6 +204,13 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
 
 /** Reads the chunks holding key positions [start, end) (one region) into `out`. */
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
+  const cached = cache?.covering(sid, start, end);
+  if (cached !== undefined) {
+    for (const { from, messages } of cached) {
+      for (let p = Math.max(start, from); p < end && p < from + messages.length; p++) out.push(cloneJson(messages[p - from] as Message));
+    }
+    return;
+  }
   let first: number | undefined;
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1, keysOnly: true })) {
     first = keyNumber(e.key, 1, 'chunks');
