@@ -13,8 +13,8 @@ describe('cached session states', () => {
     const first = await log.listSessions({ limit: 50 });
     backend.reset();
     const again = await log.listSessions({ limit: 50 });
-    // 50 entries, and the look-ahead entry with its head (it was never listed): no other head, no state
-    expect(backend.rowsRead).toBe(52);
+    // 50 entries and the look-ahead one (this log wrote them all): no head, no state
+    expect(backend.rowsRead).toBe(51);
     expect(again).toEqual(first);
     await log.close();
   });
@@ -27,6 +27,27 @@ describe('cached session states', () => {
     backend.reset();
     expect(await log.getSession('k')).toEqual(first);
     expect(backend.rowsRead).toBe(2);
+    await log.close();
+  });
+
+  it('sessions this log wrote list without reading their heads or states', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend);
+    for (let s = 0; s < 60; s++) await log.updateMetadata(`s${s}`, { n: s }, { at: s + 1 });
+    await log.listSessions({ limit: 50 });
+    // appends (state unchanged), metadata changes and summaries to sessions already listed
+    for (let s = 30; s < 60; s++) await log.addMessage(`s${s}`, 'user', `hello ${s}`, { at: 100 + s });
+    for (let s = 40; s < 50; s++) await log.updateMetadata(`s${s}`, { n: -s, extra: true }, { at: 200 + s });
+    await log.setSummary('s55', 'a summary', { at: 300 });
+    backend.reset();
+    const page = await log.listSessions({ limit: 20 });
+    // 20 entries and the look-ahead one: no head, no state
+    expect(backend.rowsRead).toBe(21);
+    expect(page.sessions[0]).toMatchObject({ key: 's55', summary: 'a summary', metadata: { n: 55 }, messageCount: 1, version: 3 });
+    expect(page.sessions[1]).toMatchObject({ key: 's49', metadata: { n: -49, extra: true }, messageCount: 1, version: 3 });
+    const plain = openSessionLogOn(backend, { readCacheBytes: 0 });
+    expect(page).toEqual(await plain.listSessions({ limit: 20 }));
+    await plain.close();
     await log.close();
   });
 

@@ -9,23 +9,40 @@ import { CountingBackend } from './support/counting-backend.js';
 const message = (i: number) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i} `.padEnd(200, 'x') });
 
 describe('history read caches', () => {
-  it('a read after an append reads the directory, the head, the checkpoint and the new event only', async () => {
+  it('a read after another log appended reads the directory, the head, the checkpoint and the new event only', async () => {
     const backend = new CountingBackend();
     const log = openSessionLogOn(backend, { checkpointEvery: 32 });
-    for (let i = 0; i < 120; i++) await log.addFullMessage('k', message(i));
+    const other = openSessionLogOn(backend, { checkpointEvery: 32 });
+    for (let i = 0; i < 120; i++) await other.addFullMessage('k', message(i));
     await log.getHistory('k'); // 24 events since the checkpoint at 96, three chunks: now cached
-    await log.addFullMessage('k', message(120));
+    await other.addFullMessage('k', message(120));
     backend.reset();
     const history = await log.getHistory('k');
     expect(history).toHaveLength(121);
     expect(backend.rowsRead).toBe(4);
     await log.close();
+    await other.close();
   });
 
-  it('a log reading through its caches returns what a log without caches reads, at every version, while another log writes', async () => {
+  it('a read after an append by the same log reads the directory, the head and the checkpoint only', async () => {
     const backend = new CountingBackend();
-    const writer = openSessionLogOn(backend, { checkpointEvery: 4 });
+    const log = openSessionLogOn(backend, { checkpointEvery: 32 });
+    for (let i = 0; i < 120; i++) await log.addFullMessage('k', message(i));
+    await log.getHistory('k');
+    await log.addFullMessage('k', message(120));
+    backend.reset();
+    expect(await log.getHistory('k')).toHaveLength(121);
+    expect(backend.rowsRead).toBe(3);
+    await log.close();
+  });
+
+  it.each([
+    ['another log writes', false],
+    ['the caching log writes itself', true],
+  ])('a log reading through its caches returns what a log without caches reads, at every version, when %s', async (_, selfWrite) => {
+    const backend = new CountingBackend();
     const cached = openSessionLogOn(backend, { checkpointEvery: 4 });
+    const writer = selfWrite ? cached : openSessionLogOn(backend, { checkpointEvery: 4 });
     const plain = openSessionLogOn(backend, { checkpointEvery: 4, readCacheBytes: 0 });
     let seed = 7;
     const random = (n: number) => {
@@ -51,6 +68,6 @@ describe('history read caches', () => {
       expect(await cached.getSession(key)).toEqual(await plain.getSession(key));
       expect(await cached.listSessions()).toEqual(await plain.listSessions());
     }
-    for (const log of [writer, cached, plain]) await log.close();
+    for (const log of new Set([writer, cached, plain])) await log.close();
   });
 });

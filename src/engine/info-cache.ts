@@ -27,6 +27,14 @@ export class InfoCache {
     return copyInfo(hit.info);
   }
 
+  /** Moves the cached state of `sid` at version `from` on to `to`, its summary and metadata unchanged. */
+  advance(sid: number, from: number, to: InfoAdvance): void {
+    const hit = this.entries.get(sid);
+    if (hit === undefined || hit.info.version !== from) return;
+    // The cache's own metadata object is shared by both entries: it is only ever copied out.
+    hit.info = { ...hit.info, version: to.version, messageCount: to.messageCount, updatedAt: to.updatedAt };
+  }
+
   /** Keeps `info` (the cache's own copy is made here), evicting the least recently used beyond capacity. */
   store(sid: number, bytes: number, info: SessionInfo): void {
     if (bytes > this.capacity) return;
@@ -46,6 +54,27 @@ export class InfoCache {
     }
   }
 }
+
+/** The fields a write changes when it leaves the summary and metadata as they were. */
+export interface InfoAdvance {
+  version: number;
+  messageCount: number;
+  updatedAt: number;
+}
+
+/**
+ * After this process committed a write: its state is cached when the write knew all of it;
+ * otherwise a cached state of the version just before moves on to the new version (its
+ * summary and metadata did not change). Another process's writes in between make the versions
+ * differ, and nothing is moved.
+ */
+export function noteWrite(cache: InfoCache, sid: number, before: number, advance: InfoAdvance, info: SessionInfo | undefined): void {
+  if (info !== undefined) cache.store(sid, HEAD_BYTES + info.summary.length + 256, info);
+  else cache.advance(sid, before, advance);
+}
+
+/** Stored bytes a cached state stands for besides its state record: about a head's. */
+export const HEAD_BYTES = 160;
 
 function copyInfo(info: SessionInfo): SessionInfo {
   return { ...info, metadata: cloneJson(info.metadata) };

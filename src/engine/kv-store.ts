@@ -1,5 +1,6 @@
 import { TurnlogError, invalid } from '../errors.js';
 import type { WriteRequest } from '../core/changes.js';
+import { decodeEvent } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
@@ -23,7 +24,7 @@ import { decideWrite } from './writer.js';
 import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
-import { InfoCache } from './info-cache.js';
+import { InfoCache, noteWrite } from './info-cache.js';
 import { EventCache } from './event-cache.js';
 import { listPage } from './listing.js';
 import type { BackupOptions } from './maintenance-options.js';
@@ -70,8 +71,17 @@ export class KvSessionStore implements SessionStore {
     if (hasPendingPurges(backend)) this.purgeInBackground();
   }
 
-  write(req: WriteRequest): Promise<WriteOutcome> {
-    return this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
+  async write(req: WriteRequest): Promise<WriteOutcome> {
+    const { written, ...outcome } = await this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
+    // Committed: the state this write left is this process's to list without reading it back.
+    if (written !== undefined && this.infos !== undefined) noteWrite(this.infos, written.sid, written.before, written, written.info);
+    // The next read of this history would read and decode these events: decoded once, here.
+    // Decoded from the stored bytes, so the cache holds exactly what a read would decode.
+    for (const bytes of written?.events ?? []) {
+      const event = decodeEvent(bytes, () => `event of session #${written?.sid}`);
+      this.tailEvents?.store(written?.sid as number, bytes.byteLength, event);
+    }
+    return outcome;
   }
 
   async deleteSession(key: string, stop: StopSignal): Promise<boolean> {

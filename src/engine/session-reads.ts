@@ -5,6 +5,7 @@ import { decodeEventIdEntry, decodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { sidKey } from '../core/layout.js';
 import { assertReadable, findHead, readEventPage, snapshotAt } from './reader.js';
+import { HEAD_BYTES } from './info-cache.js';
 import type { InfoCache } from './info-cache.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
@@ -42,9 +43,6 @@ export function eventPages(backend: Backend, { head, from, to }: VersionRange): 
     },
   };
 }
-
-/** Stored bytes a cached state stands for besides its state record: about a head's. */
-const HEAD_BYTES = 160;
 
 /** The session's current state; from `cache` when it holds this version, else read (and cached). */
 export function sessionInfo(tx: ReadTxn, head: HeadRecord, cache?: InfoCache): SessionInfo {
