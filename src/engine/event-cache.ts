@@ -1,4 +1,4 @@
-import { parseMessage } from '../core/codec.js';
+import { decodeEvent, parseMessage } from '../core/codec.js';
 import type { LogEvent } from '../core/events.js';
 import type { Message } from '../types.js';
 import { cloneJson } from './chunk-cache.js';
@@ -13,7 +13,7 @@ import { cloneJson } from './chunk-cache.js';
  * LRU, bounded by the stored bytes of the events held.
  */
 export class EventCache {
-  private readonly entries = new Map<string, { bytes: number; event: LogEvent }>();
+  private readonly entries = new Map<string, { bytes: number; event?: LogEvent; stored?: Uint8Array }>();
   private readonly parsed = new WeakMap<LogEvent, Message[]>();
   private size = 0;
 
@@ -27,17 +27,32 @@ export class EventCache {
     // Map order is insertion order: re-inserting marks the entry most recently used.
     this.entries.delete(key);
     this.entries.set(key, hit);
+    if (hit.event === undefined) {
+      hit.event = decodeEvent(hit.stored as Uint8Array, () => `event ${version} of session #${sid}`);
+      delete hit.stored;
+    }
     return hit.event;
   }
 
+  /**
+   * An event this process just committed, as stored: decoded by the first read that needs it
+   * (a writer that never reads its histories pays nothing), exactly as a read would decode it.
+   */
+  storeWritten(sid: number, version: number, stored: Uint8Array): void {
+    this.put(`${sid}:${version}`, { bytes: stored.byteLength, stored });
+  }
+
   store(sid: number, bytes: number, event: LogEvent): void {
-    if (bytes > this.capacity) return;
-    const key = `${sid}:${event.version}`;
+    this.put(`${sid}:${event.version}`, { bytes, event });
+  }
+
+  private put(key: string, entry: { bytes: number; event?: LogEvent; stored?: Uint8Array }): void {
+    if (entry.bytes > this.capacity) return;
     const old = this.entries.get(key);
     if (old !== undefined) this.size -= old.bytes;
     this.entries.delete(key);
-    this.entries.set(key, { bytes, event });
-    this.size += bytes;
+    this.entries.set(key, entry);
+    this.size += entry.bytes;
     for (const [k, v] of this.entries) {
       if (this.size <= this.capacity) break;
       this.entries.delete(k);

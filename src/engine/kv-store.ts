@@ -1,6 +1,5 @@
 import { TurnlogError, invalid } from '../errors.js';
 import type { WriteRequest } from '../core/changes.js';
-import { decodeEvent } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
@@ -75,12 +74,8 @@ export class KvSessionStore implements SessionStore {
     const { written, ...outcome } = await this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
     // Committed: the state this write left is this process's to list without reading it back.
     if (written !== undefined && this.infos !== undefined) noteWrite(this.infos, written.sid, written.before, written, written.info);
-    // The next read of this history would read and decode these events: decoded once, here.
-    // Decoded from the stored bytes, so the cache holds exactly what a read would decode.
-    for (const bytes of written?.events ?? []) {
-      const event = decodeEvent(bytes, () => `event of session #${written?.sid}`);
-      this.tailEvents?.store(written?.sid as number, bytes.byteLength, event);
-    }
+    // The next read of this history needs these events: kept as stored, decoded when first read.
+    written?.events.forEach((bytes, i) => this.tailEvents?.storeWritten(written.sid, written.before + 1 + i, bytes));
     return outcome;
   }
 
