@@ -10,7 +10,7 @@ import { inTempDir, mean, median, nowUs, percentile, progress } from './measure.
 import { message, sessionEntry } from './workload.js';
 
 /**
- * `npm run build:dev && node dist-dev/bench/layout-costs.js [--quick] [--only=update,list,read,bytes]`:
+ * `npm run build:dev && node dist-dev/bench/layout-costs.js [--quick] [--only=update,list,read,writes,bytes]`:
  * the four scenarios where SQLite was ahead (issue 17 §3), measured for the store layout of
  * commit 6079a32 (built from `git archive` in /tmp/turnlog-layout-base) and for this checkout,
  * side by side in one process, with SQLite beside them:
@@ -19,13 +19,15 @@ import { message, sessionEntry } from './workload.js';
  *   write syscalls per commit (/proc/self/io `wchar`: LMDB writes each dirty page, then the meta page);
  * - list: the newest 50 of N sessions (median);
  * - read: a 100-message `getHistory`, one append between reads as scenario 3 does (mean);
+ * - writes: gateway appends/s (100 sessions × 50 appends) and a lone writer's p50 (section 4's
+ *   targets, which these changes must not move), old and new in turn, median of 3 rounds;
  * - bytes: 100 sessions × 320 messages appended interleaved (ten checkpoint cycles), data file
  *   bytes per message, and where they are (per table: pages and bytes of entries).
  */
 const BASELINE = '6079a32';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['update', 'list', 'read', 'bytes'];
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',') ?? ['update', 'list', 'read', 'writes', 'bytes'];
 const SESSIONS = quick ? 10_000 : 100_000;
 
 interface Log {
@@ -223,6 +225,35 @@ async function sqliteBytes(dir: string): Promise<number> {
   return statSync(file).size / (PER_SESSION * BYTE_SESSIONS);
 }
 
+/** Section 4's write targets must not move: gateway appends/s (100 sessions × 50) and a lone writer's p50, old and new in turn. */
+async function writes(dir: string): Promise<Record<string, unknown>> {
+  const out: Record<string, { appendsPerSec: number[]; singleP50Us: number[] }> = {};
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    for (const [name, o] of Object.entries(impls)) {
+      const log = o({ path: join(dir, `w-${round}-${name.replace(/\W+/g, '-')}`) });
+      try {
+        const s = nowUs();
+        await Promise.all(Array.from({ length: 100 }, async (_, k) => {
+          for (let i = 0; i < 50; i++) await log.addFullMessage(`gw:${k}`, message(i, `s${k}`));
+        }));
+        const rate = 5000 / ((nowUs() - s) / 1e6);
+        const t: number[] = [];
+        for (let i = 0; i < 300; i++) {
+          const a = nowUs();
+          await log.addFullMessage('agent', message(i));
+          t.push(nowUs() - a);
+        }
+        const row = (out[name] ??= { appendsPerSec: [], singleP50Us: [] });
+        row.appendsPerSec.push(rate);
+        row.singleP50Us.push(median(t));
+      } finally {
+        await log.close();
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { appendsPerSec: median(v.appendsPerSec), singleP50Us: median(v.singleP50Us) }]));
+}
+
 const base = buildBaseline();
 const old = (await import(pathToFileURL(join(base, 'dist/src/index.js')).href)) as { openSessionLog: Open };
 const impls: Record<string, Open> = { [`before (${BASELINE})`]: old.openSessionLog, after: openSessionLog as unknown as Open };
@@ -250,6 +281,10 @@ await inTempDir(async (dir) => {
     } finally {
       for (const l of Object.values(logs)) await l.close();
     }
+  }
+  if (only.includes('writes')) {
+    progress('writes');
+    result['writes'] = await writes(dir);
   }
   if (only.includes('bytes')) {
     const rows: Record<string, unknown> = {};
