@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { open } from 'lmdb';
 import { openSessionLog } from '../src/open.js';
@@ -298,7 +299,8 @@ await inTempDir(async (dir) => {
   }
 });
 result['durationSec'] = (nowUs() - started) / 1e6;
-const out = join(root, 'bench/results', quick ? 'layout-costs.quick.json' : 'layout-costs.json');
-mkdirSync(join(root, 'bench/results'), { recursive: true });
+// Not among the benchmark's results (bench/results belongs to `npm run bench`): a scratch file unless --out= names one.
+const out = process.argv.find((a) => a.startsWith('--out='))?.slice(6) ?? join(tmpdir(), quick ? 'turnlog-layout-costs.quick.json' : 'turnlog-layout-costs.json');
+mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, ...result }, null, 2)}\n`);
 process.stdout.write(`${JSON.stringify(result, null, 2)}\nresults: ${out}\n`);
