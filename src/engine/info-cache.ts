@@ -68,8 +68,8 @@ export interface InfoAdvance {
  * summary and metadata did not change). Another process's writes in between make the versions
  * differ, and nothing is moved.
  */
-export function noteWrite(cache: InfoCache, sid: number, before: number, advance: InfoAdvance, info: SessionInfo | undefined): void {
-  if (info !== undefined) cache.store(sid, HEAD_BYTES + info.summary.length + 256, info);
+export function noteWrite(cache: InfoCache, sid: number, before: number, advance: InfoAdvance, info: SessionInfo | undefined, infoBytes: number): void {
+  if (info !== undefined) cache.store(sid, HEAD_BYTES + infoBytes, info);
   else cache.advance(sid, before, advance);
 }
 

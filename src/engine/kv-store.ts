@@ -73,7 +73,7 @@ export class KvSessionStore implements SessionStore {
   async write(req: WriteRequest): Promise<WriteOutcome> {
     const { written, ...outcome } = await this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
     // Committed: the state this write left is this process's to list without reading it back.
-    if (written !== undefined && this.infos !== undefined) noteWrite(this.infos, written.sid, written.before, written, written.info);
+    if (written !== undefined && this.infos !== undefined) noteWrite(this.infos, written.sid, written.before, written, written.info, written.infoBytes);
     // The next read of this history needs these events: kept as stored, decoded when first read.
     written?.events.forEach((bytes, i) => this.tailEvents?.storeWritten(written.sid, written.before + 1 + i, bytes));
     return outcome;

@@ -41,6 +41,8 @@ export interface WrittenState {
   messageCount: number;
   updatedAt: number;
   info?: SessionInfo;
+  /** Stored bytes of the state `info` stands for (its state record, or the checkpoint that holds it). */
+  infoBytes: number;
   /** The events the write stored, as stored (for this process's cache of tail events). */
   events: Uint8Array[];
 }
@@ -119,7 +121,12 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   for (const id of req.restored?.ids ?? []) {
     if (tx.get('eventIds', [sid, id.digest]) === undefined) put('eventIds', [sid, id.digest], encodeEventIdEntry(id.fingerprint === undefined ? { version: id.version } : { version: id.version, fingerprint: id.fingerprint }));
   }
-  if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
+  let infoBytes = 0;
+  if (touchesState) {
+    const stateBytes = encodeState({ summary: after.summary, metadata: after.metadata });
+    infoBytes = stateBytes.byteLength;
+    put('state', sidKey(sid), stateBytes);
+  }
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
   put('recent', recentKey(after.updatedAt, sid), encodeRecentEntry(after.version));
   // A session with new events gets one entry in the GC review queue, from its first write on.
@@ -132,6 +139,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   if (checkpointDue) {
     const seal: SealPlan = sealPlan(tx, head, sid, after, events, encoded.map((e) => e.bytes), cfg.chunkBytes);
     const checkpointBytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection: after });
+    infoBytes = Math.max(infoBytes, checkpointBytes.byteLength);
     logBytes += checkpointBytes.byteLength + seal.chunkBytes;
     deadBytes += seal.deadBytes;
     for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
@@ -157,7 +165,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   if (removal !== undefined) newHead.lastRemoval = removal;
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
-  const written: WrittenState = { sid, before: actual, version: after.version, messageCount: after.next - after.start, updatedAt: after.updatedAt, events: encoded.map((e) => e.bytes) };
+  const written: WrittenState = { sid, before: actual, version: after.version, messageCount: after.next - after.start, updatedAt: after.updatedAt, infoBytes, events: encoded.map((e) => e.bytes) };
   // The summary and metadata are known here only when they were read or the session is new.
   if (head === undefined || touchesState || checkpointDue) {
     written.info = { key: req.key, version: after.version, messageCount: after.next - after.start, createdAt: after.createdAt, updatedAt: after.updatedAt, summary: after.summary, metadata: after.metadata };
