@@ -73,3 +73,25 @@ export function decodeNumber(bytes: Uint8Array, what: RecordName): number {
   if (!isInt(v)) damaged(what, 'not a non-negative integer');
   return v;
 }
+
+/**
+ * A recency-index entry's value: the session's version as of that entry, so a listing can find
+ * the session's state in a per-process cache without reading its head (see info-cache.ts). An
+ * empty value is an entry written before the version was stored there: read the head instead.
+ */
+export function encodeRecentEntry(version: number): Uint8Array {
+  return pack(version);
+}
+
+export function decodeRecentEntry(bytes: Uint8Array, what: RecordName = 'recency entry'): number | undefined {
+  if (bytes.byteLength === 0) return undefined;
+  // A listing decodes one per session: MessagePack's small unsigned integers are read here
+  // directly (positive fixint, uint8/16/32); anything else goes through the full decoder.
+  const b0 = bytes[0] as number;
+  const n = bytes.byteLength;
+  if (b0 < 0x80 && n === 1) return b0;
+  if (b0 === 0xcc && n === 2) return bytes[1] as number;
+  if (b0 === 0xcd && n === 3) return ((bytes[1] as number) << 8) | (bytes[2] as number);
+  if (b0 === 0xce && n === 5) return (bytes[1] as number) * 0x1000000 + (((bytes[2] as number) << 16) | ((bytes[3] as number) << 8) | (bytes[4] as number));
+  return decodeNumber(bytes, what);
+}

@@ -12,4 +12,4 @@ export { parseMessage, parsePatch, encodeChunk, decodeChunk } from './codec-json
 export type { HeadRecord, StateRecord, CheckpointRecord } from './codec-session-records.js';
 export { encodeHead, decodeHead, encodeState, decodeState, encodeCheckpoint, decodeCheckpoint } from './codec-session-records.js';
 export type { FormatRecord, Counter, Counts, EventIdEntry } from './codec-store-records.js';
-export { STORE_FORMAT, COUNTERS, encodeFormat, decodeFormat, encodeCounters, decodeCounters, encodeEventIdEntry, decodeEventIdEntry, encodeNumber, decodeNumber } from './codec-store-records.js';
+export { STORE_FORMAT, COUNTERS, encodeFormat, decodeFormat, encodeCounters, decodeCounters, encodeEventIdEntry, decodeEventIdEntry, encodeNumber, decodeNumber, encodeRecentEntry, decodeRecentEntry } from './codec-store-records.js';

@@ -9,6 +9,8 @@ import type { Message } from '../types.js';
  */
 export class ChunkCache {
   private readonly entries = new Map<string, { bytes: number; messages: Message[] }>();
+  /** Per session, the first positions of its cached chunks, ascending: finds the one holding a position. */
+  private readonly starts = new Map<number, number[]>();
   private size = 0;
 
   /** `capacity` in stored bytes of the chunks held; 0 keeps nothing. */
@@ -25,6 +27,35 @@ export class ChunkCache {
     return hit.messages;
   }
 
+  /**
+   * The cached chunks holding key positions [start, end) of one region, in order, or undefined
+   * unless all of them are cached. Chunks of a region never overlap (each checkpoint seals from
+   * where the previous one stopped) and are never rewritten, so the cached chunk holding a
+   * position is the one a range read would find: a read then needs no range read of the table.
+   */
+  covering(sid: number, start: number, end: number): Array<{ from: number; messages: Message[] }> | undefined {
+    const starts = this.starts.get(sid);
+    if (starts === undefined || start >= end) return undefined;
+    // The greatest cached first position at or below `start`.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((starts[mid] as number) <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === 0) return undefined;
+    let from = starts[lo - 1] as number;
+    const out: Array<{ from: number; messages: Message[] }> = [];
+    for (;;) {
+      const messages = this.lookup(sid, from);
+      if (messages === undefined || from + messages.length <= start) return undefined;
+      out.push({ from, messages });
+      from += messages.length;
+      if (from >= end) return out;
+    }
+  }
+
   /** Keeps a decoded chunk of `bytes` stored bytes, evicting the least recently used beyond capacity. */
   store(sid: number, from: number, bytes: number, messages: Message[]): void {
     if (bytes > this.capacity) return;
@@ -33,6 +64,11 @@ export class ChunkCache {
     if (old !== undefined) this.forget(key, old.bytes);
     this.entries.set(key, { bytes, messages });
     this.size += bytes;
+    const starts = this.starts.get(sid) ?? [];
+    let i = starts.length;
+    while (i > 0 && (starts[i - 1] as number) > from) i--;
+    starts.splice(i, 0, from);
+    this.starts.set(sid, starts);
     for (const [k, v] of this.entries) {
       if (this.size <= this.capacity) break;
       this.forget(k, v.bytes);
@@ -42,6 +78,13 @@ export class ChunkCache {
   private forget(key: string, bytes: number): void {
     this.entries.delete(key);
     this.size -= bytes;
+    const colon = key.indexOf(':');
+    const sid = Number(key.slice(0, colon));
+    const from = Number(key.slice(colon + 1));
+    const starts = this.starts.get(sid);
+    const i = starts?.indexOf(from) ?? -1;
+    if (starts !== undefined && i >= 0) starts.splice(i, 1);
+    if (starts !== undefined && starts.length === 0) this.starts.delete(sid);
   }
 }
 
@@ -54,8 +97,10 @@ export function cloneJson<T>(value: T): T {
     return out as T;
   }
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) {
-    const v = cloneJson((value as Record<string, unknown>)[k]);
+  // for…in without Object.keys' array: parsed JSON objects have no enumerable inherited keys.
+  for (const k in value) {
+    const x = (value as Record<string, unknown>)[k];
+    const v = typeof x === 'object' && x !== null ? cloneJson(x) : x;
     // JSON.parse makes "__proto__" an own property; assignment would set the prototype instead.
     if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
     else out[k] = v;

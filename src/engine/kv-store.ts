@@ -23,10 +23,16 @@ import { decideWrite } from './writer.js';
 import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
+import { InfoCache, noteWrite } from './info-cache.js';
+import { EventCache } from './event-cache.js';
 import { listPage } from './listing.js';
 import { viewAt, viewPair } from './views.js';
 import type { VersionView, ViewPair } from '../core/diff.js';
 import type { BackupOptions } from './maintenance-options.js';
+
+/** Session states and tail events each get this fraction of `readCacheBytes` (chunks are what most reads need). */
+const INFO_CACHE_SHARE = 8;
+const EVENT_CACHE_SHARE = 8;
 
 /** What the key-value store needs of the log's options. */
 export interface KvStoreConfig {
@@ -46,6 +52,8 @@ export class KvSessionStore implements SessionStore {
   private readonly writes: GroupCommit<BatchContext>;
   private readonly writerConfig: WriterConfig;
   private readonly chunks: ChunkCache | undefined;
+  private readonly infos: InfoCache | undefined;
+  private readonly tailEvents: EventCache | undefined;
   /** Aborted by close(): background purges stop at their next transaction. */
   private readonly closing = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
@@ -57,13 +65,20 @@ export class KvSessionStore implements SessionStore {
     this.kind = backend.kind;
     this.writerConfig = { checkpointEvery: config.checkpointEvery, chunkBytes: CHUNK_BYTES, maxMessages: config.maxMessages };
     this.chunks = config.readCacheBytes > 0 ? new ChunkCache(config.readCacheBytes) : undefined;
+    this.infos = config.readCacheBytes > 0 ? new InfoCache(Math.ceil(config.readCacheBytes / INFO_CACHE_SHARE)) : undefined;
+    this.tailEvents = config.readCacheBytes > 0 ? new EventCache(Math.ceil(config.readCacheBytes / EVENT_CACHE_SHARE)) : undefined;
     this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.purgeInBackground();
   }
 
-  write(req: WriteRequest): Promise<WriteOutcome> {
-    return this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
+  async write(req: WriteRequest): Promise<WriteOutcome> {
+    const { written, ...outcome } = await this.writes.submit((ctx) => decideWrite(ctx, req, this.writerConfig));
+    // Committed: the state this write left is this process's to list without reading it back.
+    if (written !== undefined && this.infos !== undefined) noteWrite(this.infos, written.sid, written.before, written, written.info, written.infoBytes);
+    // The next read of this history needs these events: kept as stored, decoded when first read.
+    written?.events.forEach((bytes, i) => this.tailEvents?.storeWritten(written.sid, written.before + 1 + i, bytes));
+    return outcome;
   }
 
   async deleteSession(key: string, stop: StopSignal): Promise<boolean> {
@@ -87,8 +102,8 @@ export class KvSessionStore implements SessionStore {
   async history(key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
     return this.at(key, atVersion, (tx, head, version) => {
       if (head === undefined || version === 0 || last === 0) return [];
-      const snap = snapshotAt(tx, head, version);
-      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last);
+      const snap = snapshotAt(tx, head, version, this.tailEvents);
+      return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last, this.tailEvents);
     });
   }
 
@@ -103,7 +118,7 @@ export class KvSessionStore implements SessionStore {
   async session(key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
     return this.at(key, atVersion, (tx, head, version) => {
       if (head === undefined || version === 0) return undefined;
-      if (version === head.version) return sessionInfo(tx, head);
+      if (version === head.version) return sessionInfo(tx, head, this.infos);
       // An older version (exports need the whole state at a GC base, metadata included).
       return sessionInfoAt(tx, key, head, version);
     });
@@ -118,7 +133,8 @@ export class KvSessionStore implements SessionStore {
   }
 
   async list(opts: ListOptions): Promise<SessionPage> {
-    return listPage(this.backend, opts, sessionInfo);
+    const infos = this.infos;
+    return listPage(this.backend, opts, (tx, head) => sessionInfo(tx, head, infos), (sid, version) => infos?.lookup(sid, version));
   }
 
   events(key: string, from: number | undefined, to: number | undefined): AsyncIterable<SessionEvent> {

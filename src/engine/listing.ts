@@ -1,3 +1,4 @@
+import { decodeRecentEntry } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { KEY_BOTTOM, KEY_TOP, keyNumber } from '../core/layout.js';
 import { decodeCursor, encodeCursor } from '../core/list-cursor.js';
@@ -34,9 +35,15 @@ export function checkListOptions(o: ListOptions): ListOptions & { limit: number 
  * costs O(limit). With one, entries whose session does not match are skipped, and at most
  * LIST_SCAN_LIMIT entries (or limit + 1) are examined per call: a page can then hold fewer than
  * `limit` sessions, even none, and still carry a cursor. The cursor is present whenever more
- * sessions may follow.
+ * sessions may follow. An index entry carries its session's version: `cached` answers a session
+ * whose state at that version is known without reading its head or state (info-cache.ts).
  */
-export function listPage(backend: Backend, o: ListOptions, info: (tx: ReadTxn, head: HeadRecord) => SessionInfo): SessionPage {
+export function listPage(
+  backend: Backend,
+  o: ListOptions,
+  info: (tx: ReadTxn, head: HeadRecord) => SessionInfo,
+  cached: (sid: number, version: number) => SessionInfo | undefined = () => undefined,
+): SessionPage {
   const limit = o.limit ?? DEFAULT_LIST_LIMIT;
   const high: Key = o.cursor === undefined ? KEY_TOP : decodeCursor(o.cursor);
   const scanMax = Math.max(LIST_SCAN_LIMIT, limit + 1);
@@ -48,13 +55,17 @@ export function listPage(backend: Backend, o: ListOptions, info: (tx: ReadTxn, h
     for (const e of tx.range('recent', { low: KEY_BOTTOM, high, reverse: true, limit: scanMax })) {
       scanned++;
       const key = [...e.key];
+      const sid = keyNumber(key, 1, 'recent');
+      const version = decodeRecentEntry(e.value, () => `recency entry of session #${sid}`);
+      const hit = version === undefined ? undefined : cached(sid, version);
       // The prefix is checked on the head before the state is read: a session whose state
       // record is damaged fails the pages that include it, not every filtered listing.
-      const head = headBySid(tx, keyNumber(key, 1, 'recent'));
-      if (head !== undefined && (o.prefix === undefined || head.key.startsWith(o.prefix))) {
+      const head = hit === undefined ? headBySid(tx, sid) : undefined;
+      const sessionKey = hit?.key ?? head?.key;
+      if (sessionKey !== undefined && (o.prefix === undefined || sessionKey.startsWith(o.prefix))) {
         // One more match than the page holds: the page is full and more follow.
         if (sessions.length === limit && lastReturned !== undefined) return { sessions, cursor: encodeCursor(lastReturned) };
-        sessions.push(info(tx, head));
+        sessions.push(hit ?? info(tx, head as HeadRecord));
         lastReturned = key;
       }
       lastScanned = key;

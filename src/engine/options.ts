@@ -23,9 +23,11 @@ export interface SessionLogOptions {
    */
   checkpointEvery?: number;
   /**
-   * Memory for decoded history chunks, in bytes of their stored JSON: an agent re-reads its
-   * history every turn, and sealed chunks never change, so they are parsed once per process.
-   * Readers always get their own copies. 0 turns the cache off. Default 64 MiB.
+   * Memory for decoded records kept for reads, in bytes of their stored form: an agent re-reads
+   * its history every turn, and sealed chunks, events and a session's state at a version never
+   * change, so they are decoded once per process. Sealed chunks get all of it; the events since
+   * the last checkpoint and the session states that `listSessions` and `getSession` return get
+   * another eighth each. Readers always get their own copies. 0 turns the caches off. Default 64 MiB.
    */
   readCacheBytes?: number;
   /** Clock for event timestamps, in ms since the epoch. Default `Date.now`. Only informational: order is by version. */

@@ -10,6 +10,7 @@ import type { Message } from '../types.js';
 import type { ReadTxn } from '../storage/backend.js';
 import { cloneJson } from './chunk-cache.js';
 import type { ChunkCache } from './chunk-cache.js';
+import type { EventCache } from './event-cache.js';
 
 /**
  * Reads of the projection: a checkpoint plus the events after it. Never folds more than the
@@ -65,8 +66,20 @@ export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: n
   return out;
 }
 
-export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number): LogEvent[] {
-  return decodeRawEvents(tx, sid, after, upTo).map((r) => r.event);
+/**
+ * Events (after, upTo] of a session. With `cache`, the events it holds are not read again: only
+ * from the first one it lacks on (after an append, usually the newest alone) are read and decoded.
+ */
+export function readEventRange(tx: ReadTxn, sid: number, after: number, upTo: number, cache?: EventCache): LogEvent[] {
+  if (cache === undefined) return decodeRawEvents(tx, sid, after, upTo).map((r) => r.event);
+  const out: LogEvent[] = [];
+  let v = after + 1;
+  for (let e = cache.lookup(sid, v); v <= upTo && e !== undefined; e = cache.lookup(sid, ++v)) out.push(e);
+  for (const r of decodeRawEvents(tx, sid, v - 1, upTo)) {
+    cache.store(sid, r.bytes, r.event);
+    out.push(r.event);
+  }
+  return out;
 }
 
 /**
@@ -107,11 +120,11 @@ export interface Snapshot {
   tail: LogEvent[];
 }
 
-export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number): Snapshot {
+export function snapshotAt(tx: ReadTxn, head: HeadRecord, version: number, events?: EventCache): Snapshot {
   assertReadable(head, version);
   const base = checkpointAtOrBefore(tx, head, version);
   const from = base?.projection ?? emptyProjection();
-  const tail = readEventRange(tx, head.sid, from.version, version);
+  const tail = readEventRange(tx, head.sid, from.version, version, events);
   return { projection: foldEvents(from, tail), base, tail };
 }
 
@@ -134,7 +147,7 @@ export function sealedEnd(snap: Snapshot): number {
  * positions below `sealedEnd` come from sealed chunks, the rest from the tail events' payloads
  * (the last event that placed a position holds its message).
  */
-export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number): Message[] {
+export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number, events?: EventCache): Message[] {
   const { next, regions } = snap.projection;
   const start = Math.max(snap.projection.start, from ?? 0);
   const sealed = sealedEnd(snap);
@@ -142,16 +155,20 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
   const chunkEnd = Math.min(sealed, next);
   for (const piece of regionPieces(regions, start, chunkEnd)) readChunks(tx, sid, piece.from + piece.offset, piece.to + piece.offset, out, cache);
   const lo = Math.max(start, sealed);
-  const slots: Array<string | undefined> = new Array<string | undefined>(Math.max(0, next - lo));
+  // For each position from `lo`: the tail event that placed it last, and where in that event.
+  const slots: Array<LogEvent | undefined> = new Array<LogEvent | undefined>(Math.max(0, next - lo));
   for (const e of snap.tail) {
     const span = messageSpan(e);
     if (span === undefined) continue;
-    for (let p = Math.max(lo, span.from); p < span.to && p < next; p++) slots[p - lo] = span.messagesJson[p - span.from];
+    for (let p = Math.max(lo, span.from); p < span.to && p < next; p++) slots[p - lo] = e;
   }
   for (let i = 0; i < slots.length; i++) {
-    const json = slots[i];
-    if (json === undefined) return corrupt(`message ${lo + i} of session #${sid} is missing`);
-    out.push(parseMessage(json, () => `message ${lo + i} of session #${sid}`));
+    const e = slots[i];
+    const span = e === undefined ? undefined : messageSpan(e);
+    if (e === undefined || span === undefined) return corrupt(`message ${lo + i} of session #${sid} is missing`);
+    const what = () => `message ${lo + i} of session #${sid}`;
+    const index = lo + i - span.from;
+    out.push(events === undefined ? parseMessage(span.messagesJson[index] as string, what) : events.message(e, span.messagesJson, index, what));
   }
   return out;
 }
@@ -187,6 +204,13 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
 
 /** Reads the chunks holding key positions [start, end) (one region) into `out`. */
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
+  const cached = cache?.covering(sid, start, end);
+  if (cached !== undefined) {
+    for (const { from, messages } of cached) {
+      for (let p = Math.max(start, from); p < end && p < from + messages.length; p++) out.push(cloneJson(messages[p - from] as Message));
+    }
+    return;
+  }
   let first: number | undefined;
   for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, start + 1), reverse: true, limit: 1, keysOnly: true })) {
     first = keyNumber(e.key, 1, 'chunks');

@@ -1,9 +1,12 @@
 import { toPublicEvent } from './public-events.js';
 import type { SessionEvent, SessionInfo } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
-import { decodeEventIdEntry } from '../core/codec.js';
+import { decodeEventIdEntry, decodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
-import { assertReadable, findHead, readEventPage, readState, snapshotAt } from './reader.js';
+import { sidKey } from '../core/layout.js';
+import { assertReadable, findHead, readEventPage, snapshotAt } from './reader.js';
+import { HEAD_BYTES } from './info-cache.js';
+import type { InfoCache } from './info-cache.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
@@ -41,9 +44,13 @@ export function eventPages(backend: Backend, { head, from, to }: VersionRange): 
   };
 }
 
-export function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
-  const state = readState(tx, head.sid);
-  return {
+/** The session's current state; from `cache` when it holds this version, else read (and cached). */
+export function sessionInfo(tx: ReadTxn, head: HeadRecord, cache?: InfoCache): SessionInfo {
+  const hit = cache?.lookup(head.sid, head.version);
+  if (hit !== undefined) return hit;
+  const raw = tx.get('state', sidKey(head.sid));
+  const state = raw === undefined ? { summary: '', metadata: {} } : decodeState(raw, () => `state of session #${head.sid}`);
+  const info: SessionInfo = {
     key: head.key,
     version: head.version,
     messageCount: head.next - head.start,
@@ -52,6 +59,8 @@ export function sessionInfo(tx: ReadTxn, head: HeadRecord): SessionInfo {
     summary: state.summary,
     metadata: state.metadata,
   };
+  cache?.store(head.sid, HEAD_BYTES + (raw?.byteLength ?? 0), info);
+  return info;
 }
 
 /** The session's state at an older `version`, folded from its events (see reader.ts). */

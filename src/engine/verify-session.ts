@@ -1,4 +1,4 @@
-import { decodeCheckpoint, decodeNumber, parseMessage } from '../core/codec.js';
+import { decodeCheckpoint, decodeNumber, decodeRecentEntry, parseMessage } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { checkpointKey, dirKey, recentKey } from '../core/layout.js';
 import { messageSpan } from '../core/events.js';
@@ -120,7 +120,13 @@ export class SessionCheck {
     const p = this.p as Projection;
     const dir = tx.get('dir', dirKey(head.key));
     if (dir === undefined || decodeNumber(dir, 'directory') !== head.sid) this.problem(head, 'directory entry missing or pointing elsewhere');
-    if (tx.get('recent', recentKey(head.updatedAt, head.sid)) === undefined) this.problem(head, 'missing from the recency index');
+    const recent = tx.get('recent', recentKey(head.updatedAt, head.sid));
+    if (recent === undefined) this.problem(head, 'missing from the recency index');
+    else {
+      // Listings trust the version an entry names (entries from before it was stored name none).
+      const named = decodeRecentEntry(recent, () => `recency entry of session #${head.sid}`);
+      if (named !== undefined && named !== head.version) this.problem(head, `the recency index names version ${named}, the head is at ${head.version}`);
+    }
     if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
       this.problem(head, `head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
     }

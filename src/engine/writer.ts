@@ -1,4 +1,4 @@
-import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encodeEventIdEntry, encodeHead, encodeNumber, encodeState } from '../core/codec.js';
+import { decodeEventIdEntry, decodeNumber, encodeCheckpoint, encodeEvent, encodeEventIdEntry, encodeHead, encodeNumber, encodeRecentEntry, encodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { completeEvent } from '../core/events.js';
 import type { EventDraft, LogEvent } from '../core/events.js';
@@ -11,7 +11,7 @@ import type { Key, Table } from '../core/layout.js';
 import { applyEvent, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { TurnlogError } from '../errors.js';
-import type { Message, WriteResult } from '../types.js';
+import type { Message, SessionInfo, WriteResult } from '../types.js';
 import type { WriteTxn } from '../storage/backend.js';
 import type { Decision } from './group-commit.js';
 import type { BatchContext } from './write-batch.js';
@@ -25,6 +25,26 @@ export type { EventDraft, WriteRequest, RestoredId };
 export interface WriteOutcome extends WriteResult {
   /** The messages a removal or replacement of the newest messages took out (not for a duplicate). */
   removed?: Message[];
+}
+
+/**
+ * What a committed write leaves a session at, for this process's cache of session states
+ * (info-cache.ts): the whole state when the write had it in hand (a new session, a summary or
+ * metadata change, a checkpoint), else the fields an append changes, to move a cached state
+ * of the version before on.
+ */
+export interface WrittenState {
+  sid: number;
+  /** The session's version before the write. */
+  before: number;
+  version: number;
+  messageCount: number;
+  updatedAt: number;
+  info?: SessionInfo;
+  /** Stored bytes of the state `info` stands for (its state record, or the checkpoint that holds it). */
+  infoBytes: number;
+  /** The events the write stored, as stored (for this process's cache of tail events). */
+  events: Uint8Array[];
 }
 
 export interface WriterConfig {
@@ -44,7 +64,7 @@ type Op = { put: true; table: Table; key: Key; value: Uint8Array } | { put: fals
  * transaction, so a write must never fail half-way. The store-wide counters are not written
  * here: the changes go into `counts`, which the caller writes once per transaction.
  */
-export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg: WriterConfig): Decision<WriteOutcome> {
+export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg: WriterConfig): Decision<WriteOutcome & { written?: WrittenState }> {
   const head = findHead(tx, req.key);
   const seenRaw = head === undefined || req.eventId === undefined ? undefined : tx.get('eventIds', eventIdKey(head.sid, req.eventId));
   const seen = seenRaw === undefined ? undefined : decodeEventIdEntry(seenRaw, () => `event id ${JSON.stringify(req.eventId)} of session #${head?.sid}`);
@@ -101,9 +121,14 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   for (const id of req.restored?.ids ?? []) {
     if (tx.get('eventIds', [sid, id.digest]) === undefined) put('eventIds', [sid, id.digest], encodeEventIdEntry(id.fingerprint === undefined ? { version: id.version } : { version: id.version, fingerprint: id.fingerprint }));
   }
-  if (touchesState) put('state', sidKey(sid), encodeState({ summary: after.summary, metadata: after.metadata }));
+  let infoBytes = 0;
+  if (touchesState) {
+    const stateBytes = encodeState({ summary: after.summary, metadata: after.metadata });
+    infoBytes = stateBytes.byteLength;
+    put('state', sidKey(sid), stateBytes);
+  }
   if (head !== undefined) ops.push({ put: false, table: 'recent', key: recentKey(head.updatedAt, sid) });
-  put('recent', recentKey(after.updatedAt, sid), new Uint8Array(0));
+  put('recent', recentKey(after.updatedAt, sid), encodeRecentEntry(after.version));
   // A session with new events gets one entry in the GC review queue, from its first write on.
   let gcAt = head?.gcAt ?? 0;
   if (gcAt === 0) {
@@ -114,6 +139,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   if (checkpointDue) {
     const seal: SealPlan = sealPlan(tx, head, sid, after, events, encoded.map((e) => e.bytes), cfg.chunkBytes);
     const checkpointBytes = encodeCheckpoint({ projectionFormat: PROJECTION_FORMAT, projection: after });
+    infoBytes = Math.max(infoBytes, checkpointBytes.byteLength);
     logBytes += checkpointBytes.byteLength + seal.chunkBytes;
     deadBytes += seal.deadBytes;
     for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
@@ -139,8 +165,13 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   if (removal !== undefined) newHead.lastRemoval = removal;
   put('heads', sidKey(sid), encodeHead(newHead));
   const delta = { sessions: head === undefined ? 1 : 0, events: events.length, logBytes, deadBytes };
+  const written: WrittenState = { sid, before: actual, version: after.version, messageCount: after.next - after.start, updatedAt: after.updatedAt, infoBytes, events: encoded.map((e) => e.bytes) };
+  // The summary and metadata are known here only when they were read or the session is new.
+  if (head === undefined || touchesState || checkpointDue) {
+    written.info = { key: req.key, version: after.version, messageCount: after.next - after.start, createdAt: after.createdAt, updatedAt: after.updatedAt, summary: after.summary, metadata: after.metadata };
+  }
   return {
-    value: { version: event.version, ...(removed === undefined ? {} : { removed }) },
+    value: { version: event.version, ...(removed === undefined ? {} : { removed }), written },
     apply() {
       for (const op of ops) {
         if (op.put) tx.put(op.table, op.key, op.value);
