@@ -89,7 +89,7 @@ td.summary { color: var(--dim); max-width: 420px; overflow: hidden; text-overflo
 @media (max-width: 1200px) { .layout { grid-template-columns: 250px minmax(0, 1fr); } .side { grid-column: 1 / -1; } }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; margin-bottom: 14px; }
 .panel h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .04em; color: var(--dim); margin: 0 0 8px; font-weight: 600; }
-.timeline { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 220px); overflow: auto; }
+.timeline { list-style: none; margin: 0; padding: 0; max-height: calc(100vh - 250px); overflow: auto; }
 .timeline li { padding: 6px 8px; border-radius: 6px; cursor: pointer; border-left: 3px solid transparent; }
 .timeline li:hover { background: var(--accent-soft); }
 .timeline li.current { background: var(--accent-soft); border-left-color: var(--accent); }
@@ -98,7 +98,8 @@ td.summary { color: var(--dim); max-width: 420px; overflow: hidden; text-overflo
 .timeline .ev-type { font-family: var(--mono); font-size: 11.5px; color: var(--accent); }
 .timeline .ev-line { font-size: 12.5px; color: var(--dim); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .timeline li.cut .ev-type::before { content: "✂ "; }
-.history { display: flex; flex-direction: column; gap: 8px; }
+.history { display: flex; flex-direction: column; gap: 8px; max-height: calc(100vh - 200px); overflow: auto; padding: 2px 4px 2px 0; }
+.cut-away { color: var(--dim); font-size: 12.5px; padding: 0 12px; }
 .msg { border: 1px solid var(--line); border-radius: 10px; padding: 8px 12px; background: var(--assistant); max-width: 92%; }
 .msg.user { background: var(--user); align-self: flex-end; }
 .msg.assistant { align-self: flex-start; }

@@ -68,3 +68,12 @@ function link(shown: ShownMessage[], call: number, result: number): void {
   if (!c.pairs.includes(r.index)) c.pairs.push(r.index);
   if (!r.pairs.includes(c.index)) r.pairs.push(c.index);
 }
+
+/** A message in one line: who, the tools it calls, the call it answers, its text (diff lists). */
+export function messageLine(message: Message): string {
+  const v = viewOf(message);
+  const calls = v.calls.length > 0 ? ` → ${v.calls.map((c) => `${plain(c.name ?? '?')}(${plain(c.args)})`).join(', ')}` : '';
+  const answers = v.answers === undefined ? '' : ` ← ${plain(v.answers)}`;
+  const text = v.text.length > 160 ? `${v.text.slice(0, 159)}…` : v.text;
+  return `${v.kind}${calls}${answers}${text === '' ? '' : `: ${text}`}`;
+}

@@ -102,8 +102,10 @@ export interface VersionView {
 export interface VersionDiff {
   from: number;
   to: number;
-  added: unknown[];
-  removed: unknown[];
+  /** Messages that became visible, one line each (role, calls, text). */
+  added: string[];
+  /** Messages that stopped being visible (cut, replaced, removed), one line each. */
+  removed: string[];
   summary?: { before: string; after: string };
   metadata: Array<{ key: string; before?: unknown; after?: unknown }>;
 }

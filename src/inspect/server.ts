@@ -9,7 +9,7 @@ import { FAVICON, PAGE_HTML, PAGE_CSS } from './page.js';
 import type { PageConfig } from './protocol.js';
 import { handleFork, handleGet } from './routes.js';
 import type { ApiContext } from './routes.js';
-import { hostAllowed, newToken, pathUnderToken, refuse, sameOriginWrite, SECURITY_HEADERS } from './security.js';
+import { hostAllowed, newToken, pathUnderToken, refuse as refuseWith, sameOriginWrite, SECURITY_HEADERS } from './security.js';
 
 /** Options of `startInspector`. */
 export interface InspectorOptions {
@@ -93,20 +93,25 @@ function forkWith(log: SessionLog): ApiContext['fork'] {
 }
 
 async function serve(ctx: ApiContext, token: string, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // a refused request's body is read and dropped, so the connection stays usable for the next one
+  const refuse = (status: number, text: string, extra: Record<string, string> = {}): void => {
+    req.resume();
+    refuseWith(res, status, text, extra);
+  };
   // 1. DNS rebinding: a page of another site that resolved its name to 127.0.0.1 sends its own Host
-  if (!hostAllowed(req.headers.host, port)) return refuse(res, 421, 'wrong Host: this inspector answers only to its own address');
+  if (!hostAllowed(req.headers.host, port)) return refuse(421, 'wrong Host: this inspector answers only to its own address');
   // 2. the token: every request, before anything is read
   const path = pathUnderToken(req.url ?? '', token);
-  if (path === undefined) return refuse(res, 403, 'missing or wrong token: open the URL the inspector printed');
+  if (path === undefined) return refuse(403, 'missing or wrong token: open the URL the inspector printed');
   const url = new URL(path, `http://127.0.0.1:${port}`);
   const route = url.pathname;
   if (req.method === 'POST' && ctx.fork !== undefined && route === '/api/fork') {
-    if (!sameOriginWrite(req, port)) return refuse(res, 403, 'a write must be a JSON request from the inspector page');
+    if (!sameOriginWrite(req, port)) return refuse(403, 'a write must be a JSON request from the inspector page');
     const body = await readBody(req);
-    if (body === undefined) return refuse(res, 413, 'request body too large');
+    if (body === undefined) return refuse(413, 'request body too large');
     return handleFork(ctx, body, res);
   }
-  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, ctx.fork === undefined ? 'read-only: start the inspector with --allow-writes to fork from the page' : 'method not allowed', { allow: ctx.fork === undefined ? 'GET, HEAD' : 'GET, HEAD, POST' });
+  if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, ctx.fork === undefined ? 'read-only: start the inspector with --allow-writes to fork from the page' : 'method not allowed', { allow: ctx.fork === undefined ? 'GET, HEAD' : 'GET, HEAD, POST' });
   if (route.startsWith('/api/')) return handleGet(ctx, route.slice(5), url.searchParams, req, res);
   if (route === '/') return sendText(res, PAGE_HTML, 'text/html; charset=utf-8');
   if (route === '/style.css') return sendText(res, PAGE_CSS, 'text/css; charset=utf-8');
@@ -114,7 +119,7 @@ async function serve(ctx: ApiContext, token: string, port: number, req: Incoming
   const script = /^\/([a-z-]+\.js)$/.exec(route);
   const asset = script === null ? undefined : await clientAsset(script[1] as string);
   if (asset !== undefined) return sendText(res, asset, 'text/javascript; charset=utf-8');
-  refuse(res, 404, 'not found');
+  refuse(404, 'not found');
 }
 
 function sendText(res: ServerResponse, body: string, type: string): void {

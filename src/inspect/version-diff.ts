@@ -1,4 +1,6 @@
 import type { SessionLog } from '../engine/session-log.js';
+import type { Message } from '../types.js';
+import { messageLine } from './pairs.js';
 import type { VersionDiff } from './protocol.js';
 
 /** What the event at `version` changed versus `version − 1` (temporary: from the replay step). */
@@ -8,8 +10,8 @@ export async function versionDiff(log: SessionLog, key: string, version: number)
     return {
       from: version - 1,
       to: version,
-      added: step.added,
-      removed: step.removed,
+      added: step.added.map((m: Message) => messageLine(m)),
+      removed: step.removed.map((m: Message) => messageLine(m)),
       ...(step.summaryChanged ? { summary: { before: '', after: step.summary } } : {}),
       metadata,
     };

@@ -51,13 +51,3 @@ export function messageBubble(m: ShownMessage, added: boolean): HTMLElement {
   body.append(h('details', { class: 'raw' }, h('summary', {}, 'stored JSON'), h('pre', { class: 'raw-json' }, JSON.stringify(m.message, null, 2))));
   return body;
 }
-
-/** A one-line description of a message (diff lists). */
-export function messageLine(message: unknown): string {
-  if (typeof message !== 'object' || message === null) return String(message);
-  const m = message as Record<string, unknown>;
-  const who = typeof m['role'] === 'string' ? m['role'] : typeof m['type'] === 'string' ? m['type'] : '?';
-  const content = typeof m['content'] === 'string' ? m['content'] : JSON.stringify(m['content'] ?? m['parts'] ?? m['output'] ?? m['arguments'] ?? '');
-  const text = content.length > 140 ? `${content.slice(0, 139)}…` : content;
-  return `${who}: ${text}`;
-}

@@ -3,7 +3,7 @@
 import type { PageConfig, ShownMessage, VersionView } from '../protocol.js';
 import { getJson } from './api.js';
 import { clear, h, isoTime } from './dom.js';
-import { messageBubble, messageLine } from './messages.js';
+import { messageBubble } from './messages.js';
 import { sidePanel } from './side.js';
 import { Timeline } from './timeline.js';
 
@@ -20,10 +20,10 @@ export class SessionView {
   private readonly timeline: Timeline;
   private readonly slider = h('input', { type: 'range', id: 'slider', min: '0', max: '0', value: '0' });
   private readonly label = h('span', { class: 'vlabel', id: 'vlabel' });
-  private readonly first = h('button', { id: 'first', title: 'Oldest version (Home)' }, '⏮');
+  private readonly first = h('button', { id: 'first', title: 'Oldest version (Home)' }, '|◀');
   private readonly prev = h('button', { id: 'prev', title: 'Previous version (←)' }, '◀');
   private readonly next = h('button', { id: 'next', title: 'Next version (→)' }, '▶');
-  private readonly last = h('button', { id: 'last', title: 'Newest version (End)' }, '⏭');
+  private readonly last = h('button', { id: 'last', title: 'Newest version (End)' }, '▶|');
   private readonly follow = h('span', { class: 'badge', id: 'follow' });
   private readonly history = h('div', { class: 'history', id: 'history' });
   private readonly side = h('div');
@@ -131,10 +131,12 @@ export class SessionView {
     }
     // a cut at this version: what it took away, then where it fell
     if (view.event !== undefined && CUTS.has(view.event.type) && view.diff !== undefined && view.diff.removed.length > 0) {
-      for (const m of view.diff.removed) this.history.append(h('div', { class: 'msg cut-away dim' }, h('s', {}, messageLine(m))));
+      for (const line of view.diff.removed) this.history.append(h('div', { class: 'cut-away' }, h('s', {}, line)));
       this.history.append(h('div', { class: 'marker', id: 'cut' }, `✂ v${view.version} ${view.event.type} cut here: ${view.diff.removed.length} message${view.diff.removed.length === 1 ? '' : 's'} above are no longer sent`));
     }
     view.messages.forEach((m: ShownMessage, i) => this.history.append(messageBubble(m, i >= view.messages.length - added)));
     if (view.messages.length === 0) this.history.append(h('p', { class: 'empty' }, `No messages at v${view.version}${view.event ? ` (${isoTime(view.event.at)})` : ''}.`));
+    // the newest messages are what a version changes: show the end of the history
+    this.history.scrollTop = this.history.scrollHeight;
   }
 }

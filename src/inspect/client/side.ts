@@ -3,7 +3,6 @@
 import type { PageConfig, VersionView } from '../protocol.js';
 import { postJson } from './api.js';
 import { copyText, h, isoTime, shellQuote, toast } from './dom.js';
-import { messageLine } from './messages.js';
 import { getJson } from './api.js';
 
 /** The column beside the history: the version's event, its diff, summary and metadata, CLI commands, actions. */
@@ -32,8 +31,8 @@ function diffPanel(view: VersionView): HTMLElement {
     return panel;
   }
   const list = h('ul');
-  for (const m of d.removed) list.append(h('li', { class: 'del' }, `− ${messageLine(m)}`));
-  for (const m of d.added) list.append(h('li', { class: 'add' }, `+ ${messageLine(m)}`));
+  for (const line of d.removed) list.append(h('li', { class: 'del' }, `− ${line}`));
+  for (const line of d.added) list.append(h('li', { class: 'add' }, `+ ${line}`));
   if (d.summary !== undefined) list.append(h('li', { class: 'add' }, `~ summary: ${d.summary.after}`));
   for (const m of d.metadata) list.append(h('li', { class: m.after === undefined ? 'del' : 'add' }, `~ metadata.${m.key}: ${m.after === undefined ? '(deleted)' : JSON.stringify(m.after)}`));
   if (list.childElementCount === 0) list.append(h('li', { class: 'dim' }, 'Nothing the model sees changed.'));
