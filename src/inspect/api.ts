@@ -97,7 +97,8 @@ export async function versionView(log: SessionLog, key: string, version: number,
   const [messages, oldest, events] = await Promise.all([log.getHistory(key, { ...atVersion, last: limit }), oldestReadable(log, key), version < 1 ? [] : readRange(log, key, version, version)]);
   const firstIndex = info.messageCount - messages.length;
   const event = events[0];
-  const diff = version > oldest ? await versionDiff(log, key, version) : undefined;
+  // the first version compares with the empty session; a collected predecessor cannot be compared with
+  const diff = version > oldest || oldest <= 1 ? await versionDiff(log, key, version) : undefined;
   return {
     key,
     version,
