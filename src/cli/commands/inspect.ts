@@ -32,6 +32,8 @@ export const inspect: Command = {
       command: ctx.invokedAs,
       onError: (error) => ctx.note(`live updates: ${error instanceof Error ? error.message : String(error)}`),
     });
+    // listening for Ctrl-C/SIGTERM before the address is printed: whoever reads it may stop us at once
+    const stop = stopped(ctx.signal);
     try {
       if (ctx.json) ctx.out(JSON.stringify({ url: inspector.url, port: inspector.port, allowWrites }));
       else {
@@ -40,7 +42,7 @@ export const inspect: Command = {
         ctx.out(ctx.style.dim('  The address holds a secret token: share it only with who may read these conversations. Ctrl-C stops.'));
       }
       if (booleanFlag(ctx, 'open')) openBrowser(inspector.url, ctx);
-      await stopped(ctx.signal);
+      await stop;
     } finally {
       await inspector.close();
     }
