@@ -2,9 +2,12 @@
 import { existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
-import { openSessionLog } from '../src/open.js';
-import { startInspector } from '../src/inspect/server.js';
 import { toolTurn } from '../src/testing/messages.js';
+
+// The package build (npm run build): its inspector serves the page's scripts compiled next to it.
+const pkg = new URL('../../dist/src/', import.meta.url);
+const { openSessionLog } = (await import(new URL('index.js', pkg).href)) as typeof import('../src/index.js');
+const { startInspector } = (await import(new URL('inspect/server.js', pkg).href)) as typeof import('../src/inspect/server.js');
 
 /**
  * The inspector on a large store, in headless Chromium: first paint of the sessions page over

@@ -24,3 +24,9 @@ export async function clientAsset(name: string): Promise<string | undefined> {
   assets ??= load();
   return (await assets).get(name);
 }
+
+/** The names of the page's script files. */
+export async function clientAssetNames(): Promise<string[]> {
+  assets ??= load();
+  return [...(await assets).keys()].sort();
+}

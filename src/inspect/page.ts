@@ -3,7 +3,8 @@
  * Policy forbids both), no external resource. The script is app.js, compiled from
  * src/inspect/client. Everything the page shows of the data is set with textContent.
  */
-export const PAGE_HTML = `<!doctype html>
+/** The page; `modules` are the script files, preloaded at once rather than found import by import. */
+export const pageHtml = (modules: readonly string[]): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -13,6 +14,7 @@ export const PAGE_HTML = `<!doctype html>
 <link rel="icon" href="favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="style.css">
 <script type="module" src="app.js"></script>
+${modules.map((m) => `<link rel="modulepreload" href="${m}">`).join('\n')}
 </head>
 <body>
 <header class="top">

@@ -3,9 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SessionLog } from '../engine/session-log.js';
 import { TurnlogError } from '../errors.js';
-import { clientAsset } from './assets.js';
+import { clientAsset, clientAssetNames } from './assets.js';
 import { LiveHub } from './live.js';
-import { FAVICON, PAGE_HTML, PAGE_CSS } from './page.js';
+import { FAVICON, PAGE_CSS, pageHtml } from './page.js';
 import type { PageConfig } from './protocol.js';
 import { handleFork, handleGet } from './routes.js';
 import type { ApiContext } from './routes.js';
@@ -113,7 +113,7 @@ async function serve(ctx: ApiContext, token: string, port: number, req: Incoming
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, ctx.fork === undefined ? 'read-only: start the inspector with --allow-writes to fork from the page' : 'method not allowed', { allow: ctx.fork === undefined ? 'GET, HEAD' : 'GET, HEAD, POST' });
   if (route.startsWith('/api/')) return handleGet(ctx, route.slice(5), url.searchParams, req, res);
-  if (route === '/') return sendText(res, PAGE_HTML, 'text/html; charset=utf-8');
+  if (route === '/') return sendText(res, pageHtml(await clientAssetNames()), 'text/html; charset=utf-8');
   if (route === '/style.css') return sendText(res, PAGE_CSS, 'text/css; charset=utf-8');
   if (route === '/favicon.svg') return sendText(res, FAVICON, 'image/svg+xml');
   const script = /^\/([a-z-]+\.js)$/.exec(route);
