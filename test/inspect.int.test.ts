@@ -145,12 +145,12 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     }
     expect(await page.locator('#history .msg.orphan').count()).toBe(0);
     if (SHOTS !== undefined) {
-      await page.goto(`${ro.url}#/s/${encodeURIComponent(key)}/${(cut as number) + 2}`);
-      await shown(page, (cut as number) + 2);
+      await page.goto(`${ro.url}#/s/${encodeURIComponent(key)}/${cut}`);
+      await shown(page, cut as number);
       await shot(page, 'inspect-session.png');
       const dark = await browser.newPage({ viewport: { width: 1440, height: 900 }, colorScheme: 'dark' });
-      await dark.goto(`${ro.url}#/s/${encodeURIComponent(key)}/${cut}`);
-      await shown(dark, cut as number);
+      await dark.goto(`${ro.url}#/s/${encodeURIComponent(key)}/${(cut as number) + 2}`);
+      await shown(dark, (cut as number) + 2);
       await shot(dark, 'inspect-session-dark.png');
       await dark.close();
     }

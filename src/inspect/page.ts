@@ -123,7 +123,7 @@ pre { font-family: var(--mono); font-size: 12px; white-space: pre-wrap; word-bre
 .diff .add { color: var(--good); }
 .diff .del { color: var(--bad); }
 .diff li { margin: 2px 0; font-size: 12.5px; word-break: break-word; }
-.diff ul { padding-left: 16px; margin: 4px 0; }
+.diff ul { list-style: none; padding-left: 0; margin: 4px 0; }
 .cmd { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
 .cmd code { flex: 1; font-family: var(--mono); font-size: 12px; background: var(--bg); padding: 4px 6px; border-radius: 4px; overflow-x: auto; white-space: nowrap; }
 .actions { display: flex; gap: 8px; flex-wrap: wrap; }

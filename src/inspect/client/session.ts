@@ -120,7 +120,6 @@ export class SessionView {
   private renderHistory(view: VersionView): void {
     clear(this.history);
     const added = view.diff !== undefined && view.event !== undefined && ADDS.has(view.event.type) ? view.diff.added.length : 0;
-    if (view.summary !== '') this.history.append(h('div', { class: 'summary-card', id: 'summary' }, h('div', { class: 'msg-head' }, h('span', { class: 'msg-role' }, 'summary'), h('span', {}, 'sent before the history')), view.summary));
     if (view.firstIndex > 0) {
       const more = h('button', { id: 'earlier' }, `Load ${Math.min(this.config.pageSize, view.firstIndex)} earlier messages`);
       more.addEventListener('click', () => {
@@ -134,9 +133,12 @@ export class SessionView {
       for (const line of view.diff.removed) this.history.append(h('div', { class: 'cut-away' }, h('s', {}, line)));
       this.history.append(h('div', { class: 'marker', id: 'cut' }, `✂ v${view.version} ${view.event.type} cut here: ${view.diff.removed.length} message${view.diff.removed.length === 1 ? '' : 's'} above are no longer sent`));
     }
+    if (view.summary !== '') this.history.append(h('div', { class: 'summary-card', id: 'summary' }, h('div', { class: 'msg-head' }, h('span', { class: 'msg-role' }, 'summary'), h('span', {}, 'sent before the history')), view.summary));
     view.messages.forEach((m: ShownMessage, i) => this.history.append(messageBubble(m, i >= view.messages.length - added)));
     if (view.messages.length === 0) this.history.append(h('p', { class: 'empty' }, `No messages at v${view.version}${view.event ? ` (${isoTime(view.event.at)})` : ''}.`));
-    // the newest messages are what a version changes: show the end of the history
-    this.history.scrollTop = this.history.scrollHeight;
+    // show what this version changed: where a cut fell, else the newest messages
+    const cut = this.history.querySelector('#cut');
+    if (cut instanceof HTMLElement) this.history.scrollTop = Math.max(0, cut.offsetTop - this.history.offsetTop - 160);
+    else this.history.scrollTop = this.history.scrollHeight;
   }
 }
