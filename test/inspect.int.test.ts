@@ -88,7 +88,7 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
 
   it('finds a session by search and steps through its versions with the buttons and keys: each shows exactly getHistory at that version', async () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    await page.goto(ro.url);
+    await page.goto(`${ro.url}#/?prefix=demo:`);
     await page.waitForSelector('table.sessions tbody tr');
     if (SHOTS !== undefined) await shot(page, 'inspect-sessions.png');
     await page.fill('#search', 'demo:telegram:1002');
