@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
+import { openPostgresSessionLog } from '../src/postgres/open-postgres.js';
+import { freshSchema, PG, PG_REQUIRED, PG_SKIP_TITLE, PG_UNREACHABLE, PG_URL, pgAdmin } from './support/pg-harness.js';
+import { toolTurn } from './support/messages.js';
 import { tempDir } from './support/harness.js';
 import { http } from './support/http.js';
 import { assertBuilt, ROOT } from './support/processes.js';
@@ -18,7 +21,6 @@ beforeAll(async () => {
   await log.addMessage('chat:1', 'user', 'hello');
   await log.close();
 });
-afterAll(() => undefined);
 
 interface Running {
   first: string;
@@ -27,9 +29,9 @@ interface Running {
 }
 
 /** Starts the command and resolves once it printed its first line (or exited). */
-function start(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Running | { code: number | null; stdout: string; stderr: string }> {
+function start(args: string[], env: NodeJS.ProcessEnv = process.env, store = ['--path', path]): Promise<Running | { code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'inspect', '--path', path, ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'inspect', ...store, ...args], { env: { ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let started = false;
@@ -86,4 +88,33 @@ it('a port in use is one error line and exit 1; a bad port is a usage error', as
   const bad = (await start(['--port', '70000'])) as { code: number; stderr: string };
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('--port must be a whole number from 0 to 65535');
+});
+
+if (!PG.available && PG_REQUIRED) throw new Error(PG_UNREACHABLE);
+
+describe.skipIf(!PG.available)(PG.available ? 'on PostgreSQL' : PG_SKIP_TITLE, () => {
+  it('serves a PostgreSQL store the same way: the view at a version is getHistory at it', async () => {
+    const schema = freshSchema();
+    const log = await openPostgresSessionLog({ connectionString: PG_URL, schema, poolSize: 2 });
+    try {
+      for (let i = 0; i < 3; i++) await log.addMessages('pg:1', toolTurn(`q${i}`, `c${i}`));
+      await log.setSummary('pg:1', 'two turns', { through: 2 });
+      const r = (await start(['--json'], process.env, ['--url', PG_URL, '--schema', schema])) as Running;
+      try {
+        const { url, port } = JSON.parse(r.first) as { url: string; port: number };
+        const base = new URL(url).pathname;
+        expect(JSON.parse((await http(port, `${base}api/sessions?prefix=pg:`)).body)).toMatchObject({ sessions: [{ key: 'pg:1', version: 4, messageCount: 4 }] });
+        for (const version of [2, 4]) {
+          const view = JSON.parse((await http(port, `${base}api/view?key=pg%3A1&version=${version}`)).body) as { messages: Array<{ message: unknown }>; summary: string };
+          expect(view.messages.map((m) => m.message)).toEqual(await log.getHistory('pg:1', { atVersion: version }));
+          expect(view.summary).toBe(await log.getSummary('pg:1', { atVersion: version }));
+        }
+      } finally {
+        expect((await r.stop()).code).toBe(0);
+      }
+    } finally {
+      await log.close();
+      await pgAdmin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    }
+  });
 });

@@ -73,6 +73,7 @@ export async function handleGet(ctx: ApiContext, route: string, q: URLSearchPara
       }
       case 'live': {
         res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+        if (req.method === 'HEAD') return void res.end(); // no stream to hold open
         const watched = q.get('key') ?? undefined;
         ctx.live.add(res, watched, intParam(q, 'version', 0, 0, Number.MAX_SAFE_INTEGER) ?? 0);
         req.socket.setTimeout(0);
