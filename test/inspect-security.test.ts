@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMemorySessionLog } from '../src/open.js';
 import type { SessionLog } from '../src/engine/session-log.js';
@@ -139,5 +140,19 @@ describe('inspector: JSON escaping', () => {
       expect(JSON.stringify(JSON.parse(r.body))).toContain(JSON.stringify(nasty).slice(1, -1));
     }
     expect(safeJson({ a: '<>&\u2028\u2029' })).toBe('{"a":"\\u003c\\u003e\\u0026\\u2028\\u2029"}');
+  });
+});
+
+describe('the page’s code', () => {
+  it('never parses HTML or evaluates strings: stored text only ever reaches the DOM as text', () => {
+    const dir = new URL('../src/inspect/client/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('dom.ts');
+    for (const f of files) {
+      const code = readFileSync(new URL(f, dir), 'utf8');
+      expect(code, f).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|DOMParser|createContextualFragment|setAttribute\(\s*['"](?:on|style|src)/);
+    }
+    // the one place attributes are set: a link's href only when it is a fragment of the page
+    expect(readFileSync(new URL('dom.ts', dir), 'utf8')).toContain("attrs.href.startsWith('#')");
   });
 });
