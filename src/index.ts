@@ -12,13 +12,20 @@ export { TurnlogError, ERROR_CODES, isTurnlogError } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { EVENT_TYPES } from './types.js';
 export type {
+  ChangedField,
+  DiffMessage,
+  DiffOptions,
   EventType,
+  ForkOptions,
+  ForkOrigin,
+  ForkResult,
   HistoryOptions,
   ListOptions,
   Message,
   ReadEventsOptions,
   ReadOptions,
   RemoveResult,
+  SessionDiff,
   SessionEvent,
   SessionInfo,
   SessionPage,

@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'metadata.updated',
   'messages.removed',
   'messages.replaced',
+  'session.forked',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -133,4 +134,78 @@ export type SessionEvent =
   | (EventBase & { type: 'history.replaced'; messages: Message[]; from: number })
   | (EventBase & { type: 'metadata.updated'; patch: Record<string, unknown> })
   | (EventBase & { type: 'messages.removed'; count: number; from: number })
-  | (EventBase & { type: 'messages.replaced'; removed: number; messages: Message[]; from: number });
+  | (EventBase & { type: 'messages.replaced'; removed: number; messages: Message[]; from: number })
+  /**
+   * The first event of a session made by `forkSession`: the source's visible messages (at their
+   * source positions, from `from`), summary and metadata at `forkedFrom.version`.
+   */
+  | (EventBase & { type: 'session.forked'; forkedFrom: ForkOrigin; messages: Message[]; from: number; summary: string; metadata: Record<string, unknown> });
+
+/** Where a forked session came from. */
+export interface ForkOrigin {
+  /** The source session's key. */
+  key: string;
+  /** The source's version the fork copied. */
+  version: number;
+}
+
+export interface ForkOptions {
+  /** The source's version to copy (0 = before its first event: an empty session). Default: the source's current version. */
+  atVersion?: number;
+  /**
+   * Idempotency key, stored in the new session. A retry with the same id and the same source and
+   * `atVersion` resolves to the first fork's result with `duplicate: true` (even after the
+   * source was deleted or collected); another fork with that id is CONFLICT. Default: none.
+   */
+  eventId?: string;
+}
+
+/** What `forkSession` resolves to. */
+export interface ForkResult extends WriteResult {
+  /**
+   * The source key and the version copied (the resolved version when `atVersion` was left out).
+   * Absent only for a duplicate whose fork event GC has collected since.
+   */
+  forkedFrom?: ForkOrigin;
+}
+
+export interface DiffOptions {
+  /** The version compared from (0 = before the first event). Default: `toVersion − 1` (what one event changed). */
+  fromVersion?: number;
+  /** The version compared to. Default: the session's current version. */
+  toVersion?: number;
+}
+
+/** A message in a diff, with its absolute position in the session (see SessionEvent). */
+export interface DiffMessage {
+  position: number;
+  message: Message;
+}
+
+/** A metadata field that holds a value on both sides, but not the same one. */
+export interface ChangedField {
+  before: unknown;
+  after: unknown;
+}
+
+/**
+ * How the view at `toVersion` (history, summary, metadata) differs from the view at
+ * `fromVersion`. Messages are told apart by position, not content: a message cut by a truncation
+ * or summary is removed, a replaced one is removed and its replacement added at the same
+ * position, even when both have the same content.
+ */
+export interface SessionDiff {
+  key: string;
+  fromVersion: number;
+  toVersion: number;
+  /** Messages visible at `toVersion` and not at `fromVersion`, oldest first. */
+  added: DiffMessage[];
+  /** Messages visible at `fromVersion` and not at `toVersion`, oldest first. */
+  removed: DiffMessage[];
+  /** Visible message counts at `fromVersion` and `toVersion`. */
+  messageCount: { before: number; after: number };
+  /** Present only when the summary differs. */
+  summary?: { before: string; after: string };
+  /** Top-level metadata fields added, removed (with their old value) and changed; values compared as JSON. */
+  metadata: { added: Record<string, unknown>; removed: Record<string, unknown>; changed: Record<string, ChangedField> };
+}

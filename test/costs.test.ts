@@ -49,6 +49,31 @@ describe('costs', () => {
     await log.close();
   });
 
+  it('a fork and a diff cost O(visible + events since the checkpoint), not O(all events)', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend, { checkpointEvery: 16 });
+    for (let i = 0; i < 3_000; i++) {
+      await log.addFullMessage('k', message(i));
+      if (i % 100 === 99) await log.truncateHistory('k', 10);
+    }
+    const head = (await log.getSession('k'))?.version ?? 0;
+    const rowsFor = async (fn: () => Promise<unknown>): Promise<number> => {
+      backend.reset();
+      await fn();
+      return backend.rowsRead;
+    };
+    const read = await rowsFor(() => log.getHistory('k', { atVersion: head - 40 }));
+    // the reads of getHistory at that version, plus the new session's few rows (dir, eventIds, sid counter…)
+    expect(await rowsFor(() => log.forkSession('k', 'f', { atVersion: head - 40 }))).toBeLessThanOrEqual(read + 10);
+    expect(await rowsFor(() => log.forkSession('k', 'g'))).toBeLessThan(60);
+    // a one-step diff: the two versions' messages; the checkpoint and tail are read once
+    const oneStep = await rowsFor(() => log.diff('k'));
+    expect(oneStep).toBeLessThanOrEqual(2 * (await rowsFor(() => log.getHistory('k'))) + 3); // + the head and state that name the current version
+    // two versions far apart: two reads, and no event between them (no removal happened)
+    expect(await rowsFor(() => log.diff('k', { fromVersion: 100, toVersion: head }))).toBeLessThan(120);
+    await log.close();
+  });
+
   it('getSession and listSessions never read events', async () => {
     const backend = new CountingBackend();
     const log = openSessionLogOn(backend);

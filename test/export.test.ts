@@ -159,6 +159,37 @@ describe('jsonl import refuses what it cannot reproduce', () => {
   });
 });
 
+describe('forked sessions in a jsonl dump', () => {
+  it('re-import with their fork event as recorded, without their source; a retry is unchanged', async () => {
+    const log = openMemorySessionLog();
+    await log.addMessages('src', [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }]);
+    await log.setSummary('src', 'S', { through: 1 });
+    await log.addMessage('src', 'user', 'd');
+    await log.updateMetadata('src', { m: 1 });
+    await log.forkSession('src', 'k', { atVersion: 3, eventId: 'f1' });
+    await log.addMessage('k', 'assistant', 'e');
+    const lines: string[] = [];
+    for await (const line of sessionJsonlLines(log, 'k')) lines.push(line);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ key: 'k', type: 'session.forked', version: 1, forkedFrom: { key: 'src', version: 3 }, from: 3, summary: 'S', eventId: 'f1' });
+    const file = join(fresh(), 'fork.jsonl');
+    writeFileSync(file, lines.join(''));
+    const dst = openMemorySessionLog();
+    const r = await importTurnlogJsonl(dst, file);
+    expect(r.problems).toEqual([]);
+    expect(r.sessions[0]).toMatchObject({ key: 'k', status: 'imported', events: 2, messages: 2 });
+    expect(await collect(dst.readEvents('k'))).toEqual(await collect(log.readEvents('k')));
+    expect(await dst.getSession('k')).toEqual(await log.getSession('k'));
+    expect(await dst.diff('k', { fromVersion: 0 })).toEqual(await log.diff('k', { fromVersion: 0 }));
+    expect((await importTurnlogJsonl(dst, file)).sessions[0]).toMatchObject({ status: 'unchanged' });
+    // a fork line anywhere but first is refused
+    writeFileSync(file, [lines[0], JSON.stringify({ ...JSON.parse(lines[0] as string), version: 2 }) + '\n'].join(''));
+    const bad = await importTurnlogJsonl(openMemorySessionLog(), file);
+    expect(bad.problems.map((p) => p.reason)).toEqual([expect.stringContaining('a fork is only ever the first event')]);
+    await dst.close();
+    await log.close();
+  });
+});
+
 describe('getSession at a version', () => {
   it('gives the whole state as it was, metadata included; PRUNED below the GC base', async () => {
     let now = 0;

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionLog } from '../src/engine/session-log.js';
-import type { Message } from '../src/types.js';
+import type { DiffMessage, Message, SessionDiff } from '../src/types.js';
 import { BACKENDS, runsOn } from './support/harness.js';
 import { propRuns } from './support/prop.js';
 import type { Harness } from './support/harness.js';
+import type { ModelState } from './support/model.js';
 import { Model, modelIdUse, modelRecordId, modelRemoveLast, modelSafeKeep, modelThroughKeep, plain } from './support/model.js';
 import { replayEvents } from './support/replay.js';
 import { collect } from './support/collect.js';
@@ -32,6 +33,38 @@ const messageArb: fc.Arbitrary<Message> = fc.oneof(
   fc.constant({ opaque: [1, { deep: true }] }),
 );
 const messagesArb = (min: number) => fc.array(messageArb, { minLength: min, maxLength: 4 });
+
+/**
+ * The diff the model expects: messages by identity, summary, metadata fields (as JSON). The
+ * model has no positions: those of `real` are checked to be in order and are taken as given.
+ */
+function modelDiff(key: string, versions: ModelState[], from: number, to: number, real: SessionDiff): SessionDiff {
+  const a = versions[from] as ModelState;
+  const b = versions[to] as ModelState;
+  const only = (x: ModelState, y: ModelState, got: DiffMessage[]): DiffMessage[] => {
+    const inY = new Set(y.history);
+    const positions = got.map((g) => g.position);
+    expect(positions).toEqual([...positions].sort((p, q) => p - q));
+    return x.history.filter((m) => !inY.has(m)).map((m, i) => ({ position: got[i]?.position ?? -1, message: m.message }));
+  };
+  const metadata: SessionDiff['metadata'] = { added: {}, removed: {}, changed: {} };
+  const define = (o: Record<string, unknown>, k: string, v: unknown): void => void Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(a.metadata)) {
+    if (!Object.hasOwn(b.metadata, k)) define(metadata.removed, k, v);
+    else if (JSON.stringify(v) !== JSON.stringify(b.metadata[k])) define(metadata.changed, k, { before: v, after: b.metadata[k] });
+  }
+  for (const [k, v] of Object.entries(b.metadata)) if (!Object.hasOwn(a.metadata, k)) define(metadata.added, k, v);
+  return {
+    key,
+    fromVersion: from,
+    toVersion: to,
+    added: only(b, a, real.added),
+    removed: only(a, b, real.removed),
+    messageCount: { before: a.history.length, after: b.history.length },
+    ...(a.summary === b.summary ? {} : { summary: { before: a.summary, after: b.summary } }),
+    metadata,
+  };
+}
 
 async function check(model: Model, real: Real, key: string): Promise<void> {
   const state = model.current(key);
@@ -190,6 +223,40 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       await check(model, real, k);
     },
     toString: () => `fingerprinted(${k}, ${id}, ${kind} ${text})`,
+  })),
+  // forkSession: a new session holding the source's state at a version (all copied messages
+  // count as added at the fork's version 1); CONFLICT onto a session that exists.
+  fc.tuple(keyArb, keyArb, fc.nat()).map(([src, dst, pick]) => ({
+    check: () => true,
+    async run(model: Model, real: Real) {
+      const v = pick % (model.version(src) + 1);
+      const result = real.log.forkSession(src, dst, { atVersion: v });
+      if (src === dst) await expect(result).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      else if (!model.sessions.has(src)) await expect(result).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      else if (model.sessions.has(dst)) await expect(result).rejects.toMatchObject({ code: 'CONFLICT' });
+      else {
+        const from = model.sessions.get(src)?.versions[v] as ModelState;
+        expect(await result).toEqual({ version: 1, forkedFrom: { key: src, version: v } });
+        model.apply(dst, () => ({ history: from.history.map((m) => ({ message: m.message, addedAt: 1 })), summary: from.summary, metadata: { ...from.metadata } }));
+      }
+      await check(model, real, src);
+      await check(model, real, dst);
+    },
+    toString: () => `fork(${src} → ${dst}, pick ${pick})`,
+  })),
+  // diff between two versions: messages told apart by identity in the model (a kept message is
+  // the same object; a replaced one, even with equal content, is another).
+  // (Versions picked as picks modulo the count: doubles in [0, 1] cluster at 0 and 1.)
+  fc.tuple(keyArb, fc.nat(), fc.nat()).map(([k, p1, p2]) => ({
+    check: (m: Readonly<Model>) => m.sessions.has(k),
+    async run(model: Model, real: Real) {
+      const from = p1 % (model.version(k) + 1);
+      const to = p2 % (model.version(k) + 1);
+      const versions = model.sessions.get(k)?.versions as ModelState[];
+      const d = await real.log.diff(k, { fromVersion: from, toVersion: to });
+      expect(d).toEqual(modelDiff(k, versions, from, to, d));
+    },
+    toString: () => `diff(${k}, pick ${p1} → ${p2})`,
   })),
   fc.constant<Cmd>({
     check: () => true,

@@ -53,6 +53,8 @@ export function describeEvent(e: SessionEvent): string {
       return `removed the newest ${e.count} message${e.count === 1 ? '' : 's'} (from #${e.from})`;
     case 'messages.replaced':
       return `replaced the newest ${e.removed} message${e.removed === 1 ? '' : 's'} by ${e.messages.length} (from #${e.from})`;
+    case 'session.forked':
+      return `${forkOrigin(e)}: ${e.messages.length} message${e.messages.length === 1 ? '' : 's'} (from #${e.from})${e.summary === '' ? '' : ', a summary'}${Object.keys(e.metadata).length === 0 ? '' : `, metadata ${fold(JSON.stringify(e.metadata), 40)}`}`;
   }
 }
 
@@ -60,13 +62,20 @@ export function renderEventLine(e: SessionEvent, s: Style): string {
   return `${s.bold(`v${e.version}`.padEnd(6))} ${s.dim(isoTime(e.at))}  ${s.cyan(e.type.padEnd(17))} ${describeEvent(e)}${e.eventId === undefined ? '' : s.dim(` [${label(e.eventId)}]`)}`;
 }
 
+/** Where a forked session came from, as the CLI says it: `forked from "src" at v5`. */
+export function forkOrigin(e: Extract<SessionEvent, { type: 'session.forked' }>): string {
+  return `forked from ${fold(JSON.stringify(e.forkedFrom.key), 60)} at v${e.forkedFrom.version}`;
+}
+
 /** A replay step as a readable diff of the projection. */
 export function renderReplayStep(step: ReplayStep, s: Style, width = 90): string[] {
   const lines = [`${s.bold(`v${step.event.version}`)} ${s.dim(isoTime(step.event.at))} ${s.cyan(step.event.type)}${step.event.eventId === undefined ? '' : s.dim(` [${label(step.event.eventId)}]`)}`];
+  if (step.event.type === 'session.forked') lines.push(`  ${s.yellow(forkOrigin(step.event))}`);
   for (const m of step.removed) for (const l of renderMessage(m, s, width - 4)) lines.push(s.red(`  - `) + l);
   for (const m of step.added) for (const l of renderMessage(m, s, width - 4)) lines.push(s.green(`  + `) + l);
   if (step.summaryChanged) lines.push(`  ${s.yellow('~ summary:')} ${fold(step.summary, width - 12)}`);
   if (step.event.type === 'metadata.updated') lines.push(`  ${s.yellow('~ metadata:')} ${fold(JSON.stringify(step.event.patch), width - 13)}`);
+  if (step.event.type === 'session.forked' && Object.keys(step.event.metadata).length > 0) lines.push(`  ${s.yellow('~ metadata:')} ${fold(JSON.stringify(step.event.metadata), width - 13)}`);
   if (step.event.type === 'history.truncated' && step.removed.length === 0) lines.push(s.dim('  (nothing cut)'));
   lines.push(s.dim(`  = ${step.messageCount} message${step.messageCount === 1 ? '' : 's'} visible`));
   return lines;

@@ -12,7 +12,9 @@ export type Change =
   | { type: 'history.truncated'; keepLast: number; safe: boolean }
   | { type: 'metadata.updated'; patchJson: string }
   /** removeLast (no `messagesJson`) or replaceLast: the newest `count` visible messages. */
-  | { type: 'rewind'; count: number; messagesJson?: string[] };
+  | { type: 'rewind'; count: number; messagesJson?: string[] }
+  /** forkSession: the source's view as read (a new session only; its store writes it as event 1). */
+  | { type: 'session.forked'; sourceKey: string; sourceVersion: number; from: number; messagesJson: string[]; summary: string; metadataJson: string };
 
 /** An event id of a collected event, as exported: the digest of the id (its key), version, fingerprint. */
 export interface RestoredId {

@@ -1,11 +1,12 @@
 import { pack, damaged, int, isSignedInt, num, str, unpackMap } from './codec-fields.js';
 import type { Fields, RecordName } from './codec-fields.js';
-import type { LogEvent } from './events.js';
+import type { LogEvent, SessionForked } from './events.js';
 
 // ------------------------------------------------------------------ events
 
 /**
- * On disk: { t, m?, s?, th?, st?, k?, sf?, p?, n?, rg?, v, at, id?, f? }, in this order. `n` is
+ * On disk: { t, m?, s?, th?, st?, k?, sf?, p?, n?, rg?, v, at, id?, f? }, in this order (a fork:
+ * { t, sk, sv, m, s, p, v, at, id?, f }). `n` is
  * the count a removal removes, `rg` the chunk region it starts. A turnlog from before removals
  * existed reads their types as an unknown event type: CORRUPT, never a misread history.
  */
@@ -37,6 +38,9 @@ export function encodeEvent(e: LogEvent): Uint8Array {
       r['m'] = e.messagesJson;
       r['n'] = e.removed;
       if (e.region !== undefined) r['rg'] = e.region;
+      break;
+    case 'session.forked':
+      encodeForkFields(e, r);
       break;
   }
   r['v'] = e.version;
@@ -89,9 +93,27 @@ function decodeEventBody(r: Fields, version: number, at: number, what: RecordNam
     }
     case 'metadata.updated':
       return { version, at, type, patchJson: str(r, 'p', what) };
+    case 'session.forked':
+      return decodeForkFields(r, version, at, what);
     default:
       return damaged(what, 'unknown event type');
   }
+}
+
+/**
+ * A fork's own fields: `sk`/`sv` the source key and version, `m` the messages, `s` the summary, `p`
+ * the whole metadata (JSON text); `f`, the first position, follows with the other positions.
+ */
+function encodeForkFields(e: SessionForked, r: Fields): void {
+  r['sk'] = e.sourceKey;
+  r['sv'] = e.sourceVersion;
+  r['m'] = e.messagesJson;
+  r['s'] = e.summary;
+  r['p'] = e.metadataJson;
+}
+
+function decodeForkFields(r: Fields, version: number, at: number, what: RecordName): SessionForked {
+  return { version, at, type: 'session.forked', sourceKey: str(r, 'sk', what), sourceVersion: int(r, 'sv', what), from: int(r, 'f', what), messagesJson: jsonTexts(r, what), summary: str(r, 's', what), metadataJson: str(r, 'p', what) };
 }
 
 function jsonTexts(r: Fields, what: RecordName): string[] {

@@ -73,7 +73,23 @@ export interface MessagesReplaced extends EventBase {
   region?: number;
 }
 
-export type LogEvent = MessagesAdded | HistoryReplaced | SummarySet | HistoryTruncated | MetadataUpdated | MessagesRemoved | MessagesReplaced;
+/**
+ * The first event of a forked session: a copy of the source's view at `sourceVersion`. The
+ * messages keep their source positions (from `from`, the source's `start`), so the copy's
+ * visible window, and where its summary cut fell, read exactly as in the source.
+ */
+export interface SessionForked extends EventBase {
+  type: 'session.forked';
+  sourceKey: string;
+  sourceVersion: number;
+  from: number;
+  messagesJson: string[];
+  summary: string;
+  /** The whole metadata as JSON text (a plain object; never holds null values). */
+  metadataJson: string;
+}
+
+export type LogEvent = MessagesAdded | HistoryReplaced | SummarySet | HistoryTruncated | MetadataUpdated | MessagesRemoved | MessagesReplaced | SessionForked;
 
 /** What a write call decides before it knows its version, time and position: an event minus those. */
 export type EventDraft =
@@ -83,7 +99,8 @@ export type EventDraft =
   | Omit<HistoryTruncated, keyof EventBase>
   | Omit<MetadataUpdated, keyof EventBase>
   | Omit<MessagesRemoved, keyof EventBase>
-  | Omit<MessagesReplaced, keyof EventBase>;
+  | Omit<MessagesReplaced, keyof EventBase>
+  | Omit<SessionForked, keyof EventBase>;
 
 /** The event a draft becomes at `version`, `at`, with messages placed from position `next`. */
 export function completeEvent(draft: EventDraft, version: number, at: number, eventId: string | undefined, next: number): LogEvent {
@@ -99,6 +116,7 @@ export function completeEvent(draft: EventDraft, version: number, at: number, ev
     case 'metadata.updated':
     case 'messages.removed':
     case 'messages.replaced':
+    case 'session.forked':
       return { ...base, ...draft };
   }
 }
@@ -115,6 +133,6 @@ export function rewindOf(e: LogEvent): { from: number; removed: number; region: 
  * be carried again by a later event after a removal: the later event's message is the one there.
  */
 export function messageSpan(e: LogEvent): { from: number; to: number; messagesJson: string[] } | undefined {
-  if (e.type !== 'messages.added' && e.type !== 'history.replaced' && e.type !== 'messages.replaced') return undefined;
+  if (e.type !== 'messages.added' && e.type !== 'history.replaced' && e.type !== 'messages.replaced' && e.type !== 'session.forked') return undefined;
   return { from: e.from, to: e.from + e.messagesJson.length, messagesJson: e.messagesJson };
 }

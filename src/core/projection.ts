@@ -93,6 +93,13 @@ export function applyEvent(p: Projection, e: LogEvent): Projection {
       }
       return out;
     }
+    case 'session.forked':
+      if (p.version !== 0) cannotApply(e, 'a fork is only ever the first event');
+      out.start = e.from;
+      out.next = e.from + e.messagesJson.length;
+      out.summary = e.summary;
+      out.metadata = mergeMetadata({}, parsePatch(e.metadataJson, () => `metadata of event ${e.version}`));
+      return out;
   }
 }
 

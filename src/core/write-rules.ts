@@ -98,6 +98,10 @@ function computeDraft(change: Change, head: HeadView | undefined, cuts: CutReade
       if (head === undefined || through === 0) return { type: 'summary.set', summary, through, start };
       return { type: 'summary.set', summary, through, start: throughCut(start, next, cuts.placedAfter(through), cuts.shapeAt) };
     }
+    case 'session.forked':
+      // The request is conditional on a new session (expectedVersion 0): decideVersion refused an existing one.
+      if (head !== undefined) throw new TurnlogError('CONFLICT', `a fork creates a new session; this one is at version ${head.version}`, { expected: 0, actual: head.version });
+      return { ...change };
     case 'rewind': {
       const k = Math.min(change.count, next - start);
       const from = next - k;

@@ -24,6 +24,8 @@ import type { WriteOutcome, WriterConfig } from './writer.js';
 import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import { listPage } from './listing.js';
+import { viewAt, viewPair } from './views.js';
+import type { VersionView, ViewPair } from '../core/diff.js';
 import type { BackupOptions } from './maintenance-options.js';
 
 /** What the key-value store needs of the log's options. */
@@ -105,6 +107,14 @@ export class KvSessionStore implements SessionStore {
       // An older version (exports need the whole state at a GC base, metadata included).
       return sessionInfoAt(tx, key, head, version);
     });
+  }
+
+  async view(key: string, atVersion: number | undefined): Promise<VersionView | undefined> {
+    return this.at(key, atVersion, (tx, head, version) => (head === undefined ? undefined : viewAt(tx, head, version, this.chunks)));
+  }
+
+  async viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined> {
+    return this.at(key, Math.max(from, to), (tx, head) => (head === undefined ? undefined : viewPair(tx, head, from, to, this.chunks)));
   }
 
   async list(opts: ListOptions): Promise<SessionPage> {

@@ -1,7 +1,7 @@
 import { optionNames } from '../core/validate.js';
 import type { GcOptions } from './gc-report.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
-import type { HistoryOptions, ListOptions, ReadEventsOptions, ReadOptions, SummaryOptions, TruncateOptions, WriteOptions } from '../types.js';
+import type { DiffOptions, ForkOptions, HistoryOptions, ListOptions, ReadEventsOptions, ReadOptions, SummaryOptions, TruncateOptions, WriteOptions } from '../types.js';
 
 /**
  * The option names each SessionLog method accepts; any other key is INVALID_ARGUMENT. Checked
@@ -17,3 +17,5 @@ export const READ_EVENTS_OPTION_NAMES = optionNames<ReadEventsOptions>()(['fromV
 export const GC_OPTION_NAMES = optionNames<GcOptions>()(['dryRun', 'now', 'onProgress', 'maxExpireShare']);
 export const VERIFY_OPTION_NAMES = optionNames<VerifyOptions>()(['onProgress']);
 export const BACKUP_OPTION_NAMES = optionNames<BackupOptions>()(['compact']);
+export const FORK_OPTION_NAMES = optionNames<ForkOptions>()(['atVersion', 'eventId']);
+export const DIFF_OPTION_NAMES = optionNames<DiffOptions>()(['fromVersion', 'toVersion']);

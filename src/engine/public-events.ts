@@ -1,5 +1,5 @@
 import { parseMessage, parsePatch } from '../core/codec.js';
-import type { LogEvent } from '../core/events.js';
+import type { LogEvent, SessionForked } from '../core/events.js';
 import type { SessionEvent } from '../types.js';
 
 /** The public form of an event: messages and patches parsed (by the codec, CORRUPT if damaged). */
@@ -33,5 +33,14 @@ function publicBody(e: LogEvent): SessionEvent {
       const messages = e.messagesJson.map((m) => parseMessage(m, () => `message of event ${version}`));
       return { version, at, type: e.type, removed: e.removed, messages, from: e.from };
     }
+    case 'session.forked':
+      return publicFork(e);
   }
+}
+
+function publicFork(e: SessionForked): SessionEvent {
+  const { version, at } = e;
+  const messages = e.messagesJson.map((m) => parseMessage(m, () => `message of event ${version}`));
+  const metadata = parsePatch(e.metadataJson, () => `metadata of event ${version}`);
+  return { version, at, type: e.type, forkedFrom: { key: e.sourceKey, version: e.sourceVersion }, messages, from: e.from, summary: e.summary, metadata };
 }

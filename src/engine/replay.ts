@@ -74,7 +74,7 @@ export function replayStep(projection: Projection, byPos: Map<number, Message>, 
     }
   }
   const added: Message[] = [];
-  if (event.type === 'messages.added' || event.type === 'history.replaced' || event.type === 'messages.replaced') {
+  if (event.type === 'messages.added' || event.type === 'history.replaced' || event.type === 'messages.replaced' || event.type === 'session.forked') {
     event.messages.forEach((m, i) => {
       byPos.set(event.from + i, m);
       added.push(m);

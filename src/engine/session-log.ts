@@ -1,7 +1,7 @@
 import type { ReplayStep } from './replay.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid, isTurnlogError } from '../errors.js';
-import type { HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import type { DiffOptions, ForkOptions, ForkOrigin, ForkResult, HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionDiff, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import type { GcOptions, GcReport } from './gc.js';
 import type { SessionLogStats } from './stats.js';
@@ -12,9 +12,13 @@ import type { PreparedChange } from './write-request.js';
 import { checkGcOptions, checkVerifyOptions, checkBackupArguments, gcPolicy } from './maintenance-calls.js';
 import type { WriteOutcome } from './writer.js';
 import type { SessionStore } from '../store/session-store.js';
-import { HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
+import { DIFF_OPTION_NAMES, FORK_OPTION_NAMES, HISTORY_OPTION_NAMES, LIST_OPTION_NAMES, READ_EVENTS_OPTION_NAMES, READ_OPTION_NAMES, SUMMARY_OPTION_NAMES, TRUNCATE_OPTION_NAMES, WRITE_OPTION_NAMES } from './method-options.js';
 import type { BackupOptions, VerifyOptions } from './maintenance-options.js';
 import { checkListOptions } from './listing.js';
+import { diffThrough, forkThrough } from './fork-diff.js';
+
+/** Filled in by forkThrough once the source is read. */
+const PENDING_FORK = { type: 'session.forked', sourceKey: '', sourceVersion: 0, from: 0, messagesJson: [], summary: '', metadataJson: '{}' } as const satisfies PreparedChange['change'];
 
 /** The public surface of a session log, the same on every store; see docs/api.md. */
 export interface SessionLog {
@@ -27,6 +31,7 @@ export interface SessionLog {
   removeLast(key: string, count: number, opts?: WriteOptions): Promise<RemoveResult>;
   replaceLast(key: string, count: number, messages: Message[], opts?: WriteOptions): Promise<RemoveResult>;
   updateMetadata(key: string, patch: Record<string, unknown>, opts?: WriteOptions): Promise<WriteResult>;
+  forkSession(sourceKey: string, newKey: string, opts?: ForkOptions): Promise<ForkResult>;
   deleteSession(key: string): Promise<boolean>;
   getHistory(key: string, opts?: HistoryOptions): Promise<Message[]>;
   getSummary(key: string, opts?: ReadOptions): Promise<string>;
@@ -34,6 +39,7 @@ export interface SessionLog {
   listSessions(opts?: ListOptions): Promise<SessionPage>;
   readEvents(key: string, opts?: ReadEventsOptions): AsyncIterable<SessionEvent>;
   replay(key: string, opts?: ReadEventsOptions): AsyncIterable<ReplayStep>;
+  diff(key: string, opts?: DiffOptions): Promise<SessionDiff>;
   stats(): Promise<SessionLogStats>;
   gc(opts?: GcOptions): Promise<GcReport>;
   backup(dest: string, opts?: BackupOptions): Promise<void>;
@@ -140,6 +146,22 @@ export class SessionLogEngine implements SessionLog {
     }
   }
 
+  /**
+   * Not public: the jsonl importer's fork event, written as exported (the copied view at its
+   * positions, the origin as recorded); the source is not read.
+   */
+  restoreFork(key: string, fork: { forkedFrom: ForkOrigin; from: number; messages: Message[]; summary: string; metadata: Record<string, unknown> }, opts: WriteOptions): Promise<WriteResult> {
+    return this.write(key, opts, WRITE_OPTION_NAMES, 'session.forked', () => {
+      const { key: sourceKey, version: sourceVersion } = fork.forkedFrom;
+      validateKey(sourceKey);
+      if (validateVersionOption('forkedFrom.version', sourceVersion, true) === undefined || validateVersionOption('from', fork.from, true) === undefined) invalid('a fork needs its source version and first position');
+      const messagesJson = encodeMessages(fork.messages, this.opts.maxMessageBytes, true);
+      const summary = validateSummary(fork.summary, this.opts.maxMessageBytes);
+      const metadataJson = encodePatch(fork.metadata, Infinity); // the whole metadata, built by patches each within the limit
+      return { parts: [sourceKey, sourceVersion], change: { type: 'session.forked', sourceKey, sourceVersion, from: fork.from, messagesJson, summary, metadataJson } };
+    });
+  }
+
   /** Not public: every event id the session keeps, for `exportJsonl` (see session-reads.ts). */
   async keptEventIds(key: string): Promise<KeptEventId[]> {
     this.assertOpen();
@@ -168,6 +190,30 @@ export class SessionLogEngine implements SessionLog {
       const patchJson = encodePatch(patch, this.opts.maxMessageBytes);
       return { parts: [patchJson], change: { type: 'metadata.updated', patchJson } };
     });
+  }
+
+  /**
+   * A new session `newKey` whose history, summary and metadata are those of `sourceKey` at
+   * `atVersion` (default: current); its first event (`session.forked`) records the source and
+   * version. The source is not touched. Costs O(the forked history), like getHistory at that
+   * version. CONFLICT when `newKey` exists, NOT_FOUND for an unknown source, PRUNED when GC
+   * collected that version.
+   */
+  forkSession(sourceKey: string, newKey: string, opts?: ForkOptions): Promise<ForkResult> {
+    try {
+      this.assertOpen();
+      validateKey(sourceKey);
+      validateKey(newKey);
+      checkOptionKeys('forkSession options', opts, FORK_OPTION_NAMES);
+      if (sourceKey === newKey) invalid('a session cannot be forked into itself: newKey must differ from sourceKey');
+      const atVersion = validateVersionOption('atVersion', opts?.atVersion, true);
+      const eventId = opts?.eventId;
+      // The change as described (source and requested version) is what an eventId's fingerprint covers.
+      const req = prepareWrite(newKey, eventId === undefined ? undefined : { eventId }, WRITE_OPTION_NAMES, 'session.forked', () => ({ parts: [sourceKey, atVersion ?? null], change: PENDING_FORK }), this.opts.clock);
+      return this.track(forkThrough(this.store, req, sourceKey, atVersion));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async deleteSession(key: string): Promise<boolean> {
@@ -243,6 +289,20 @@ export class SessionLogEngine implements SessionLog {
         }
       },
     };
+  }
+
+  /**
+   * How the view at `toVersion` (default: current) differs from the view at `fromVersion`
+   * (default: `toVersion − 1`): messages added and removed, by position; summary; metadata
+   * fields. Reads the two versions as getHistory does. NOT_FOUND for an unknown key.
+   */
+  async diff(key: string, opts?: DiffOptions): Promise<SessionDiff> {
+    this.assertOpen();
+    validateKey(key);
+    checkOptionKeys('diff options', opts, DIFF_OPTION_NAMES);
+    const from = validateVersionOption('fromVersion', opts?.fromVersion, true);
+    const to = validateVersionOption('toVersion', opts?.toVersion, true);
+    return this.track(diffThrough(this.store, key, from, to));
   }
 
   async stats(): Promise<SessionLogStats> {

@@ -78,7 +78,7 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     after = applyEvent(after, capped);
   }
   const checkpointDue = after.version - (head?.cp ?? 0) >= cfg.checkpointEvery;
-  const touchesState = event.type === 'summary.set' || event.type === 'metadata.updated';
+  const touchesState = event.type === 'summary.set' || event.type === 'metadata.updated' || event.type === 'session.forked';
   // Summary and metadata are only loaded when the event or a checkpoint needs them, so a plain
   // append never reads or rewrites them.
   if (head !== undefined && (touchesState || checkpointDue)) {

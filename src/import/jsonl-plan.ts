@@ -24,7 +24,8 @@ export type PlannedCall =
   | { type: 'history.truncated'; keepLast: number; safe: boolean }
   | { type: 'metadata.updated'; patch: Record<string, unknown> }
   | { type: 'messages.removed'; count: number }
-  | { type: 'messages.replaced'; removed: number; messages: Message[] };
+  | { type: 'messages.replaced'; removed: number; messages: Message[] }
+  | { type: 'session.forked'; forkedFrom: { key: string; version: number }; from: number; messages: Message[]; summary: string; metadata: Record<string, unknown> };
 
 export interface PlannedStep {
   call: PlannedCall;
@@ -174,12 +175,31 @@ function plan(lines: ReadonlyArray<Record<string, unknown>>): SessionPlan {
         push({ type: 'metadata.updated', patch: l['patch'] as Record<string, unknown> }, l);
         break;
       }
+      case 'session.forked': {
+        const call = forkOf(l);
+        // Written as recorded, at its own positions: the source need not be in this store.
+        start = call.from;
+        next = call.from + call.messages.length;
+        summary = call.summary;
+        metadata = mergeMetadata({}, call.metadata);
+        push(call, l);
+        break;
+      }
       default:
         fail(`v${String(l['version'])}: unknown event type ${JSON.stringify(l['type'])}`);
     }
     versions.set(l['version'] as number, steps.length);
   }
   return { steps, expected: { messageCount: next - start, summary, metadata } };
+}
+
+/** A fork line: only ever version 1 of a session, with its origin and the copied view. */
+function forkOf(l: Record<string, unknown>): Extract<PlannedCall, { type: 'session.forked' }> {
+  const origin = l['forkedFrom'];
+  if (l['version'] !== 1) fail(`v${String(l['version'])}: a fork is only ever the first event`);
+  if (!isRecord(origin) || typeof origin['key'] !== 'string' || !isInt(origin['version']) || !isInt(l['from']) || typeof l['summary'] !== 'string' || !isRecord(l['metadata'])) fail('v1: not a fork');
+  const { key, version } = origin as { key: string; version: number };
+  return { type: 'session.forked', forkedFrom: { key, version }, from: l['from'] as number, messages: messagesOf(l), summary: l['summary'] as string, metadata: l['metadata'] as Record<string, unknown> };
 }
 
 /** Exported event ids of collected events (a base line's, an event line's), all mapped to `planned`. */

@@ -1,6 +1,7 @@
 import { checkOptionKeys } from '../core/validate.js';
 import { IMPORT_OPTION_NAMES } from './types.js';
 import { resolve } from 'node:path';
+import { SessionLogEngine } from '../engine/session-log.js';
 import type { SessionLog } from '../engine/session-log.js';
 import { isTurnlogError, TurnlogError } from '../errors.js';
 import type { WriteOptions, WriteResult } from '../types.js';
@@ -63,8 +64,8 @@ export async function importTurnlogJsonl(log: SessionLog, file: string, options:
 
 /** The parts of an event that re-applying it reproduces (versions and cuts follow from them). */
 function shape(event: object): string {
-  const { type, messages, summary, patch, keepLast, safe, through, count, removed } = event as Record<string, unknown>;
-  return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through, count, removed });
+  const { type, messages, summary, patch, keepLast, safe, through, count, removed, forkedFrom, metadata } = event as Record<string, unknown>;
+  return JSON.stringify({ type, messages, summary, patch, keepLast, safe, through, count, removed, forkedFrom, metadata });
 }
 
 function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions & RestorableOptions): Promise<WriteResult> {
@@ -83,6 +84,10 @@ function call(log: SessionLog, key: string, c: PlannedCall, o: WriteOptions & Re
       return log.removeLast(key, c.count, o);
     case 'messages.replaced':
       return log.replaceLast(key, c.removed, c.messages, o);
+    case 'session.forked':
+      // Not public: a fork event written as recorded (its source may not be in this store).
+      if (!(log instanceof SessionLogEngine)) throw new TurnlogError('INVALID_ARGUMENT', 'a forked session is re-imported only into a store opened by turnlog');
+      return log.restoreFork(key, c, o);
   }
 }
 

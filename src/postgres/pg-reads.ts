@@ -165,7 +165,7 @@ export async function* eventRows(pg: PgSession, key: string, sid: number | undef
       if (stored.version !== expect || int(row, 'version') !== expect) corrupt(`event ${expect} of ${JSON.stringify(key)} is missing`);
       const messages = row['messages'];
       if (!Array.isArray(messages)) corrupt(`messages of event ${expect} of ${JSON.stringify(key)} are damaged`);
-      if (stored.type === 'messages.added' || stored.type === 'history.replaced' || stored.type === 'messages.replaced') {
+      if (stored.type === 'messages.added' || stored.type === 'history.replaced' || stored.type === 'messages.replaced' || stored.type === 'session.forked') {
         stored.messagesJson = messages as string[];
       }
       expect++;

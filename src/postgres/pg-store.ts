@@ -18,6 +18,8 @@ import { pgWrite } from './pg-write.js';
 import { pgEventIds, pgEvents, pgHistory, pgList, pgReplay, pgState } from './pg-reads.js';
 import { pgGc, purgeQueued, purgeSession } from './pg-gc.js';
 import { pgVerify } from './pg-verify.js';
+import { pgView, pgViewPair } from './pg-views.js';
+import type { VersionView, ViewPair } from '../core/diff.js';
 
 /**
  * The session store on PostgreSQL (see docs/postgres.md). Writes to one session are queued per
@@ -103,6 +105,14 @@ export class PgSessionStore implements SessionStore {
 
   session(key: string, atVersion: number | undefined): Promise<SessionInfo | undefined> {
     return pgState(this.pg, key, atVersion);
+  }
+
+  view(key: string, atVersion: number | undefined): Promise<VersionView | undefined> {
+    return pgView(this.pg, key, atVersion);
+  }
+
+  viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined> {
+    return pgViewPair(this.pg, key, from, to);
   }
 
   list(opts: ListOptions): Promise<SessionPage> {

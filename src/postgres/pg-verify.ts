@@ -86,6 +86,7 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
     if (r.start !== p.start || r.next !== p.next || r.updatedAt !== p.updatedAt) return `event ${p.version} records the range [${r.start}, ${r.next}) at ${r.updatedAt}; the fold gives [${p.start}, ${p.next}) at ${p.updatedAt}`;
     if (r.event.type === 'summary.set') stateAt.set(p.version, { summary: JSON.stringify(p.summary) });
     if (r.event.type === 'metadata.updated') stateAt.set(p.version, { metadata: JSON.stringify(p.metadata) });
+    if (r.event.type === 'session.forked') stateAt.set(p.version, { summary: JSON.stringify(p.summary), metadata: JSON.stringify(p.metadata) });
     if (rewindOf(r.event) !== undefined) lastRemoval = p.version;
     const span = messageSpan(r.event);
     if (span !== undefined && (r.digest === undefined || !r.digest.equals(placedDigest(span.messagesJson)))) return `the messages event ${p.version} placed were changed or lost`;

@@ -127,6 +127,9 @@ function needsRead(req: WriteRequest, known: { head: PgHead | undefined } | unde
       const added = c.messagesJson?.length ?? 0;
       return { back: maxMessages === Infinity ? c.count : Math.max(c.count, maxMessages + c.count - added), metadata: false, through: null };
     }
+    case 'session.forked':
+      // A new session: the head (absent) and the eventId are all it needs, and a fork is never capped.
+      return undefined;
     case 'messages.added':
     case 'history.replaced': {
       if (maxMessages === Infinity || req.restored !== undefined || c.type === 'history.replaced') return undefined;
@@ -244,8 +247,8 @@ function planWrite(req: WriteRequest, head: PgHead | undefined, fetched: Fetched
     }
   }
   const rw = rewindOf(event);
-  const touchesSummary = event.type === 'summary.set';
-  const touchesMetadata = event.type === 'metadata.updated';
+  const touchesSummary = event.type === 'summary.set' || event.type === 'session.forked';
+  const touchesMetadata = event.type === 'metadata.updated' || event.type === 'session.forked';
   return {
     events,
     steps,

@@ -7,6 +7,7 @@ import type { KeptEventId } from '../engine/session-reads.js';
 import type { WriteOutcome } from '../engine/writer.js';
 import type { BackupOptions } from '../engine/maintenance-options.js';
 import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { VersionView, ViewPair } from '../core/diff.js';
 
 /**
  * The seam below the public `SessionLog`: a store of sessions, not of keys and values. The
@@ -43,6 +44,20 @@ export interface SessionStore {
   summary(key: string, atVersion: number | undefined): Promise<string>;
   /** The session's state at `atVersion` (default current); undefined for an unknown key or version 0. */
   session(key: string, atVersion: number | undefined): Promise<SessionInfo | undefined>;
+  /**
+   * The view at `atVersion` (default current) with the position of its first message, read
+   * consistently (one snapshot): what `forkSession` copies. Undefined for an unknown key;
+   * version 0 is empty. Same version rules as `history`. Costs what `history` costs.
+   */
+  view(key: string, atVersion: number | undefined): Promise<VersionView | undefined>;
+  /**
+   * The views at `from` and `to` (either order; both checked against the session as `history`
+   * checks a version) and the lowest position a removal of the newest messages gave away
+   * between them (see ViewPair), read consistently: what `diff` compares. Undefined for an
+   * unknown key. Reads the events between the versions only when a removal happened after the
+   * older one.
+   */
+  viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined>;
   /** One page of sessions, newest activity first (options already checked). */
   list(opts: ListOptions): Promise<SessionPage>;
   /** Events `from`..`to` (inclusive, checked, either may be undefined); paged, never one long read. */

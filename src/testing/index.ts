@@ -16,11 +16,14 @@ import { writeConformance } from './writes.js';
 import { readConformance } from './reads.js';
 import { lifecycleConformance } from './lifecycle.js';
 import { newestConformance } from './newest.js';
+import { forkConformance } from './fork.js';
+import { diffConformance } from './diff.js';
 
 export type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
 
 /**
- * Registers the whole suite (writes, reads, lifecycle and GC, newest-message operations) as
+ * Registers the whole suite (writes, reads, lifecycle and GC, newest-message operations, forks
+ * and diffs) as
  * vitest `describe`/`it` blocks in the current suite: call it at the top level of a test file or
  * inside a `describe`. Each test gets a fresh store from `factory` and disposes it afterwards.
  */
@@ -29,4 +32,6 @@ export function runConformanceSuite(factory: StoreHarnessFactory): void {
   describe('reads', () => readConformance(factory));
   describe('lifecycle', () => lifecycleConformance(factory));
   describe('newest messages', () => newestConformance(factory));
+  describe('forkSession', () => forkConformance(factory));
+  describe('diff', () => diffConformance(factory));
 }

@@ -34,6 +34,13 @@ export function replayEvents(events: SessionEvent[]): Array<{ history: Message[]
         e.messages.forEach((m, i) => byPos.set(e.from + i, m));
         next = e.from + e.messages.length;
         break;
+      case 'session.forked':
+        e.messages.forEach((m, i) => byPos.set(e.from + i, m));
+        start = e.from;
+        next = e.from + e.messages.length;
+        summary = e.summary;
+        metadata = { ...e.metadata };
+        break;
       case 'metadata.updated':
         metadata = { ...metadata };
         for (const [k, v] of Object.entries(e.patch)) if (v === null) delete metadata[k];

@@ -138,7 +138,7 @@ function saveId(incoming: readonly Message[]): string {
 async function storedIds(log: SessionLog, key: string, version: number): Promise<Set<unknown>> {
   const ids = new Set<unknown>();
   for await (const e of log.readEvents(key, { toVersion: version })) {
-    if (e.type === 'messages.added' || e.type === 'history.replaced' || e.type === 'messages.replaced') for (const m of e.messages) ids.add(m['id']);
+    if (e.type === 'messages.added' || e.type === 'history.replaced' || e.type === 'messages.replaced' || e.type === 'session.forked') for (const m of e.messages) ids.add(m['id']);
   }
   return ids;
 }
