@@ -6,8 +6,10 @@ import type { SessionLog } from '../src/engine/session-log.js';
 import { eventsPage, sessionsPage, versionView } from '../src/inspect/api.js';
 import { LiveHub } from '../src/inspect/live.js';
 import { showMessages } from '../src/inspect/pairs.js';
+import { startInspector } from '../src/inspect/server.js';
 import type { LiveMessage } from '../src/inspect/protocol.js';
 import type { Message } from '../src/types.js';
+import { http } from './support/http.js';
 import { toolTurn } from './support/messages.js';
 
 let log: SessionLog;
@@ -159,5 +161,29 @@ describe('live hub', () => {
     watcher.end();
     expect(hub.running).toBe(false);
     expect(hub.size).toBe(0);
+  });
+});
+
+describe('fork and lineage', () => {
+  it('forks through the API only with writes allowed; the fork is the source at that version and its first event names it', async () => {
+    for (let i = 0; i < 3; i++) await log.addMessages('src', toolTurn(`q${i}`, `c${i}`));
+    await log.updateMetadata('src', { model: 'a' });
+    await log.updateMetadata('src', { model: 'b' });
+    const ins = await startInspector(log, { allowWrites: true });
+    try {
+      const post = (body: unknown) => http(ins.port, `${new URL(ins.url).pathname}api/fork`, { method: 'POST', headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${ins.port}` }, body: JSON.stringify(body) });
+      const r = await post({ key: 'src', newKey: 'copy', atVersion: 2 });
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.body)).toEqual({ key: 'copy', version: 1 });
+      expect(await log.getHistory('copy')).toEqual(await log.getHistory('src', { atVersion: 2 }));
+      expect((await post({ key: 'src', newKey: 'copy', atVersion: 1 })).status).toBe(409);
+      expect((await post({ key: 'src', newKey: 'copy' })).status).toBe(400);
+    } finally {
+      await ins.close();
+    }
+    const view = await versionView(log, 'copy', 1, 100);
+    expect(view?.event).toMatchObject({ type: 'session.forked', forkedFrom: { key: 'src', version: 2 } });
+    expect(view?.diff?.added).toHaveLength(8);
+    expect((await versionView(log, 'src', 5, 100))?.diff?.metadata).toEqual([{ key: 'model', before: 'a', after: 'b' }]);
   });
 });

@@ -132,7 +132,7 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     expect(cut).toBeDefined();
     await page.goto(`${ro.url}#/s/${encodeURIComponent(key)}/${cut}`);
     await shown(page, cut as number);
-    expect(await page.textContent('#cut')).toMatch(new RegExp(`✂ v${cut} summary\\.set cut here: \\d+ messages? above are no longer sent`));
+    expect(await page.textContent('#cut')).toMatch(new RegExp(`✂ v${cut} summary\\.set cut here \\(the history now starts at position \\d+\\): \\d+ messages? above are no longer sent`));
     expect(await page.textContent('#summary')).toContain(await log.getSummary(key, { atVersion: cut }));
     await page.click('#next');
     await shown(page, (cut as number) + 1);
@@ -240,6 +240,12 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
       await page.waitForFunction(() => document.querySelector('#key')?.textContent === 'forked:1005');
       expect(await log.getHistory('forked:1005')).toEqual(await log.getHistory(key, { atVersion: 20 }));
       expect(await log.getSummary('forked:1005')).toBe(await log.getSummary(key, { atVersion: 20 }));
+      // the fork's first event names where it came from, and links back to it
+      await shown(page, 1);
+      expect(await historyShown(page)).toEqual(await log.getHistory(key, { atVersion: 20 }));
+      await page.click('#lineage');
+      await page.waitForFunction((k) => document.querySelector('#key')?.textContent === k, key);
+      await shown(page, 20);
       await page.close();
     } finally {
       await rw.stop();

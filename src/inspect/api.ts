@@ -46,7 +46,15 @@ export async function sessionsPage(log: SessionLog, opts: { prefix?: string; cur
 
 export function eventLine(e: SessionEvent): EventLine {
   const cutAt = e.type === 'history.truncated' ? e.start : e.type === 'summary.set' ? e.start : undefined;
-  return { version: e.version, at: e.at, type: e.type, line: describeEvent(e), ...(e.eventId === undefined ? {} : { eventId: e.eventId }), ...(cutAt === undefined ? {} : { cutAt }) };
+  return {
+    version: e.version,
+    at: e.at,
+    type: e.type,
+    line: describeEvent(e),
+    ...(e.eventId === undefined ? {} : { eventId: e.eventId }),
+    ...(cutAt === undefined ? {} : { cutAt }),
+    ...(e.type === 'session.forked' ? { forkedFrom: { key: e.forkedFrom.key, version: e.forkedFrom.version } } : {}),
+  };
 }
 
 /** The oldest version whose state can be read (GC folds older ones into a base). */
@@ -97,8 +105,7 @@ export async function versionView(log: SessionLog, key: string, version: number,
   const [messages, oldest, events] = await Promise.all([log.getHistory(key, { ...atVersion, last: limit }), oldestReadable(log, key), version < 1 ? [] : readRange(log, key, version, version)]);
   const firstIndex = info.messageCount - messages.length;
   const event = events[0];
-  // the first version compares with the empty session; a collected predecessor cannot be compared with
-  const diff = version > oldest || oldest <= 1 ? await versionDiff(log, key, version) : undefined;
+  const diff = await versionDiff(log, key, version);
   return {
     key,
     version,

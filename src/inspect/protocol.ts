@@ -37,6 +37,8 @@ export interface EventLine {
   eventId?: string;
   /** For a cut (summary with `through`, truncation): the absolute position the history starts at. */
   cutAt?: number;
+  /** For the first event of a forked session: the session and version it was forked from. */
+  forkedFrom?: { key: string; version: number };
 }
 
 export interface EventsPage {
@@ -106,6 +108,8 @@ export interface VersionDiff {
   added: string[];
   /** Messages that stopped being visible (cut, replaced, removed), one line each. */
   removed: string[];
+  /** The absolute position of the first removed message (where a cut fell). */
+  removedFrom?: number;
   summary?: { before: string; after: string };
   metadata: Array<{ key: string; before?: unknown; after?: unknown }>;
 }

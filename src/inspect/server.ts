@@ -86,10 +86,9 @@ export async function startInspector(log: SessionLog, options: InspectorOptions 
   };
 }
 
+/** The page's fork: the library's forkSession, at the version shown. */
 function forkWith(log: SessionLog): ApiContext['fork'] {
-  // TODO(h-fork): SessionLog.forkSession
-  void log;
-  return () => Promise.reject(new TurnlogError('INVALID_ARGUMENT', 'fork is not available'));
+  return async (key, newKey, atVersion) => ({ version: (await log.forkSession(key, newKey, { atVersion })).version });
 }
 
 async function serve(ctx: ApiContext, token: string, port: number, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -131,7 +131,7 @@ export class SessionView {
     // a cut at this version: what it took away, then where it fell
     if (view.event !== undefined && CUTS.has(view.event.type) && view.diff !== undefined && view.diff.removed.length > 0) {
       for (const line of view.diff.removed) this.history.append(h('div', { class: 'cut-away' }, h('s', {}, line)));
-      this.history.append(h('div', { class: 'marker', id: 'cut' }, `✂ v${view.version} ${view.event.type} cut here: ${view.diff.removed.length} message${view.diff.removed.length === 1 ? '' : 's'} above are no longer sent`));
+      this.history.append(h('div', { class: 'marker', id: 'cut' }, `✂ v${view.version} ${view.event.type} cut here${view.event.cutAt === undefined ? '' : ` (the history now starts at position ${view.event.cutAt})`}: ${view.diff.removed.length} message${view.diff.removed.length === 1 ? '' : 's'} above are no longer sent`));
     }
     if (view.summary !== '') this.history.append(h('div', { class: 'summary-card', id: 'summary' }, h('div', { class: 'msg-head' }, h('span', { class: 'msg-role' }, 'summary'), h('span', {}, 'sent before the history')), view.summary));
     view.messages.forEach((m: ShownMessage, i) => this.history.append(messageBubble(m, i >= view.messages.length - added)));

@@ -18,7 +18,17 @@ function eventPanel(view: VersionView): HTMLElement {
     'section',
     { class: 'panel', id: 'event' },
     h('h2', {}, `Version ${view.version}`),
-    e === undefined ? h('div', { class: 'dim' }, view.version === 0 ? 'Before the first event.' : 'This event was collected by GC.') : h('div', {}, h('div', { class: 'mono' }, e.type), h('div', { class: 'dim' }, isoTime(e.at)), h('div', {}, e.line), e.eventId === undefined ? null : h('div', { class: 'dim mono' }, `eventId ${e.eventId}`)),
+    e === undefined
+      ? h('div', { class: 'dim' }, view.version === 0 ? 'Before the first event.' : 'This event was collected by GC.')
+      : h(
+          'div',
+          {},
+          h('div', { class: 'mono' }, e.type),
+          h('div', { class: 'dim' }, isoTime(e.at)),
+          h('div', {}, e.line),
+          e.forkedFrom === undefined ? null : h('a', { id: 'lineage', href: `#/s/${encodeURIComponent(e.forkedFrom.key)}/${e.forkedFrom.version}` }, `Open ${e.forkedFrom.key} at v${e.forkedFrom.version}`),
+          e.eventId === undefined ? null : h('div', { class: 'dim mono' }, `eventId ${e.eventId}`),
+        ),
     h('div', { class: 'note' }, `${view.messageCount} message${view.messageCount === 1 ? '' : 's'} sent to the model at this version`),
   );
 }
@@ -34,7 +44,10 @@ function diffPanel(view: VersionView): HTMLElement {
   for (const line of d.removed) list.append(h('li', { class: 'del' }, `− ${line}`));
   for (const line of d.added) list.append(h('li', { class: 'add' }, `+ ${line}`));
   if (d.summary !== undefined) list.append(h('li', { class: 'add' }, `~ summary: ${d.summary.after}`));
-  for (const m of d.metadata) list.append(h('li', { class: m.after === undefined ? 'del' : 'add' }, `~ metadata.${m.key}: ${m.after === undefined ? '(deleted)' : JSON.stringify(m.after)}`));
+  for (const m of d.metadata) {
+    const change = m.after === undefined ? `${JSON.stringify(m.before)} → (deleted)` : m.before === undefined ? JSON.stringify(m.after) : `${JSON.stringify(m.before)} → ${JSON.stringify(m.after)}`;
+    list.append(h('li', { class: m.after === undefined ? 'del' : 'add' }, `~ metadata.${m.key}: ${change}`));
+  }
   if (list.childElementCount === 0) list.append(h('li', { class: 'dim' }, 'Nothing the model sees changed.'));
   panel.append(list);
   return panel;
