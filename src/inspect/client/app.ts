@@ -12,7 +12,8 @@ import { SessionsView } from './sessions.js';
  */
 const main = byId('main');
 const liveLabel = byId('live');
-let config: PageConfig;
+// asked for at once, awaited only by the view that needs it (the sessions list does not)
+const config: Promise<PageConfig> = getJson<PageConfig>('config');
 let sessions: SessionsView | undefined;
 let session: SessionView | undefined;
 let stream: EventSource | undefined;
@@ -49,7 +50,7 @@ async function route(): Promise<void> {
   const s = /^#\/s\/([^/]*)(?:\/(\d+))?$/.exec(hash);
   if (s !== null) {
     const key = decodeURIComponent(s[1] ?? '');
-    const view = new SessionView(main, key, config);
+    const view = new SessionView(main, key, await config);
     session = view;
     await view.show(s[2] === undefined ? undefined : Number(s[2]));
     listen(key, view.shown);
@@ -67,7 +68,6 @@ function failed(error: unknown): void {
 
 window.addEventListener('hashchange', () => void route().catch(failed));
 window.addEventListener('unhandledrejection', (e) => failed(e.reason));
-config = await getJson<PageConfig>('config');
 document.title = `turnlog inspect`;
 await route().catch(failed);
 document.body.dataset['ready'] = '1';
