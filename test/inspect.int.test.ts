@@ -254,6 +254,7 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
 });
 
 async function shot(page: Page, name: string): Promise<void> {
+  await page.waitForSelector('#live.on'); // the live stream is connected
   mkdirSync(SHOTS as string, { recursive: true });
   await page.screenshot({ path: join(SHOTS as string, name) });
 }

@@ -125,7 +125,7 @@ pre { font-family: var(--mono); font-size: 12px; white-space: pre-wrap; word-bre
 .diff li { margin: 2px 0; font-size: 12.5px; word-break: break-word; }
 .diff ul { list-style: none; padding-left: 0; margin: 4px 0; }
 .cmd { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
-.cmd code { flex: 1; font-family: var(--mono); font-size: 12px; background: var(--bg); padding: 4px 6px; border-radius: 4px; overflow-x: auto; white-space: nowrap; }
+.cmd code { flex: 1; font-family: var(--mono); font-size: 12px; background: var(--bg); padding: 4px 6px; border-radius: 4px; white-space: pre-wrap; word-break: break-all; }
 .actions { display: flex; gap: 8px; flex-wrap: wrap; }
 .note { font-size: 12px; color: var(--dim); margin-top: 6px; }
 .toast { position: fixed; bottom: 16px; right: 16px; background: var(--text); color: var(--bg); padding: 8px 14px; border-radius: 6px; font-size: 13px; }

@@ -36,7 +36,10 @@ export interface ServedInspector {
 /** Starts `node CLI inspect --json …args` and waits for the line that gives its address. */
 export function serveInspector(cli: string, args: string[]): Promise<ServedInspector> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, 'inspect', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // run as `turnlog`, not through npx: the commands the page prints start with `turnlog`
+    const env = { ...process.env };
+    delete env['npm_command'];
+    const child = spawn(process.execPath, [cli, 'inspect', '--json', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
