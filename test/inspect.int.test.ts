@@ -157,6 +157,21 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     await page.close();
   });
 
+  it('copies a version as JSON: the whole history, summary and metadata at that version', async () => {
+    const context = await browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(ro.url).origin });
+    const page = await context.newPage();
+    const key = 'demo:telegram:1001';
+    await page.goto(`${ro.url}#/s/${encodeURIComponent(key)}/30`);
+    await shown(page, 30);
+    await page.click('#copy-json');
+    await page.waitForSelector('[data-role="toast"]');
+    const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as unknown;
+    const info = await log.getSession(key, { atVersion: 30 });
+    expect(copied).toEqual({ key, version: 30, summary: info?.summary, metadata: info?.metadata, messages: await log.getHistory(key, { atVersion: 30 }) });
+    await context.close();
+  });
+
   it('shows a version appended by another process, on the session and on the sessions list', async () => {
     const page = await browser.newPage();
     const key = 'demo:telegram:1003';
