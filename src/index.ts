@@ -47,5 +47,7 @@ export { exportJsonl } from './import/export-jsonl.js';
 export type { JsonlExport, JsonlExportOptions } from './import/export-jsonl.js';
 export type { ImportOptions, ImportReport, ImportedSession, ImportProblem, ImportStatus, ImportRecency, ProblemSubject } from './import/types.js';
 export { openPostgresSessionLog } from './postgres/open-postgres.js';
+export { startInspector } from './inspect/server.js';
+export type { Inspector, InspectorOptions } from './inspect/server.js';
 export type { PostgresSessionLogOptions } from './postgres/pg-options.js';
 export type { PgPoolLike, PgClientLike, PgResult, PgQueryConfig } from './postgres/pg-pool.js';

@@ -68,6 +68,8 @@ afterAll(() => {
 
 it('the tarball holds the built library and CLI, and neither bench, demo, tests nor source maps', () => {
   for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/require.cjs', 'dist/src/cli/main.js']) expect(files).toContain(f);
+  // the inspector's page runs from the package alone: its scripts are compiled into dist/src
+  for (const f of ['dist/src/inspect/client/app.js', 'dist/src/inspect/client/dom.js', 'docs/img/inspect-session.png']) expect(files).toContain(f);
   const unexpected = files.filter((f) => !(f.startsWith('dist/src/') || f.startsWith('docs/') || f === 'README.md' || f === 'CHANGELOG.md' || f === 'LICENSE' || f === 'package.json'));
   expect(unexpected).toEqual([]);
   expect(files.filter((f) => f.startsWith('dist/src/demo/') || f.endsWith('.map') || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);

@@ -6,6 +6,7 @@ import { exportCommand } from './export.js';
 import { gc } from './gc.js';
 import { history } from './history.js';
 import { importCommand } from './import.js';
+import { inspect } from './inspect.js';
 import { log } from './log.js';
 import { replay } from './replay.js';
 import { sessions } from './sessions.js';
@@ -14,7 +15,7 @@ import { tail } from './tail.js';
 import { verify } from './verify.js';
 
 /** Every subcommand, in help order. */
-export const COMMANDS: readonly Command[] = [sessions, history, log, replay, diff, fork, tail, exportCommand, importCommand, stats, gc, backup, verify];
+export const COMMANDS: readonly Command[] = [sessions, history, log, replay, diff, fork, tail, inspect, exportCommand, importCommand, stats, gc, backup, verify];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,0 +1,92 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+import type { SessionRow, SessionsPage } from '../protocol.js';
+import { getJson } from './api.js';
+import { ago, byId, clear, h, isoTime } from './dom.js';
+
+const PAGE = 50;
+
+/** The sessions list: newest first, prefix search, paging by cursor; live rows arrive on top. */
+export class SessionsView {
+  private prefix = '';
+  /** Cursors of the pages before this one (for "Previous"); the first page has none. */
+  private readonly cursors: Array<string | undefined> = [];
+  private cursor: string | undefined;
+  private next: string | undefined;
+  private body: HTMLTableSectionElement | undefined;
+  private searchTimer: number | undefined;
+  private loads = 0;
+
+  constructor(private readonly root: HTMLElement) {}
+
+  async show(prefix: string): Promise<void> {
+    this.prefix = prefix;
+    const search = h('input', { type: 'search', id: 'search', placeholder: 'Search sessions by key prefix…', value: prefix });
+    search.addEventListener('input', () => {
+      window.clearTimeout(this.searchTimer);
+      this.searchTimer = window.setTimeout(() => {
+        history.replaceState(null, '', search.value === '' ? '#/' : `#/?prefix=${encodeURIComponent(search.value)}`);
+        this.prefix = search.value;
+        this.cursors.length = 0;
+        void this.load(undefined);
+      }, 150);
+    });
+    this.body = h('tbody');
+    clear(this.root);
+    this.root.append(
+      h('div', { class: 'toolbar' }, search, h('span', { class: 'dim', id: 'count' })),
+      h('table', { class: 'sessions' }, h('thead', {}, h('tr', {}, h('th', {}, 'Key'), h('th', { class: 'num' }, 'Version'), h('th', { class: 'num' }, 'Messages'), h('th', {}, 'Last activity'), h('th', { class: 'num', title: 'Characters of summary · metadata keys' }, 'Size'), h('th', {}, 'Summary'))), this.body),
+      h('div', { class: 'pager' }, h('button', { id: 'prev' }, '← Previous'), h('button', { id: 'next' }, 'Next →'), h('span', { class: 'dim', id: 'page' })),
+    );
+    byId('prev').addEventListener('click', () => void this.load(this.cursors.pop()));
+    byId('next').addEventListener('click', () => {
+      this.cursors.push(this.cursor);
+      void this.load(this.next);
+    });
+    search.focus();
+    await this.load(undefined);
+  }
+
+  private async load(cursor: string | undefined): Promise<void> {
+    const n = ++this.loads;
+    const page = await getJson<SessionsPage>('sessions', { limit: PAGE, prefix: this.prefix || undefined, cursor });
+    if (n !== this.loads || this.body === undefined) return;
+    this.cursor = cursor;
+    this.next = page.cursor;
+    clear(this.body);
+    for (const s of page.sessions) this.body.append(row(s));
+    if (page.sessions.length === 0) this.body.append(h('tr', {}, h('td', { class: 'empty' }, this.prefix ? 'No session key starts with that.' : 'No sessions yet.')));
+    if (page.store !== undefined) byId('store').textContent = `${page.store.sessions.toLocaleString('en-US')} sessions · ${(page.store.logBytes / 1048576).toFixed(1)} MB of log`;
+    (byId('prev') as HTMLButtonElement).disabled = this.cursors.length === 0 && cursor === undefined;
+    (byId('next') as HTMLButtonElement).disabled = page.cursor === undefined;
+    byId('page').textContent = `page ${this.cursors.length + 1}`;
+  }
+
+  /** Sessions just written to: on the first page, moved (or added) to the top. */
+  live(rows: readonly SessionRow[]): void {
+    if (this.body === undefined || this.cursor !== undefined) return;
+    for (const s of [...rows].reverse()) {
+      if (!s.key.startsWith(this.prefix)) continue;
+      for (const tr of this.body.querySelectorAll('tr')) if (tr.dataset['key'] === s.key) tr.remove();
+      this.body.querySelector('td.empty')?.parentElement?.remove();
+      const tr = row(s);
+      tr.classList.add('fresh');
+      this.body.prepend(tr);
+    }
+    while (this.body.rows.length > PAGE) this.body.rows[this.body.rows.length - 1]?.remove();
+  }
+}
+
+function row(s: SessionRow): HTMLTableRowElement {
+  const link = h('a', { href: `#/s/${encodeURIComponent(s.key)}`, class: 'mono' }, s.key);
+  return h(
+    'tr',
+    { data: { key: s.key } },
+    h('td', {}, link),
+    h('td', { class: 'num' }, s.version),
+    h('td', { class: 'num' }, s.messageCount),
+    h('td', { title: isoTime(s.updatedAt) }, ago(s.updatedAt)),
+    h('td', { class: 'num dim' }, `${s.summaryChars} ch · ${s.metadataKeys} keys`),
+    h('td', { class: 'summary', title: s.summary }, s.summary),
+  );
+}
