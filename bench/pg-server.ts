@@ -92,7 +92,7 @@ export async function makeProfilePgServer(library: string): Promise<ProfilePgSer
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start(profile) {
       const env = profileEnv(profile, preload, {}) as Record<string, string>;
-      ctl(['-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=40`, 'start'], env);
+      ctl(['-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`, 'start'], env);
       running = true;
       if (env['LD_PRELOAD'] !== undefined) {
         const pid = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '';

@@ -139,10 +139,10 @@ for (const p of disks.profiles) {
     process.stdout.write(`${p.name}: skipped, ${p.skipped}\n`);
     continue;
   }
-  process.stdout.write(`${p.name} (fdatasync ${(p.fdatasyncUs ?? NaN).toFixed(0)} µs): saturated appends/s, loop p99 ms | paced appends/s, loop p99 ms | single agent p50 µs\n`);
+  process.stdout.write(`${p.name} (fdatasync ${(p.fdatasyncUs ?? NaN).toFixed(0)} µs): saturated appends/s, loop p99 ms | paced appends/s, loop p99 ms | single agent p50 µs | multi-process appends/s\n`);
   for (const x of p.rows) {
     const f = (v: number | null, d = 0) => (v === null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
-    process.stdout.write(`  ${x.peer.padEnd(18)} ${f(x.saturated.appendsPerSec).padStart(7)} ${f(x.saturated.loop.p99Ms, 1).padStart(7)} | ${f(x.paced.appendsPerSec).padStart(6)} ${f(x.paced.loop.p99Ms, 1).padStart(7)} | ${f(x.singleAgent.p50Us).padStart(6)}\n`);
+    process.stdout.write(`  ${x.peer.padEnd(18)} ${f(x.saturated.appendsPerSec).padStart(7)} ${f(x.saturated.loop.p99Ms, 1).padStart(7)} | ${f(x.paced.appendsPerSec).padStart(6)} ${f(x.paced.loop.p99Ms, 1).padStart(7)} | ${f(x.singleAgent.p50Us).padStart(6)} | ${f(x.multiProcess?.appendsPerSec ?? null)}\n`);
   }
   for (const s of p.skippedStores) process.stdout.write(`  ${s.peer}: no row, ${s.reason}\n`);
 }
