@@ -44,10 +44,12 @@ export function gatewaySection(r: Results, svg: (name: string, text: string) => 
       'Each store runs in a child process of its own on each profile, a fresh store per scenario. Loop p50/p99/max: the event-loop delay of that process during the scenario (ms).',
     '',
   ];
-  for (const p of d.profiles.filter((x) => x.skipped !== undefined)) out.push(`- **${p.name} skipped**: ${p.skipped}`);
-  for (const p of d.profiles) for (const s of p.skippedStores) out.push(`- ${s.peer} on ${p.name}: no row, ${s.reason}`);
+  const skips = [
+    ...d.profiles.filter((x) => x.skipped !== undefined).map((p) => `- **${p.name} skipped**: ${p.skipped}`),
+    ...d.profiles.flatMap((p) => p.skippedStores.map((s) => `- ${s.peer} on ${p.name}: no row, ${s.reason}`)),
+  ];
+  if (skips.length > 0) out.push(...skips, '');
   out.push(
-    '',
     'All profiles at a glance (saturated appends/s; event-loop delay p99 under the paced load, ms):',
     '',
     table(
