@@ -183,7 +183,7 @@ out.push(
 out.push(
   '## 9. Multi-process, on each disk profile',
   '',
-  `${r.diskProfiles.plan.writers} writer processes on one store at once, ${r.diskProfiles.plan.writerSessions} concurrent sessions in each, appending for ${n(r.diskProfiles.plan.writersSec, 2)} s (every history checked afterwards against the count its writer reported). jsonl and json are left out: their locks work only inside one process. On the local disk:`,
+  `${r.diskProfiles.plan.writers} writer processes on one store at once, ${r.diskProfiles.plan.writerSessions} concurrent sessions in each, appending for ${n(r.diskProfiles.plan.writersSec, 2)} s (every history checked afterwards against the count its writer reported). jsonl and json are left out: their locks work only inside one process.${r.diskProfiles.plan.writersOnLocalDisk === false ? ' (--quick: not run on the local disk.)' : ''} On the local disk:`,
   '',
 );
 const mRef = s.multiProcess.find((x) => x.peer === REF)?.appendsPerSec;

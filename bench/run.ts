@@ -40,8 +40,8 @@ const sizes: Results['sizes'] = quick
  * slow profile, at toy lengths, so CI runs the preload, the children and the throwaway server.
  */
 const diskPlan: DiskPlan = quick
-  ? { sessions: sizes.gatewaySessions, saturatedSec: 0.15, pacedPerSec: 2000, pacedSec: 0.2, singleMax: 30, singleMin: 5, singleSec: 0.15, writers: 2, writerSessions: 2, writersSec: 0.15 }
-  : { sessions: sizes.gatewaySessions, saturatedSec: 3, pacedPerSec: 2000, pacedSec: 4, singleMax: 1000, singleMin: 50, singleSec: 3, writers: sizes.writers, writerSessions: 25, writersSec: 3 };
+  ? { sessions: sizes.gatewaySessions, saturatedSec: 0.15, pacedPerSec: 2000, pacedSec: 0.2, singleMax: 30, singleMin: 5, singleSec: 0.15, writers: 2, writerSessions: 2, writersSec: 0.15, writersOnLocalDisk: false }
+  : { sessions: sizes.gatewaySessions, saturatedSec: 3, pacedPerSec: 2000, pacedSec: 4, singleMax: 1000, singleMin: 50, singleSec: 3, writers: sizes.writers, writerSessions: 25, writersSec: 3, writersOnLocalDisk: true };
 const profiles = quick ? DISK_PROFILES.filter((p) => p.syncDelayUs <= 2000) : DISK_PROFILES;
 
 function versionOf(pkg: string): string {

@@ -37,7 +37,7 @@ async function run(plan: DiskChildPlan): Promise<DiskChildResult> {
   const singleAgent = await withStore(plan.peer, (s) => timedSingleAgent(s, plan.singleMax, plan.singleMin, plan.singleSec));
   // The writer processes inherit this process's environment: the same disk, the same server.
   const peer = ALL_HISTORY_PEERS.find((x) => x.name === plan.peer);
-  const multiProcess = peer !== undefined && MULTI_PROCESS_SAFE.includes(plan.peer) ? await timedWriters(peer, plan.writers, plan.writerSessions, plan.writersSec, process.env) : undefined;
+  const multiProcess = peer !== undefined && plan.writers > 0 && MULTI_PROCESS_SAFE.includes(plan.peer) ? await timedWriters(peer, plan.writers, plan.writerSessions, plan.writersSec, process.env) : undefined;
   return { durability, saturated, paced, singleAgent, ...(multiProcess === undefined ? {} : { multiProcess }) };
 }
 

@@ -29,10 +29,12 @@ export interface DiskPlan {
   singleMax: number;
   singleMin: number;
   singleSec: number;
-  /** Multi-process: writer processes, concurrent sessions in each, and how long they write, s. */
+  /** Multi-process: writer processes (0: none), concurrent sessions in each, and how long they write, s. */
   writers: number;
   writerSessions: number;
   writersSec: number;
+  /** False (--quick): writer processes only on the slow profiles, the costliest part of a toy run. */
+  writersOnLocalDisk: boolean;
 }
 
 /** What the child process is told to run: one store, the plan. */
@@ -146,7 +148,8 @@ export async function diskProfiles(plan: DiskPlan, profiles: readonly DiskProfil
           const childEnv = p.name === PG_PEER ? { ...env, ...pgEnv } : env;
           const budget = plan.saturatedSec + plan.pacedSec + plan.singleSec + plan.writersSec + 180;
           try {
-            result.rows.push({ peer: p.name, ...(await runChild<DiskChildResult>([JSON.stringify({ ...plan, peer: p.name } satisfies DiskChildPlan)], childEnv, budget)) });
+            const writers = profile.syncDelayUs === 0 && !plan.writersOnLocalDisk ? 0 : plan.writers;
+            result.rows.push({ peer: p.name, ...(await runChild<DiskChildResult>([JSON.stringify({ ...plan, writers, peer: p.name } satisfies DiskChildPlan)], childEnv, budget)) });
           } catch (error) {
             const reason = error instanceof Error ? error.message : String(error);
             process.stderr.write(`${p.name} on ${profile.name} has no row: ${reason}\n`);
