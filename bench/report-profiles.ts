@@ -23,7 +23,7 @@ export function profileHeader(r: Results): string[] {
   const d = r.diskProfiles;
   const out = [
     `- Disk profiles: ${d.profiles.map((p) => `${p.name} (one 4 KiB write + fdatasync: ${p.skipped === undefined ? fsyncOf(p) : `skipped, ${p.skipped}`})`).join('; ')}. ` +
-      'A slow profile adds a fixed delay to every fsync, fdatasync, syncfs and msync(MS_SYNC) of the process that syncs, through a library built from `bench/sync-delay/sync-delay.c` at benchmark time and preloaded (LD_PRELOAD) into each store\'s child process, and into the PostgreSQL server for its rows.',
+      'A slow profile adds a fixed delay to every fsync, fdatasync, syncfs and msync(MS_SYNC) of the process that syncs, and to every write to a file it opened with O_DSYNC or O_SYNC, through a library built from `bench/sync-delay/sync-delay.c` at benchmark time and preloaded (LD_PRELOAD) into each store\'s child process, and into the PostgreSQL server for its rows.',
     `- Event-loop delay: \`monitorEventLoopDelay\` (resolution 1 ms) in the process that writes, while the scenario runs; it records the time between firings of a 1 ms timer, so an idle loop reads p50 ${ms(d.idleLoop.p50Ms)} ms, p99 ${ms(d.idleLoop.p99Ms)} ms on this machine (measured in the run). Where a store never yields between writes, the timer fires once, after the whole scenario.`,
   ];
   const pgInfo = d.postgres;
