@@ -1,5 +1,6 @@
 /**
- * A dependency-free SVG of the scaling curves: log–log line charts, one line per store.
+ * Dependency-free SVG charts: the scaling curves (log–log line charts, one line per store) and
+ * the disk profiles (log-scale bars, one per store).
  */
 export interface Series {
   name: string;
@@ -63,6 +64,57 @@ export function scalingChart(panels: Panel[]): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${H}" viewBox="0 0 ${width} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${H}" fill="#fff"/>`,
     ...panels.map((p, i) => panel(p, i * W)),
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+/** One panel of horizontal bars, one per store, on a log scale (the stores span 100× and more). */
+export interface BarPanel {
+  title: string;
+  /** Unit shown under the axis, e.g. 'appends/s'. */
+  xLabel: string;
+  bars: Array<{ name: string; value: number | undefined }>;
+}
+
+const BAR = { height: 18, gap: 8, label: 130, top: 34, bottom: 44, right: 70 };
+
+function barPanel(p: BarPanel, dx: number, height: number): string {
+  const values = p.bars.map((b) => b.value).filter((v): v is number => v !== undefined && Number.isFinite(v) && v > 0);
+  const out: string[] = [`<text x="${dx + W / 2}" y="18" text-anchor="middle" font-weight="bold">${esc(p.title)}</text>`];
+  if (values.length === 0) return out.join('\n');
+  const ticks = decades(Math.min(...values), Math.max(...values));
+  const [x0, x1] = [Math.log10(ticks[0] as number), Math.log10(ticks[ticks.length - 1] as number)];
+  const left = dx + BAR.label;
+  const width = W - BAR.label - BAR.right;
+  const px = (x: number) => left + ((Math.log10(x) - x0) / (x1 - x0 || 1)) * width;
+  const bottom = height - BAR.bottom;
+  for (const t of ticks) out.push(`<line x1="${px(t)}" x2="${px(t)}" y1="${BAR.top}" y2="${bottom}" stroke="#ddd"/><text x="${px(t)}" y="${bottom + 14}" text-anchor="middle">${label(t)}</text>`);
+  out.push(`<text x="${left + width / 2}" y="${bottom + 32}" text-anchor="middle">${esc(p.xLabel)}</text>`);
+  p.bars.forEach((b, i) => {
+    const y = BAR.top + i * (BAR.height + BAR.gap);
+    const color = COLORS[i % COLORS.length] as string;
+    out.push(`<text x="${left - 6}" y="${y + BAR.height - 5}" text-anchor="end">${esc(b.name)}</text>`);
+    if (b.value === undefined || !Number.isFinite(b.value) || b.value <= 0) {
+      out.push(`<text x="${left + 4}" y="${y + BAR.height - 5}" fill="#888">n/a</text>`);
+      return;
+    }
+    const end = Math.max(px(b.value), left + 1);
+    const shown = b.value >= 100 ? Math.round(b.value).toLocaleString('en-US') : Number(b.value.toPrecision(2)).toString();
+    out.push(`<rect x="${left}" y="${y}" width="${(end - left).toFixed(1)}" height="${BAR.height}" fill="${color}"/><text x="${(end + 4).toFixed(1)}" y="${y + BAR.height - 5}">${shown}</text>`);
+  });
+  return out.join('\n');
+}
+
+/** Side-by-side bar panels in one SVG, e.g. a disk profile's appends/s and event-loop delay. */
+export function barChart(panels: BarPanel[]): string {
+  const rows = Math.max(1, ...panels.map((p) => p.bars.length));
+  const height = BAR.top + rows * (BAR.height + BAR.gap) + BAR.bottom;
+  const width = W * panels.length;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
+    ...panels.map((p, i) => barPanel(p, i * W, height)),
     '</svg>',
     '',
   ].join('\n');

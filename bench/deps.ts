@@ -1,48 +1,41 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 
 /**
- * Benchmark-only dependencies live in bench/deps, with their own package.json and lockfile, so
- * the package's `npm ci` does not install them: better-sqlite3 (the SQLite peer) compiles from
- * source, most of what an install used to take. The first benchmark run installs them there,
- * once, saying so; `npm run bench` stays one command. Their types stay a dev dependency of the
- * package, so bench/ type-checks without them.
+ * The SQLite peer's driver, better-sqlite3: an optional dependency of the package (the openclaw
+ * SQLite importer loads it on demand too), so `npm ci` installs it into the package's
+ * node_modules, compiling it from source where no prebuilt binary fits. An install that skipped
+ * or failed it (optional dependencies may) leaves the benchmark without its SQLite rows: it stops
+ * with a message saying how to get it back rather than measuring fewer stores than it claims.
  */
-const DIR = fileURLToPath(new URL('../../bench/deps/', import.meta.url));
-const requireDep = createRequire(`${DIR}package.json`);
+const requireRoot = createRequire(new URL('../../package.json', import.meta.url));
 
-function install(): void {
-  process.stderr.write('bench: installing the benchmark-only dependencies (better-sqlite3) into bench/deps, once: `npm ci` there, which may compile SQLite (a minute or two)\n');
-  // Run by `npm run …`, npm names itself; otherwise take the npm on the PATH.
-  const npm = process.env['npm_execpath'];
-  const args = ['ci', '--no-audit', '--no-fund'];
-  const r = npm !== undefined && npm.endsWith('.js')
-    ? spawnSync(process.execPath, [npm, ...args], { cwd: DIR, stdio: ['ignore', 2, 2] })
-    : spawnSync('npm', args, { cwd: DIR, stdio: ['ignore', 2, 2], shell: process.platform === 'win32' });
-  if (r.status !== 0) throw new Error(`bench: \`npm ci\` in ${DIR} failed (${r.error?.message ?? `exit ${r.status}`}): run it there to see why`);
+function missing(error: unknown): Error {
+  const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return new Error(
+    `bench: better-sqlite3 (the SQLite peer) cannot be loaded from the package's node_modules (${why}). ` +
+      'It is an optional dependency: `npm ci` installs it, compiling from source where needed (python3, make and a C++ compiler); ' +
+      'run `npm ci` again, or `npm rebuild better-sqlite3`, and read its output.',
+  );
 }
 
-/** better-sqlite3 loads its compiled addon only when a database opens: open one to know it works. */
-function probe(): typeof BetterSqlite3 {
-  const Database = requireDep('better-sqlite3') as typeof BetterSqlite3;
-  new Database(':memory:').close();
-  return Database;
-}
+let loaded: typeof BetterSqlite3 | undefined;
 
-/** The better-sqlite3 constructor from bench/deps, installed there first if it is missing or unbuilt. */
+/** The better-sqlite3 constructor, checked by opening an in-memory database (the addon loads only then). */
 export function loadBetterSqlite3(): typeof BetterSqlite3 {
+  if (loaded !== undefined) return loaded;
   try {
-    return probe();
-  } catch {
-    install();
-    return probe();
+    const Database = requireRoot('better-sqlite3') as typeof BetterSqlite3;
+    new Database(':memory:').close();
+    loaded = Database;
+    return Database;
+  } catch (error) {
+    throw missing(error);
   }
 }
 
-/** Version of a benchmark-only dependency, from the copy that `loadBetterSqlite3` loads (resolved the same way). */
+/** Version of an installed dependency, from the copy the package's node_modules resolves. */
 export function benchDependencyVersion(name: string): string {
-  return (JSON.parse(readFileSync(requireDep.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(requireRoot.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 }

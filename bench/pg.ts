@@ -54,8 +54,8 @@ export async function dropSchema(schema: string): Promise<void> {
 }
 
 /** The server's version and its commit durability, for the report's header. */
-export async function pgServerInfo(): Promise<{ version: string; synchronousCommit: string }> {
-  const client = new pg.Client({ connectionString: PG_URL });
+export async function pgServerInfo(url = PG_URL): Promise<{ version: string; synchronousCommit: string }> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const row = (await client.query<{ v: string; s: string }>("SELECT current_setting('server_version') AS v, current_setting('synchronous_commit') AS s")).rows[0];

@@ -6,11 +6,20 @@ import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
 import type { MultiProcessRow, WriterScalingRow } from './scenarios/multi-process.js';
 import type { ReadRow } from './scenarios/reads.js';
 import type { SummariserRow } from './scenarios/summariser.js';
+import type { DiskProfilesResult } from './scenarios/disk-profiles.js';
 import type { DepthRow, GatewayRow, SingleAgentRow } from './scenarios/writes.js';
 import type { TargetCheck } from './targets.js';
 
-/** The shape of bench/results/latest.json, read back by the report. */
+/**
+ * The shape of bench/results/latest.json, read back by the report.
+ * Schema 2 (absent: 1): the write scenarios run on each disk profile (`diskProfiles`), each store
+ * in a child process, for a fixed time; `scenarios.gateway` and `scenarios.singleAgent` are the
+ * local disk's rows of it, and the sizes of fixed-count writes are gone.
+ */
+export const RESULTS_SCHEMA = 2;
+
 export interface Results {
+  schemaVersion: typeof RESULTS_SCHEMA;
   date: string;
   quick: boolean;
   machine: { cpu: string; cores: number; memoryGb: number; os: string; filesystem: string };
@@ -26,8 +35,6 @@ export interface Results {
   stepSec?: Record<string, number>;
   sizes: {
     gatewaySessions: number;
-    gatewayAppendsPerSession: number;
-    singleAgentAppends: number;
     read: number[];
     readMid: number;
     depthShallow: number;
@@ -43,7 +50,10 @@ export interface Results {
     scalingSessions: number;
     scalingAppendsPerSession: number;
   };
+  /** The write scenarios on every disk profile, with the event-loop delay of each. */
+  diskProfiles: DiskProfilesResult;
   scenarios: {
+    /** The saturated gateway and the single agent on the local disk (from `diskProfiles`). */
     gateway: GatewayRow[];
     singleAgent: SingleAgentRow[];
     read: ReadRow[];

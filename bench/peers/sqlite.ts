@@ -4,7 +4,7 @@ import { loadBetterSqlite3 } from '../deps.js';
 import type { Message } from '../../src/types.js';
 import type { HistoryStore, IndexStore, SeenHistory } from './types.js';
 
-// From bench/deps, installed on the first benchmark run: not a dependency of the package.
+// An optional dependency of the package: a clear error when the install left it out.
 const Database = loadBetterSqlite3();
 
 /**
