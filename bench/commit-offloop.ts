@@ -48,8 +48,11 @@ type Open = (o: Record<string, unknown>) => Log;
 interface Job {
   module: string;
   durability: Durability;
-  work: 'writes' | 'maintenance';
+  /** 'slow-writer' appends until killed; 'neighbour' times its appends to the same store meanwhile. */
+  work: 'writes' | 'maintenance' | 'slow-writer' | 'neighbour';
   quick: boolean;
+  /** The store of 'slow-writer' and 'neighbour'. */
+  path?: string;
 }
 
 export interface WriteFigures {
@@ -77,6 +80,12 @@ export interface MaintenanceFigures {
   verifySeconds: number;
 }
 
+/** A writer on the local disk while another process writes the same store on a +8 ms disk. */
+export interface NeighbourFigures {
+  p50Us: number;
+  p99Us: number;
+}
+
 export interface CommitOffLoopRow extends WriteFigures {
   profile: string;
   syncDelayUs: number;
@@ -91,6 +100,8 @@ export interface CommitOffLoopResult {
   skipped?: string;
   rows: CommitOffLoopRow[];
   maintenance: Array<MaintenanceFigures & { side: Side }>;
+  /** What the slow disk of one process costs another process's writes to the same store. */
+  neighbour: Array<NeighbourFigures & { side: Side; durability: Durability }>;
 }
 
 // ---- the child: one side, one durability, one disk ----
@@ -219,9 +230,36 @@ async function maintenance(open: Open, durability: Durability, quick: boolean): 
   });
 }
 
+/** Appends to its own sessions, eight at a time, until killed; says 'ready' after the first. */
+async function slowWriter(open: Open, job: Job): Promise<void> {
+  const log = open({ path: job.path, durability: job.durability });
+  for (let i = 0; ; i++) {
+    await Promise.all(Array.from({ length: 8 }, (_, s) => log.addFullMessage(`slow:${s}`, message(i, `s${s}`))));
+    if (i === 0) process.stdout.write('ready\n');
+  }
+}
+
+async function neighbour(open: Open, job: Job): Promise<NeighbourFigures> {
+  const log = open({ path: job.path, durability: job.durability });
+  try {
+    const t: number[] = [];
+    const t0 = nowUs();
+    for (let i = 0; i < 300 && (i < 30 || nowUs() - t0 < (job.quick ? 1 : 3) * 1e6); i++) {
+      const s = nowUs();
+      await log.addFullMessage('neighbour', message(i));
+      t.push(nowUs() - s);
+    }
+    return { p50Us: Math.round(median(t)), p99Us: Math.round(percentile(t, 99)) };
+  } finally {
+    await log.close();
+  }
+}
+
 async function child(job: Job): Promise<void> {
   const open = await loadOpen(job.module);
-  const out = job.work === 'writes' ? await writes(open, job.durability, job.quick) : await maintenance(open, job.durability, job.quick);
+  if (job.work === 'slow-writer') return slowWriter(open, job);
+  const out =
+    job.work === 'writes' ? await writes(open, job.durability, job.quick) : job.work === 'neighbour' ? await neighbour(open, job) : await maintenance(open, job.durability, job.quick);
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -254,6 +292,23 @@ function medianOf<T extends object>(runs: T[]): T {
   return out as T;
 }
 
+/** One process writes on a +8 ms disk without pause; another, on the local disk, times its appends to the same store. */
+async function withSlowNeighbour(job: Job, slowEnv: NodeJS.ProcessEnv): Promise<NeighbourFigures> {
+  return inTempDir(async (dir) => {
+    const path = join(dir, 's');
+    const slow = spawn(process.execPath, [SELF, '--child', JSON.stringify({ ...job, work: 'slow-writer', path })], { env: slowEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        slow.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        slow.on('close', (code) => reject(new Error(`slow writer exited with ${code}`)));
+      });
+      return await runChild<NeighbourFigures>({ ...job, work: 'neighbour', path }, { ...process.env });
+    } finally {
+      slow.kill('SIGKILL');
+    }
+  });
+}
+
 const sidesOf = (i: number): Side[] => (i % 2 === 0 ? ['before', 'after'] : ['after', 'before']);
 
 export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult> {
@@ -284,7 +339,21 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
       progress(`GC and verify, ${side}`);
       maintenance.push({ side, ...(await runChild<MaintenanceFigures>({ module: modules[side], durability: 'flushed', work: 'maintenance', quick }, { ...process.env })) });
     }
-    return { baseline: BASELINE, rounds, ...('skipped' in lib ? { skipped: lib.skipped } : {}), rows, maintenance };
+    const neighbourRows: CommitOffLoopResult['neighbour'] = [];
+    const slowest = DISK_PROFILES.at(-1) as DiskProfile;
+    if ('library' in lib) {
+      for (const durability of ['flushed', 'committed'] as const) {
+        const runs: Record<Side, NeighbourFigures[]> = { before: [], after: [] };
+        for (let r = 0; r < rounds; r++) {
+          for (const side of sidesOf(r)) {
+            progress(`a writer beside a ${slowest.name} writer, ${durability}, ${side}, round ${r + 1}/${rounds}`);
+            runs[side].push(await withSlowNeighbour({ module: modules[side], durability, work: 'neighbour', quick }, profileEnv(slowest, lib.library)));
+          }
+        }
+        for (const side of ['before', 'after'] as const) neighbourRows.push({ side, durability, ...medianOf(runs[side]) });
+      }
+    }
+    return { baseline: BASELINE, rounds, ...('skipped' in lib ? { skipped: lib.skipped } : {}), rows, maintenance, neighbour: neighbourRows };
   } finally {
     rmSync(build, { recursive: true, force: true });
   }
@@ -298,6 +367,10 @@ function table(r: CommitOffLoopResult): string {
   }
   lines.push('', '| side | GC compaction: longest block (ms) / s | GC expiry: longest block (ms) / s | verify: longest block (ms) / s |', '|---|---|---|---|');
   for (const m of r.maintenance) lines.push(`| ${m.side} | ${m.gcCompactBlockMs} / ${m.gcCompactSeconds} | ${m.gcExpireBlockMs} / ${m.gcExpireSeconds} | ${m.verifyBlockMs} / ${m.verifySeconds} |`);
+  if (r.neighbour.length > 0) {
+    lines.push('', '| beside a writer on a +8 ms disk (same store): durability | side | neighbour append p50 (µs) | p99 (µs) |', '|---|---|---|---|');
+    for (const n of r.neighbour) lines.push(`| ${n.durability} | ${n.side} | ${n.p50Us} | ${n.p99Us} |`);
+  }
   return `${lines.join('\n')}\n`;
 }
 
