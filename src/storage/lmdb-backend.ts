@@ -58,6 +58,23 @@ function openError(path: string, error: unknown): TurnlogError {
   return new TurnlogError('CORRUPT', `cannot open the store at ${path}: ${message}`, { cause: error });
 }
 
+/**
+ * A commit that failed on the binding's write thread rejects with a generic error whose
+ * `commitError` promise rejects with the cause (ENOSPC, EIO…). That promise is handled here, or
+ * its rejection would be unhandled and end the host process; its reason, when already known, is
+ * the error reported.
+ */
+async function commitFailure(error: unknown): Promise<unknown> {
+  const cause = (error as { commitError?: unknown } | undefined)?.commitError;
+  if (!(cause instanceof Promise)) return error;
+  try {
+    await Promise.race([cause, Promise.resolve()]);
+    return error;
+  } catch (reason) {
+    return reason;
+  }
+}
+
 type RawEntry = { key: Key | Key[number]; value: Uint8Array };
 
 /** ordered-binary reads a one-element key back as a bare value; the engine always sees tuples. */
@@ -210,6 +227,9 @@ export class LmdbBackend implements Backend {
     };
     let bodyFailed = false;
     const committed = this.root.childTransaction(() => {
+      // The binding keeps a promise of its own for this transaction's commit (its event-turn
+      // batch) that nothing awaits; a failed commit would reject it unhandled, ending the host.
+      void this.root.committed.then(undefined, () => undefined);
       try {
         return fn(tx);
       } catch (error) {
@@ -219,14 +239,17 @@ export class LmdbBackend implements Backend {
     });
     // Taken now: the flush of the transaction this call joined (a later call may start another).
     const flushed = this.options.durability === 'flushed' ? new Promise<unknown>((resolve, reject) => void this.root.flushed.then(resolve, reject)) : undefined;
+    // It rejects too when the commit fails, and is then not awaited: the commit's error is reported.
+    flushed?.catch(() => undefined);
     return (async () => {
       try {
         const result = await committed;
         if (flushed !== undefined) await flushed;
         return result;
       } catch (error) {
-        const mapped = storageError(error);
-        throw mapped instanceof TurnlogError || bodyFailed ? mapped : ioError('write failed (is the disk full?)', error);
+        const failure = bodyFailed ? error : await commitFailure(error);
+        const mapped = storageError(failure);
+        throw mapped instanceof TurnlogError || bodyFailed ? mapped : ioError('write failed (is the disk full?)', failure);
       }
     })();
   }
