@@ -101,6 +101,10 @@ export class LmdbBackend implements Backend {
   private readonly root: RootDatabase<Uint8Array, Key | string>;
   private readonly dbs = new Map<Table, Db>();
   private closing: Promise<void> | undefined;
+  /** Writes whose commit has not settled yet. */
+  private readonly writing = new Set<Promise<unknown>>();
+  /** The newest commit failed (see close()). */
+  private commitFailed = false;
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
@@ -241,17 +245,23 @@ export class LmdbBackend implements Backend {
     const flushed = this.options.durability === 'flushed' ? new Promise<unknown>((resolve, reject) => void this.root.flushed.then(resolve, reject)) : undefined;
     // It rejects too when the commit fails, and is then not awaited: the commit's error is reported.
     flushed?.catch(() => undefined);
-    return (async () => {
+    const written = (async () => {
       try {
         const result = await committed;
         if (flushed !== undefined) await flushed;
+        this.commitFailed = false;
         return result;
       } catch (error) {
+        if (!bodyFailed) this.commitFailed = true;
         const failure = bodyFailed ? error : await commitFailure(error);
         const mapped = storageError(failure);
         throw mapped instanceof TurnlogError || bodyFailed ? mapped : ioError('write failed (is the disk full?)', failure);
       }
     })();
+    this.writing.add(written);
+    const settled = (): void => void this.writing.delete(written);
+    written.then(settled, settled);
+    return written;
   }
 
   stats(): BackendStats {
@@ -336,7 +346,12 @@ export class LmdbBackend implements Backend {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.root.flushed;
+      // Every write settles once its commit is synced or failed.
+      await Promise.allSettled([...this.writing]);
+      // The binding's close waits for the flush of its newest batch, which never comes when that
+      // batch's commit failed (a full disk): an empty transaction, which writes nothing and so
+      // cannot fail for want of space, becomes the newest batch.
+      if (this.commitFailed) await this.root.transaction(() => undefined).catch(() => undefined);
       await this.root.close();
     })();
     return this.closing;
