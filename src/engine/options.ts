@@ -10,8 +10,9 @@ export interface SessionLogOptions {
   /**
    * When a write's promise resolves. `'flushed'` (default): the commit is synced to disk and
    * survives power loss. `'committed'`: the commit is visible to every process and survives a
-   * crash of this process (with the current LMDB binding it is synced too, but after the write
-   * lock is released, so other processes' writers do not wait for this one's disk).
+   * crash of this process. With the current LMDB binding a commit is reported only once synced,
+   * so both resolve at the same moment; `'committed'` is kept for compatibility. Either way the
+   * commit and its sync run on the binding's write thread, off the event loop.
    */
   durability?: 'flushed' | 'committed';
   /** Largest accepted message, summary or metadata patch, in bytes of its JSON encoding. Default 16 MiB. */

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, TransactionFlags } from 'lmdb';
+import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TABLES } from '../core/layout.js';
@@ -34,11 +34,6 @@ const AUTO_FULL_CHECK_BYTES = 512 * 1024 * 1024;
 
 type Db = Database<Uint8Array, Key>;
 
-/** A transaction that commits before transactionSync returns, its sync included. */
-const TXN_SYNC = TransactionFlags.ABORTABLE | TransactionFlags.SYNCHRONOUS_COMMIT;
-/** The same, but the sync runs after the write lock is released (MDB_NOSYNC under overlappingSync). */
-const TXN_OVERLAPPED_SYNC = TXN_SYNC | TransactionFlags.NO_SYNC_FLUSH;
-
 /** LMDB's own damage reports (MDB_CORRUPTED, MDB_PAGE_NOTFOUND…) become CORRUPT; ours pass through. */
 function storageError(error: unknown): unknown {
   if (error instanceof TurnlogError) return error;
@@ -61,6 +56,23 @@ function openError(path: string, error: unknown): TurnlogError {
     return new TurnlogError('IO_ERROR', `cannot open the store at ${path}: ${message}`, { cause: error });
   }
   return new TurnlogError('CORRUPT', `cannot open the store at ${path}: ${message}`, { cause: error });
+}
+
+/**
+ * A commit that failed on the binding's write thread rejects with a generic error whose
+ * `commitError` promise rejects with the cause (ENOSPC, EIO…). That promise is handled here, or
+ * its rejection would be unhandled and end the host process; its reason, when already known, is
+ * the error reported.
+ */
+async function commitFailure(error: unknown): Promise<unknown> {
+  const cause = (error as { commitError?: unknown } | undefined)?.commitError;
+  if (!(cause instanceof Promise)) return error;
+  try {
+    await Promise.race([cause, Promise.resolve()]);
+    return error;
+  } catch (reason) {
+    return reason;
+  }
 }
 
 type RawEntry = { key: Key | Key[number]; value: Uint8Array };
@@ -89,6 +101,10 @@ export class LmdbBackend implements Backend {
   private readonly root: RootDatabase<Uint8Array, Key | string>;
   private readonly dbs = new Map<Table, Db>();
   private closing: Promise<void> | undefined;
+  /** Writes whose commit has not settled yet. */
+  private readonly writing = new Set<Promise<unknown>>();
+  /** The newest commit failed (see close()). */
+  private commitFailed = false;
 
   constructor(private readonly options: LmdbBackendOptions) {
     const state = prepareStorePath(options.path, options.create);
@@ -109,8 +125,8 @@ export class LmdbBackend implements Backend {
         encoding: 'binary',
         // A path with an extension would otherwise be taken for a data file instead of a directory.
         noSubdir: false,
-        // Commit returns once pages are written; the fsync overlaps with the next transaction.
-        // 'flushed' durability then waits on `flushed` (see write()).
+        // The write thread syncs after releasing the write lock, so the sync overlaps with the
+        // next transaction (of this process or another); see write().
         overlappingSync: true,
         // Readers of other processes must see commits at once, not at their next event turn.
         cache: false,
@@ -192,33 +208,60 @@ export class LmdbBackend implements Backend {
   }
 
   /**
-   * One synchronous LMDB transaction per call (the engine batches concurrent writes into one
-   * call): the binding's asynchronous transactions hop between threads several times per
-   * commit, which cost a lone writer more than the disk sync itself. The commit syncs before
-   * this returns: in 'flushed' mode with the write lock held (data, then meta page), in
-   * 'committed' mode after releasing it (the binding's overlapping sync), so other processes'
-   * writers do not wait for our disk.
+   * One LMDB transaction per call (the engine batches concurrent writes into one call), committed
+   * off the event loop: `fn` runs on this thread inside a write transaction that the binding's
+   * write thread opened (a child transaction, so a throwing `fn` leaves nothing behind); that
+   * thread then commits and syncs while the event loop keeps running. The binding commits with
+   * its overlapping sync (the write lock is released before the sync, so other processes'
+   * writers never wait for this process's disk) and reports the commit only once that sync is
+   * done, so the promise resolves with the commit on disk in both durability modes; 'flushed'
+   * also waits for the binding's own flush signal, so its promise never rests on that detail.
+   * The write thread, not this one, waits for LMDB's write lock when another process holds it.
    */
   write<T>(fn: (tx: WriteTxn) => T): Promise<T> {
-    let inBody = false;
     try {
       this.assertOpen();
-      const tx: WriteTxn = {
-        ...this.txnView(undefined),
-        put: (t, k, v) => void this.db(t).putSync(k, v),
-        del: (t, k) => void this.db(t).removeSync(k),
-      };
-      let result: T | undefined;
-      this.root.transactionSync(() => {
-        inBody = true;
-        result = fn(tx);
-        inBody = false;
-      }, this.options.durability === 'flushed' ? TXN_SYNC : TXN_OVERLAPPED_SYNC);
-      return Promise.resolve(result as T);
     } catch (error) {
-      const mapped = storageError(error);
-      return Promise.reject(mapped instanceof TurnlogError || inBody ? mapped : ioError('write failed (is the disk full?)', error));
+      return Promise.reject(error);
     }
+    const tx: WriteTxn = {
+      ...this.txnView(undefined),
+      put: (t, k, v) => void this.db(t).putSync(k, v),
+      del: (t, k) => void this.db(t).removeSync(k),
+    };
+    let bodyFailed = false;
+    const committed = this.root.childTransaction(() => {
+      // The binding keeps a promise of its own for this transaction's commit (its event-turn
+      // batch) that nothing awaits; a failed commit would reject it unhandled, ending the host.
+      void this.root.committed.then(undefined, () => undefined);
+      try {
+        return fn(tx);
+      } catch (error) {
+        bodyFailed = true;
+        throw error;
+      }
+    });
+    // Taken now: the flush of the transaction this call joined (a later call may start another).
+    const flushed = this.options.durability === 'flushed' ? new Promise<unknown>((resolve, reject) => void this.root.flushed.then(resolve, reject)) : undefined;
+    // It rejects too when the commit fails, and is then not awaited: the commit's error is reported.
+    flushed?.catch(() => undefined);
+    const written = (async () => {
+      try {
+        const result = await committed;
+        if (flushed !== undefined) await flushed;
+        this.commitFailed = false;
+        return result;
+      } catch (error) {
+        if (!bodyFailed) this.commitFailed = true;
+        const failure = bodyFailed ? error : await commitFailure(error);
+        const mapped = storageError(failure);
+        throw mapped instanceof TurnlogError || bodyFailed ? mapped : ioError('write failed (is the disk full?)', failure);
+      }
+    })();
+    this.writing.add(written);
+    const settled = (): void => void this.writing.delete(written);
+    written.then(settled, settled);
+    return written;
   }
 
   stats(): BackendStats {
@@ -303,7 +346,12 @@ export class LmdbBackend implements Backend {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      await this.root.flushed;
+      // Every write settles once its commit is synced or failed.
+      await Promise.allSettled([...this.writing]);
+      // The binding's close waits for the flush of its newest batch, which never comes when that
+      // batch's commit failed (a full disk): an empty transaction, which writes nothing and so
+      // cannot fail for want of space, becomes the newest batch.
+      if (this.commitFailed) await this.root.transaction(() => undefined).catch(() => undefined);
       await this.root.close();
     })();
     return this.closing;
