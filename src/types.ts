@@ -167,6 +167,12 @@ export interface ForkResult extends WriteResult {
    * Absent only for a duplicate whose fork event GC has collected since.
    */
   forkedFrom?: ForkOrigin;
+  /**
+   * How many messages the fork copied (as its fork event records them). Absent, like
+   * `forkedFrom`, only for a duplicate whose fork event GC has collected since: a caller that
+   * wants the count never has to read a version of the new session that GC may have collected.
+   */
+  messageCount?: number;
 }
 
 export interface DiffOptions {

@@ -66,6 +66,32 @@ describe('CLI arguments (node:util parseArgs, strict)', () => {
     expect((await run('history', '-odd', '--path', path)).code).toBe(2);
   });
 
+  it('a missing argument is named: the one not given, not the first word of the usage', async () => {
+    const cases: Array<[string[], string]> = [
+      [['fork'], 'fork needs KEY and NEWKEY'],
+      [['fork', 'k'], 'fork needs NEWKEY'],
+      [['import'], 'import needs picoclaw|openclaw|jsonl and SOURCE'],
+      [['import', 'jsonl'], 'import needs SOURCE'],
+      [['history'], 'history needs KEY'],
+      [['backup'], 'backup needs DEST'],
+    ];
+    for (const [argv, needs] of cases) {
+      const r = await run(...argv, '--path', path);
+      expect([r.code, r.err.split(' (usage: ')[0]], argv.join(' ')).toEqual([2, `turnlog: ${needs}`]);
+    }
+    // every command that takes arguments names each one it lacks, and none it was given
+    const word = (w: string): RegExp => new RegExp(`(^|[^A-Z|])${w.replace(/\|/g, '\\|')}($|[^A-Z|])`);
+    for (const c of COMMANDS.filter((c) => c.positionals.min > 0)) {
+      const names = c.usage.split(' ').filter((w) => !w.startsWith('[') && !w.startsWith('-')).slice(0, c.positionals.min);
+      for (let n = 0; n < c.positionals.min; n++) {
+        const r = await run(c.name, ...Array.from({ length: n }, (_, i) => `arg${i}`), '--path', path);
+        const line = r.err.split(' (usage: ')[0] as string;
+        expect(line, `${c.name} with ${n}`).toMatch(new RegExp(`^turnlog: ${c.name} needs `));
+        for (const [i, name] of names.entries()) expect(word(name).test(line), `${c.name} with ${n}: ${name}`).toBe(i >= n);
+      }
+    }
+  });
+
   it('checks values instead of casting them, and names the flag', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['sessions', '--limit', 'lots'], /^turnlog: --limit must be a whole number from 1 to 10000, not 'lots'/],

@@ -114,7 +114,7 @@ describe.each(stores)('turnlog fork and diff: %s', (_name, make) => {
     expect(beyond.code).toBe(2);
     expect(beyond.stderr).toMatch(/^turnlog: "tg:1" has no version 99 \(it is at 8\) \(see (npx )?turnlog fork --help\)\n$/);
     expect((await cli('fork', 'tg:1', 'tg:1')).code).toBe(2);
-    expect((await cli('fork', 'tg:1')).code).toBe(2);
+    expect(await cli('fork', 'tg:1')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^turnlog: fork needs NEWKEY \(usage: /) as unknown });
     expect((await cli('fork', 'tg:1', 'x', '--at', '-1')).code).toBe(2);
     expect((await cli('sessions', '--prefix', 'x', '--json')).stdout).toContain('"sessions": []');
   });
@@ -172,6 +172,27 @@ describe('fork and diff on a terminal', () => {
     }
     const plain = (await run(false, {}, 'diff', 'k', '--from', '0')).out;
     expect(plain).toContain('hi \\x1b[31mred\\x1b[0m');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('fork --event-id retried after GC', () => {
+  it('is the duplicate (exit 0, "already forked"), though GC collected the version the fork made', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'store');
+    let now = Date.now() - 3_600_000;
+    const log = openSessionLog({ path, replayWindow: 0, clock: () => now });
+    await log.addMessage('a', 'user', 'hi');
+    await log.forkSession('a', 'b', { eventId: 'e' });
+    await log.addMessage('b', 'user', 'more');
+    now += 1000;
+    await log.gc();
+    await expect(log.getSession('b', { atVersion: 1 })).rejects.toMatchObject({ code: 'PRUNED' });
+    await log.close();
+    const out = { text: '', isTTY: false, write: (s: string) => ((out.text += s), true) };
+    const err = { text: '', isTTY: false, write: (s: string) => ((err.text += s), true) };
+    const code = await main(['fork', 'a', 'b', '--event-id', 'e', '--path', path], { stdout: out, stderr: err, env: {} });
+    expect({ code, out: out.text, err: err.text }).toEqual({ code: 0, out: 'already forked → b v1\n', err: '' });
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -236,7 +236,7 @@ const commands: Array<fc.Arbitrary<Cmd>> = [
       else if (model.sessions.has(dst)) await expect(result).rejects.toMatchObject({ code: 'CONFLICT' });
       else {
         const from = model.sessions.get(src)?.versions[v] as ModelState;
-        expect(await result).toEqual({ version: 1, forkedFrom: { key: src, version: v } });
+        expect(await result).toEqual({ version: 1, forkedFrom: { key: src, version: v }, messageCount: from.history.length });
         model.apply(dst, () => ({ history: from.history.map((m) => ({ message: m.message, addedAt: 1 })), summary: from.summary, metadata: { ...from.metadata } }));
       }
       await check(model, real, src);

@@ -61,7 +61,7 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
     return EXIT.OK;
   }
   const n = args.positionals.length;
-  if (n < command.positionals.min) throw new UsageError(`${command.name} needs ${command.usage.split(' ')[0]} (usage: turnlog ${command.name} ${command.usage})`);
+  if (n < command.positionals.min) throw new UsageError(`${command.name} needs ${missingArguments(command, n)} (usage: turnlog ${command.name} ${command.usage})`);
   if (n > command.positionals.max) throw new UsageError(`${command.name}: unexpected argument '${args.positionals[command.positionals.max]}'`);
   command.checkArgs?.(args);
   const ctx = makeContext(args, io);
@@ -69,6 +69,17 @@ async function run(command: Command | undefined, args: ParsedArgs, io: Io, opene
   const key = command.sessionKey?.(args);
   if (key !== undefined) await ctx.requireSession(key);
   return await command.run(ctx);
+}
+
+/**
+ * The required arguments not given, by their names in the usage string (`fork KEY` lacks
+ * NEWKEY, not KEY): the words before the first optional one or flag, from the n-th on.
+ */
+export function missingArguments(command: Command, given: number): string {
+  const words = command.usage.split(' ');
+  const stop = words.findIndex((w) => w.startsWith('[') || w.startsWith('-'));
+  const missing = words.slice(0, stop === -1 ? words.length : stop).slice(given, command.positionals.min);
+  return missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}` : (missing[0] ?? 'an argument');
 }
 
 /** `turnlog` alone, or with --help, prints the main help; other flags without a command are a usage error. */

@@ -49,7 +49,7 @@ export async function forkThrough(store: SessionStore, req: WriteRequest, source
     throw error;
   }
   if (out.duplicate === true) return duplicate(store, req.key, out.version);
-  return { version: out.version, forkedFrom: { key: sourceKey, version: view.version } };
+  return { version: out.version, forkedFrom: { key: sourceKey, version: view.version }, messageCount: view.messages.length };
 }
 
 /**
@@ -67,15 +67,15 @@ async function earlierFork(store: SessionStore, req: WriteRequest, error: unknow
   return duplicate(store, req.key, seen.version);
 }
 
-/** A duplicate's result: the origin read back from the fork event (absent once GC collected it). */
+/** A duplicate's result: the origin and count read back from the fork event (absent once GC collected it). */
 async function duplicate(store: SessionStore, key: string, version: number): Promise<ForkResult> {
-  let origin: ForkOrigin | undefined;
+  let found: { origin: ForkOrigin; count: number } | undefined;
   try {
-    for await (const e of store.events(key, version, version)) if (e.type === 'session.forked') origin = e.forkedFrom;
+    for await (const e of store.events(key, version, version)) if (e.type === 'session.forked') found = { origin: e.forkedFrom, count: e.messages.length };
   } catch (error) {
     if (!isTurnlogError(error, 'PRUNED')) throw error;
   }
-  return origin === undefined ? { version, duplicate: true } : { version, duplicate: true, forkedFrom: origin };
+  return found === undefined ? { version, duplicate: true } : { version, duplicate: true, forkedFrom: found.origin, messageCount: found.count };
 }
 
 /**

@@ -59,7 +59,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     for (let v = 0; v <= head; v++) {
       now += 1000;
       const r = await log.forkSession('src', `f${v}`, { atVersion: v });
-      expect(r).toEqual({ version: 1, forkedFrom: { key: 'src', version: v } });
+      expect(r).toEqual({ version: 1, forkedFrom: { key: 'src', version: v }, messageCount: (await log.getHistory('src', { atVersion: v })).length });
       expect(await viewAt(log, `f${v}`), `fork at v${v}`).toEqual(await viewAt(log, 'src', v));
       const events = await collect(log.readEvents(`f${v}`));
       expect(events).toHaveLength(1);
@@ -83,7 +83,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     await log.setSummary('a', 'S');
     await log.updateMetadata('a', { k: 1 });
     const r = await log.forkSession('a', 'b');
-    expect(r).toEqual({ version: 1, forkedFrom: { key: 'a', version: 3 } });
+    expect(r).toEqual({ version: 1, forkedFrom: { key: 'a', version: 3 }, messageCount: 2 });
     await log.addMessage('b', 'user', 'on b');
     await log.addMessage('a', 'user', 'on a');
     expect(texts(await log.getHistory('a'))).toEqual(['q', 'r', 'on a']);
@@ -113,10 +113,10 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     await log.addMessage('a', 'user', '3');
     await log.forkSession('a', 'b', { atVersion: 1 });
     await log.addMessage('b', 'assistant', 'b-only');
-    expect(await log.forkSession('b', 'c')).toEqual({ version: 1, forkedFrom: { key: 'b', version: 2 } });
+    expect(await log.forkSession('b', 'c')).toEqual({ version: 1, forkedFrom: { key: 'b', version: 2 }, messageCount: 3 });
     expect(texts(await log.getHistory('c'))).toEqual(['1', '2', 'b-only']);
     expect((await collect(log.readEvents('c')))[0]).toMatchObject({ type: 'session.forked', forkedFrom: { key: 'b', version: 2 }, from: 0 });
-    expect(await log.forkSession('a', 'empty', { atVersion: 0 })).toEqual({ version: 1, forkedFrom: { key: 'a', version: 0 } });
+    expect(await log.forkSession('a', 'empty', { atVersion: 0 })).toEqual({ version: 1, forkedFrom: { key: 'a', version: 0 }, messageCount: 0 });
     expect(await log.getHistory('empty')).toEqual([]);
     expect(await log.getSession('empty')).toMatchObject({ version: 1, messageCount: 0, summary: '', metadata: {} });
     expect(texts(await log.getHistory('b', { atVersion: 1 }))).toEqual(['1', '2']);
@@ -170,14 +170,14 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     await log.addMessages('a', [msg('1'), msg('2')]);
     await log.addMessage('a', 'user', '3');
     const first = await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 });
-    expect(first).toEqual({ version: 1, forkedFrom: { key: 'a', version: 1 } });
-    expect(await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 })).toEqual({ version: 1, duplicate: true, forkedFrom: { key: 'a', version: 1 } });
+    expect(first).toEqual({ version: 1, forkedFrom: { key: 'a', version: 1 }, messageCount: 2 });
+    expect(await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 })).toEqual({ version: 1, duplicate: true, forkedFrom: { key: 'a', version: 1 }, messageCount: 2 });
     await log.addMessage('b', 'user', 'b moved on');
     expect(await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 })).toMatchObject({ version: 1, duplicate: true });
     // the same id for another fork (another version, another source) is CONFLICT
     await expectCode(log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 2 }), 'CONFLICT');
     await log.deleteSession('a');
-    expect(await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 })).toEqual({ version: 1, duplicate: true, forkedFrom: { key: 'a', version: 1 } });
+    expect(await log.forkSession('a', 'b', { eventId: 'fork-1', atVersion: 1 })).toEqual({ version: 1, duplicate: true, forkedFrom: { key: 'a', version: 1 }, messageCount: 2 });
     await expectCode(log.forkSession('a', 'c', { eventId: 'fork-1', atVersion: 1 }), 'NOT_FOUND');
     expect(texts(await log.getHistory('b'))).toEqual(['1', '2', 'b moved on']);
   });

@@ -35,14 +35,16 @@ export const fork: Command = {
       if (isTurnlogError(error, 'NOT_FOUND')) throw new NoSessionError(key, ctx.where);
       throw error;
     }
+    // The count comes with the result: reading the new session back at that version would fail
+    // PRUNED on a retry once GC collected it, though the retry is a valid duplicate.
+    const { messageCount, ...shown } = result;
     if (ctx.json) {
-      ctx.emitJson({ key: newKey, ...result });
+      ctx.emitJson({ key: newKey, ...shown });
       return EXIT.OK;
     }
     const s = ctx.style;
-    const info = await log.getSession(newKey, { atVersion: result.version });
     const from = result.forkedFrom === undefined ? '' : ` from ${s.bold(safe(result.forkedFrom.key))} at v${result.forkedFrom.version}`;
-    const count = info === undefined ? '' : ` · ${info.messageCount} message${info.messageCount === 1 ? '' : 's'}`;
+    const count = messageCount === undefined ? '' : ` · ${messageCount} message${messageCount === 1 ? '' : 's'}`;
     ctx.out(`${result.duplicate === true ? s.yellow('already forked') : s.green('forked')}${from} → ${s.bold(safe(newKey))} ${s.dim(`v${result.version}${count}`)}`);
     return EXIT.OK;
   },
