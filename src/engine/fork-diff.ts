@@ -83,13 +83,8 @@ async function duplicate(store: SessionStore, key: string, version: number): Pro
  * read by the store in one consistent read, compared by the pure core.
  */
 export async function diffThrough(store: SessionStore, key: string, from: number | undefined, to: number | undefined): Promise<SessionDiff> {
-  let target = to;
-  if (target === undefined) {
-    const info = await store.session(key, undefined);
-    if (info === undefined) throw notFound(key);
-    target = info.version;
-  }
-  const pair = await store.viewPair(key, from ?? Math.max(0, target - 1), target);
+  // The defaults are resolved by the store in the same read as the views (see viewPair).
+  const pair = await store.viewPair(key, from, to);
   if (pair === undefined) throw notFound(key);
   return diffViews(key, pair);
 }

@@ -128,8 +128,14 @@ export class KvSessionStore implements SessionStore {
     return this.at(key, atVersion, (tx, head, version) => (head === undefined ? undefined : viewAt(tx, head, version, this.chunks)));
   }
 
-  async viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined> {
-    return this.at(key, Math.max(from, to), (tx, head) => (head === undefined ? undefined : viewPair(tx, head, from, to, this.chunks)));
+  async viewPair(key: string, from: number | undefined, to: number | undefined): Promise<ViewPair | undefined> {
+    // Defaults resolved in the read transaction (the head it reads is the version it views).
+    return this.at(key, to === undefined ? undefined : Math.max(from ?? to - 1, to), (tx, head, newest) => {
+      if (head === undefined) return undefined;
+      const target = to ?? newest;
+      if (from !== undefined && from > head.version) invalid(`${JSON.stringify(key)} has no version ${from} (it is at ${head.version})`);
+      return viewPair(tx, head, from ?? Math.max(0, target - 1), target, this.chunks);
+    });
   }
 
   async list(opts: ListOptions): Promise<SessionPage> {

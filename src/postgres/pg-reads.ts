@@ -44,7 +44,8 @@ export async function pgHistoryOf(pg: PgSession, key: string, atVersion: number 
   return { head, messages: historyRows(pg, key, head, first, atVersion, last) };
 }
 
-function historyRows(pg: PgSession, key: string, head: PgHead, first: Record<string, unknown>, atVersion: number | undefined, last: number | undefined): Message[] {
+/** The messages a `history` (or `view`) row holds, checked against its head; see pgHistoryOf. */
+export function historyRows(pg: PgSession, key: string, head: PgHead, first: Record<string, unknown>, atVersion: number | undefined, last: number | undefined): Message[] {
   pg.remember(key, head);
   const version = atVersion ?? head.version;
   // Version 0 (before the first event) is empty on every store, whatever GC collected since.
@@ -83,7 +84,11 @@ export async function pgState(pg: PgSession, key: string, atVersion: number | un
 export async function pgStateAt(pg: PgSession, key: string, atVersion: number | undefined): Promise<{ info: SessionInfo; start: number; head: PgHead } | undefined> {
   const rows = await pg.query('state', [pg.skey(key), atVersion ?? null]);
   const row = rows[0];
-  if (row === undefined) return undefined;
+  return row === undefined ? undefined : stateOfRow(pg, key, row, atVersion);
+}
+
+/** The state a `state` (or `view`) row holds; see pgStateAt. */
+export function stateOfRow(pg: PgSession, key: string, row: Record<string, unknown>, atVersion: number | undefined): { info: SessionInfo; start: number; head: PgHead } | undefined {
   const head = headOf(row);
   const version = atVersion ?? head.version;
   if (version === 0) return undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PgPoolLike } from './pg-pool.js';
+import type { PgClientLike, PgPoolLike, PgQueryConfig } from './pg-pool.js';
 import { pgError } from './pg-pool.js';
 import { TurnlogError } from '../errors.js';
 import type { PgHead } from './pg-rows.js';
@@ -65,6 +65,13 @@ export class PgSession {
     } catch (error) {
       throw pgError(error, what);
     }
+  }
+
+  /** The same statements on one checked-out connection (inside a transaction `withTransaction` opened). */
+  onClient(client: PgClientLike): PgSession {
+    const on = new PgSession({ query: (q: string | PgQueryConfig, v?: unknown[]) => client.query(q, v), connect: () => Promise.reject(new Error('a connection of its own is in use')) }, this.schema, this.prepared);
+    on.closed = this.closed;
+    return on;
   }
 
   /** Runs a create or update statement; the session number when it applied, undefined when its head had moved. */

@@ -14,6 +14,24 @@ export function statements(schema: string) {
         UNION ALL SELECT s.base, s.base_start, s.base_next, s.base_updated_at WHERE ${v} = s.base AND s.base > 0
         LIMIT 1)`;
   const head = 's.sid, s.version, s.start, s.next, s.created_at, s.updated_at, s.base, s.last_removal';
+  /**
+   * The visible messages at version $2 (null: current), newest `last` only (null: all): the
+   * stored JSON texts joined into one JSON array, parsed once, with their positions. The rows
+   * come from a backward index scan (no sort: an ordered aggregate of a long history sorted
+   * megabytes); the positions say the order they were joined in, so the reader never assumes it.
+   */
+  const visible = (last: string): string => `LEFT JOIN LATERAL (
+        SELECT count(*) AS n, '[' || string_agg(d.body, ',') || ']' AS json, string_agg(d.pos::text, ',') AS positions FROM (
+          SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
+          WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
+            AND m.pos < coalesce(r.next, s.next)
+            AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce(${last}, 9007199254740991))
+          ORDER BY m.pos DESC, m.version DESC
+        ) d
+      ) w ON coalesce($2::bigint, s.version) BETWEEN s.base AND s.version AND ($2::bigint IS NULL OR r.version IS NOT NULL)`;
+  /** The summary and metadata in force at version $2 (their newest rows at or before it). */
+  const inForce = `(SELECT x.summary FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.summary IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_summary,
+        (SELECT x.metadata FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.metadata IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_metadata`;
   return {
     /**
      * A session's head with what a write needs: the entry of its eventId ($2), its metadata
@@ -63,25 +81,28 @@ export function statements(schema: string) {
      * come from a backward index scan (no sort: an ordered aggregate of a long history sorted
      * megabytes); the positions say the order they were joined in, so the reader never assumes it.
      */
+    /** Head plus the visible messages at version $2 (null: current), newest $3 only when given (see `visible`). */
     history: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.json, w.positions
       FROM ${s}.sessions s
       LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
-      LEFT JOIN LATERAL (
-        SELECT count(*) AS n, '[' || string_agg(d.body, ',') || ']' AS json, string_agg(d.pos::text, ',') AS positions FROM (
-          SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
-          WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
-            AND m.pos < coalesce(r.next, s.next)
-            AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce($3::bigint, 9007199254740991))
-          ORDER BY m.pos DESC, m.version DESC
-        ) d
-      ) w ON coalesce($2::bigint, s.version) BETWEEN s.base AND s.version AND ($2::bigint IS NULL OR r.version IS NOT NULL)
+      ${visible('$3::bigint')}
       WHERE s.skey = $1`,
     /** Head, the range and recency at version $2, and the summary and metadata in force then. */
-    state: `SELECT ${head}, s.summary, s.metadata, r.start AS r_start, r.next AS r_next, r.updated_at AS r_updated_at, (r.version IS NOT NULL) AS r_found,
-        (SELECT x.summary FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.summary IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_summary,
-        (SELECT x.metadata FROM ${s}.states x WHERE x.skey = s.skey AND x.sid = s.sid AND x.version <= $2::bigint AND x.metadata IS NOT NULL ORDER BY x.version DESC LIMIT 1) AS r_metadata
+    state: `SELECT ${head}, s.summary, s.metadata, r.start AS r_start, r.next AS r_next, r.updated_at AS r_updated_at, (r.version IS NOT NULL) AS r_found, ${inForce}
       FROM ${s}.sessions s
       LEFT JOIN LATERAL ${at('$2::bigint')} r ON $2::bigint < s.version
+      WHERE s.skey = $1`,
+    /**
+     * `state` and `history` at version $2 (null: current) in one statement, so one snapshot:
+     * the current version it resolves is the one it reads, whatever a write or GC does meanwhile
+     * (two statements could see the version collected in between). What a fork copies and a
+     * diff compares.
+     */
+    view: `SELECT ${head}, s.summary, s.metadata, r.start AS r_start, r.next AS r_next, r.updated_at AS r_updated_at, (r.version IS NOT NULL) AS r_found, ${inForce},
+        w.n, w.json, w.positions
+      FROM ${s}.sessions s
+      LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
+      ${visible('NULL::bigint')}
       WHERE s.skey = $1`,
     /** A listSessions page: up to $3 sessions below the cursor ($1, $2); full rows only where the prefix $4 matches. */
     list: `SELECT s.sid, s.updated_at, p.match, CASE WHEN p.match THEN s.key END AS key, s.version, s.start, s.next, s.created_at,

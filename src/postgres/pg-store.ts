@@ -111,7 +111,7 @@ export class PgSessionStore implements SessionStore {
     return pgView(this.pg, key, atVersion);
   }
 
-  viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined> {
+  viewPair(key: string, from: number | undefined, to: number | undefined): Promise<ViewPair | undefined> {
     return pgViewPair(this.pg, key, from, to);
   }
 

@@ -55,9 +55,10 @@ export interface SessionStore {
    * checks a version) and the lowest position a removal of the newest messages gave away
    * between them (see ViewPair), read consistently: what `diff` compares. Undefined for an
    * unknown key. Reads the events between the versions only when a removal happened after the
-   * older one.
+   * older one. `to` left out is the current version and `from` left out `to − 1`, resolved in the
+   * same consistent read: a write and GC between resolving and reading never make it PRUNED.
    */
-  viewPair(key: string, from: number, to: number): Promise<ViewPair | undefined>;
+  viewPair(key: string, from: number | undefined, to: number | undefined): Promise<ViewPair | undefined>;
   /** One page of sessions, newest activity first (options already checked). */
   list(opts: ListOptions): Promise<SessionPage>;
   /** Events `from`..`to` (inclusive, checked, either may be undefined); paged, never one long read. */
