@@ -5,6 +5,11 @@ import type { Message } from '../types.js';
 import { expectCode, texts, toolTurn } from './messages.js';
 import { collect } from './collect.js';
 import { replayEvents } from './replay.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { exportJsonl } from '../import/export-jsonl.js';
+import { importTurnlogJsonl } from '../import/turnlog-jsonl.js';
 
 const HOUR = 3_600_000;
 const msg = (content: string, role = 'user'): Message => ({ role, content });
@@ -231,6 +236,35 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     // the retry is still the duplicate; its fork event is collected, so it cannot say where from
     expect(await log.forkSession('a', 'b', { eventId: 'f' })).toEqual({ version: 1, duplicate: true });
     expect((await log.verify()).ok).toBe(true);
+  });
+
+  it('after an export and an import that renumbers the compacted source, forkedFrom still names the version in the original store', async () => {
+    const log = await open({ replayWindow: '1h' });
+    for (let i = 0; i < 6; i++) await log.addMessage('s', i % 2 ? 'assistant' : 'user', `s${i}`);
+    now += 2 * HOUR;
+    expect(await log.forkSession('s', 'f')).toMatchObject({ forkedFrom: { key: 's', version: 6 } });
+    const copied = await log.getHistory('s', { atVersion: 6 });
+    expect((await log.gc()).sessionsCompacted).toBeGreaterThan(0); // s now starts at its base, v6
+    let text = '';
+    await exportJsonl(log, ['s', 'f'], (piece) => void (text += piece));
+    const file = join(mkdtempSync(join(tmpdir(), 'turnlog-fork-import-')), 'dump.jsonl');
+    writeFileSync(file, text);
+    const other = factory();
+    try {
+      const copy = await other.open({ clock });
+      const report = await importTurnlogJsonl(copy, file);
+      expect(report.sessions.map((r) => r.status)).toEqual(['imported', 'imported']);
+      // the import renumbered the source (its base line is its first version now) ...
+      expect((await copy.getSession('s'))?.version).toBeLessThan(6);
+      // ... and the fork's lineage is the record of where it came from, as written: the version in
+      // the original store, not renumbered; the copy it names is in the fork event itself
+      const [first] = await collect(copy.readEvents('f', { toVersion: 1 }));
+      expect(first).toMatchObject({ type: 'session.forked', forkedFrom: { key: 's', version: 6 }, messages: copied });
+      expect(await copy.getHistory('f')).toEqual(copied);
+    } finally {
+      await other.dispose();
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 
   it('PRUNED for a version GC collected; the current version still forks', async () => {
