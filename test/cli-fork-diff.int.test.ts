@@ -196,3 +196,29 @@ describe('fork --event-id retried after GC', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('diff with the default --from on a session whose previous version GC collected', () => {
+  it('says which version is the oldest readable and which --from compares from it', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'store');
+    let now = Date.now() - 3_600_000;
+    const log = openSessionLog({ path, replayWindow: 0, clock: () => now });
+    for (let i = 0; i < 3; i++) await log.addMessage('a', 'user', `m${i}`);
+    now += 1000;
+    await log.gc();
+    await log.close();
+    const run = async (...argv: string[]) => {
+      const out = { text: '', isTTY: false, write: (s: string) => ((out.text += s), true) };
+      const err = { text: '', isTTY: false, write: (s: string) => ((err.text += s), true) };
+      const code = await main([...argv, '--path', path], { stdout: out, stderr: err, env: {} });
+      return { code, out: out.text, err: err.text };
+    };
+    const r = await run('diff', 'a');
+    expect(r.out).toBe('');
+    expect(r.err).toBe('turnlog: version 2 of "a" was garbage-collected; the oldest readable is 3; compare from it with --from 3 (or --from 0: everything as added) [PRUNED]\n');
+    expect((await run('diff', 'a', '--from', '0')).code).toBe(0);
+    // an explicit --from keeps the library's message
+    expect((await run('diff', 'a', '--from', '1')).err).toBe('turnlog: version 1 of "a" was garbage-collected; the oldest readable is 3 [PRUNED]\n');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

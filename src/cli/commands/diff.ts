@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { FIRST_IS_SESSION, integerFlag, WIDTH_FLAG, widthOption } from '../command.js';
+import { TurnlogError, isTurnlogError } from '../../errors.js';
 import { EXIT } from '../exit-codes.js';
 import { renderDiff } from '../render-diff.js';
 
@@ -24,7 +25,16 @@ export const diff: Command = {
     const log = await ctx.open();
     const from = integerFlag(ctx, 'from');
     const to = integerFlag(ctx, 'to');
-    const result = await log.diff(key, { ...(from === undefined ? {} : { fromVersion: from }), ...(to === undefined ? {} : { toVersion: to }) });
+    let result;
+    try {
+      result = await log.diff(key, { ...(from === undefined ? {} : { fromVersion: from }), ...(to === undefined ? {} : { toVersion: to }) });
+    } catch (error) {
+      // The default --from (the version before --to) is the one GC collected: say which --from still works.
+      if (from === undefined && isTurnlogError(error, 'PRUNED') && error.oldestReadable !== undefined) {
+        throw new TurnlogError('PRUNED', `${error.message}; compare from it with --from ${error.oldestReadable} (or --from 0: everything as added)`, { oldestReadable: error.oldestReadable });
+      }
+      throw error;
+    }
     if (ctx.json) {
       ctx.emitJson(result);
       return EXIT.OK;
