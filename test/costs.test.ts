@@ -74,6 +74,29 @@ describe('costs', () => {
     await log.close();
   });
 
+  it('a diff across a removal, and a summary through a version before one, read the events up to the last removal only', async () => {
+    const backend = new CountingBackend();
+    // no read caches: every row a read needs is counted
+    const log = openSessionLogOn(backend, { readCacheBytes: 0 });
+    await log.addMessages('k', Array.from({ length: 10 }, (_, i) => message(i)));
+    const removal = (await log.removeLast('k', 1)).version;
+    for (let i = 0; i < 1_000; i++) await log.addFullMessage('k', message(i));
+    const rowsFor = async (fn: () => Promise<unknown>): Promise<number> => {
+      backend.reset();
+      await fn();
+      return backend.rowsRead;
+    };
+    const views = (await rowsFor(() => log.getHistory('k', { atVersion: removal - 1 }))) + (await rowsFor(() => log.getHistory('k')));
+    // the two views, the head and the one event that rewound (not the 1,000 appends after it)
+    const diff = await rowsFor(() => log.diff('k', { fromVersion: removal - 1 }));
+    expect(diff).toBeLessThanOrEqual(views + 4);
+    expect(diff).toBeLessThan(100);
+    // setSummary through a version before the removal: where the newer messages begin, from that event alone
+    expect(await rowsFor(() => log.setSummary('k', 'S', { through: removal - 1 }))).toBeLessThan(100);
+    expect((await log.getHistory('k')).length).toBe(1_000);
+    await log.close();
+  });
+
   it('getSession and listSessions never read events', async () => {
     const backend = new CountingBackend();
     const log = openSessionLogOn(backend);

@@ -248,11 +248,23 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
  * messages. Reads the events after `through` only when the session had such a removal since.
  */
 export function placedAfter(tx: ReadTxn, head: HeadRecord, through: number, nextAtThrough: number): number {
-  let boundary = Math.min(nextAtThrough, head.next);
-  if ((head.lastRemoval ?? 0) <= through) return boundary;
-  for (const e of readEventRange(tx, head.sid, through, head.version)) {
+  const boundary = Math.min(nextAtThrough, head.next);
+  return Math.min(boundary, lowestRewind(tx, head, through, head.version) ?? boundary);
+}
+
+/**
+ * The lowest position a removal of the newest messages gave away in versions (after, upTo], or
+ * undefined when none did. The head records the newest such removal (`lastRemoval`): no event
+ * after it rewinds, so only (after, lastRemoval] is read, and nothing when it is at or before
+ * `after` (GC keeps it right: what it collects is at or before the base, which `after` is not below).
+ */
+export function lowestRewind(tx: ReadTxn, head: HeadRecord, after: number, upTo: number): number | undefined {
+  const last = Math.min(upTo, head.lastRemoval ?? 0);
+  let lowest: number | undefined;
+  if (last <= after) return lowest;
+  for (const e of readEventRange(tx, head.sid, after, last)) {
     const rw = rewindOf(e);
-    if (rw !== undefined && rw.from < boundary) boundary = rw.from;
+    if (rw !== undefined && (lowest === undefined || rw.from < lowest)) lowest = rw.from;
   }
-  return boundary;
+  return lowest;
 }

@@ -2,11 +2,10 @@ import type { HeadRecord } from '../core/codec.js';
 import { emptyView } from '../core/diff.js';
 import type { VersionView, ViewPair } from '../core/diff.js';
 import { rewindOf } from '../core/events.js';
-import type { LogEvent } from '../core/events.js';
 import { emptyProjection, foldEvents } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
 import type { ChunkCache } from './chunk-cache.js';
-import { assertReadable, messagesOf, readEventRange, snapshotAt } from './reader.js';
+import { assertReadable, lowestRewind, messagesOf, snapshotAt } from './reader.js';
 import type { Snapshot } from './reader.js';
 
 /**
@@ -28,8 +27,9 @@ function viewOf(tx: ReadTxn, head: HeadRecord, snap: Snapshot, cache: ChunkCache
 /**
  * The views at `from` and `to` (either order) and the lowest position a removal of the newest
  * messages gave away between them. The events in between are read only when both views show
- * messages and the head says a removal happened after the older version; when the newer
- * snapshot's tail already holds them (a one-step diff), nothing more is read.
+ * messages and the head says a removal happened after the older version, and then only up to
+ * that newest removal (lowestRewind); when the newer snapshot's tail already holds them (a
+ * one-step diff), nothing more is read.
  */
 export function viewPair(tx: ReadTxn, head: HeadRecord, from: number, to: number, cache: ChunkCache | undefined): ViewPair {
   const lo = Math.min(from, to);
@@ -46,11 +46,13 @@ export function viewPair(tx: ReadTxn, head: HeadRecord, from: number, to: number
   const overlap = before.messages.length > 0 && after.messages.length > 0 && lo < hi;
   if (overlap && (head.lastRemoval ?? 0) > lo && newer !== undefined) {
     const tailFrom = newer.base?.projection.version ?? 0;
-    const between: LogEvent[] = tailFrom <= lo ? newer.tail.filter((e) => e.version > lo) : readEventRange(tx, head.sid, lo, hi);
-    for (const e of between) {
-      const rw = rewindOf(e);
-      if (rw !== undefined && (rewoundFrom === undefined || rw.from < rewoundFrom)) rewoundFrom = rw.from;
-    }
+    if (tailFrom <= lo) {
+      // the newer snapshot's tail holds them already: nothing more is read
+      for (const e of newer.tail) {
+        const rw = e.version > lo ? rewindOf(e) : undefined;
+        if (rw !== undefined && (rewoundFrom === undefined || rw.from < rewoundFrom)) rewoundFrom = rw.from;
+      }
+    } else rewoundFrom = lowestRewind(tx, head, lo, hi);
   }
   return { before, after, rewoundFrom };
 }
