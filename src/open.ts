@@ -36,8 +36,8 @@ function checkKeys(options: { autoGc?: unknown }, names: readonly string[]): voi
 }
 
 /**
- * 'flushed' is the only durability. 'committed' promised an earlier promise and gave none: the
- * binding reports a commit only after its disk sync, so it gets its own error, which says why.
+ * 'flushed' is the only durability. 'committed' was meant to resolve sooner and never did (the
+ * binding reports a commit only after its disk sync): code still passing it is told why.
  */
 function checkDurability(durability: unknown): void {
   if (durability === undefined || durability === 'flushed') return;
