@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-close-'));
   const path = join(dir, 'store');
   let now = 1_700_000_000_000;
-  const open = () => openSessionLog({ path, durability: 'committed', replayWindow: 0, clock: () => now });
+  const open = () => openSessionLog({ path, replayWindow: 0, clock: () => now });
   let log = open();
   try {
     for (let i = 0; i < SESSIONS; i += 1000) {

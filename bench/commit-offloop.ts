@@ -20,10 +20,10 @@ import { message } from './workload.js';
  * (the slow ones through the preload library), the two sides alternating, several rounds each
  * (the median is reported), so drift in a shared machine hits both sides alike.
  *
- * Per profile, side and durability: the paced gateway (100 sessions, 2,000 appends/s in all)
- * with perf_hooks' event-loop delay at 1 ms resolution; the saturated gateway (100 sessions,
- * each awaiting its own appends) in appends/s; the single agent (one session, each append
- * awaited) p50/p99. On the local disk also the longest event-loop block during a GC of a large
+ * Per profile and side (durability 'flushed', the default of both): the paced gateway (100
+ * sessions, 2,000 appends/s in all) with perf_hooks' event-loop delay at 1 ms resolution; the
+ * saturated gateway (100 sessions, each awaiting its own appends) in appends/s; the single agent
+ * (one session, each append awaited) p50/p99. On the local disk also the longest event-loop block during a GC of a large
  * store (one long session collected, many idle sessions expired) and during verify().
  *
  * `npm run build:dev && node dist-dev/bench/commit-offloop.js [--quick]`
@@ -34,7 +34,6 @@ const SELF = fileURLToPath(import.meta.url);
 const SESSIONS = 100;
 
 type Side = 'before' | 'after';
-type Durability = 'flushed' | 'committed';
 
 interface Log {
   addFullMessage(key: string, m: Message): Promise<unknown>;
@@ -47,7 +46,6 @@ type Open = (o: Record<string, unknown>) => Log;
 
 interface Job {
   module: string;
-  durability: Durability;
   /** 'slow-writer' appends until killed; 'neighbour' times its appends to the same store meanwhile. */
   work: 'writes' | 'maintenance' | 'slow-writer' | 'neighbour';
   quick: boolean;
@@ -90,7 +88,6 @@ export interface CommitOffLoopRow extends WriteFigures {
   profile: string;
   syncDelayUs: number;
   side: Side;
-  durability: Durability;
 }
 
 export interface CommitOffLoopResult {
@@ -101,10 +98,10 @@ export interface CommitOffLoopResult {
   rows: CommitOffLoopRow[];
   maintenance: Array<MaintenanceFigures & { side: Side }>;
   /** What the slow disk of one process costs another process's writes to the same store. */
-  neighbour: Array<NeighbourFigures & { side: Side; durability: Durability }>;
+  neighbour: Array<NeighbourFigures & { side: Side }>;
 }
 
-// ---- the child: one side, one durability, one disk ----
+// ---- the child: one side, one disk ----
 
 async function loadOpen(module: string): Promise<Open> {
   return ((await import(pathToFileURL(module).href)) as { openSessionLog: Open }).openSessionLog;
@@ -113,9 +110,9 @@ async function loadOpen(module: string): Promise<Open> {
 const ms = (ns: number): number => Number((ns / 1e6).toFixed(2));
 const sleep = (t: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, t));
 
-async function writes(open: Open, durability: Durability, quick: boolean): Promise<WriteFigures> {
+async function writes(open: Open, quick: boolean): Promise<WriteFigures> {
   return inTempDir(async (dir) => {
-    const log = open({ path: join(dir, 's'), durability });
+    const log = open({ path: join(dir, 's') });
     try {
       for (let s = 0; s < SESSIONS; s++) await log.addFullMessage(`gw:${s}`, message(0, `s${s}`));
       // Paced: each session appends every 50 ms (100 × 20/s = 2,000/s), its start spread over
@@ -200,10 +197,10 @@ async function blockDuring(work: () => Promise<unknown>): Promise<{ blockMs: num
   return { blockMs: Number(Math.max(longest, h.max / 1e6).toFixed(1)), seconds: Number(seconds.toFixed(2)) };
 }
 
-async function maintenance(open: Open, durability: Durability, quick: boolean): Promise<MaintenanceFigures> {
+async function maintenance(open: Open, quick: boolean): Promise<MaintenanceFigures> {
   return inTempDir(async (dir) => {
     let now = 1_700_000_000_000;
-    const log = open({ path: join(dir, 's'), durability, clock: () => now, replayWindow: 0, ttl: '1d', maxExpireShare: 1 });
+    const log = open({ path: join(dir, 's'), clock: () => now, replayWindow: 0, ttl: '1d', maxExpireShare: 1 });
     try {
       const events = quick ? 20_000 : 100_000;
       const sessions = quick ? 5_000 : 20_000;
@@ -232,7 +229,7 @@ async function maintenance(open: Open, durability: Durability, quick: boolean): 
 
 /** Appends to its own sessions, eight at a time, until killed; says 'ready' after the first. */
 async function slowWriter(open: Open, job: Job): Promise<void> {
-  const log = open({ path: job.path, durability: job.durability });
+  const log = open({ path: job.path });
   for (let i = 0; ; i++) {
     await Promise.all(Array.from({ length: 8 }, (_, s) => log.addFullMessage(`slow:${s}`, message(i, `s${s}`))));
     if (i === 0) process.stdout.write('ready\n');
@@ -240,7 +237,7 @@ async function slowWriter(open: Open, job: Job): Promise<void> {
 }
 
 async function neighbour(open: Open, job: Job): Promise<NeighbourFigures> {
-  const log = open({ path: job.path, durability: job.durability });
+  const log = open({ path: job.path });
   try {
     const t: number[] = [];
     const t0 = nowUs();
@@ -259,7 +256,7 @@ async function child(job: Job): Promise<void> {
   const open = await loadOpen(job.module);
   if (job.work === 'slow-writer') return slowWriter(open, job);
   const out =
-    job.work === 'writes' ? await writes(open, job.durability, job.quick) : job.work === 'neighbour' ? await neighbour(open, job) : await maintenance(open, job.durability, job.quick);
+    job.work === 'writes' ? await writes(open, job.quick) : job.work === 'neighbour' ? await neighbour(open, job) : await maintenance(open, job.quick);
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -323,35 +320,31 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
     const rows: CommitOffLoopRow[] = [];
     for (const profile of profiles) {
       const env = 'library' in lib ? profileEnv(profile, lib.library) : { ...process.env };
-      for (const durability of ['flushed', 'committed'] as const) {
-        const runs: Record<Side, WriteFigures[]> = { before: [], after: [] };
-        for (let r = 0; r < rounds; r++) {
-          for (const side of sidesOf(r)) {
-            progress(`${profile.name}, ${durability}, ${side}, round ${r + 1}/${rounds}`);
-            runs[side].push(await runChild<WriteFigures>({ module: modules[side], durability, work: 'writes', quick }, env));
-          }
+      const runs: Record<Side, WriteFigures[]> = { before: [], after: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const side of sidesOf(r)) {
+          progress(`${profile.name}, ${side}, round ${r + 1}/${rounds}`);
+          runs[side].push(await runChild<WriteFigures>({ module: modules[side], work: 'writes', quick }, env));
         }
-        for (const side of ['before', 'after'] as const) rows.push({ profile: profile.name, syncDelayUs: profile.syncDelayUs, side, durability, ...medianOf(runs[side]) });
       }
+      for (const side of ['before', 'after'] as const) rows.push({ profile: profile.name, syncDelayUs: profile.syncDelayUs, side, ...medianOf(runs[side]) });
     }
     const maintenance: CommitOffLoopResult['maintenance'] = [];
     for (const side of ['before', 'after'] as const) {
       progress(`GC and verify, ${side}`);
-      maintenance.push({ side, ...(await runChild<MaintenanceFigures>({ module: modules[side], durability: 'flushed', work: 'maintenance', quick }, { ...process.env })) });
+      maintenance.push({ side, ...(await runChild<MaintenanceFigures>({ module: modules[side], work: 'maintenance', quick }, { ...process.env })) });
     }
     const neighbourRows: CommitOffLoopResult['neighbour'] = [];
     const slowest = DISK_PROFILES.at(-1) as DiskProfile;
     if ('library' in lib) {
-      for (const durability of ['flushed', 'committed'] as const) {
-        const runs: Record<Side, NeighbourFigures[]> = { before: [], after: [] };
-        for (let r = 0; r < rounds; r++) {
-          for (const side of sidesOf(r)) {
-            progress(`a writer beside a ${slowest.name} writer, ${durability}, ${side}, round ${r + 1}/${rounds}`);
-            runs[side].push(await withSlowNeighbour({ module: modules[side], durability, work: 'neighbour', quick }, profileEnv(slowest, lib.library)));
-          }
+      const runs: Record<Side, NeighbourFigures[]> = { before: [], after: [] };
+      for (let r = 0; r < rounds; r++) {
+        for (const side of sidesOf(r)) {
+          progress(`a writer beside a ${slowest.name} writer, ${side}, round ${r + 1}/${rounds}`);
+          runs[side].push(await withSlowNeighbour({ module: modules[side], work: 'neighbour', quick }, profileEnv(slowest, lib.library)));
         }
-        for (const side of ['before', 'after'] as const) neighbourRows.push({ side, durability, ...medianOf(runs[side]) });
       }
+      for (const side of ['before', 'after'] as const) neighbourRows.push({ side, ...medianOf(runs[side]) });
     }
     return { baseline: BASELINE, rounds, ...('skipped' in lib ? { skipped: lib.skipped } : {}), rows, maintenance, neighbour: neighbourRows };
   } finally {
@@ -360,16 +353,16 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
 }
 
 function table(r: CommitOffLoopResult): string {
-  const head = '| disk | durability | side | loop p99 paced (ms) | loop max paced (ms) | paced appends/s | saturated appends/s | loop p99 saturated (ms) | single p50 (µs) | single p99 (µs) |';
-  const lines = [head, `|${'---|'.repeat(10)}`];
+  const head = '| disk | side | loop p99 paced (ms) | loop max paced (ms) | paced appends/s | saturated appends/s | loop p99 saturated (ms) | single p50 (µs) | single p99 (µs) |';
+  const lines = [head, `|${'---|'.repeat(9)}`];
   for (const x of r.rows) {
-    lines.push(`| ${x.profile} | ${x.durability} | ${x.side} | ${x.pacedLoopP99Ms} | ${x.pacedLoopMaxMs} | ${x.pacedAppendsPerSec} | ${x.saturatedAppendsPerSec} | ${x.saturatedLoopP99Ms} | ${x.singleP50Us} | ${x.singleP99Us} |`);
+    lines.push(`| ${x.profile} | ${x.side} | ${x.pacedLoopP99Ms} | ${x.pacedLoopMaxMs} | ${x.pacedAppendsPerSec} | ${x.saturatedAppendsPerSec} | ${x.saturatedLoopP99Ms} | ${x.singleP50Us} | ${x.singleP99Us} |`);
   }
   lines.push('', '| side | GC compaction: longest block (ms) / s | GC expiry: longest block (ms) / s | verify: longest block (ms) / s |', '|---|---|---|---|');
   for (const m of r.maintenance) lines.push(`| ${m.side} | ${m.gcCompactBlockMs} / ${m.gcCompactSeconds} | ${m.gcExpireBlockMs} / ${m.gcExpireSeconds} | ${m.verifyBlockMs} / ${m.verifySeconds} |`);
   if (r.neighbour.length > 0) {
-    lines.push('', '| beside a writer on a +8 ms disk (same store): durability | side | neighbour append p50 (µs) | p99 (µs) |', '|---|---|---|---|');
-    for (const n of r.neighbour) lines.push(`| ${n.durability} | ${n.side} | ${n.p50Us} | ${n.p99Us} |`);
+    lines.push('', '| beside a writer on a +8 ms disk (same store): side | neighbour append p50 (µs) | p99 (µs) |', '|---|---|---|');
+    for (const n of r.neighbour) lines.push(`| ${n.side} | ${n.p50Us} | ${n.p99Us} |`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -25,7 +25,7 @@ export async function measureExpiry(sessions: number, eventsPerSession: number):
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-bench-gc-'));
   try {
     let now = 1_700_000_000_000;
-    const log = openSessionLog({ path: join(dir, 's'), durability: 'committed', clock: () => now, ttl: '1h', maxExpireShare: 1 });
+    const log = openSessionLog({ path: join(dir, 's'), clock: () => now, ttl: '1h', maxExpireShare: 1 });
     const burst = 500;
     for (let s = 0; s < sessions; s += burst) {
       for (let e = 0; e < eventsPerSession; e++) {
@@ -61,7 +61,7 @@ export async function measureChurn(cycles: number, sessionsPerCycle: number, mes
   try {
     let now = 1_700_000_000_000;
     const path = join(dir, 's');
-    const log = openSessionLog({ path, durability: 'committed', clock: () => now, ttl: '1h', replayWindow: '10m', maxExpireShare: 1 });
+    const log = openSessionLog({ path, clock: () => now, ttl: '1h', replayWindow: '10m', maxExpireShare: 1 });
     const fileBytes: number[] = [];
     for (let c = 0; c < cycles; c++) {
       for (let m = 0; m < messagesPerSession; m++) {

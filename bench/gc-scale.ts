@@ -77,7 +77,7 @@ async function bigSession(): Promise<Record<string, number>> {
   try {
     let now = 1_700_000_000_000;
     const path = join(dir, 's');
-    const log = openSessionLog({ path, durability: 'committed', clock: () => now, replayWindow: 0 });
+    const log = openSessionLog({ path, clock: () => now, replayWindow: 0 });
     const seedStarted = performance.now();
     for (let i = 0; i < EVENTS; i += 1000) {
       await Promise.all(Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) => log.addMessage('big', j % 2 ? 'assistant' : 'user', `message ${i + j}`)));
@@ -113,7 +113,7 @@ async function manySessions(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-verify-scale-'));
   try {
     let now = 1_700_000_000_000;
-    const log = openSessionLog({ path: join(dir, 's'), durability: 'committed', clock: () => now, replayWindow: '1h' });
+    const log = openSessionLog({ path: join(dir, 's'), clock: () => now, replayWindow: '1h' });
     const seedStarted = performance.now();
     for (let s = 0; s < SESSIONS; s += 1000) {
       await Promise.all(Array.from({ length: Math.min(1000, SESSIONS - s) }, (_, i) => log.addMessages(`session:${s + i}`, [{ role: 'user', content: `hello ${s + i}` }, { role: 'assistant', content: 'hi' }])));

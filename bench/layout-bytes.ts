@@ -71,7 +71,7 @@ const result: Record<string, unknown> = { sessions: SESSIONS, messagesPerSession
 await inTempDir(async (dir) => {
   progress('turnlog through its API');
   const path = join(dir, 'turnlog');
-  const log = openSessionLog({ path, durability: 'committed' });
+  const log = openSessionLog({ path });
   let json = 0;
   for (let i = 0; i < PER_SESSION; i++) {
     await Promise.all(

@@ -38,7 +38,7 @@ interface Log {
   getHistory(key: string): Promise<Message[]>;
   close(): Promise<void>;
 }
-type Open = (o: { path: string; durability?: 'flushed' | 'committed' }) => Log;
+type Open = (o: { path: string }) => Log;
 
 function buildBaseline(): string {
   const dir = process.argv.find((a) => a.startsWith('--base='))?.slice(7) ?? `/tmp/turnlog-layout-base-${BASELINE}`;
@@ -199,7 +199,7 @@ function tableStats(path: string): Record<string, { pages: number; entries: numb
 
 async function bytesPerMessage(name: string, openLog: Open, dir: string): Promise<Record<string, unknown>> {
   const path = join(dir, `bytes-${name}`);
-  const log = openLog({ path, durability: 'committed' });
+  const log = openLog({ path });
   let json = 0;
   try {
     for (let i = 0; i < PER_SESSION; i++) {

@@ -25,7 +25,7 @@ async function best(fn: () => Promise<unknown>): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-list-'));
-  const log = openSessionLog({ path: join(dir, 'store'), durability: 'committed' });
+  const log = openSessionLog({ path: join(dir, 'store') });
   try {
     await log.addMessage('rare:0', 'user', 'x');
     for (let i = 0; i < SESSIONS - 1; i += 1000) {

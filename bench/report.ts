@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { scalingChart } from './chart.js';
 import { ms, n, table, versus } from './report-format.js';
 import { gatewaySection, multiProcessProfiles, profileHeader, singleAgentSection } from './report-profiles.js';
-import { RESULTS_SCHEMA, type Results } from './results.js';
+import { RESULTS_SCHEMA, withoutRemovedPeers, type Results } from './results.js';
 import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
 
 /**
@@ -18,8 +18,9 @@ const input = `${root}bench/results/${quick ? 'latest.quick.json' : 'latest.json
 const mdOut = quick ? `${root}bench/results/benchmarks.quick.md` : `${root}docs/benchmarks.md`;
 const svgName = quick ? 'bench-scaling.quick.svg' : 'bench-scaling.svg';
 const svgOut = quick ? `${root}bench/results/${svgName}` : `${root}docs/${svgName}`;
-const r = JSON.parse(readFileSync(input, 'utf8')) as Results;
-if (r.schemaVersion !== RESULTS_SCHEMA) throw new Error(`${input} has results schema ${r.schemaVersion ?? 1}; this report reads schema ${RESULTS_SCHEMA}: run \`npm run bench\` first`);
+const read = JSON.parse(readFileSync(input, 'utf8')) as Results;
+if (read.schemaVersion !== RESULTS_SCHEMA) throw new Error(`${input} has results schema ${read.schemaVersion ?? 1}; this report reads schema ${RESULTS_SCHEMA}: run \`npm run bench\` first`);
+const r = withoutRemovedPeers(read);
 
 /** Writes a chart beside the page (quick: into bench/results/) and returns the name the page links. */
 const svg = (name: string, text: string): string => {

@@ -69,3 +69,23 @@ export interface Results {
   };
   targets: TargetCheck[];
 }
+
+/**
+ * Stores the benchmark no longer runs: 'turnlog committed' went with the durability it measured
+ * (a commit was reported only after its sync, so it never differed from 'flushed'). Results
+ * written before still hold its rows; the report leaves them out rather than showing a store
+ * that no longer exists.
+ */
+export const REMOVED_PEERS: readonly string[] = ['turnlog committed'];
+
+/** `r` without the rows of removed stores (anywhere in it) and without the targets that name one. */
+export function withoutRemovedPeers(r: Results): Results {
+  const removed = (x: unknown): boolean => typeof x === 'object' && x !== null && REMOVED_PEERS.includes((x as { peer?: unknown }).peer as string);
+  const strip = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.filter((e) => !removed(e)).map(strip);
+    if (typeof x !== 'object' || x === null) return x;
+    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, strip(v)]));
+  };
+  const out = strip(r) as Results;
+  return { ...out, targets: out.targets.filter((t) => !REMOVED_PEERS.some((p) => t.name.includes(p))) };
+}

@@ -37,8 +37,6 @@ export function checkTargets(r: Results): TargetCheck[] {
   const sa = r.scenarios.singleAgent;
   const sFull = ratio(row(sa, 'turnlog flushed')?.p50Us, row(sa, 'sqlite FULL')?.p50Us);
   push('Single agent, turnlog flushed ÷ sqlite FULL (p50 latency)', '≤ 2×', sFull, sFull <= 2);
-  const sNormal = ratio(row(sa, 'turnlog committed')?.p50Us, row(sa, 'sqlite NORMAL')?.p50Us);
-  push('Single agent, turnlog committed ÷ sqlite NORMAL (p50 latency)', '≤ 1×', sNormal, sNormal <= 1);
 
   const rd = r.scenarios.read;
   const size = String(r.sizes.readMid);

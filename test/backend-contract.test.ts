@@ -13,7 +13,7 @@ const backends: Array<{ name: string; open: () => { backend: Backend; dispose: (
     name: 'lmdb',
     open: () => {
       const dir = tempDir();
-      const backend = new LmdbBackend({ path: join(dir, 's'), durability: 'committed', create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
+      const backend = new LmdbBackend({ path: join(dir, 's'), create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
       return { backend, dispose: async () => (await backend.close(), rmSync(dir, { recursive: true, force: true })) };
     },
   },

@@ -25,7 +25,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A store big enough that a copy takes many event-loop turns (about 20 MB). */
 async function makeStore(path: string, key?: string): Promise<void> {
-  const log = openSessionLog({ path, durability: 'committed', ...(key ? { encryptionKey: key } : {}) });
+  const log = openSessionLog({ path, ...(key ? { encryptionKey: key } : {}) });
   const text = 'x'.repeat(20_000);
   for (let i = 0; i < 600; i++) await log.addMessage(`s${i % 20}`, 'user', `${text} ${i}`);
   await log.close();

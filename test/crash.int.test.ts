@@ -70,7 +70,6 @@ function runRound(path: string, round: number, durability: string, retry: number
 
 describe.each([
   ['flushed', false],
-  ['committed', false],
   ['flushed', true],
 ] as const)('crash safety: %s durability, GC running: %s', (durability, gc) => {
   it(`survives ${ROUNDS} SIGKILLs with nothing acknowledged lost`, async () => {

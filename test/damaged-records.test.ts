@@ -167,7 +167,7 @@ describe.each(BACKEND_KINDS)('a damaged record is CORRUPT for its session only (
     else {
       const dir = tempDir();
       dirs.push(dir);
-      backend = new LmdbBackend({ path: join(dir, 'store'), durability: 'committed', create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
+      backend = new LmdbBackend({ path: join(dir, 'store'), create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
     }
     let now = 1_000;
     const log = openSessionLogOn(backend, { checkpointEvery: 4, clock: () => now++, readCacheBytes: 0 });

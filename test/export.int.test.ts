@@ -120,7 +120,7 @@ describe('turnlog export interrupted', () => {
   let big: string;
   beforeAll(async () => {
     big = join(dir, 'big');
-    const log = openSessionLog({ path: big, durability: 'committed' });
+    const log = openSessionLog({ path: big });
     const filler = 'x'.repeat(300);
     const writes: Array<Promise<unknown>> = [];
     for (let s = 0; s < 300; s++) {

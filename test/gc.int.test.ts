@@ -23,7 +23,7 @@ const GC_WORKER = join(ROOT, 'test/fixtures/gc-worker.mjs');
 /** Sessions last written two hours ago (injected clock), so a 1h ttl expires them all. */
 async function seedOld(sessions: number, perSession: number): Promise<void> {
   const then = Date.now() - 2 * HOUR;
-  const log = openSessionLog({ path, durability: 'committed', clock: () => then, checkpointEvery: 4 });
+  const log = openSessionLog({ path, clock: () => then, checkpointEvery: 4 });
   for (let s = 0; s < sessions; s += 50) {
     await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
@@ -120,7 +120,7 @@ it('GC lets the event loop run between its transactions', async () => {
 
 it('a GC killed while collecting one huge session is finished by the next GC', async () => {
   const then = Date.now() - 2 * HOUR;
-  const seed = openSessionLog({ path, durability: 'committed', clock: () => then });
+  const seed = openSessionLog({ path, clock: () => then });
   for (let i = 0; i < 20_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => seed.addMessage('big', 'user', `m${i + j}`)));
   const history = await seed.getHistory('big');
   await seed.close();

@@ -15,7 +15,7 @@ let dir: string;
 let log: SessionLog;
 beforeEach(() => {
   dir = tempDir();
-  log = openSessionLog({ path: join(dir, 'store'), durability: 'committed' });
+  log = openSessionLog({ path: join(dir, 'store') });
 });
 afterEach(async () => {
   await log.close();
@@ -177,7 +177,7 @@ describe('picoclaw variants', () => {
     const events = await collect(log.readEvents('k'));
     await log.close();
     rmSync(join(dir, 'store'), { recursive: true });
-    log = openSessionLog({ path: join(dir, 'store'), durability: 'committed' });
+    log = openSessionLog({ path: join(dir, 'store') });
     const e1 = events[0];
     if (e1?.type !== 'messages.added') throw new Error('expected messages first');
     await log.addMessages('k', e1.messages, { eventId: e1.eventId as string, expectedVersion: 0, at: e1.at });

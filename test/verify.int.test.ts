@@ -17,7 +17,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
  * waits for the next turn of the event loop).
  */
 it('writes commit while verify and a dry run read, and later pages see them', async () => {
-  const log = openSessionLog({ path: join(dir, 's'), durability: 'committed', replayWindow: 0 });
+  const log = openSessionLog({ path: join(dir, 's'), replayWindow: 0 });
   for (let s = 0; s < 1500; s += 100) await Promise.all(Array.from({ length: 100 }, (_, i) => log.addMessage(`s${s + i}`, 'user', 'hello')));
   const committedDuring: number[] = [];
   let verifying = true;

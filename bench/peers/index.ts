@@ -8,8 +8,7 @@ import type { HistoryPeer, IndexPeer } from './types.js';
 
 /** Every store that keeps histories, turnlog first; ratios are turnlog ÷ each peer. */
 export const ALL_HISTORY_PEERS: ReadonlyArray<{ name: string; open: HistoryPeer }> = [
-  { name: 'turnlog flushed', open: turnlogHistory('flushed') },
-  { name: 'turnlog committed', open: turnlogHistory('committed') },
+  { name: 'turnlog flushed', open: turnlogHistory() },
   { name: PG_PEER, open: postgresHistory() },
   { name: 'sqlite FULL', open: sqliteHistory('FULL') },
   { name: 'sqlite NORMAL', open: sqliteHistory('NORMAL') },
@@ -19,7 +18,7 @@ export const ALL_HISTORY_PEERS: ReadonlyArray<{ name: string; open: HistoryPeer 
 
 /** Stores of session metadata and the sessions list. */
 const ALL_INDEX_PEERS: ReadonlyArray<{ name: string; open: IndexPeer }> = [
-  { name: 'turnlog flushed', open: turnlogIndex('flushed') },
+  { name: 'turnlog flushed', open: turnlogIndex() },
   { name: PG_PEER, open: postgresIndex() },
   { name: 'sqlite FULL', open: sqliteIndex('FULL') },
   { name: 'sqlite NORMAL', open: sqliteIndex('NORMAL') },

@@ -4,12 +4,8 @@ import type { SessionLog } from '../../src/engine/session-log.js';
 import type { Message } from '../../src/types.js';
 import type { HistoryStore, IndexStore, SeenHistory } from './types.js';
 
-export type Durability = 'flushed' | 'committed';
-
-const DURABILITY: Record<Durability, string> = {
-  flushed: "durability 'flushed': synced to disk when the promise resolves",
-  committed: "durability 'committed': visible to all processes, survives a process crash; synced a moment later",
-};
+/** turnlog's only durability (the default). */
+const DURABILITY = "durability 'flushed': synced to disk when the promise resolves";
 
 /** Writes of one seed batch share a commit, as concurrent writers' do. */
 const SEED_BATCH = 1000;
@@ -81,7 +77,5 @@ export class SessionLogIndexStore implements IndexStore {
   }
 }
 
-export const turnlogHistory = (durability: Durability) => (dir: string) =>
-  new SessionLogHistoryStore(`turnlog ${durability}`, DURABILITY[durability], openSessionLog({ path: join(dir, 'store'), durability }));
-export const turnlogIndex = (durability: Durability) => (dir: string) =>
-  new SessionLogIndexStore(`turnlog ${durability}`, DURABILITY[durability], openSessionLog({ path: join(dir, 'store'), durability }));
+export const turnlogHistory = () => (dir: string) => new SessionLogHistoryStore('turnlog flushed', DURABILITY, openSessionLog({ path: join(dir, 'store') }));
+export const turnlogIndex = () => (dir: string) => new SessionLogIndexStore('turnlog flushed', DURABILITY, openSessionLog({ path: join(dir, 'store') }));

@@ -42,7 +42,7 @@ export async function coldStart(sessions: number, perSession: number): Promise<{
     const rows: ColdStartRow[] = [];
     // turnlog: every event a single-message append, as a gateway writes them.
     const path = join(dir, 'turnlog');
-    const log = openSessionLog({ path, durability: 'committed' });
+    const log = openSessionLog({ path });
     for (let s = 0; s < sessions; s += BATCH / perSession) {
       if (s % 10_000 === 0) progress(`cold start: writing turnlog sessions ${s}/${sessions}`);
       const n = Math.min(BATCH / perSession, sessions - s);

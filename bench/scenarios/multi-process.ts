@@ -29,7 +29,7 @@ export interface WriterScalingRow {
 }
 
 const child = fileURLToPath(new URL('./writer-child.js', import.meta.url));
-const SAFE = ['turnlog flushed', 'turnlog committed', PG_PEER, 'sqlite FULL', 'sqlite NORMAL'];
+const SAFE = ['turnlog flushed', PG_PEER, 'sqlite FULL', 'sqlite NORMAL'];
 
 function waitFor(proc: ChildProcess, word: string): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -8,13 +8,12 @@ export interface SessionLogOptions {
   /** Directory of the store. Created owner-only (0700) when missing, unless `create` is false. Required. */
   path: string;
   /**
-   * When a write's promise resolves. `'flushed'` (default): the commit is synced to disk and
-   * survives power loss. `'committed'`: the commit is visible to every process and survives a
-   * crash of this process. With the current LMDB binding a commit is reported only once synced,
-   * so both resolve at the same moment; `'committed'` is kept for compatibility. Either way the
-   * commit and its sync run on the binding's write thread, off the event loop.
+   * When a write's promise resolves. `'flushed'`, the default and only value: once the commit is
+   * synced to disk, so it survives power loss and is visible to every process. The commit and its
+   * sync run on the storage engine's write thread, off the event loop. `'committed'` was removed
+   * (INVALID_ARGUMENT): the engine reports a commit only after its sync, so it was never faster.
    */
-  durability?: 'flushed' | 'committed';
+  durability?: 'flushed';
   /** Largest accepted message, summary or metadata patch, in bytes of its JSON encoding. Default 16 MiB. */
   maxMessageBytes?: number;
   /**

@@ -19,7 +19,6 @@ import { compareKeys } from './memory-backend.js';
 
 export interface LmdbBackendOptions {
   path: string;
-  durability: 'flushed' | 'committed';
   /** Create the store when missing (writers); readers pass false. */
   create: boolean;
   /** ms since epoch, stamped on a new store's format record. */
@@ -212,10 +211,11 @@ export class LmdbBackend implements Backend {
    * off the event loop: `fn` runs on this thread inside a write transaction that the binding's
    * write thread opened (a child transaction, so a throwing `fn` leaves nothing behind); that
    * thread then commits and syncs while the event loop keeps running. The binding commits with
-   * its overlapping sync (the write lock is released before the sync, so other processes'
-   * writers never wait for this process's disk) and reports the commit only once that sync is
-   * done, so the promise resolves with the commit on disk in both durability modes; 'flushed'
-   * also waits for the binding's own flush signal, so its promise never rests on that detail.
+   * its overlapping sync (the write lock is released before the sync, so the next transaction is
+   * written while this one syncs; another process's commit still waits for this sync, on the
+   * binding's shared sync lock) and reports the commit only once that sync is done; the promise
+   * also waits for the binding's own flush signal, so that it never rests on that detail: it
+   * resolves with the commit on disk.
    * The write thread, not this one, waits for LMDB's write lock when another process holds it.
    */
   write<T>(fn: (tx: WriteTxn) => T): Promise<T> {
@@ -242,13 +242,13 @@ export class LmdbBackend implements Backend {
       }
     });
     // Taken now: the flush of the transaction this call joined (a later call may start another).
-    const flushed = this.options.durability === 'flushed' ? new Promise<unknown>((resolve, reject) => void this.root.flushed.then(resolve, reject)) : undefined;
+    const flushed = new Promise<unknown>((resolve, reject) => void this.root.flushed.then(resolve, reject));
     // It rejects too when the commit fails, and is then not awaited: the commit's error is reported.
-    flushed?.catch(() => undefined);
+    flushed.catch(() => undefined);
     const written = (async () => {
       try {
         const result = await committed;
-        if (flushed !== undefined) await flushed;
+        await flushed;
         this.commitFailed = false;
         return result;
       } catch (error) {
@@ -323,7 +323,7 @@ export class LmdbBackend implements Backend {
           const rows = batch;
           batch = [];
           await copy.write((tx) => rows.forEach(([k, v]) => tx.put(table, k, v)));
-          // Commits here are synchronous: let the host's event loop run between batches.
+          // Reading and copying a batch run on this thread: give the host's event loop a full turn between batches.
           await new Promise((resolve) => setImmediate(resolve));
         };
         for (const e of view.range(table, { low: [-Number.MAX_VALUE], high: ['~'] })) {

@@ -53,6 +53,6 @@ export class FaultyBackend implements Backend {
 export function faultyStore(kind: 'memory' | 'lmdb'): { backend: FaultyBackend; dispose: () => void } {
   if (kind === 'memory') return { backend: new FaultyBackend(new MemoryBackend()), dispose: () => undefined };
   const dir = tempDir();
-  const inner = new LmdbBackend({ path: join(dir, 'store'), durability: 'committed', create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
+  const inner = new LmdbBackend({ path: join(dir, 'store'), create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined });
   return { backend: new FaultyBackend(inner), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

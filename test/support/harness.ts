@@ -42,7 +42,7 @@ export const lmdbHarness: HarnessFactory = () => {
   return {
     name: 'lmdb',
     async open(options = {}) {
-      const log = openSessionLog({ durability: 'committed', ...options, path });
+      const log = openSessionLog({ ...options, path });
       opened.push(log);
       return log;
     },
