@@ -352,7 +352,8 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
   }
 }
 
-function table(r: CommitOffLoopResult): string {
+/** The comparison as Markdown tables (the report's section 12 and this script's output). */
+export function commitOffLoopTables(r: CommitOffLoopResult): string {
   const head = '| disk | side | loop p99 paced (ms) | loop max paced (ms) | paced appends/s | saturated appends/s | loop p99 saturated (ms) | single p50 (µs) | single p99 (µs) |';
   const lines = [head, `|${'---|'.repeat(9)}`];
   for (const x of r.rows) {
@@ -374,7 +375,7 @@ if (process.argv[1] === SELF) {
     const quick = process.argv.includes('--quick');
     const result = await commitOffLoop(quick);
     if (result.skipped !== undefined) process.stdout.write(`slow-disk profiles skipped: ${result.skipped}\n`);
-    process.stdout.write(`commits off the event loop: ${BASELINE} (before) vs this checkout (after), median of ${result.rounds} round(s)\n${table(result)}`);
+    process.stdout.write(`commits off the event loop: ${BASELINE} (before) vs this checkout (after), median of ${result.rounds} round(s)\n${commitOffLoopTables(result)}`);
     if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   }
 }

@@ -5,6 +5,7 @@ import { ms, n, table, versus } from './report-format.js';
 import { gatewaySection, multiProcessProfiles, profileHeader, singleAgentSection } from './report-profiles.js';
 import { RESULTS_SCHEMA, withoutRemovedPeers, type Results } from './results.js';
 import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
+import { commitOffLoopTables } from './commit-offloop.js';
 
 /**
  * `npm run bench:report [-- --quick]`: bench/results/latest.json → docs/benchmarks.md and
@@ -213,6 +214,18 @@ out.push(
   ),
   '',
 );
+
+const off = s.commitOffLoop;
+if (off !== undefined) {
+  out.push(
+    '## 12. Commits off the event loop, before and after',
+    '',
+    `The write path of ${off.baseline} (every commit and its disk sync on the JavaScript thread) against this one (the commit and its sync on the LMDB binding's write thread), each in a child process per disk profile, alternating, median of ${off.rounds} rounds. Paced: 100 sessions at 2,000 appends/s in all, event-loop delay by perf_hooks at 1 ms resolution (an idle loop reads about 1.1 ms). Then GC and verify of a large store (longest event-loop block), and a writer on the local disk beside another process writing the same store on a +8 ms disk.`,
+    '',
+    commitOffLoopTables(off).trim(),
+    '',
+  );
+}
 
 out.push('## Scaling', '', `![Read time vs history length; list time vs session count](${svgName})`, '');
 const analysis = `${root}bench/analysis.md`;

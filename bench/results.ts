@@ -2,6 +2,7 @@ import type { LmdbFloors } from './floors.js';
 import type { ChurnResult, ExpiryResult } from './gc-churn.js';
 import type { ColdStartRow } from './scenarios/cold-start.js';
 import type { ListRow } from './scenarios/list.js';
+import type { CommitOffLoopResult } from './commit-offloop.js';
 import type { HistoryBeforeAfter } from './scenarios/history-before-after.js';
 import type { MultiProcessRow, WriterScalingRow } from './scenarios/multi-process.js';
 import type { ReadRow } from './scenarios/reads.js';
@@ -66,6 +67,8 @@ export interface Results {
     writerScaling: WriterScalingRow[];
     /** Scenario 11; absent in --quick runs. */
     historyBeforeAfter?: HistoryBeforeAfter;
+    /** Scenario 12: commits off the event loop, before and after; absent in --quick runs. */
+    commitOffLoop?: CommitOffLoopResult;
   };
   targets: TargetCheck[];
 }

@@ -16,6 +16,7 @@ import { skipPostgres } from './peers/index.js';
 import { pgServerInfo, pgUnavailable } from './pg.js';
 import { readHistory } from './scenarios/reads.js';
 import { historyBeforeAfter } from './scenarios/history-before-after.js';
+import { commitOffLoop } from './commit-offloop.js';
 import { summariser } from './scenarios/summariser.js';
 import { depth } from './scenarios/writes.js';
 import { checkTargets } from './targets.js';
@@ -103,6 +104,8 @@ const scenarios: Results['scenarios'] = {
   writerScaling: await step('10. writer scaling', () => writerScaling(sizes.scalingWriters, sizes.scalingSessions, sizes.scalingAppendsPerSession)),
   // Builds an old commit of src: left out of --quick (CI's clone may lack that history).
   historyBeforeAfter: quick ? undefined : await step('11. getHistory before/after the async API', () => historyBeforeAfter(false)),
+  // Also builds an old commit (6079a32, before commits left the event loop): full runs only.
+  commitOffLoop: quick ? undefined : await step('12. commits off the event loop, before/after', () => commitOffLoop(false)),
 };
 
 const results: Results = {

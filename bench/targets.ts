@@ -55,6 +55,34 @@ export function checkTargets(r: Results): TargetCheck[] {
   const list = row(r.scenarios.list, 'turnlog flushed')?.listMs[big] ?? NaN;
   push(`List newest 50 of ${big} sessions`, '≤ 1 ms', list, list <= 1, ' ms');
 
+  // Where SQLite was ahead (issue 17, section 3): metadata update and list at the largest size,
+  // a 100-message read, bytes on disk for the same histories.
+  const lRow = row(r.scenarios.list, 'turnlog flushed');
+  const lFull = row(r.scenarios.list, 'sqlite FULL');
+  const upd = ratio(lRow?.updateMs[big], lFull?.updateMs[big]);
+  push(`Metadata update at ${big} sessions, turnlog flushed ÷ sqlite FULL (ms)`, '≤ 1×', upd, upd <= 1);
+  const lst = ratio(lRow?.listMs[big], lFull?.listMs[big]);
+  push(`List newest 50 of ${big} sessions, turnlog ÷ sqlite FULL (ms)`, '≤ 1×', lst, lst <= 1);
+  const small = String(r.sizes.read[0]);
+  const sqliteRead = Math.min(row(rd, 'sqlite FULL')?.ms[small] ?? NaN, row(rd, 'sqlite NORMAL')?.ms[small] ?? NaN);
+  const rSmall = ratio(row(rd, 'turnlog flushed')?.ms[small], sqliteRead);
+  push(`Read ${small} messages, turnlog ÷ sqlite (ms)`, '≤ 1×', rSmall, rSmall <= 1);
+  const bytes = ratio(row(r.scenarios.coldStart.rows, 'turnlog')?.fileMb, row(r.scenarios.coldStart.rows, 'sqlite')?.fileMb);
+  push(`Bytes on disk for the same ${r.scenarios.coldStart.events.toLocaleString('en-US')} events, turnlog ÷ sqlite`, '≤ 1×', bytes, bytes <= 1);
+
+  // Commits off the event loop (issue 17, section 1): this checkout against the commit before.
+  const off = r.scenarios.commitOffLoop;
+  if (off !== undefined) {
+    const at = (delay: number, side: 'before' | 'after') => off.rows.find((x) => x.syncDelayUs === delay && x.side === side);
+    for (const delay of [...new Set(off.rows.map((x) => x.syncDelayUs))]) {
+      const name = delay === 0 ? 'local disk' : `sync +${delay / 1000} ms`;
+      const sat = ratio(at(delay, 'after')?.saturatedAppendsPerSec, at(delay, 'before')?.saturatedAppendsPerSec);
+      push(`Saturated gateway after ÷ before commits left the event loop, ${name} (appends/s)`, delay === 0 ? '≥ 0.9×' : '≥ 1×', sat, sat >= (delay === 0 ? 0.9 : 1));
+    }
+    const single = ratio(at(0, 'after')?.singleP50Us, at(0, 'before')?.singleP50Us);
+    push('Single agent after ÷ before commits left the event loop, local disk (p50)', '≤ 1.2×', single, single <= 1.2);
+  }
+
   const cold = row(r.scenarios.coldStart.rows, 'turnlog')?.totalMs ?? NaN;
   push(`Cold start, open + first getHistory (${r.scenarios.coldStart.events.toLocaleString('en-US')} events)`, '≤ 50 ms', cold, cold <= 50, ' ms');
   return out;
