@@ -216,6 +216,9 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     await page.waitForSelector('table.sessions tbody tr');
     await appendElsewhere('live:new', 'hello');
     await page.waitForSelector('table.sessions tbody tr[data-key="live:new"]');
+    // a row that arrives live gets its size too
+    await page.waitForSelector('table.sessions tbody tr[data-key="live:new"] td.size[data-bytes]');
+    expect(await page.getAttribute('table.sessions tbody tr[data-key="live:new"] td.size', 'data-bytes')).toBe(String((await log.getSessionSize('live:new'))?.bytes));
     expect(await page.textContent('table.sessions tbody tr:first-child')).toContain('live:new');
     await page.close();
   });

@@ -43,6 +43,7 @@ export function sizeConformance(factory: StoreHarnessFactory): void {
     expect((await log.getSessionSize('b'))?.bytes).toBeGreaterThan(10_000);
     // Reopened, the same records give the same size.
     await log.close();
+    await expectCode(() => log.getSessionSize('a'), 'CLOSED');
     expect(await (await open()).getSessionSize('a')).toEqual(alone);
   });
 
