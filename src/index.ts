@@ -29,6 +29,7 @@ export type {
   SessionEvent,
   SessionInfo,
   SessionPage,
+  SessionSize,
   SummaryOptions,
   TruncateOptions,
   WriteOptions,

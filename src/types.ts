@@ -88,6 +88,23 @@ export interface SessionInfo {
   metadata: Record<string, unknown>;
 }
 
+/**
+ * What one session occupies in its store (see `getSessionSize` in docs/api.md). Logical bytes,
+ * the same on LMDB and memory; PostgreSQL counts its rows' stored column bytes.
+ */
+export interface SessionSize {
+  /**
+   * Bytes of the session's records. LMDB and memory: keys (as LMDB encodes them) plus values of
+   * its directory entry, head, state, recency entry, GC queue entry, events, event ids,
+   * checkpoints and chunks; LMDB's page and node overhead is not counted. PostgreSQL: the sum
+   * of `pg_column_size` of its rows in `sessions`, `events`, `messages`, `states` and
+   * `event_ids` (after TOAST compression; tuple headers and index entries not counted).
+   */
+  bytes: number;
+  /** Events the store keeps for the session (after GC; the GC base is not an event). */
+  events: number;
+}
+
 export interface ListOptions {
   /** Page size; default 50, at most 10,000. */
   limit?: number;

@@ -3,7 +3,8 @@ import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openMemorySessionLog } from '../src/open.js';
 import type { SessionLog } from '../src/engine/session-log.js';
-import { eventsPage, sessionsPage, versionView } from '../src/inspect/api.js';
+import { eventsPage, MAX_SIZE_KEYS, sessionSizes, sessionsPage, versionView } from '../src/inspect/api.js';
+import { humanBytes } from '../src/inspect/client/dom.js';
 import { LiveHub } from '../src/inspect/live.js';
 import { showMessages } from '../src/inspect/pairs.js';
 import { startInspector } from '../src/inspect/server.js';
@@ -22,17 +23,53 @@ afterEach(async () => {
 });
 
 describe('sessions page', () => {
-  it('newest first, prefix search, cursor paging, each row with version, count, activity and summary size', async () => {
+  it('newest first, prefix search, cursor paging, each row with version, count, activity and summary', async () => {
     for (let i = 0; i < 7; i++) await log.addMessages(`${i % 2 === 0 ? 'tg' : 'cli'}:${i}`, toolTurn(`q${i}`, `c${i}`));
     await log.setSummary('tg:0', 'short summary');
     const first = await sessionsPage(log, { limit: 3 });
     expect(first.sessions.map((s) => s.key)).toEqual(['tg:0', 'tg:6', 'cli:5']);
-    expect(first.sessions[0]).toMatchObject({ version: 2, messageCount: 4, summary: 'short summary', summaryChars: 13, metadataKeys: 0 });
+    expect(first.sessions[0]).toMatchObject({ version: 2, messageCount: 4, summary: 'short summary' });
+    expect(Object.keys(first.sessions[0] ?? {}).sort()).toEqual(['createdAt', 'key', 'messageCount', 'summary', 'updatedAt', 'version']);
     expect(first.store).toEqual({ sessions: 7, logBytes: expect.any(Number) });
     const second = await sessionsPage(log, { limit: 3, cursor: first.cursor as string });
     expect(second.sessions.map((s) => s.key)).toEqual(['tg:4', 'cli:3', 'tg:2']);
     expect(second.store).toBeUndefined();
     expect((await sessionsPage(log, { limit: 10, prefix: 'cli:' })).sessions.map((s) => s.key)).toEqual(['cli:5', 'cli:3', 'cli:1']);
+  });
+});
+
+describe('session sizes', () => {
+  it('are getSessionSize of each key asked, unknown keys left out', async () => {
+    await log.addMessages('a', toolTurn('q', 'c'));
+    for (let i = 0; i < 5; i++) await log.addMessage('b', 'user', 'x'.repeat(300));
+    const { sizes } = await sessionSizes(log, ['b', 'gone', 'a']);
+    expect(sizes).toEqual([
+      { key: 'b', ...(await log.getSessionSize('b')) },
+      { key: 'a', ...(await log.getSessionSize('a')) },
+    ]);
+    expect(sizes[0]?.bytes).toBeGreaterThan(1500);
+    expect(sizes[0]?.events).toBe(5);
+  });
+
+  it('over HTTP: one request for a page of keys, at most MAX_SIZE_KEYS, a bad key refused', async () => {
+    await log.addMessage('chat:1', 'user', 'hello');
+    const ins = await startInspector(log);
+    try {
+      const get = (keys: string[]) => http(ins.port, `${new URL(ins.url).pathname}api/sizes?${keys.map((k) => `key=${encodeURIComponent(k)}`).join('&')}`);
+      const ok = await get(['chat:1', 'chat:2']);
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body)).toEqual({ sizes: [{ key: 'chat:1', ...(await log.getSessionSize('chat:1')) }] });
+      expect((await get(Array.from({ length: MAX_SIZE_KEYS }, (_, i) => `k${i}`))).status).toBe(200);
+      expect((await get(Array.from({ length: MAX_SIZE_KEYS + 1 }, (_, i) => `k${i}`))).status).toBe(400);
+      expect((await get([])).status).toBe(400);
+      expect((await get(['ok', ''])).status).toBe(400);
+    } finally {
+      await ins.close();
+    }
+  });
+
+  it('read as people read sizes: decimal units, three digits', () => {
+    expect([0, 999, 1000, 12_400, 99_949, 99_950, 999_499, 999_950, 1_234_567, 5e9].map(humanBytes)).toEqual(['0 B', '999 B', '1.0 kB', '12.4 kB', '99.9 kB', '100 kB', '999 kB', '1.0 MB', '1.2 MB', '5.0 GB']);
   });
 });
 

@@ -9,6 +9,7 @@ import type { ServedInspector } from './support/browser.js';
 import { tempDir } from './support/harness.js';
 import { http } from './support/http.js';
 import { assertBuilt, DIST_ENTRY, ROOT, runNode } from './support/processes.js';
+import { humanBytes } from '../src/inspect/client/dom.js';
 
 /**
  * The inspector end to end: `turnlog inspect` (the built CLI) over a store the demo wrote, driven
@@ -90,6 +91,7 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     await page.goto(`${ro.url}#/?prefix=demo:`);
     await page.waitForSelector('table.sessions tbody tr');
+    await page.waitForFunction(() => [...document.querySelectorAll('table.sessions tbody td.size')].every((td) => td instanceof HTMLElement && td.dataset['bytes'] !== undefined));
     if (SHOTS !== undefined) await shot(page, 'inspect-sessions.png');
     await page.fill('#search', 'demo:telegram:1002');
     await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr').length === 1);
@@ -121,6 +123,35 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     expect(await historyShown(page)).toEqual(await log.getHistory(key, { atVersion: latest - 20 }));
     // the matching CLI commands are shown beside the view
     expect(await page.textContent('#cli')).toContain(`turnlog diff ${key} --from ${latest - 21} --to ${latest - 20} --path ${path}`);
+    await page.close();
+  });
+
+  it('shows the rows first, then each row\'s size from one request for the page: exactly getSessionSize', async () => {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Sizes are held back until the rows are checked: the list must not wait for them.
+    const requests: string[] = [];
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/sizes?*', async (route) => {
+      requests.push(route.request().url());
+      await held;
+      await route.continue();
+    });
+    await page.goto(ro.url);
+    await page.waitForSelector('table.sessions tbody tr[data-key]');
+    const keys = await page.$$eval('table.sessions tbody tr[data-key]', (trs) => trs.map((tr) => (tr as HTMLElement).dataset['key'] ?? ''));
+    expect(keys.length).toBeGreaterThan(3);
+    expect(await page.$$eval('table.sessions tbody td.size', (tds) => tds.map((td) => td.textContent))).toEqual(keys.map(() => '…'));
+    release();
+    await page.waitForFunction(() => [...document.querySelectorAll('table.sessions tbody td.size')].every((td) => td instanceof HTMLElement && td.dataset['bytes'] !== undefined));
+    expect(requests).toHaveLength(1);
+    expect(new URL(requests[0] as string).searchParams.getAll('key')).toEqual(keys);
+    const cells = await page.$$eval('table.sessions tbody tr[data-key]', (trs) => trs.map((tr) => ({ text: tr.querySelector('td.size')?.textContent, title: tr.querySelector('td.size')?.getAttribute('title') })));
+    for (const [i, key] of keys.entries()) {
+      const size = await log.getSessionSize(key);
+      expect(size, key).toBeDefined();
+      expect(cells[i], key).toEqual({ text: humanBytes(size?.bytes ?? 0), title: `${size?.bytes.toLocaleString('en-US')} bytes · ${size?.events.toLocaleString('en-US')} events kept` });
+    }
     await page.close();
   });
 
@@ -185,6 +216,9 @@ describe.skipIf(!run)('turnlog inspect in a browser', () => {
     await page.waitForSelector('table.sessions tbody tr');
     await appendElsewhere('live:new', 'hello');
     await page.waitForSelector('table.sessions tbody tr[data-key="live:new"]');
+    // a row that arrives live gets its size too
+    await page.waitForSelector('table.sessions tbody tr[data-key="live:new"] td.size[data-bytes]');
+    expect(await page.getAttribute('table.sessions tbody tr[data-key="live:new"] td.size', 'data-bytes')).toBe(String((await log.getSessionSize('live:new'))?.bytes));
     expect(await page.textContent('table.sessions tbody tr:first-child')).toContain('live:new');
     await page.close();
   });

@@ -8,7 +8,7 @@ import { toolTurn } from './support/messages.js';
 /**
  * The round trips of docs/postgres.md, counted on the pool (never timed): an append is one
  * statement; a cut, a `through` summary, a metadata patch or a capped append two; a history,
- * session or list page read one.
+ * session, list page or size read one.
  */
 const skip = await pgUnavailable();
 
@@ -56,7 +56,7 @@ describe.skipIf(skip !== undefined)(`postgres round trips${skip === undefined ? 
     expect(await count(() => log.addMessages('a', [{ role: 'user', content: 'q' }], { eventId: 'e-1' }))).toBe(2);
   });
 
-  it('reads are one statement each: history (also `last` and `atVersion`), session, summary, a list page', async () => {
+  it('reads are one statement each: history (also `last` and `atVersion`), session, summary, a list page, a size', async () => {
     expect(await count(() => log.getHistory('a'))).toBe(1);
     expect(await count(() => log.getHistory('a', { last: 2 }))).toBe(1);
     expect(await count(() => log.getHistory('a', { atVersion: 1 }))).toBe(1);
@@ -65,6 +65,8 @@ describe.skipIf(skip !== undefined)(`postgres round trips${skip === undefined ? 
     expect(await count(() => log.getSummary('a'))).toBe(1);
     expect(await count(() => log.listSessions({ limit: 10 }))).toBe(1);
     expect(await count(() => log.listSessions({ limit: 10, prefix: 'a' }))).toBe(1);
+    expect(await count(() => log.getSessionSize('a'))).toBe(1);
+    expect(await count(() => log.getSessionSize('no such session'))).toBe(1);
   });
 
   it('a safe cut, a through summary, a metadata patch and a capped append are two', async () => {

@@ -1,7 +1,7 @@
 import { TurnlogError, invalid } from '../errors.js';
 import type { WriteRequest } from '../core/changes.js';
 import type { HeadRecord } from '../core/codec.js';
-import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage, SessionSize } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import type { SessionStore } from '../store/session-store.js';
 import { CHUNK_BYTES } from './options.js';
@@ -26,6 +26,7 @@ import { ChunkCache } from './chunk-cache.js';
 import { InfoCache, noteWrite } from './info-cache.js';
 import { EventCache } from './event-cache.js';
 import { listPage } from './listing.js';
+import { sessionSize } from './session-size.js';
 import { viewAt, viewPair } from './views.js';
 import type { VersionView, ViewPair } from '../core/diff.js';
 import type { BackupOptions } from './maintenance-options.js';
@@ -136,6 +137,10 @@ export class KvSessionStore implements SessionStore {
       if (from !== undefined && from > head.version) invalid(`${JSON.stringify(key)} has no version ${from} (it is at ${head.version})`);
       return viewPair(tx, head, from ?? Math.max(0, target - 1), target, this.chunks);
     });
+  }
+
+  async size(key: string): Promise<SessionSize | undefined> {
+    return this.backend.read((tx) => sessionSize(tx, key));
   }
 
   async list(opts: ListOptions): Promise<SessionPage> {

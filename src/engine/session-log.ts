@@ -1,7 +1,7 @@
 import type { ReplayStep } from './replay.js';
 import { encodeMessage, encodeMessages, encodePatch, checkOptionKeys, validateCount, validateKey, validateSummary, validateVersionOption } from '../core/validate.js';
 import { TurnlogError, invalid, isTurnlogError } from '../errors.js';
-import type { DiffOptions, ForkOptions, ForkOrigin, ForkResult, HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionDiff, SessionEvent, SessionInfo, SessionPage, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
+import type { DiffOptions, ForkOptions, ForkOrigin, ForkResult, HistoryOptions, ListOptions, Message, ReadEventsOptions, ReadOptions, RemoveResult, SessionDiff, SessionEvent, SessionInfo, SessionPage, SessionSize, SummaryOptions, TruncateOptions, WriteOptions, WriteResult } from '../types.js';
 import type { ResolvedOptions } from './options.js';
 import type { GcOptions, GcReport } from './gc.js';
 import type { SessionLogStats } from './stats.js';
@@ -36,6 +36,7 @@ export interface SessionLog {
   getHistory(key: string, opts?: HistoryOptions): Promise<Message[]>;
   getSummary(key: string, opts?: ReadOptions): Promise<string>;
   getSession(key: string, opts?: ReadOptions): Promise<SessionInfo | undefined>;
+  getSessionSize(key: string): Promise<SessionSize | undefined>;
   listSessions(opts?: ListOptions): Promise<SessionPage>;
   readEvents(key: string, opts?: ReadEventsOptions): AsyncIterable<SessionEvent>;
   replay(key: string, opts?: ReadEventsOptions): AsyncIterable<ReplayStep>;
@@ -255,6 +256,16 @@ export class SessionLogEngine implements SessionLog {
 
   async getSession(key: string, opts?: ReadOptions): Promise<SessionInfo | undefined> {
     return this.track(this.store.session(key, this.readArgs(key, opts, READ_OPTION_NAMES)));
+  }
+
+  /**
+   * What the session occupies in the store now (bytes of its records, events kept): see
+   * SessionSize. Reads only that session's records. Undefined for an unknown key.
+   */
+  async getSessionSize(key: string): Promise<SessionSize | undefined> {
+    this.assertOpen();
+    validateKey(key);
+    return this.track(this.store.size(key));
   }
 
   async listSessions(opts?: ListOptions): Promise<SessionPage> {

@@ -3,7 +3,7 @@ import { describeEvent } from '../cli/render.js';
 import type { SessionLog } from '../engine/session-log.js';
 import type { SessionEvent, SessionInfo } from '../types.js';
 import { showMessages } from './pairs.js';
-import type { EventLine, EventsPage, SessionRow, SessionsPage, VersionView } from './protocol.js';
+import type { EventLine, EventsPage, SessionRow, SessionsPage, SizesPage, VersionView } from './protocol.js';
 import { versionDiff } from './version-diff.js';
 
 /**
@@ -22,9 +22,19 @@ export function sessionRow(s: SessionInfo): SessionRow {
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
     summary: s.summary.slice(0, 160),
-    summaryChars: s.summary.length,
-    metadataKeys: Object.keys(s.metadata).length,
   };
+}
+
+/** At most this many keys per `api/sizes` request: a page of the list is 50. */
+export const MAX_SIZE_KEYS = 100;
+
+/**
+ * The size of each session of a page of the list, asked separately from the page so the rows
+ * show first: each getSessionSize reads that session's records, which a long session has many of.
+ */
+export async function sessionSizes(log: SessionLog, keys: readonly string[]): Promise<SizesPage> {
+  const sizes = await Promise.all(keys.map(async (key) => ({ key, size: await log.getSessionSize(key) })));
+  return { sizes: sizes.flatMap(({ key, size }) => (size === undefined ? [] : [{ key, bytes: size.bytes, events: size.events }])) };
 }
 
 export async function sessionsPage(log: SessionLog, opts: { prefix?: string; cursor?: string; limit: number }): Promise<SessionsPage> {

@@ -13,10 +13,11 @@ export interface SessionRow {
   updatedAt: number;
   /** The summary's first 160 characters. */
   summary: string;
-  /** Characters of the whole summary (how much the model gets before the history). */
-  summaryChars: number;
-  /** Number of metadata keys. */
-  metadataKeys: number;
+}
+
+/** What `api/sizes` answers: getSessionSize of each requested key (sessions that no longer exist are left out). */
+export interface SizesPage {
+  sizes: Array<{ key: string; bytes: number; events: number }>;
 }
 
 export interface SessionsPage {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isTurnlogError } from '../errors.js';
 import type { SessionLog } from '../engine/session-log.js';
-import { eventsPage, sessionsPage, versionView } from './api.js';
+import { eventsPage, MAX_SIZE_KEYS, sessionSizes, sessionsPage, versionView } from './api.js';
 import type { LiveHub } from './live.js';
 import type { PageConfig } from './protocol.js';
 import { safeJson, SECURITY_HEADERS } from './security.js';
@@ -50,6 +50,11 @@ export async function handleGet(ctx: ApiContext, route: string, q: URLSearchPara
         const prefix = q.get('prefix') ?? '';
         const cursor = q.get('cursor') ?? '';
         return sendJson(res, 200, await sessionsPage(ctx.log, { limit, ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) }));
+      }
+      case 'sizes': {
+        const keys = q.getAll('key');
+        if (keys.length === 0 || keys.length > MAX_SIZE_KEYS) throw new BadRequest(`1..${MAX_SIZE_KEYS} key parameters are required`);
+        return sendJson(res, 200, await sessionSizes(ctx.log, keys));
       }
       case 'events': {
         const before = intParam(q, 'before', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);

@@ -1,3 +1,5 @@
+import { sizeStatement } from './pg-size.js';
+
 /**
  * Every statement turnlog sends, for one schema (validated and quoted once). All values are
  * parameters. Numbers come back as text for bigint columns and are checked on the way in
@@ -123,6 +125,8 @@ export function statements(schema: string) {
     /** Unlinks the session and queues its rows for purging, in one statement. */
     delete: `WITH d AS (DELETE FROM ${s}.sessions WHERE skey = $1 RETURNING skey, sid)
       INSERT INTO ${s}.purges (skey, sid, queued_at) SELECT skey, sid, $2 FROM d RETURNING sid`,
+    /** What the session's rows occupy (pg-size.ts). */
+    size: sizeStatement(s),
     headVersion: `SELECT ${head} FROM ${s}.sessions s WHERE s.skey = $1`,
     /** The lowest position a removal of the newest messages gave away in versions ($2, $3] (a diff), with the head to check it against. */
     rewinds: `SELECT ${head}, (SELECT min(e.rewind_from) FROM ${s}.events e WHERE e.skey = s.skey AND e.sid = s.sid AND e.version > $2 AND e.version <= $3) AS rewound_from

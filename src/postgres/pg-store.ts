@@ -8,7 +8,7 @@ import type { SessionLogStats } from '../engine/stats.js';
 import type { VerifyReport } from '../engine/verify.js';
 import type { KeptEventId } from '../engine/session-reads.js';
 import type { WriteOutcome } from '../engine/writer.js';
-import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage, SessionSize } from '../types.js';
 import type { SessionStore } from '../store/session-store.js';
 import type { PgPoolLike } from './pg-pool.js';
 import { PG_SCHEMA_VERSION } from './pg-schema.js';
@@ -18,6 +18,7 @@ import { pgWrite } from './pg-write.js';
 import { pgEventIds, pgEvents, pgHistory, pgList, pgReplay, pgState } from './pg-reads.js';
 import { pgGc, purgeQueued, purgeSession } from './pg-gc.js';
 import { pgVerify } from './pg-verify.js';
+import { pgSize } from './pg-size.js';
 import { pgView, pgViewPair } from './pg-views.js';
 import type { VersionView, ViewPair } from '../core/diff.js';
 
@@ -113,6 +114,10 @@ export class PgSessionStore implements SessionStore {
 
   viewPair(key: string, from: number | undefined, to: number | undefined): Promise<ViewPair | undefined> {
     return pgViewPair(this.pg, key, from, to);
+  }
+
+  size(key: string): Promise<SessionSize | undefined> {
+    return pgSize(this.pg, key);
   }
 
   list(opts: ListOptions): Promise<SessionPage> {

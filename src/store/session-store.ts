@@ -6,7 +6,7 @@ import type { VerifyReport } from '../engine/verify.js';
 import type { KeptEventId } from '../engine/session-reads.js';
 import type { WriteOutcome } from '../engine/writer.js';
 import type { BackupOptions } from '../engine/maintenance-options.js';
-import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage } from '../types.js';
+import type { ListOptions, Message, SessionEvent, SessionInfo, SessionPage, SessionSize } from '../types.js';
 import type { VersionView, ViewPair } from '../core/diff.js';
 
 /**
@@ -59,6 +59,11 @@ export interface SessionStore {
    * same consistent read: a write and GC between resolving and reading never make it PRUNED.
    */
   viewPair(key: string, from: number | undefined, to: number | undefined): Promise<ViewPair | undefined>;
+  /**
+   * What the session's records occupy (see SessionSize for what each store counts), read
+   * consistently; undefined for an unknown key. Costs the session's own rows, never the store's.
+   */
+  size(key: string): Promise<SessionSize | undefined>;
   /** One page of sessions, newest activity first (options already checked). */
   list(opts: ListOptions): Promise<SessionPage>;
   /** Events `from`..`to` (inclusive, checked, either may be undefined); paged, never one long read. */

@@ -18,12 +18,13 @@ import { lifecycleConformance } from './lifecycle.js';
 import { newestConformance } from './newest.js';
 import { forkConformance } from './fork.js';
 import { diffConformance } from './diff.js';
+import { sizeConformance } from './size.js';
 
 export type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
 
 /**
- * Registers the whole suite (writes, reads, lifecycle and GC, newest-message operations, forks
- * and diffs) as
+ * Registers the whole suite (writes, reads, lifecycle and GC, newest-message operations, forks,
+ * diffs and session sizes) as
  * vitest `describe`/`it` blocks in the current suite: call it at the top level of a test file or
  * inside a `describe`. Each test gets a fresh store from `factory` and disposes it afterwards.
  */
@@ -34,4 +35,5 @@ export function runConformanceSuite(factory: StoreHarnessFactory): void {
   describe('newest messages', () => newestConformance(factory));
   describe('forkSession', () => forkConformance(factory));
   describe('diff', () => diffConformance(factory));
+  describe('getSessionSize', () => sizeConformance(factory));
 }

@@ -13,9 +13,13 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+/** A list value is sent as the parameter repeated (`key=a&key=b`). */
+export async function getJson<T>(path: string, params: Record<string, string | number | readonly string[] | undefined> = {}): Promise<T> {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) for (const item of v as readonly string[]) q.append(k, item);
+    else if (v !== undefined) q.set(k, String(v));
+  }
   const res = await fetch(`api/${path}${q.size > 0 ? `?${q.toString()}` : ''}`, { headers: { accept: 'application/json' } });
   return answer<T>(res);
 }

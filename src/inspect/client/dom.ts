@@ -76,6 +76,19 @@ export function ago(at: number, now = Date.now()): string {
   return `${Math.floor(s / 86400)} d ago`;
 }
 
+/** "812 B", "12.4 kB", "3.1 MB": decimal units, three significant digits at most. */
+export function humanBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let n = bytes / 1000;
+  let unit = 0;
+  while (n >= 999.95 && unit < units.length - 1) {
+    n /= 1000;
+    unit++;
+  }
+  return `${n < 99.95 ? n.toFixed(1) : Math.round(n)} ${units[unit]}`;
+}
+
 export function isoTime(at: number): string {
   return new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
