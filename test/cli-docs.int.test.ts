@@ -9,9 +9,10 @@ import { assertBuilt, ROOT } from './support/processes.js';
 
 /**
  * docs/cli.md says its examples are real output of the store `npm run demo` leaves behind. This
- * keeps it so: the demo runs into a temporary store (its story is fixed: a seeded generator, and
- * writes that commit synchronously, so the event loop alone orders the agents and the summariser,
- * whatever the machine's speed), then every ```console block of the page runs
+ * keeps it so: the demo runs into a temporary store (its story is fixed whatever the machine's
+ * speed and however long commits take: each chat has its own seeded generator, and where a
+ * summary lands is set by signals between a chat's agent and the summariser, not by timing; see
+ * src/demo/gateway.ts and test/demo-gateway.test.ts), then every ```console block of the page runs
  * there, command by command, as a shell runs it, and each command's output must be the one
  * shown, up to what changes from run to run (times, durations, the store's path, page counts).
  */
