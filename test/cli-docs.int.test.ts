@@ -144,5 +144,5 @@ describe('docs/cli.md shows real output', () => {
         }
       }
     }
-  }, 120_000);
+  }, 300_000); // some forty CLI processes, one after the other: minutes on a loaded machine
 });
