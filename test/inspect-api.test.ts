@@ -104,6 +104,12 @@ describe('tool pairs in every format', () => {
       expect(shown.map((m) => m.orphan)).toEqual([false, false, false]);
       expect(shown[1]?.unanswered).toEqual([]);
     });
+    it(`${name}: the page shows the call as a call (name, arguments) and the result as a result`, () => {
+      const shown = showMessages(messages, 0);
+      expect(shown[1]?.calls.map((c) => c.name)).toEqual(['f']);
+      expect(shown[2]?.result).toBe(true);
+      expect(shown[2]?.calls).toEqual([]);
+    });
     it(`${name}: the result alone, first in the history, is flagged as an orphan`, () => {
       const shown = showMessages(messages.slice(2), 0);
       expect(shown[0]?.orphan).toBe(true);
