@@ -30,8 +30,13 @@ export interface InspectorOptions {
   command?: string;
   /** The secret the URL carries. Default: 256 random bits. Tests pass their own. */
   token?: string;
-  /** Called with errors of the live poller (the stream goes on). Default: ignored. */
+  /**
+   * Called with an error of the live poller when it starts failing (the stream goes on, the pages
+   * show the store as unreachable); not again for each poll that fails the same way. Default: ignored.
+   */
   onError?: (error: unknown) => void;
+  /** Called when the live poller reads the store again after `onError`. Default: nothing. */
+  onRecovered?: () => void;
 }
 
 /** A running inspector. */
@@ -59,7 +64,7 @@ export async function startInspector(log: SessionLog, options: InspectorOptions 
   if (token.length < 22 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new TurnlogError('INVALID_ARGUMENT', 'token must be at least 22 URL-safe characters (128 bits)');
   const allowWrites = options.allowWrites === true;
   const config: PageConfig = { allowWrites, storeArgs: options.storeArgs ?? [], command: options.command ?? 'turnlog', pageSize: options.pageSize ?? 200 };
-  const live = new LiveHub(log, options.pollMs ?? 1000, options.onError ?? (() => undefined));
+  const live = new LiveHub(log, options.pollMs ?? 1000, options.onError ?? (() => undefined), options.onRecovered);
   const ctx: ApiContext = {
     log,
     config,

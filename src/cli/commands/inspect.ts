@@ -30,7 +30,8 @@ export const inspect: Command = {
       allowWrites,
       storeArgs: storeFlagsGiven(ctx.args.flags),
       command: ctx.invokedAs,
-      onError: (error) => ctx.note(`live updates: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => ctx.note(`live updates: ${error instanceof Error ? error.message : String(error)} (said once; retrying)`),
+      onRecovered: () => ctx.note('live updates: the store can be read again'),
     });
     // listening for Ctrl-C/SIGTERM before the address is printed: whoever reads it may stop us at once
     const stop = stopped(ctx.signal);

@@ -13,10 +13,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}): Promise<T> {
+/** A GET of the API; `signal` cancels it (a step overtaken by a later one). */
+export async function getJson<T>(path: string, params: Record<string, string | number | undefined> = {}, signal?: AbortSignal): Promise<T> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
-  const res = await fetch(`api/${path}${q.size > 0 ? `?${q.toString()}` : ''}`, { headers: { accept: 'application/json' } });
+  const res = await fetch(`api/${path}${q.size > 0 ? `?${q.toString()}` : ''}`, { headers: { accept: 'application/json' }, ...(signal === undefined ? {} : { signal }) });
   return answer<T>(res);
 }
 
