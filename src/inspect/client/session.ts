@@ -86,6 +86,7 @@ export class SessionView {
 
   /** Shows version `v` (clamped to what can be read). */
   async go(v: number): Promise<void> {
+    if (this.gone) return; // nothing left to show until the key is written again
     const version = Math.max(this.oldest, Math.min(this.latest, v));
     const n = ++this.loads;
     this.target = version;
