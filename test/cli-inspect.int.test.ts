@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,36 @@ it('without --json names the store and prints the URL; --open that fails is a wa
   expect(done.code).toBe(0);
   expect(done.stdout).toMatch(/\n {2}http:\/\/127\.0\.0\.1:\d+\/t\/[A-Za-z0-9_-]{43}\/\n/);
   expect(r.stderr()).toMatch(/^turnlog: could not open a browser \(.*\); open the address above\n$/);
+});
+
+/** Resolves once `file` exists (written by another process). */
+async function appeared(file: string): Promise<void> {
+  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 20));
+}
+
+it('--open never puts the secret URL on a command line: the opener gets a private file (0600 in a 0700 directory) that redirects to it, removed on stop', async () => {
+  const bin = join(tempDir(), 'bin');
+  mkdirSync(bin);
+  const record = join(bin, 'opened.txt');
+  // a stand-in opener that records its argv (what `ps` shows every local user) and the file it was given
+  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nf="\${1#file://}"\n{ printf 'ARGV %s\\n' "$*"; stat -c 'MODE %a' "$f"; stat -c 'DIRMODE %a' "$(dirname "$f")"; cat "$f"; } > "${record}.tmp"\nmv "${record}.tmp" "${record}"\n`);
+  chmodSync(join(bin, 'xdg-open'), 0o755);
+  const r = (await start(['--open', '--json'], { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` })) as Running;
+  const { url } = JSON.parse(r.first) as { url: string };
+  const token = new URL(url).pathname.split('/')[2] as string;
+  await appeared(record);
+  const seen = readFileSync(record, 'utf8');
+  const argv = /^ARGV (.*)$/m.exec(seen)?.[1] ?? '';
+  expect(argv).toMatch(/^file:\/\/.*turnlog-inspect-.*\/open\.html$/);
+  expect(argv).not.toContain(token);
+  expect(seen).toContain('MODE 600');
+  expect(seen).toContain('DIRMODE 700');
+  expect(seen).toContain(`<meta http-equiv="refresh" content="0;url=${url}">`);
+  const file = new URL(argv).pathname;
+  expect(existsSync(file)).toBe(true);
+  expect((await r.stop()).code).toBe(0);
+  expect(existsSync(file)).toBe(false);
+  expect(r.stderr()).toBe('');
 });
 
 it('a port in use is one error line and exit 1; a bad port is a usage error', async () => {

@@ -85,7 +85,7 @@ describe('the demo gateway tells the same story whatever the timing', () => {
   it('on the memory store and on LMDB, with and without calls held back by random event-loop turns', async () => {
     const dir = tempDir();
     const memory = (): SessionLog => openMemorySessionLog();
-    const lmdb = (name: string) => (): SessionLog => openSessionLog({ path: join(dir, name), durability: 'committed' });
+    const lmdb = (name: string) => (): SessionLog => openSessionLog({ path: join(dir, name) });
     const first = await run(memory, undefined);
     // the story shows what the demo exists to show: summaries written while the agent appended
     expect(first.summaries).toBeGreaterThan(OPTIONS.sessions);

@@ -114,6 +114,32 @@ describe('version view', () => {
     expect(await versionView(log, 's', latest + 1, 10)).toBeUndefined();
   });
 
+  it('version 0, before the first event, is an empty history (not a 404)', async () => {
+    await log.addMessage('s', 'user', 'hi');
+    const v0 = await versionView(log, 's', 0, 100);
+    expect(v0).toMatchObject({ version: 0, latest: 1, messageCount: 0, summary: '', metadata: {}, messages: [], firstIndex: 0 });
+    expect(v0?.event).toBeUndefined();
+    expect(v0?.diff).toBeUndefined();
+    expect(await versionView(log, 'nope', 0, 100)).toBeUndefined();
+  });
+
+  it('sends a huge text or argument once: as stored, cut to a bounded length for display and in diff lines', async () => {
+    const big = 'x'.repeat(5 * 1024 * 1024);
+    await log.addMessage('huge', 'user', 'hi');
+    await log.addMessage('huge', 'assistant', big);
+    await log.addMessages('huge', [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: JSON.stringify({ blob: big }) } }] }]);
+    const view = await versionView(log, 'huge', 3, 100);
+    const size = JSON.stringify(view).length;
+    expect(size).toBeGreaterThan(2 * big.length); // each huge message once, as stored
+    expect(size).toBeLessThan(2 * big.length + 200_000); // and not again as text, arguments or diff line
+    expect(view?.messages[1]?.text.length).toBe(20_000);
+    expect(view?.messages[1]?.textChars).toBe(big.length);
+    expect(view?.messages[2]?.calls[0]?.argsChars).toBe(big.length + 11);
+    expect(view?.diff?.added[0]?.length).toBeLessThan(700);
+    expect(view?.diff?.added[0]).toContain('more characters)');
+    expect(view?.messages[0]?.textChars).toBeUndefined();
+  });
+
   it('reads the newest `limit` messages only; a result whose call was not loaded is not an orphan', async () => {
     for (let i = 0; i < 50; i++) await log.addMessages('long', toolTurn(`q${i}`, `c${i}`));
     const view = await versionView(log, 'long', 50, 6);
@@ -140,6 +166,12 @@ describe('tool pairs in every format', () => {
       expect(shown.map((m) => m.pairs)).toEqual([[], [2], [1]]);
       expect(shown.map((m) => m.orphan)).toEqual([false, false, false]);
       expect(shown[1]?.unanswered).toEqual([]);
+    });
+    it(`${name}: the page shows the call as a call (name, arguments) and the result as a result`, () => {
+      const shown = showMessages(messages, 0);
+      expect(shown[1]?.calls.map((c) => c.name)).toEqual(['f']);
+      expect(shown[2]?.result).toBe(true);
+      expect(shown[2]?.calls).toEqual([]);
     });
     it(`${name}: the result alone, first in the history, is flagged as an orphan`, () => {
       const shown = showMessages(messages.slice(2), 0);

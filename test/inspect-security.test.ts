@@ -52,7 +52,7 @@ describe('inspector: token', () => {
     expect(sameSecret(TOKEN.slice(0, 10), TOKEN)).toBe(false);
     expect(sameSecret('', TOKEN)).toBe(false);
     expect(pathUnderToken(`/t/${TOKEN}/api/x?y=1`, TOKEN)).toBe('/api/x?y=1');
-    expect(pathUnderToken(`/t/${TOKEN}`, TOKEN)).toBe('/');
+    expect(pathUnderToken(`/t/${TOKEN}`, TOKEN)).toBe(''); // redirected to /t/TOKEN/
     expect(pathUnderToken(`/t/%ZZ/api`, TOKEN)).toBeUndefined();
   });
 });

@@ -110,12 +110,13 @@ export async function versionView(log: SessionLog, key: string, version: number,
   const current = await log.getSession(key);
   if (current === undefined || version > current.version) return undefined;
   const atVersion = { atVersion: version };
-  const info = await log.getSession(key, atVersion);
+  // version 0 is before the first event: an empty history (getSession has no state to return)
+  const info = version === 0 ? { messageCount: 0, summary: '', metadata: {} } : await log.getSession(key, atVersion);
   if (info === undefined) return undefined;
-  const [messages, oldest, events] = await Promise.all([log.getHistory(key, { ...atVersion, last: limit }), oldestReadable(log, key), version < 1 ? [] : readRange(log, key, version, version)]);
+  const [messages, oldest, events] = await Promise.all([version === 0 ? [] : log.getHistory(key, { ...atVersion, last: limit }), oldestReadable(log, key), version < 1 ? [] : readRange(log, key, version, version)]);
   const firstIndex = info.messageCount - messages.length;
   const event = events[0];
-  const diff = await versionDiff(log, key, version);
+  const diff = version < 1 ? undefined : await versionDiff(log, key, version);
   return {
     key,
     version,

@@ -26,6 +26,8 @@ export class LiveHub {
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private polling = false;
+  /** The last poll failed: said once (onError, and to the pages), then again only on recovery. */
+  private failing: string | undefined;
   /** key → version of the newest sessions seen by the last poll (undefined: no poll yet). */
   private newest: Map<string, number> | undefined;
 
@@ -33,6 +35,7 @@ export class LiveHub {
     private readonly log: SessionLog,
     private readonly pollMs: number,
     private readonly onError: (error: unknown) => void,
+    private readonly onRecovered: () => void = () => undefined,
   ) {}
 
   /** Streams to `res` until the page goes away. */
@@ -41,6 +44,7 @@ export class LiveHub {
     this.listeners.add(listener);
     res.on('close', () => this.remove(listener));
     res.write('retry: 2000\n\n');
+    if (this.failing !== undefined) res.write(`data: ${safeJson({ kind: 'store', ok: false, error: this.failing } satisfies LiveMessage)}\n\n`);
     if (this.timer === undefined) {
       this.timer = setInterval(() => void this.poll(), this.pollMs);
       this.heartbeat = setInterval(() => this.each(() => true, ': keep-alive\n\n'), 15_000);
@@ -107,8 +111,18 @@ export class LiveHub {
           this.send((x) => x === l, { kind: 'session', key, version: Math.max(0, version), ...(version < 0 ? { deleted: true } : {}) });
         }
       }
+      if (this.failing !== undefined) {
+        this.failing = undefined;
+        this.onRecovered();
+        this.send(() => true, { kind: 'store', ok: true });
+      }
     } catch (error) {
-      this.onError(error);
+      // a store that is down fails every poll: one report when it starts failing, one when it recovers
+      if (this.failing === undefined) {
+        this.failing = error instanceof Error ? error.message : String(error);
+        this.onError(error);
+        this.send(() => true, { kind: 'store', ok: false, error: this.failing });
+      }
     } finally {
       this.polling = false;
     }

@@ -64,6 +64,8 @@ input[type=search], input[type=text] { background: var(--panel); border: 1px sol
 .live { font-size: 12px; color: var(--dim); }
 .live.on::before { content: "● "; color: var(--good); }
 .live.off::before { content: "● "; color: var(--bad); }
+.live.error { color: var(--bad); font-weight: 600; }
+.live.error::before { content: "⚠ "; }
 main { padding: 16px 20px; }
 .empty { color: var(--dim); padding: 24px; text-align: center; }
 .toolbar { display: flex; gap: 10px; align-items: center; margin-bottom: 12px; flex-wrap: wrap; }

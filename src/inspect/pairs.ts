@@ -1,6 +1,7 @@
 import { classifyMessage } from '../core/message-shapes.js';
 import { viewOf } from '../cli/render-view.js';
 import type { Message } from '../types.js';
+import { SHOWN_CHARS } from './protocol.js';
 import type { ShownCall, ShownMessage } from './protocol.js';
 
 const plain = (v: unknown): string => (typeof v === 'string' ? v : (JSON.stringify(v) ?? ''));
@@ -19,12 +20,16 @@ export function showMessages(messages: readonly Message[], firstIndex: number): 
   const shown = messages.map((message, i): ShownMessage => {
     const index = firstIndex + i;
     const v = viewOf(message);
-    const calls: ShownCall[] = v.calls.map((c) => ({ name: plain(c.name ?? '?'), args: plain(c.args), ...(c.id === undefined ? {} : { id: plain(c.id) }) }));
+    const calls: ShownCall[] = v.calls.map((c) => {
+      const args = plain(c.args);
+      return { name: plain(c.name ?? '?'), args: args.slice(0, SHOWN_CHARS), ...(args.length > SHOWN_CHARS ? { argsChars: args.length } : {}), ...(c.id === undefined ? {} : { id: plain(c.id) }) };
+    });
     return {
       index,
       message,
       kind: v.kind,
-      text: v.text,
+      text: v.text.slice(0, SHOWN_CHARS),
+      ...(v.text.length > SHOWN_CHARS ? { textChars: v.text.length } : {}),
       calls,
       ...(v.answers === undefined ? {} : { answers: plain(v.answers) }),
       result: v.result,
@@ -72,8 +77,14 @@ function link(shown: ShownMessage[], call: number, result: number): void {
 /** A message in one line: who, the tools it calls, the call it answers, its text (diff lists). */
 export function messageLine(message: Message): string {
   const v = viewOf(message);
-  const calls = v.calls.length > 0 ? ` → ${v.calls.map((c) => `${plain(c.name ?? '?')}(${plain(c.args)})`).join(', ')}` : '';
+  const calls = v.calls.length > 0 ? ` → ${v.calls.map((c) => `${plain(c.name ?? '?')}(${short(plain(c.args), 160)})`).join(', ')}` : '';
   const answers = v.answers === undefined ? '' : ` ← ${plain(v.answers)}`;
-  const text = v.text.length > 160 ? `${v.text.slice(0, 159)}…` : v.text;
-  return `${v.kind}${calls}${answers}${text === '' ? '' : `: ${text}`}`;
+  return short(`${v.kind}${calls}${answers}${v.text === '' ? '' : `: ${short(v.text, 160)}`}`, LINE_CHARS);
+}
+
+/** The longest diff line: the message itself is in the history beside it (its "show all"). */
+const LINE_CHARS = 600;
+
+function short(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}… (${(s.length - max + 1).toLocaleString('en-US')} more characters)` : s;
 }

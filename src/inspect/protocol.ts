@@ -57,9 +57,18 @@ export interface EventsPage {
 /** A tool call a message makes, for display. */
 export interface ShownCall {
   name: string;
+  /** At most SHOWN_CHARS characters; the whole is in the stored JSON. */
   args: string;
+  /** Set when `args` was cut: its whole length in characters. */
+  argsChars?: number;
   id?: string;
 }
+
+/**
+ * The most characters of one text or call's arguments a view sends besides the stored message
+ * itself: a 5 MB message is sent once (as stored), not again as text and as a diff line.
+ */
+export const SHOWN_CHARS = 20_000;
 
 /** One message of the history at a version. */
 export interface ShownMessage {
@@ -69,7 +78,10 @@ export interface ShownMessage {
   message: unknown;
   /** Role, or item type for role-less items. */
   kind: string;
+  /** At most SHOWN_CHARS characters; the whole is in `message`. */
   text: string;
+  /** Set when `text` was cut: its whole length in characters. */
+  textChars?: number;
   calls: ShownCall[];
   /** For a tool result: the call id it answers. */
   answers?: string;
@@ -118,7 +130,9 @@ export interface VersionDiff {
 /** What the live stream sends (server-sent events, `data:` is one of these). */
 export type LiveMessage =
   | { kind: 'sessions'; sessions: SessionRow[] }
-  | { kind: 'session'; key: string; version: number; deleted?: boolean };
+  | { kind: 'session'; key: string; version: number; deleted?: boolean }
+  /** The poller cannot read the store (`ok: false`, once, with the error), or can again (`ok: true`). */
+  | { kind: 'store'; ok: boolean; error?: string };
 
 /** What the page is told at start. */
 export interface PageConfig {

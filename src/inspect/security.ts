@@ -32,12 +32,13 @@ export function hostAllowed(host: string | undefined, port: number): boolean {
 
 /**
  * The path under the token, or undefined when the token is missing or wrong. The path is
- * `/t/TOKEN/REST`; REST keeps its query string.
+ * `/t/TOKEN/REST`; REST keeps its query string. `/t/TOKEN` (no slash) gives '' (redirected).
  */
 export function pathUnderToken(url: string, token: string): string | undefined {
   const m = /^\/t\/([^/?#]*)(\/.*)?$/.exec(url);
   if (m === null || !sameSecret(decodeURIComponentSafe(m[1] ?? ''), token)) return undefined;
-  return m[2] ?? '/';
+  // '' is `/t/TOKEN` without its slash: the server redirects it to the page
+  return m[2] ?? '';
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SessionLog } from '../engine/session-log.js';
 import { TurnlogError } from '../errors.js';
 import { clientAsset, clientAssetNames } from './assets.js';
@@ -29,8 +30,13 @@ export interface InspectorOptions {
   command?: string;
   /** The secret the URL carries. Default: 256 random bits. Tests pass their own. */
   token?: string;
-  /** Called with errors of the live poller (the stream goes on). Default: ignored. */
+  /**
+   * Called with an error of the live poller when it starts failing (the stream goes on, the pages
+   * show the store as unreachable); not again for each poll that fails the same way. Default: ignored.
+   */
   onError?: (error: unknown) => void;
+  /** Called when the live poller reads the store again after `onError`. Default: nothing. */
+  onRecovered?: () => void;
 }
 
 /** A running inspector. */
@@ -58,7 +64,7 @@ export async function startInspector(log: SessionLog, options: InspectorOptions 
   if (token.length < 22 || !/^[A-Za-z0-9_-]+$/.test(token)) throw new TurnlogError('INVALID_ARGUMENT', 'token must be at least 22 URL-safe characters (128 bits)');
   const allowWrites = options.allowWrites === true;
   const config: PageConfig = { allowWrites, storeArgs: options.storeArgs ?? [], command: options.command ?? 'turnlog', pageSize: options.pageSize ?? 200 };
-  const live = new LiveHub(log, options.pollMs ?? 1000, options.onError ?? (() => undefined));
+  const live = new LiveHub(log, options.pollMs ?? 1000, options.onError ?? (() => undefined), options.onRecovered);
   const ctx: ApiContext = {
     log,
     config,
@@ -67,7 +73,13 @@ export async function startInspector(log: SessionLog, options: InspectorOptions 
     fork: allowWrites ? forkWith(log) : undefined,
   };
   let bound = 0;
-  const server = createServer((req, res) => void serve(ctx, token, bound, req, res));
+  const server = createServer((req, res) => {
+    // no request may end the process (an app embedding the inspector, or the CLI): any failure
+    // of a handler becomes an answer, or, once the answer has started, a closed connection
+    serve(ctx, token, bound, req, res).catch((error: unknown) => failed(req, res, error));
+  });
+  // Node answers a request it cannot parse itself, with none of our headers: answer it here
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -102,12 +114,22 @@ async function serve(ctx: ApiContext, token: string, port: number, req: Incoming
   // 2. the token: every request, before anything is read
   const path = pathUnderToken(req.url ?? '', token);
   if (path === undefined) return refuse(403, 'missing or wrong token: open the URL the inspector printed');
-  const url = new URL(path, `http://127.0.0.1:${port}`);
+  // `/t/TOKEN` alone: the page's relative URLs (scripts, API) resolve under /t/, so send it to /t/TOKEN/
+  if (path === '') return refuse(308, 'the page is at the address with a trailing slash', { location: `/t/${token}/` });
+  const url = parseUrl(path, port);
+  if (url === undefined) return refuse(400, 'malformed request path');
   const route = url.pathname;
   if (req.method === 'POST' && ctx.fork !== undefined && route === '/api/fork') {
     if (!sameOriginWrite(req, port)) return refuse(403, 'a write must be a JSON request from the inspector page');
     const body = await readBody(req);
-    if (body === undefined) return refuse(413, 'request body too large');
+    if (body === ABORTED) return; // the client went away mid-body: nobody to answer
+    if (body === undefined) {
+      // the 413 first, then the connection is closed: reading on would accept any size
+      res.setHeader('connection', 'close');
+      refuseWith(res, 413, 'request body too large');
+      res.once('finish', () => req.destroy());
+      return;
+    }
     return handleFork(ctx, body, res);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(405, ctx.fork === undefined ? 'read-only: start the inspector with --allow-writes to fork from the page' : 'method not allowed', { allow: ctx.fork === undefined ? 'GET, HEAD' : 'GET, HEAD, POST' });
@@ -126,18 +148,61 @@ function sendText(res: ServerResponse, body: string, type: string): void {
   res.end(body);
 }
 
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
+/** A path Node's URL parser refuses (`//[/`) is undefined: a 400, not a throw. */
+function parseUrl(path: string, port: number): URL | undefined {
+  try {
+    return new URL(path, `http://127.0.0.1:${port}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A handler's failure: a 500 with the security headers, or a closed connection once the answer has started. */
+function failed(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  try {
+    req.resume();
+    if (res.headersSent) res.destroy();
+    else refuseWith(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}`);
+  } catch {
+    res.destroy();
+  }
+}
+
+/** What Node's parser refused (a malformed request line or header): a 400 with our headers, then close. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // as Node's own handler: nothing more once an answer was written on this connection
+  const answering = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || answering?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const body = `${status === 431 ? 'request headers too large' : 'malformed request'}\n`;
+  const headers = Object.entries({ ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${headers}\r\n${body}`);
+}
+
+/** readBody's answer when the client aborted the request before its end. */
+const ABORTED = Symbol('aborted');
+
+/** The body as text; undefined when over MAX_BODY (the rest is not read); ABORTED when the client went away. */
+function readBody(req: IncomingMessage): Promise<string | undefined | typeof ABORTED> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer): void => {
       size += c.length;
-      if (size > MAX_BODY) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= MAX_BODY) return void chunks.push(c);
+      req.off('data', onData);
+      req.pause();
+      resolve(undefined);
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    // an aborted upload is an error event on the request: never a rejection nobody handles
+    req.on('error', () => resolve(ABORTED));
+    req.on('close', () => resolve(req.complete ? Buffer.concat(chunks).toString('utf8') : ABORTED));
   });
 }

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { startInspector } from '../../inspect/server.js';
 import type { Command } from '../command.js';
 import { booleanFlag, integerFlag } from '../command.js';
-import type { Context } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { openFile, writeLaunchFile } from '../open-browser.js';
+import type { LaunchFile } from '../open-browser.js';
 import { storeFlagsGiven } from '../store.js';
 
 export const inspect: Command = {
@@ -30,10 +30,12 @@ export const inspect: Command = {
       allowWrites,
       storeArgs: storeFlagsGiven(ctx.args.flags),
       command: ctx.invokedAs,
-      onError: (error) => ctx.note(`live updates: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => ctx.note(`live updates: ${error instanceof Error ? error.message : String(error)} (said once; retrying)`),
+      onRecovered: () => ctx.note('live updates: the store can be read again'),
     });
     // listening for Ctrl-C/SIGTERM before the address is printed: whoever reads it may stop us at once
     const stop = stopped(ctx.signal);
+    let launch: LaunchFile | undefined;
     try {
       if (ctx.json) ctx.out(JSON.stringify({ url: inspector.url, port: inspector.port, allowWrites }));
       else {
@@ -41,9 +43,19 @@ export const inspect: Command = {
         ctx.out(`  ${ctx.style.bold(inspector.url)}`);
         ctx.out(ctx.style.dim('  The address holds a secret token: share it only with who may read these conversations. Ctrl-C stops.'));
       }
-      if (booleanFlag(ctx, 'open')) openBrowser(inspector.url, ctx);
+      if (booleanFlag(ctx, 'open')) {
+        // never the URL itself on a command line (ps shows it to every local user): a private file that redirects to it
+        const warn = (why: string): void => ctx.note(`could not open a browser (${why}); open the address above`);
+        try {
+          launch = writeLaunchFile(inspector.url);
+          openFile(launch.path, warn);
+        } catch (error) {
+          warn(error instanceof Error ? error.message : String(error));
+        }
+      }
       await stop;
     } finally {
+      launch?.remove();
       await inspector.close();
     }
     return EXIT.OK;
@@ -64,18 +76,4 @@ function stopped(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done);
     if (signal.aborted) done();
   });
-}
-
-/** The system's opener; a failure is a warning (the URL is printed anyway). */
-function openBrowser(url: string, ctx: Context): void {
-  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
-  const warn = (why: string): void => ctx.note(`could not open a browser (${why}); open the address above`);
-  try {
-    const child = spawn(cmd as string, args as string[], { stdio: 'ignore', detached: true });
-    child.on('error', (e) => warn(e.message));
-    child.on('exit', (code) => void (code !== 0 && code !== null && warn(`${cmd as string} exited with ${code}`)));
-    child.unref();
-  } catch (error) {
-    warn(error instanceof Error ? error.message : String(error));
-  }
 }

@@ -13,14 +13,14 @@ export class ApiError extends Error {
   }
 }
 
-/** A list value is sent as the parameter repeated (`key=a&key=b`). */
-export async function getJson<T>(path: string, params: Record<string, string | number | readonly string[] | undefined> = {}): Promise<T> {
+/** A GET of the API; a list value is sent as the parameter repeated (`key=a&key=b`); `signal` cancels it (a step overtaken by a later one). */
+export async function getJson<T>(path: string, params: Record<string, string | number | readonly string[] | undefined> = {}, signal?: AbortSignal): Promise<T> {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (Array.isArray(v)) for (const item of v as readonly string[]) q.append(k, item);
     else if (v !== undefined) q.set(k, String(v));
   }
-  const res = await fetch(`api/${path}${q.size > 0 ? `?${q.toString()}` : ''}`, { headers: { accept: 'application/json' } });
+  const res = await fetch(`api/${path}${q.size > 0 ? `?${q.toString()}` : ''}`, { headers: { accept: 'application/json' }, ...(signal === undefined ? {} : { signal }) });
   return answer<T>(res);
 }
 

@@ -37,9 +37,28 @@ function listen(key: string | undefined, version: number): void {
   stream.onmessage = (e: MessageEvent<string>) => {
     const m = JSON.parse(e.data) as LiveMessage;
     if (m.kind === 'sessions') sessions?.live(m.sessions);
-    else if (m.kind === 'session' && m.deleted) toast(`${m.key} was deleted`);
-    else if (m.kind === 'session') void session?.grew(m.version);
+    else if (m.kind === 'store') storeState(m.ok, m.error);
+    else if (m.kind === 'session' && m.deleted) {
+      toast(`${m.key} was deleted`);
+      session?.deleted();
+    } else if (m.kind === 'session') void session?.grew(m.version);
   };
+}
+
+/** The live label when the server cannot read the store (polling fails) and when it can again. */
+function storeState(ok: boolean, error: string | undefined): void {
+  liveLabel.textContent = ok ? 'live' : 'store unreachable';
+  liveLabel.className = ok ? 'live on' : 'live error';
+  liveLabel.title = ok ? '' : `The store cannot be read: ${error ?? 'unknown error'}. Updates resume when it can.`;
+}
+
+/** A fragment part as typed or pasted: a malformed escape (`%`, `%E0%A4%A`) is kept as it is. */
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 async function route(): Promise<void> {
@@ -49,7 +68,7 @@ async function route(): Promise<void> {
   const hash = location.hash;
   const s = /^#\/s\/([^/]*)(?:\/(\d+))?$/.exec(hash);
   if (s !== null) {
-    const key = decodeURIComponent(s[1] ?? '');
+    const key = decode(s[1] ?? '');
     const view = new SessionView(main, key, await config);
     session = view;
     await view.show(s[2] === undefined ? undefined : Number(s[2]));
@@ -59,7 +78,7 @@ async function route(): Promise<void> {
   const prefix = /^#\/\?prefix=(.*)$/.exec(hash)?.[1];
   sessions = new SessionsView(main);
   listen(undefined, 0);
-  await sessions.show(prefix === undefined ? '' : decodeURIComponent(prefix));
+  await sessions.show(prefix === undefined ? '' : decode(prefix));
 }
 
 function failed(error: unknown): void {

@@ -20,12 +20,28 @@ export interface Attrs {
   max?: string;
   disabled?: boolean;
   data?: Record<string, string>;
+  /** `auto`: the element's text is isolated and takes its own direction (keys, stored text). */
+  dir?: 'auto';
+}
+
+/**
+ * Invisible code points that change how text reads without showing themselves: bidi embeddings,
+ * overrides, isolates and marks (U+202E makes `rtl\u202egnp.exe` look like `rtlexe.png`), zero
+ * widths and the BOM. Stored text is untrusted, so each is shown as a visible `\u202e` escape, as
+ * `turnlog sessions` prints them; everything else is shown as it is.
+ */
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Stored text as the page shows it: invisible controls as `\uXXXX` escapes. */
+export function visible(s: string): string {
+  return s.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (attrs.class !== undefined) el.className = attrs.class;
-  if (attrs.title !== undefined) el.title = attrs.title;
+  if (attrs.title !== undefined) el.title = visible(attrs.title);
+  if (attrs.dir !== undefined) el.dir = attrs.dir;
   if (attrs.id !== undefined) el.id = attrs.id;
   if (attrs.href !== undefined && attrs.href.startsWith('#')) el.setAttribute('href', attrs.href);
   for (const name of ['type', 'value', 'placeholder', 'min', 'max'] as const) {
@@ -41,7 +57,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 export function append(el: Element, ...children: Child[]): void {
   for (const c of children) {
     if (c === false || c === null || c === undefined) continue;
-    el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    el.append(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(visible(String(c))) : c);
   }
 }
 
@@ -93,10 +109,24 @@ export function isoTime(at: number): string {
   return new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** A word for the shell: quoted unless it is plainly safe. */
+/**
+ * A word for the shell: quoted unless it is plainly safe. A word holding control or invisible
+ * characters is written in ANSI-C quoting (`$'rtl\u202egnp'`, bash and zsh): the command reads as
+ * what it is, and pasted into a shell it still names the same key.
+ */
 export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_./:@%+=-]+$/.test(s)) return s;
+  if (!UNPRINTABLE.test(s)) return `'${s.replace(/'/g, `'\\''`)}'`;
+  const escape = (c: string): string => {
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+  };
+  return `$'${s.replace(/[\\']/g, (c) => `\\${c}`).replace(UNPRINTABLE_ALL, escape)}'`;
 }
+
+/** Controls, line separators and the invisible code points: what ANSI-C quoting writes as escapes. */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const UNPRINTABLE_ALL = new RegExp(UNPRINTABLE.source, 'g');
 
 /** Copies text; falls back to a selected text area where the clipboard API is refused. */
 export async function copyText(text: string): Promise<void> {

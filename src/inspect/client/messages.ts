@@ -46,8 +46,18 @@ export function messageBubble(m: ShownMessage, added: boolean): HTMLElement {
   if (m.unanswered.length > 0) head.append(h('span', { class: 'badge warn', title: 'No result for this call in the history (yet).' }, `no result: ${m.unanswered.join(', ')}`));
   if (added) head.append(h('span', { class: 'badge good' }, 'new in this version'));
   const body = h('div', { class: cls, data: { index: String(m.index), role: m.kind } }, head);
-  if (m.text.length > 0) body.append(h('div', { class: 'msg-text' }, m.text));
-  for (const c of m.calls) body.append(h('div', { class: 'call' }, `→ ${c.name}(${args(c.args)})`, c.id === undefined ? '' : h('span', { class: 'dim' }, `  ${c.id}`)));
-  body.append(h('details', { class: 'raw' }, h('summary', {}, 'stored JSON'), h('pre', { class: 'raw-json' }, JSON.stringify(m.message, null, 2))));
+  const raw = h('details', { class: 'raw' }, h('summary', {}, 'stored JSON'), h('pre', { class: 'raw-json' }, JSON.stringify(m.message, null, 2)));
+  // a text or arguments cut by the server: the whole is in the stored JSON, sent once
+  const showAll = (chars: number): HTMLElement => {
+    const b = h('button', { class: 'show-all' }, `Show all ${chars.toLocaleString('en-US')} characters`);
+    b.addEventListener('click', () => {
+      raw.open = true;
+      raw.scrollIntoView({ block: 'nearest' });
+    });
+    return b;
+  };
+  if (m.text.length > 0) body.append(h('div', { class: 'msg-text', dir: 'auto' }, m.text, m.textChars === undefined ? '' : '…'), m.textChars === undefined ? '' : showAll(m.textChars));
+  for (const c of m.calls) body.append(h('div', { class: 'call', dir: 'auto' }, `→ ${c.name}(${c.argsChars === undefined ? args(c.args) : `${c.args}…`})`, c.id === undefined ? '' : h('span', { class: 'dim' }, `  ${c.id}`)), c.argsChars === undefined ? '' : showAll(c.argsChars));
+  body.append(raw);
   return body;
 }

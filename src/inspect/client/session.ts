@@ -17,6 +17,14 @@ export class SessionView {
   private oldest = 1;
   private limit: number;
   private loads = 0;
+  /** The version last asked for: steps count from it, not from the one still shown (fast key presses). */
+  private target = 0;
+  /** The request of the step in flight, cancelled when a later step overtakes it. */
+  private inflight: AbortController | undefined;
+  /** The session was deleted while shown: the next version seen is a new session. */
+  private gone = false;
+  /** The message the reader was on when "earlier" was clicked, and where it was in the viewport. */
+  private anchor: { index: string; offset: number } | undefined;
   private readonly timeline: Timeline;
   private readonly slider = h('input', { type: 'range', id: 'slider', min: '0', max: '0', value: '0' });
   private readonly label = h('span', { class: 'vlabel', id: 'vlabel' });
@@ -44,13 +52,13 @@ export class SessionView {
     this.oldest = page.oldest;
     clear(this.root);
     this.root.append(
-      h('div', { class: 'session-head' }, h('a', { href: '#/' }, '← Sessions'), h('h1', { id: 'key' }, this.sessionKey), this.follow),
+      h('div', { class: 'session-head' }, h('a', { href: '#/' }, '← Sessions'), h('h1', { id: 'key', dir: 'auto' }, this.sessionKey), this.follow),
       h('div', { class: 'versionbar' }, this.first, this.prev, this.slider, this.next, this.last, this.label),
       h('div', { class: 'layout' }, h('section', { class: 'panel' }, h('h2', {}, 'Timeline'), this.timeline.list, this.timeline.more), h('div', {}, this.history), this.side),
     );
     this.first.addEventListener('click', () => void this.go(this.oldest));
-    this.prev.addEventListener('click', () => void this.go(this.version - 1));
-    this.next.addEventListener('click', () => void this.go(this.version + 1));
+    this.prev.addEventListener('click', () => void this.go(this.target - 1));
+    this.next.addEventListener('click', () => void this.go(this.target + 1));
     this.last.addEventListener('click', () => void this.go(this.latest));
     this.slider.addEventListener('input', () => void this.go(Number(this.slider.value)));
     document.addEventListener('keydown', this.onKey);
@@ -70,7 +78,7 @@ export class SessionView {
     const t = e.target as HTMLElement | null;
     if (t !== null && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA') && t !== this.slider) return;
     if (t === this.slider) return; // the slider moves itself and says so with 'input'
-    const to = e.key === 'ArrowLeft' ? this.version - 1 : e.key === 'ArrowRight' ? this.version + 1 : e.key === 'Home' ? this.oldest : e.key === 'End' ? this.latest : undefined;
+    const to = e.key === 'ArrowLeft' ? this.target - 1 : e.key === 'ArrowRight' ? this.target + 1 : e.key === 'Home' ? this.oldest : e.key === 'End' ? this.latest : undefined;
     if (to === undefined || e.altKey || e.ctrlKey || e.metaKey) return;
     e.preventDefault();
     void this.go(to);
@@ -78,15 +86,50 @@ export class SessionView {
 
   /** Shows version `v` (clamped to what can be read). */
   async go(v: number): Promise<void> {
+    if (this.gone) return; // nothing left to show until the key is written again
     const version = Math.max(this.oldest, Math.min(this.latest, v));
     const n = ++this.loads;
-    const view = await getJson<VersionView>('view', { key: this.sessionKey, version, limit: this.limit });
+    this.target = version;
+    this.inflight?.abort(); // a later step overtakes this one: its answer is not waited for
+    const request = (this.inflight = new AbortController());
+    let view: VersionView;
+    try {
+      view = await getJson<VersionView>('view', { key: this.sessionKey, version, limit: this.limit }, request.signal);
+    } catch (error) {
+      if (n !== this.loads) return; // cancelled by a later step
+      throw error;
+    }
     if (n !== this.loads) return; // a later step overtook this one
     this.render(view);
   }
 
+  /** The session was deleted (live): said on the page; its next version is a new session. */
+  deleted(): void {
+    this.gone = true;
+    this.loads++; // a step in flight would show a version that no longer exists
+    this.inflight?.abort();
+    clear(this.history);
+    this.history.append(h('p', { class: 'empty error', id: 'deleted' }, 'This session was deleted. If it is written to again, the new session is shown here.'));
+    clear(this.side);
+    for (const b of [this.first, this.prev, this.next, this.last]) b.disabled = true;
+    this.slider.disabled = true;
+    this.follow.textContent = 'deleted';
+    this.follow.className = 'badge bad';
+  }
+
   /** A new version written by someone: followed when the newest was shown. */
   async grew(latest: number): Promise<void> {
+    if (this.gone || latest < this.latest) {
+      // deleted and written again: another session under the same key, from its first version
+      this.gone = false;
+      this.slider.disabled = false;
+      this.limit = this.config.pageSize;
+      const page = await this.timeline.reset();
+      this.latest = page.latest;
+      this.oldest = page.oldest;
+      await this.go(this.latest);
+      return;
+    }
     const following = this.version === this.latest;
     this.latest = Math.max(this.latest, latest);
     await this.timeline.refresh();
@@ -111,7 +154,7 @@ export class SessionView {
     this.oldest = view.oldest;
     this.bar();
     history.replaceState(null, '', `#/s/${encodeURIComponent(this.sessionKey)}/${view.version}`);
-    this.timeline.mark(view.version);
+    void this.timeline.reveal(view.version);
     this.renderHistory(view);
     clear(this.side);
     this.side.append(sidePanel(view, this.config, (k) => (location.hash = `#/s/${encodeURIComponent(k)}`)));
@@ -123,6 +166,7 @@ export class SessionView {
     if (view.firstIndex > 0) {
       const more = h('button', { id: 'earlier' }, `Load ${Math.min(this.config.pageSize, view.firstIndex)} earlier messages`);
       more.addEventListener('click', () => {
+        this.anchor = this.readingAt();
         this.limit += this.config.pageSize;
         void this.go(this.version);
       });
@@ -137,8 +181,23 @@ export class SessionView {
     view.messages.forEach((m: ShownMessage, i) => this.history.append(messageBubble(m, i >= view.messages.length - added)));
     if (view.messages.length === 0) this.history.append(h('p', { class: 'empty' }, `No messages at v${view.version}${view.event ? ` (${isoTime(view.event.at)})` : ''}.`));
     // show what this version changed: where a cut fell, else the newest messages
+    const anchor = this.anchor;
+    this.anchor = undefined;
+    const kept = anchor === undefined ? null : this.history.querySelector(`.msg[data-index="${anchor.index}"]`);
     const cut = this.history.querySelector('#cut');
-    if (cut instanceof HTMLElement) this.history.scrollTop = Math.max(0, cut.offsetTop - this.history.offsetTop - 160);
+    // earlier messages were added above: the one being read stays where it was
+    if (anchor !== undefined && kept instanceof HTMLElement) this.history.scrollTop += kept.getBoundingClientRect().top - this.history.getBoundingClientRect().top - anchor.offset;
+    else if (cut instanceof HTMLElement) this.history.scrollTop = Math.max(0, cut.offsetTop - this.history.offsetTop - 160);
     else this.history.scrollTop = this.history.scrollHeight;
+  }
+
+  /** The first message in view, and how far below the top of the history it is. */
+  private readingAt(): { index: string; offset: number } | undefined {
+    const top = this.history.getBoundingClientRect().top;
+    for (const el of this.history.querySelectorAll<HTMLElement>('.msg')) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > top) return { index: el.dataset['index'] ?? '', offset: r.top - top };
+    }
+    return undefined;
   }
 }

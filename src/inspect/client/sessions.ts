@@ -52,7 +52,15 @@ export class SessionsView {
 
   private async load(cursor: string | undefined): Promise<void> {
     const n = ++this.loads;
-    const page = await getJson<SessionsPage>('sessions', { limit: PAGE, prefix: this.prefix || undefined, cursor });
+    let page = await getJson<SessionsPage>('sessions', { limit: PAGE, prefix: this.prefix || undefined, cursor });
+    // a request examines a bounded part of the store: an empty page with a cursor means "not here
+    // yet", never "no match". Ask on, saying so, until rows come or the listing ends.
+    for (let asked = 1; page.sessions.length === 0 && page.cursor !== undefined; asked++) {
+      if (n !== this.loads || this.body === undefined) return;
+      clear(this.body);
+      this.body.append(h('tr', {}, h('td', { class: 'empty', id: 'searching' }, `Searching… (${asked} request${asked === 1 ? '' : 's'}, no match yet)`)));
+      page = { ...(await getJson<SessionsPage>('sessions', { limit: PAGE, prefix: this.prefix || undefined, cursor: page.cursor })), ...(page.store === undefined ? {} : { store: page.store }) };
+    }
     if (n !== this.loads || this.body === undefined) return;
     this.cursor = cursor;
     this.next = page.cursor;
@@ -125,7 +133,7 @@ function sizeBatches(keys: readonly string[]): string[][] {
 }
 
 function row(s: SessionRow): HTMLTableRowElement {
-  const link = h('a', { href: `#/s/${encodeURIComponent(s.key)}`, class: 'mono' }, s.key);
+  const link = h('a', { href: `#/s/${encodeURIComponent(s.key)}`, class: 'mono', dir: 'auto' }, s.key);
   return h(
     'tr',
     { data: { key: s.key } },

@@ -26,7 +26,7 @@ function eventPanel(view: VersionView): HTMLElement {
           h('div', { class: 'mono' }, e.type),
           h('div', { class: 'dim' }, isoTime(e.at)),
           h('div', {}, e.line),
-          e.forkedFrom === undefined ? null : h('a', { id: 'lineage', href: `#/s/${encodeURIComponent(e.forkedFrom.key)}/${e.forkedFrom.version}` }, `Open ${e.forkedFrom.key} at v${e.forkedFrom.version}`),
+          e.forkedFrom === undefined ? null : h('a', { id: 'lineage', dir: 'auto', href: `#/s/${encodeURIComponent(e.forkedFrom.key)}/${e.forkedFrom.version}` }, `Open ${e.forkedFrom.key} at v${e.forkedFrom.version}`),
           e.eventId === undefined ? null : h('div', { class: 'dim mono' }, `eventId ${e.eventId}`),
         ),
     h('div', { class: 'note' }, `${view.messageCount} message${view.messageCount === 1 ? '' : 's'} sent to the model at this version`),
@@ -76,7 +76,7 @@ function cliPanel(view: VersionView, config: PageConfig): HTMLElement {
   for (const c of commands) {
     const copy = h('button', { title: 'Copy' }, 'Copy');
     copy.addEventListener('click', () => void copyText(c).then(() => toast('Command copied')));
-    panel.append(h('div', { class: 'cmd' }, h('code', {}, c), copy));
+    panel.append(h('div', { class: 'cmd' }, h('code', { dir: 'auto' }, c), copy));
   }
   return panel;
 }

@@ -27,11 +27,29 @@ export class Timeline {
     return page;
   }
 
-  private async older(): Promise<void> {
+  /** Forgets every event (the session was deleted and written again), then reads the newest page. */
+  async reset(): Promise<EventsPage> {
+    this.events.clear();
+    this.before = undefined;
+    this.current = -1;
+    return this.refresh();
+  }
+
+  private async older(limit = 100): Promise<void> {
     if (this.before === undefined) return;
-    const page = await getJson<EventsPage>('events', { key: this.key, limit: 100, before: this.before });
+    const page = await getJson<EventsPage>('events', { key: this.key, limit, before: this.before });
     this.before = page.before;
     this.add(page.events);
+  }
+
+  /** Loads the older pages down to `version` (a version shown that is not loaded yet), then highlights it. */
+  async reveal(version: number): Promise<void> {
+    this.current = version;
+    // each step reads up to 1,000 events, down to a little below the version (its neighbours show too)
+    while (!this.events.has(version) && this.before !== undefined && version < this.before && this.current === version) {
+      await this.older(Math.min(1000, this.before - version + 20));
+    }
+    if (this.current === version) this.mark(version);
   }
 
   private add(events: readonly EventLine[]): void {
