@@ -84,9 +84,9 @@ describe('openclaw SQLite era: a state directory with two agents', () => {
     expect(notes['agent:main:cron:nightly']).toBe('no transcript: metadata only');
     expect(r.problems.map((p) => [p.file, p.subject, p.fatal, p.reason])).toEqual([
       [main, 'entry', true, 'session_nodes "agent:main:broken": entry_json is not a JSON object; not imported'],
+      [main, 'line', false, 'transcript_events session_id "w-dmg" seq 2: malformed line; left out'],
       [main, 'line', false, 'transcript_events session_id "w-dmg" seq 3: event_zstd is not a valid zstd frame (invalid zstd data); left out'],
       [main, 'line', false, `transcript_events session_id "w-dmg" seq 4: event_zstd holds ${Buffer.byteLength(FRAMES.event.text)} bytes, event_utf8_bytes says ${Buffer.byteLength(FRAMES.event.text) + 1}; left out`],
-      [main, 'line', false, 'transcript_events session_id "w-dmg" seq 2: malformed line; left out'],
       [ops, 'entry', true, `session "global" was already imported from ${main}; not imported again`],
     ]);
     expect(r.warnings?.some((w) => w.includes('newer'))).toBe(false);

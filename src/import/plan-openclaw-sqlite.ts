@@ -80,16 +80,17 @@ interface Generation {
   order: number;
 }
 
-/** A window's lines from its rows: a row that cannot be decoded is reported and left out. */
-function eventLines(db: AgentDatabase, zstd: () => ZstdModule, sessionId: string, problems: ImportProblem[]): JsonLine[] | undefined {
+/** A window's transcript from its rows: a row that cannot be decoded is reported and left out. */
+function windowTranscript(db: AgentDatabase, zstd: () => ZstdModule, key: string, sessionId: string, problems: ImportProblem[]): TranscriptSummary | undefined {
   const rows = db.events(sessionId);
   if (rows.length === 0) return undefined;
   const lines: JsonLine[] = [];
+  const found: Array<{ seq: number; problem: ImportProblem }> = [];
   for (const row of rows) {
     const seq = Number(row.seq);
     const decoded = decodeEvent(zstd, row);
     if (!decoded.ok) {
-      problems.push({ file: db.file, subject: 'line', reason: `${where(sessionId, seq)}: ${decoded.reason}; left out`, fatal: false });
+      found.push({ seq, problem: { file: db.file, subject: 'line', reason: `${where(sessionId, seq)}: ${decoded.reason}; left out`, fatal: false } });
       continue;
     }
     try {
@@ -98,7 +99,13 @@ function eventLines(db: AgentDatabase, zstd: () => ZstdModule, sessionId: string
       lines.push({ line: seq, error: 'corrupt' });
     }
   }
-  return lines;
+  const parsed: ImportProblem[] = [];
+  const transcript = parse(db, lines, (seq) => (seq < 0 ? `session ${JSON.stringify(key)} window ${JSON.stringify(sessionId)}` : where(sessionId, seq)), parsed);
+  // in row order, whichever step found them
+  const seqOf = (p: ImportProblem): number => Number(/ seq (\d+):/.exec(p.reason)?.[1] ?? -1);
+  found.push(...parsed.map((problem) => ({ seq: seqOf(problem), problem })));
+  problems.push(...found.sort((a, b) => a.seq - b.seq).map((f) => f.problem));
+  return transcript;
 }
 
 const where = (sessionId: string, seq: number): string => `transcript_events session_id ${JSON.stringify(sessionId)} seq ${seq}`;
@@ -128,11 +135,9 @@ function earlier(db: AgentDatabase, zstd: () => ZstdModule, node: NodeRow, probl
     seen.add(prev);
     const w = db.window(prev);
     if (w !== undefined && w.session_key !== key) break;
-    const id = prev;
-    const lines = eventLines(db, zstd, id, problems);
-    if (lines !== undefined) {
-      withRows.add(id);
-      const t = parse(db, lines, (seq) => (seq < 0 ? `session ${JSON.stringify(key)} window ${JSON.stringify(id)}` : where(id, seq)), problems);
+    const t = windowTranscript(db, zstd, key, prev, problems);
+    if (t !== undefined) {
+      withRows.add(prev);
       out.push({ transcript: t, start: t.createdAt ?? Number(w?.created_at ?? 0), order: order-- });
     }
     prev = w?.previous_session_id ?? undefined;
@@ -198,8 +203,7 @@ export function planAgentDatabase(db: AgentDatabase, zstd: () => ZstdModule, pla
     }
     taken.set(key, db.file);
     const gens = earlier(db, zstd, node, plan.problems);
-    const lines = eventLines(db, zstd, node.current_session_id, plan.problems);
-    const current = lines === undefined ? undefined : parse(db, lines, (seq) => (seq < 0 ? `session ${JSON.stringify(key)}` : where(node.current_session_id, seq)), plan.problems);
+    const current = windowTranscript(db, zstd, key, node.current_session_id, plan.problems);
     const transcript = joined(gens, current);
     const rowTime = parseTime(node.updated_at ?? undefined) ?? fallbackTime;
     plan.images.push(imageOf(key, entry, transcript, [db.file], rowTime));

@@ -24,7 +24,7 @@ export const MAIN_ENTRY = { sessionId: 'w-main-2', updatedAt: T0 + 120_000, chan
 
 const t = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
 
-export function writeMainAgent(file: string, generation: Generation = 23, options: { wal?: boolean } = {}): AgentDbWriter {
+export function writeMainAgent(file: string, generation: Generation = 23, options: { wal?: boolean; checkpoint?: boolean } = {}): AgentDbWriter {
   const w = new AgentDbWriter(file, generation, { ...options, agentId: 'main' });
   w.node('agent:main:main', 'w-main-2', MAIN_ENTRY, MAIN_ENTRY.updatedAt)
     .window('w-main-2', 'agent:main:main', 'a1b2c3d4-0000-4000-8000-00000000000a', 'reset', T0)

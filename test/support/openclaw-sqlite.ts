@@ -127,11 +127,13 @@ export class AgentDbWriter {
   constructor(
     readonly file: string,
     readonly generation: Generation,
-    options: { wal?: boolean; agentId?: string } = {},
+    options: { wal?: boolean; agentId?: string; checkpoint?: boolean } = {},
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     if (options.wal !== false) this.db.pragma('journal_mode = WAL');
+    // like a running openclaw between checkpoints: every write stays in the -wal file
+    if (options.checkpoint === false) this.db.pragma('wal_autocheckpoint = 0');
     this.db.exec(schemaOf(generation));
     this.db.pragma(`user_version = ${generation}`);
     this.db.prepare('INSERT INTO schema_meta VALUES (?, ?, ?, ?, ?, ?, ?)').run('agent', 'agent', generation, options.agentId ?? 'main', APP[generation], 1, 1);
