@@ -170,6 +170,11 @@ describe('openclaw SQLite era: schemas and damage', () => {
     foreign.db.exec('DROP TABLE session_nodes');
     foreign.close();
     expect((await expectCode(importOpenclaw(log, join(dir, 'foreign.sqlite')), 'INVALID_ARGUMENT')).message).toMatch(/not an openclaw agent database \(it has no session_nodes table\)/);
+    const early = new AgentDbWriter(join(dir, 'early.sqlite'), 19);
+    early.db.exec('DROP TABLE session_nodes');
+    early.db.pragma('user_version = 9');
+    early.close();
+    expect((await expectCode(importOpenclaw(log, join(dir, 'early.sqlite')), 'INVALID_ARGUMENT')).message).toMatch(/openclaw schema 9 predates session_nodes \(schema 14\); start openclaw 2026\.8 or later once to migrate it/);
     const old = new AgentDbWriter(join(dir, 'old.sqlite'), 19);
     old.db.exec('ALTER TABLE transcript_events RENAME COLUMN event_json TO payload');
     old.close();

@@ -14,6 +14,9 @@ import type { AgentDatabase, ArchiveRow, EventRow, NodeRow, WindowRow } from './
 /** The newest schema this importer was written against (openclaw 2026.9.6 and 2026.9.7). */
 export const KNOWN_SCHEMA_VERSION = 23;
 
+/** The first schema with session_nodes and session_windows (openclaw 2026.7.2). */
+const FIRST_NODES_SCHEMA = 14;
+
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** The columns without which nothing can be imported, per table. */
@@ -41,7 +44,12 @@ export function openAgentDatabase(path: string, agentId: string): AgentDatabase 
     const columns = (table: string): Set<string> => new Set((db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as Array<{ name: string }>).map((r) => r.name));
     const tables = new Map<string, Set<string>>();
     for (const t of ['session_nodes', 'transcript_events', 'session_windows', 'session_transcript_archives', 'schema_meta']) tables.set(t, columns(t));
-    if ((tables.get('session_nodes') as Set<string>).size === 0) invalid(`${path} is not an openclaw agent database (it has no session_nodes table)`);
+    if ((tables.get('session_nodes') as Set<string>).size === 0) {
+      // openclaw's first SQLite schemas (2026.7) kept sessions elsewhere: say so, not "foreign"
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if ((tables.get('schema_meta') as Set<string>).size > 0 && version > 0 && version < FIRST_NODES_SCHEMA) invalid(`${path}: openclaw schema ${version} predates session_nodes (schema ${FIRST_NODES_SCHEMA}); start openclaw 2026.8 or later once to migrate it, then import`);
+      invalid(`${path} is not an openclaw agent database (it has no session_nodes table)`);
+    }
     for (const [table, names] of Object.entries(REQUIRED)) {
       const have = tables.get(table) as Set<string>;
       if (have.size === 0) invalid(`${path}: the table ${table} is missing; not an openclaw agent database this importer can read`);

@@ -10,8 +10,8 @@ import { FIXTURES } from './fixtures.js';
  * (src/state/openclaw-agent-db-contract.ts): the tables and columns the importer reads, plus a
  * few it does not (openclaw has many more), to show they are ignored. Not openclaw's DDL.
  *
- * - 19: schema 19 (openclaw 2026.8): session_nodes / session_windows / transcript_events, every
- *   event as TEXT; no cold archives.
+ * - 19: schema 19: session_nodes / session_windows / transcript_events (schema 14 on, first seen
+ *   in openclaw 2026.7.2 betas), every event as TEXT; no cold archives.
  * - 21: schema 21 (schema 20 added session_transcript_archives).
  * - 23: schema 23 (openclaw 2026.9.6): event_json may be NULL, a large event is a zstd frame in
  *   event_zstd with its UTF-8 length in event_utf8_bytes (and a navigation_json digest).
@@ -99,7 +99,8 @@ const META = `CREATE TABLE schema_meta (
   updated_at INTEGER NOT NULL
 ) STRICT;`;
 
-const APP: Record<Generation, string> = { 19: '2026.8.2', 21: '2026.9.1', 23: '2026.9.6', 24: '2026.11.0' };
+/** schema_meta.app_version: known for 23; 24 is made up; unknown (NULL) for the others. */
+const APP: Record<Generation, string | null> = { 19: null, 21: null, 23: '2026.9.6', 24: '2026.11.0' };
 
 export function schemaOf(generation: Generation): string {
   const extra = generation === 24 ? ',\n  workspace_id TEXT,\n  trust_level INTEGER' : '';
