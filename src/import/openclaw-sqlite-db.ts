@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { invalid } from '../errors.js';
 import { loadSqlite } from './optional-deps.js';
 import type { SqliteDatabase } from './optional-deps.js';
-import type { AgentDatabase, ArchiveRow, EventRow, NodeRow, WindowRow } from './plan-openclaw-sqlite.js';
+import type { AgentDatabase, ArchiveRow, EventRow, NodeRow, WindowRow } from './openclaw-sqlite-rows.js';
 
 /**
  * One openclaw agent database (`agents/<agentId>/agent/openclaw-agent.sqlite`), opened read-only

@@ -6,6 +6,9 @@ import type { JsonLine } from './lines.js';
 import type { ZstdModule } from './optional-deps.js';
 import { parseTime } from './timestamps.js';
 import type { ImportProblem, Plan } from './types.js';
+import type { AgentDatabase, NodeRow } from './openclaw-sqlite-rows.js';
+
+export type { AgentDatabase, ArchiveRow, EventRow, NodeRow, WindowRow } from './openclaw-sqlite-rows.js';
 
 /**
  * openclaw's SQLite era (2026.8 on), planned without I/O from the rows of one agent database:
@@ -25,53 +28,6 @@ import type { ImportProblem, Plan } from './types.js';
  * chain, and the archives of the key whose rows are gone) come first, oldest first, imported and
  * then cut (truncated history, as archived lines are for the other formats).
  */
-
-export interface NodeRow {
-  session_key: string;
-  current_session_id: string;
-  entry_json: string;
-  updated_at?: number | null;
-  created_at?: number | null;
-}
-export interface WindowRow {
-  session_id: string;
-  session_key: string;
-  previous_session_id: string | null;
-  reason?: string | null;
-  created_at?: number | null;
-  updated_at?: number | null;
-}
-export interface EventRow {
-  seq: number;
-  event_json?: string | null;
-  event_zstd?: Uint8Array | null;
-  event_utf8_bytes?: number | null;
-}
-export interface ArchiveRow {
-  session_id: string;
-  session_key: string;
-  generation?: string;
-  reason?: string;
-  encoding: string;
-  archive_blob: Uint8Array;
-  archive_sha256?: string;
-  archive_name?: string;
-  created_at?: number | null;
-}
-
-/** What the planner reads of one agent database (openclaw-sqlite-db.ts, or rows in a test). */
-export interface AgentDatabase {
-  /** The database file, for reports. */
-  file: string;
-  agentId: string;
-  /** `PRAGMA user_version`, or `schema_meta.schema_version` when larger. */
-  schemaVersion: number;
-  appVersion?: string;
-  nodes(): NodeRow[];
-  window(sessionId: string): WindowRow | undefined;
-  events(sessionId: string): EventRow[];
-  archives(sessionKey: string): ArchiveRow[];
-}
 
 interface Generation {
   transcript: TranscriptSummary;
@@ -99,28 +55,23 @@ function windowTranscript(db: AgentDatabase, zstd: () => ZstdModule, key: string
       lines.push({ line: seq, error: 'corrupt' });
     }
   }
-  const parsed: ImportProblem[] = [];
-  const transcript = parse(db, lines, (seq) => (seq < 0 ? `session ${JSON.stringify(key)} window ${JSON.stringify(sessionId)}` : where(sessionId, seq)), parsed);
+  const parsed = parse(db, lines, (seq) => (seq < 0 ? `session ${JSON.stringify(key)} window ${JSON.stringify(sessionId)}` : where(sessionId, seq)));
   // in row order, whichever step found them
-  const seqOf = (p: ImportProblem): number => Number(/ seq (\d+):/.exec(p.reason)?.[1] ?? -1);
-  found.push(...parsed.map((problem) => ({ seq: seqOf(problem), problem })));
+  found.push(...parsed.found);
   problems.push(...found.sort((a, b) => a.seq - b.seq).map((f) => f.problem));
-  return transcript;
+  return parsed.transcript;
 }
 
 const where = (sessionId: string, seq: number): string => `transcript_events session_id ${JSON.stringify(sessionId)} seq ${seq}`;
 
-/** Parses lines; problems that point at a line say which row instead (a database has no lines). */
-function parse(db: AgentDatabase, lines: JsonLine[], locate: (line: number) => string, problems: ImportProblem[]): TranscriptSummary {
-  const { transcript, problems: found } = parseTranscriptLines(db.file, lines);
-  for (const p of found) {
-    if (p.line === undefined) problems.push({ ...p, reason: `${locate(-1)}: ${p.reason}` });
-    else {
-      const { line, ...rest } = p;
-      problems.push({ ...rest, reason: `${locate(line)}: ${p.reason.replace('cut-off last line (an interrupted write)', 'malformed line')}` });
-    }
-  }
-  return transcript;
+/**
+ * Parses lines; problems that point at a line say which row or archive line instead (a database
+ * has no lines), and keep its number (`seq`; -1 for the transcript as a whole) to be ordered by.
+ */
+function parse(db: AgentDatabase, lines: JsonLine[], locate: (line: number) => string): { transcript: TranscriptSummary; found: Array<{ seq: number; problem: ImportProblem }> } {
+  const { transcript, problems } = parseTranscriptLines(db.file, lines);
+  const found = problems.map(({ line, ...p }) => ({ seq: line ?? -1, problem: { ...p, reason: `${locate(line ?? -1)}: ${p.reason}` } }));
+  return { transcript, found };
 }
 
 /** The earlier generations of a key, oldest first. */
@@ -151,7 +102,8 @@ function earlier(db: AgentDatabase, zstd: () => ZstdModule, node: NodeRow, probl
       problems.push({ file: db.file, subject: 'session', reason: `${name}: ${decoded.reason}; that earlier transcript of ${JSON.stringify(key)} was left out`, fatal: false });
       continue;
     }
-    const t = parse(db, readJsonLines(decoded.text), (line) => (line < 0 ? name : `${name} line ${line}`), problems);
+    const { transcript: t, found } = parse(db, readJsonLines(decoded.text), (line) => (line < 0 ? name : `${name} line ${line}`));
+    problems.push(...found.map((f) => f.problem));
     out.push({ transcript: t, start: t.createdAt ?? Number(a.created_at ?? 0), order: order-- });
   }
   return out.sort((x, y) => x.start - y.start || x.order - y.order);
