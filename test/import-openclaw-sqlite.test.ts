@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -191,6 +192,25 @@ describe('openclaw SQLite era: schemas and damage', () => {
     const r = await importOpenclaw(log, state, { now: NOW });
     expect(r.sessions.filter((s) => s.status === 'imported')).toHaveLength(6);
     expect(r.problems.at(-1)).toMatchObject({ file: bad, subject: 'file', fatal: true, reason: expect.stringMatching(/^cannot be read \(.*\); nothing from this database was imported$/) });
+  });
+
+  it('a FIFO is refused without being opened; an agent folder that links out of the state directory is not read unless allowed', async () => {
+    const fifo = join(dir, 'fifo.sqlite');
+    execFileSync('mkfifo', [fifo]);
+    expect((await expectCode(importOpenclaw(log, fifo), 'INVALID_ARGUMENT')).message).toBe(`${fifo} is a FIFO, not a regular file; not read`);
+    const state = join(dir, 'state');
+    writeStateDir(state);
+    const elsewhere = join(dir, 'elsewhere');
+    writeMainAgent(join(elsewhere, 'agent/openclaw-agent.sqlite')).close();
+    symlinkSync(elsewhere, join(state, 'agents/linked'));
+    const r = await importOpenclaw(log, state, { now: NOW });
+    const linked = join(state, 'agents/linked/agent/openclaw-agent.sqlite');
+    expect(r.problems.filter((p) => p.file === linked)).toEqual([{ file: linked, subject: 'file', fatal: true, reason: expect.stringMatching(/^leads outside the source folder/) }]);
+    expect(r.sessions.filter((s) => s.status === 'imported')).toHaveLength(6);
+    const allowed = await importOpenclaw(log, state, { now: NOW, allowOutsideSource: true });
+    // read when allowed: it comes first ('linked' < 'main'), so agents/main's keys are the ones reported
+    expect(allowed.problems.filter((p) => p.file === linked).map((p) => p.subject)).toEqual(['entry', 'line', 'line', 'line']);
+    expect(allowed.problems.filter((p) => p.reason === `session "agent:main:main" was already imported from ${linked}; not imported again`)).toHaveLength(1);
   });
 
   it('an agent still on sessions.json is read the JSONL way; a legacy sessions.json beside a database is not read', async () => {

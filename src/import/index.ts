@@ -1,5 +1,6 @@
 import { checkOptionKeys } from '../core/validate.js';
 import { IMPORT_OPTION_NAMES } from './types.js';
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { invalid } from '../errors.js';
@@ -92,6 +93,6 @@ export async function importOpenclaw(log: SessionLog, source: string, options: I
   // Agents of a state directory that never ran a SQLite-era openclaw: their sessions.json.
   const plan = sqlite.jsonlFolders.length > 0 ? planOpenclaw(scopeOf(source, options), sqlite.jsonlFolders, problems) : { images: [], problems, ignored: [], notes: new Map<string, string>() };
   plan.warnings ??= [];
-  planOpenclawSqlite(sqlite, plan);
+  planOpenclawSqlite(sqlite, plan, { root: realpathSync(source), allowOutside: options.allowOutsideSource === true });
   return run(log, source, 'openclaw', plan, options, recency);
 }

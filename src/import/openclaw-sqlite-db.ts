@@ -1,6 +1,7 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { invalid } from '../errors.js';
 import { loadSqlite } from './optional-deps.js';
+import { kindOf } from './source-files.js';
 import type { SqliteDatabase } from './optional-deps.js';
 import type { AgentDatabase, ArchiveRow, EventRow, NodeRow, WindowRow } from './openclaw-sqlite-rows.js';
 
@@ -26,6 +27,9 @@ const REQUIRED: Record<string, string[]> = {
 };
 
 function isSqliteFile(path: string): boolean {
+  // never open a FIFO or a device: a read could block forever or never end
+  const st = statSync(path);
+  if (!st.isFile()) invalid(`${path} is ${kindOf(st)}, not a regular file; not read`);
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(16);

@@ -21,14 +21,16 @@ export interface SqliteSources {
   single: boolean;
 }
 
-const kind = (p: string): 'file' | 'dir' | undefined => {
+/** 'other' (a FIFO, a device…) is found too, so that it is reported rather than opened. */
+const kind = (p: string): 'file' | 'dir' | 'other' | undefined => {
   try {
     const s = statSync(p);
-    return s.isDirectory() ? 'dir' : 'file';
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
   } catch {
     return undefined;
   }
 };
+const isDb = (p: string): boolean => kind(p) === 'file' || kind(p) === 'other';
 
 /** `agents/<id>/agent/openclaw-agent.sqlite` → `<id>`; another path → the file's folder name. */
 function agentIdOf(file: string): string {
@@ -40,10 +42,10 @@ function agentIdOf(file: string): string {
 export function findSqliteSources(source: string): SqliteSources | undefined {
   const src = resolve(source);
   const k = kind(src);
-  if (k === 'file') return { databases: [{ agentId: agentIdOf(src), file: src }], jsonlFolders: [], ignored: [], single: true };
+  if (k === 'file' || k === 'other') return { databases: [{ agentId: agentIdOf(src), file: src }], jsonlFolders: [], ignored: [], single: true };
   if (k !== 'dir') return undefined;
   for (const file of [join(src, AGENT_DB_NAME), join(src, 'agent', AGENT_DB_NAME)]) {
-    if (kind(file) === 'file') {
+    if (isDb(file)) {
       const legacy = join(dirname(dirname(file)), 'sessions', 'sessions.json');
       return { databases: [{ agentId: agentIdOf(file), file }], jsonlFolders: [], ignored: kind(legacy) === 'file' ? [legacy] : [], single: true };
     }
@@ -55,7 +57,7 @@ export function findSqliteSources(source: string): SqliteSources | undefined {
     const file = join(agents, id, 'agent', AGENT_DB_NAME);
     const sessions = join(agents, id, 'sessions');
     const legacy = kind(join(sessions, 'sessions.json')) === 'file';
-    if (kind(file) === 'file') {
+    if (isDb(file)) {
       out.databases.push({ agentId: id, file });
       if (legacy) out.ignored.push(join(sessions, 'sessions.json'));
     } else if (legacy) out.jsonlFolders.push(sessions);

@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { isInside } from './source-files.js';
 import { isTurnlogError } from '../errors.js';
 import { KNOWN_SCHEMA_VERSION, openAgentDatabase } from './openclaw-sqlite-db.js';
 import { findSqliteSources } from './openclaw-sqlite-sources.js';
@@ -14,13 +15,19 @@ import type { Plan } from './types.js';
  * When the source is a single database, a file that is not an openclaw agent database is an
  * error (INVALID_ARGUMENT); in a state directory it is reported and the other agents imported.
  */
-export function planOpenclawSqlite(sources: SqliteSources, plan: Plan): void {
+export function planOpenclawSqlite(sources: SqliteSources, plan: Plan, scope: { root: string; allowOutside: boolean }): void {
   loadSqlite(); // a missing driver is one clear error, not one problem per database
   let zstdModule: ZstdModule | undefined;
   const zstd = (): ZstdModule => (zstdModule ??= loadZstd());
   const taken = new Map<string, string>();
   plan.ignored.push(...sources.ignored);
   for (const { agentId, file } of sources.databases) {
+    // as for files of the JSONL era: an agent folder that is a link out of the source is not read
+    const real = sources.single || scope.allowOutside ? undefined : realpathSync(file);
+    if (real !== undefined && !isInside(scope.root, real)) {
+      plan.problems.push({ file, subject: 'file', reason: `leads outside the source folder (to ${real}); not read (allowOutsideSource / --follow-outside reads it)`, fatal: true });
+      continue;
+    }
     const own: Plan = { images: [], problems: [], ignored: [], notes: new Map(), warnings: [] };
     const keys = new Map(taken);
     try {

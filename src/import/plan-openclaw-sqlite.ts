@@ -161,7 +161,7 @@ export function planAgentDatabase(db: AgentDatabase, zstd: () => ZstdModule, pla
     plan.images.push(imageOf(key, entry, transcript, [db.file], rowTime));
     const notes = [
       gens.length > 0 ? `${gens.length} earlier transcript${gens.length === 1 ? '' : 's'} archived` : undefined,
-      current === undefined ? 'no transcript: metadata only' : undefined,
+      transcript === undefined ? 'no transcript: metadata only' : current === undefined ? 'the current window has no transcript yet' : undefined,
       transcript !== undefined && transcript.abandoned > 0 ? `${transcript.abandoned} entr${transcript.abandoned === 1 ? 'y' : 'ies'} on abandoned branches left out` : undefined,
     ].filter(Boolean);
     if (notes.length > 0) plan.notes.set(key, notes.join('; '));
