@@ -246,6 +246,28 @@ describe('openclaw SQLite era: schemas and damage', () => {
     expect(r.sessions.find((s) => s.key === 'agent:main:main')?.status).toBe('imported');
   });
 
+  it('after openclaw migrated its JSONL sessions into SQLite, a session imported from JSONL is updated, or skipped when earlier generations came along', async () => {
+    const lines = [header('s1', '2026-09-20T08:00:00.000Z'), msg('m1', null, 'user', 'one', '2026-09-20T08:00:01.000Z')];
+    const jsonl = join(dir, 'jsonl/agents/main/sessions');
+    mkdirSync(jsonl, { recursive: true });
+    writeFileSync(join(jsonl, 'sessions.json'), JSON.stringify({ a: { sessionId: 's1', updatedAt: T0 }, b: { sessionId: 's1', updatedAt: T0 } }));
+    writeFileSync(join(jsonl, 's1.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    expect((await importOpenclaw(log, join(dir, 'jsonl'), { now: NOW })).sessions.map((s) => s.status)).toEqual(['imported', 'imported']);
+    const file = join(dir, 'sqlite/agents/main/agent/openclaw-agent.sqlite');
+    const w = new AgentDbWriter(file, 23);
+    w.node('a', 'wa', { sessionId: 'wa', updatedAt: T0 + 1 }, T0).window('wa', 'a', null, 'initial', T0);
+    w.node('b', 'wb', { sessionId: 'wb', updatedAt: T0 + 1 }, T0).window('wb', 'b', null, 'initial', T0);
+    for (const id of ['wa', 'wb']) w.events(id, [...lines, msg('m2', 'm1', 'assistant', 'two', '2026-09-20T08:00:02.000Z')]);
+    w.archive('old-b', 'b', [header('old-b', '2026-09-01T00:00:00.000Z'), msg('o1', null, 'user', 'before', '2026-09-01T00:00:01.000Z')].map((l) => JSON.stringify(l)).join('\n'));
+    w.close();
+    const r = await importOpenclaw(log, join(dir, 'sqlite'), { now: NOW });
+    expect(r.sessions.map((s) => [s.key, s.status])).toEqual([
+      ['a', 'updated'],
+      ['b', 'skipped'],
+    ]);
+    expect(await contents('a')).toEqual(['one', 'two']);
+  });
+
   it('records the import in the marker metadata, like the JSONL era', async () => {
     const file = join(dir, 'openclaw-agent.sqlite');
     writeMainAgent(file).close();
