@@ -219,11 +219,14 @@ describe('openclaw SQLite era: schemas and damage', () => {
     mkdirSync(join(state, 'agents/main/sessions'), { recursive: true });
     writeFileSync(join(state, 'agents/main/sessions/sessions.json'), '{}');
     mkdirSync(join(state, 'agents/legacy/sessions'), { recursive: true });
-    writeFileSync(join(state, 'agents/legacy/sessions/sessions.json'), JSON.stringify({ 'agent:legacy:main': { sessionId: 's1', updatedAt: T0 } }));
+    writeFileSync(join(state, 'agents/legacy/sessions/sessions.json'), JSON.stringify({ 'agent:legacy:main': { sessionId: 's1', updatedAt: T0 }, global: { sessionId: 's1', updatedAt: T0 } }));
     writeFileSync(join(state, 'agents/legacy/sessions/s1.jsonl'), `${JSON.stringify(header('s1', '2026-09-20T08:00:00.000Z'))}\n${JSON.stringify(msg('l1', null, 'user', 'old format', '2026-09-20T08:00:01.000Z'))}\n`);
     const r = await importOpenclaw(log, state, { now: NOW });
     expect(await contents('agent:legacy:main')).toEqual(['old format']);
     expect(r.ignored).toContain(join(state, 'agents/main/sessions/sessions.json'));
+    // a key of both eras is imported once: agents are read JSONL ones first
+    expect(await contents('global')).toEqual(['old format']);
+    expect(r.problems.filter((p) => p.reason.startsWith('session "global" was already imported from'))).toHaveLength(2);
   });
 
   it('a missing better-sqlite3 or fzstd is one clear error naming the package; nothing is written', async () => {

@@ -19,7 +19,8 @@ export function planOpenclawSqlite(sources: SqliteSources, plan: Plan, scope: { 
   loadSqlite(); // a missing driver is one clear error, not one problem per database
   let zstdModule: ZstdModule | undefined;
   const zstd = (): ZstdModule => (zstdModule ??= loadZstd());
-  const taken = new Map<string, string>();
+  // keys already planned (agents of the state directory still on sessions.json) stay theirs
+  const taken = new Map<string, string>(plan.images.map((i) => [i.key, i.files[0] ?? '']));
   plan.ignored.push(...sources.ignored);
   for (const { agentId, file } of sources.databases) {
     // as for files of the JSONL era: an agent folder that is a link out of the source is not read
