@@ -112,6 +112,31 @@ describe('turnlog import openclaw (SQLite era)', () => {
     }
   });
 
+  it('a missing optional dependency: exit 2, one line naming the package, no store created', async () => {
+    // a preload that makes one package unresolvable, as an install that left it out would
+    const preload = join(dir, 'block.cjs');
+    writeFileSync(
+      preload,
+      `const Module = require('node:module');
+const resolve = Module._resolveFilename;
+Module._resolveFilename = function (request, ...rest) {
+  if (request === process.env.BLOCKED) throw Object.assign(new Error("Cannot find module '" + request + "'"), { code: 'MODULE_NOT_FOUND' });
+  return resolve.call(this, request, ...rest);
+};
+`,
+    );
+    const state = join(dir, 'deps');
+    writeStateDir(state);
+    for (const name of ['better-sqlite3', 'fzstd']) {
+      const store = join(dir, `deps-store-${name}`);
+      const r = await runNode(['--require', preload, CLI, '--path', store, 'import', 'openclaw', state], { env: { ...process.env, BLOCKED: name } });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(`needs the "${name}" package`)]);
+      expect(r.stderr).toContain(`npm install ${name}`);
+      expect(existsSync(store)).toBe(false);
+    }
+  });
+
   it('a dry run plans without a store and writes nothing', async () => {
     const state = join(dir, 'dry');
     writeStateDir(state);
