@@ -167,6 +167,8 @@ describe('openclaw SQLite era: schemas and damage', () => {
     const junk = join(dir, 'junk.sqlite');
     writeFileSync(junk, 'not a database at all, just text');
     expect((await expectCode(importOpenclaw(log, junk), 'INVALID_ARGUMENT')).message).toMatch(/junk\.sqlite is not a SQLite database/);
+    writeFileSync(join(dir, 'sessions.json'), '{}');
+    expect((await expectCode(importOpenclaw(log, join(dir, 'sessions.json')), 'INVALID_ARGUMENT')).message).toMatch(/sessions\.json is not a SQLite database \(for openclaw's sessions\.json, give the folder it is in\)$/);
     const foreign = new AgentDbWriter(join(dir, 'foreign.sqlite'), 19);
     foreign.db.exec('DROP TABLE session_nodes');
     foreign.close();

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import { invalid } from '../errors.js';
 import { loadSqlite } from './optional-deps.js';
 import { kindOf } from './source-files.js';
@@ -41,7 +42,7 @@ function isSqliteFile(path: string): boolean {
 
 /** Opens and checks `path`; INVALID_ARGUMENT, with the database closed, when it is not an openclaw agent database. */
 export function openAgentDatabase(path: string, agentId: string): AgentDatabase & { close(): void } {
-  if (!isSqliteFile(path)) invalid(`${path} is not a SQLite database`);
+  if (!isSqliteFile(path)) invalid(`${path} is not a SQLite database${basename(path) === 'sessions.json' ? " (for openclaw's sessions.json, give the folder it is in)" : ''}`);
   const db = loadSqlite()(path, { readonly: true, fileMustExist: true });
   try {
     db.exec('BEGIN');
