@@ -19,6 +19,12 @@ export const KNOWN_SCHEMA_VERSION = 23;
 /** The first schema with session_nodes and session_windows (openclaw 2026.7.2). */
 const FIRST_NODES_SCHEMA = 14;
 
+export interface OpenAgentDatabase extends AgentDatabase {
+  /** True when some row is stored zstd-compressed (so fzstd will be needed). */
+  hasCompressed(): boolean;
+  close(): void;
+}
+
 const SQLITE_MAGIC = 'SQLite format 3\0';
 
 /** The columns without which nothing can be imported, per table. */
@@ -41,7 +47,7 @@ function isSqliteFile(path: string): boolean {
 }
 
 /** Opens and checks `path`; INVALID_ARGUMENT, with the database closed, when it is not an openclaw agent database. */
-export function openAgentDatabase(path: string, agentId: string): AgentDatabase & { close(): void } {
+export function openAgentDatabase(path: string, agentId: string): OpenAgentDatabase {
   if (!isSqliteFile(path)) invalid(`${path} is not a SQLite database${basename(path) === 'sessions.json' ? " (for openclaw's sessions.json, give the folder it is in)" : ''}`);
   const db = loadSqlite()(path, { readonly: true, fileMustExist: true });
   try {
@@ -69,7 +75,7 @@ export function openAgentDatabase(path: string, agentId: string): AgentDatabase 
 
 const pick = (have: Set<string>, wanted: string[]): string => wanted.filter((c) => have.has(c)).join(', ');
 
-function readerOf(db: SqliteDatabase, path: string, agentId: string, tables: Map<string, Set<string>>): AgentDatabase & { close(): void } {
+function readerOf(db: SqliteDatabase, path: string, agentId: string, tables: Map<string, Set<string>>): OpenAgentDatabase {
   const t = (name: string) => tables.get(name) as Set<string>;
   const userVersion = Number(db.pragma('user_version', { simple: true }));
   const meta = t('schema_meta').has('schema_version') ? (db.prepare(`SELECT ${pick(t('schema_meta'), ['schema_version', 'app_version', 'agent_id'])} FROM schema_meta`).all() as Array<Record<string, unknown>>) : [];
@@ -95,6 +101,9 @@ function readerOf(db: SqliteDatabase, path: string, agentId: string, tables: Map
     window: (id) => windowQuery?.get(id) as WindowRow | undefined,
     events: (id) => eventQuery.all(id) as EventRow[],
     archives: (key) => (archiveQuery?.all(key) ?? []) as ArchiveRow[],
+    hasCompressed: () =>
+      (t('transcript_events').has('event_zstd') && db.prepare('SELECT 1 FROM transcript_events WHERE event_zstd IS NOT NULL LIMIT 1').get() !== undefined) ||
+      (archiveQuery !== undefined && db.prepare("SELECT 1 FROM session_transcript_archives WHERE encoding = 'zstd' LIMIT 1").get() !== undefined),
     close: () => {
       try {
         db.exec('COMMIT');

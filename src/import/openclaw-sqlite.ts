@@ -2,6 +2,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { isInside } from './source-files.js';
 import { isTurnlogError } from '../errors.js';
 import { KNOWN_SCHEMA_VERSION, openAgentDatabase } from './openclaw-sqlite-db.js';
+import type { OpenAgentDatabase } from './openclaw-sqlite-db.js';
 import { findSqliteSources } from './openclaw-sqlite-sources.js';
 import type { SqliteSources } from './openclaw-sqlite-sources.js';
 import { isMissingPackage, loadSqlite, loadZstd } from './optional-deps.js';
@@ -60,14 +61,26 @@ export function planOpenclawSqlite(sources: SqliteSources, plan: Plan, scope: { 
 /**
  * Checks an openclaw source before anything else is done (the CLI runs it before opening the
  * store): a file, or an agent folder, must be an openclaw agent database this importer can read
- * (INVALID_ARGUMENT otherwise, naming what is wrong), and the packages it needs must be there.
- * A JSONL-era source or a state directory passes: those report their problems in the import.
+ * (INVALID_ARGUMENT otherwise, naming what is wrong), and the packages it needs must be there
+ * (fzstd only when some row is compressed). A JSONL-era source passes, and so does a database of
+ * a state directory that cannot be read: the import reports it and imports the other agents.
  */
 export function checkOpenclawSource(source: string): void {
   const sqlite = findSqliteSources(source);
   if (sqlite === undefined) return;
   loadSqlite();
-  if (!sqlite.single) return;
-  const only = sqlite.databases[0];
-  if (only !== undefined) openAgentDatabase(only.file, only.agentId).close();
+  for (const { agentId, file } of sqlite.databases) {
+    let db: OpenAgentDatabase;
+    try {
+      db = openAgentDatabase(file, agentId);
+    } catch (error) {
+      if (sqlite.single) throw error;
+      continue; // reported by the import, which imports the other agents
+    }
+    try {
+      if (db.hasCompressed()) loadZstd();
+    } finally {
+      db.close();
+    }
+  }
 }
