@@ -1,11 +1,15 @@
 import { checkOptionKeys } from '../core/validate.js';
 import { IMPORT_OPTION_NAMES } from './types.js';
+import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SessionLog } from '../engine/session-log.js';
 import { invalid } from '../errors.js';
 import { applyImage } from './apply.js';
 import { openclawFolders, picoclawFolders, scopeOf } from './folders.js';
 import { planOpenclaw } from './plan-openclaw.js';
+import { planOpenclawSqlite } from './openclaw-sqlite.js';
+import { findSqliteSources } from './openclaw-sqlite-sources.js';
+import { maxFileBytesOf } from './source-files.js';
 import { planPicoclaw } from './plan-picoclaw.js';
 import { idleWarning } from './recency.js';
 import { IMPORT_RECENCY } from './types.js';
@@ -55,6 +59,7 @@ async function run(log: SessionLog, source: string, format: 'picoclaw' | 'opencl
     const t = report.dryRun ? image.updatedAt : (await log.getSession(image.key))?.updatedAt;
     if (t !== undefined) times.push(t);
   }
+  report.warnings?.push(...(plan.warnings ?? []));
   const warning = idleWarning(times, options.now ?? Date.now(), true);
   if (warning !== undefined) report.warnings?.push(warning);
   report.durationMs = performance.now() - started;
@@ -70,11 +75,24 @@ export async function importPicoclaw(log: SessionLog, source: string, options: I
   return run(log, source, 'picoclaw', planPicoclaw(scope, picoclawFolders(scope, problems), problems), options, recency);
 }
 
-/** Imports openclaw sessions from an agent's sessions folder or the state directory. */
+/**
+ * Imports openclaw sessions. SQLite era (openclaw 2026.8 on): the state directory, an agent's
+ * folder or its `openclaw-agent.sqlite`; JSONL era: an agent's sessions folder or the state
+ * directory. Which one is found by looking, not asked.
+ */
 export async function importOpenclaw(log: SessionLog, source: string, options: ImportOptions = {}): Promise<ImportReport> {
   checkOptionKeys('import options', options, IMPORT_OPTION_NAMES);
   const recency = recencyOf(options);
-  const scope = scopeOf(source, options);
   const problems: ImportProblem[] = [];
-  return run(log, source, 'openclaw', planOpenclaw(scope, openclawFolders(scope, source, problems), problems), options, recency);
+  const sqlite = findSqliteSources(source);
+  if (sqlite === undefined) {
+    const scope = scopeOf(source, options);
+    return run(log, source, 'openclaw', planOpenclaw(scope, openclawFolders(scope, source, problems), problems), options, recency);
+  }
+  maxFileBytesOf(options.maxFileBytes); // checked the same in both eras
+  // Agents of a state directory that never ran a SQLite-era openclaw: their sessions.json.
+  const plan = sqlite.jsonlFolders.length > 0 ? planOpenclaw(scopeOf(source, options), sqlite.jsonlFolders, problems) : { images: [], problems, ignored: [], notes: new Map<string, string>() };
+  plan.warnings ??= [];
+  planOpenclawSqlite(sqlite, plan, { root: realpathSync(source), allowOutside: options.allowOutsideSource === true });
+  return run(log, source, 'openclaw', plan, options, recency);
 }

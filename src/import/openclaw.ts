@@ -1,5 +1,6 @@
 import type { Message } from '../types.js';
 import { isRecord, readJsonLines } from './lines.js';
+import type { JsonLine } from './lines.js';
 import { newest, parseTime } from './timestamps.js';
 import type { ImportProblem, SessionImage } from './types.js';
 
@@ -30,12 +31,21 @@ interface Entry {
 }
 
 export function parseTranscript(file: string, text: string): { transcript: TranscriptSummary; problems: ImportProblem[] } {
+  return parseTranscriptLines(file, readJsonLines(text));
+}
+
+/**
+ * The same, from lines already split and parsed: a JSONL file's, or the rows of openclaw's SQLite
+ * `transcript_events` in `seq` order (each row is one former line, verbatim). `line` is what
+ * problems point at.
+ */
+export function parseTranscriptLines(file: string, lines: Iterable<JsonLine>): { transcript: TranscriptSummary; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const entries = new Map<string, Entry>();
   let last: Entry | undefined;
   let createdAt: number | undefined;
   let lastAt: number | undefined;
-  for (const l of readJsonLines(text)) {
+  for (const l of lines) {
     if (l.error !== undefined || !isRecord(l.value)) {
       problems.push({ file, line: l.line, subject: 'line', reason: l.error === 'partial' ? 'cut-off last line (an interrupted write); left out' : 'malformed line; left out', fatal: false });
       continue;

@@ -28,6 +28,8 @@ export interface Plan {
   ignored: string[];
   /** Per session key: what was noticed while reading it (shown with its result). */
   notes: Map<string, string>;
+  /** Things to know about the source as a whole (e.g. a newer openclaw schema). */
+  warnings?: string[];
 }
 
 /**

@@ -4,6 +4,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { isAbsolute, relative } from 'node:path';
 import { importOpenclaw, importPicoclaw } from '../../import/index.js';
 import { importTurnlogJsonl } from '../../import/turnlog-jsonl.js';
+import { checkOpenclawSource } from '../../import/openclaw-sqlite.js';
 import { DEFAULT_MAX_FILE_BYTES, kindOf } from '../../import/source-files.js';
 import { removeTempFilesOnSignals, TempFile } from '../../import/safe-output.js';
 import { IMPORT_RECENCY, PROBLEM_SUBJECTS } from '../../import/types.js';
@@ -25,7 +26,8 @@ export const importCommand: Command = {
   usage: 'picoclaw|openclaw|jsonl SOURCE [--dry-run] [--recency import] [--follow-outside] [--max-file-mb N]',
   details: [
     'picoclaw SOURCE: a sessions folder, a workspace, or the picoclaw home (every workspace*/sessions).',
-    'openclaw SOURCE: an agent sessions folder, or the state directory (every agents/*/sessions).',
+    'openclaw SOURCE: the state directory (every agent), an agent folder, or its agent/openclaw-agent.sqlite',
+    '(openclaw 2026.8 and later, read-only, also while openclaw runs); before 2026.8, an agent sessions folder.',
     'jsonl SOURCE: a file written by turnlog export --format jsonl, or - for stdin',
     '(turnlog export --path ./.turnlog | turnlog import jsonl - --url postgres://…: LMDB to PostgreSQL).',
     'Running it again changes nothing; a picoclaw session that grew by appending brings in only what is new.',
@@ -120,6 +122,12 @@ class StdinCopy {
 function checkSource(source: string, format: 'picoclaw' | 'openclaw' | 'jsonl'): void {
   const st = statSync(source, { throwIfNoEntry: false });
   if (st === undefined) throw new UsageError(`import: ${source} does not exist`);
+  if (format === 'openclaw') {
+    // openclaw's SQLite era also takes the database file itself
+    if (!st.isDirectory() && !st.isFile()) throw new UsageError(`import: ${source} is ${kindOf(st)}, not a directory or an openclaw-agent.sqlite file`);
+    checkOpenclawSource(source);
+    return;
+  }
   const wanted = format === 'jsonl' ? st.isFile() : st.isDirectory();
   if (!wanted) throw new UsageError(`import: ${source} is ${kindOf(st)}, not a ${format === 'jsonl' ? 'regular file' : 'directory'}`);
 }
