@@ -17,7 +17,7 @@ let dir: string;
 let log: SessionLog;
 beforeEach(() => {
   dir = tempDir();
-  log = openSessionLog({ path: join(dir, 'store'), durability: 'committed' });
+  log = openSessionLog({ path: join(dir, 'store') });
 });
 afterEach(async () => {
   setOptionalLoaderForTests(undefined);
@@ -119,7 +119,7 @@ describe('openclaw SQLite era: a state directory with two agents', () => {
     const rest = await importOpenclaw(log, state, { now: NOW });
     expect(rest.sessions.filter((s) => s.status === 'imported')).toHaveLength(4);
     expect(rest.sessions.filter((s) => s.status === 'unchanged')).toHaveLength(2);
-    const fresh = openSessionLog({ path: join(dir, 'fresh'), durability: 'committed' });
+    const fresh = openSessionLog({ path: join(dir, 'fresh') });
     try {
       await importOpenclaw(fresh, state, { now: NOW });
       for (const s of (await fresh.listSessions()).sessions) expect(await log.getHistory(s.key)).toEqual(await fresh.getHistory(s.key));
