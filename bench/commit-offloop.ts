@@ -315,11 +315,11 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
     buildBaseline(build);
     const modules: Record<Side, string> = { before: join(build, 'dist/src/open.js'), after: fileURLToPath(new URL('../src/open.js', import.meta.url)) };
     const lib = buildSyncDelay();
-    const profiles: DiskProfile[] = 'library' in lib ? [...DISK_PROFILES] : DISK_PROFILES.filter((p) => p.syncDelayUs === 0);
+    const profiles: DiskProfile[] = 'preloadPath' in lib ? [...DISK_PROFILES] : DISK_PROFILES.filter((p) => p.syncDelayUs === 0);
     const rounds = quick ? 1 : 3;
     const rows: CommitOffLoopRow[] = [];
     for (const profile of profiles) {
-      const env = 'library' in lib ? profileEnv(profile, lib.library) : { ...process.env };
+      const env = 'preloadPath' in lib ? profileEnv(profile, lib.preloadPath) : { ...process.env };
       const runs: Record<Side, WriteFigures[]> = { before: [], after: [] };
       for (let r = 0; r < rounds; r++) {
         for (const side of sidesOf(r)) {
@@ -336,12 +336,12 @@ export async function commitOffLoop(quick: boolean): Promise<CommitOffLoopResult
     }
     const neighbourRows: CommitOffLoopResult['neighbour'] = [];
     const slowest = DISK_PROFILES.at(-1) as DiskProfile;
-    if ('library' in lib) {
+    if ('preloadPath' in lib) {
       const runs: Record<Side, NeighbourFigures[]> = { before: [], after: [] };
       for (let r = 0; r < rounds; r++) {
         for (const side of sidesOf(r)) {
           progress(`a writer beside a ${slowest.name} writer, ${side}, round ${r + 1}/${rounds}`);
-          runs[side].push(await withSlowNeighbour({ module: modules[side], work: 'neighbour', quick }, profileEnv(slowest, lib.library)));
+          runs[side].push(await withSlowNeighbour({ module: modules[side], work: 'neighbour', quick }, profileEnv(slowest, lib.preloadPath)));
         }
       }
       for (const side of ['before', 'after'] as const) neighbourRows.push({ side, ...medianOf(runs[side]) });

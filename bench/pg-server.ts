@@ -52,8 +52,8 @@ async function freePort(): Promise<number> {
 
 const firstLine = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0] : String(error));
 
-/** A server made and ready to start, or why none can be here. `library`: the slow-disk library. */
-export async function makeProfilePgServer(library: string): Promise<ProfilePgServer | { skipped: string }> {
+/** A server made and ready to start, or why none can be here. `preloadPath`: the built slow-disk preload. */
+export async function makeProfilePgServer(preloadPath: string): Promise<ProfilePgServer | { skipped: string }> {
   const bin = binDir();
   if (bin === undefined) return { skipped: 'no PostgreSQL server binaries under /usr/lib/postgresql to start a server with the slow-disk library' };
   const asRoot = process.getuid?.() === 0;
@@ -62,7 +62,7 @@ export async function makeProfilePgServer(library: string): Promise<ProfilePgSer
   const dir = mkdtempSync(join(tmpdir(), 'turnlog-bench-pg-'));
   // The server's user must read the library: a copy inside its own directory, world-readable.
   const preload = join(dir, 'sync-delay.so');
-  copyFileSync(library, preload);
+  copyFileSync(preloadPath, preload);
   chmodSync(preload, 0o644);
   if (owner !== undefined) {
     chownSync(dir, owner.uid, owner.gid);

@@ -24,20 +24,20 @@ const SOURCE = fileURLToPath(new URL('../../bench/sync-delay/sync-delay.c', impo
 const BUILT = fileURLToPath(new URL('../../bench/sync-delay/build/sync-delay.so', import.meta.url));
 
 /** The preload library's path, built if missing or older than its source; or why it cannot be. */
-export function buildSyncDelay(): { library: string } | { skipped: string } {
+export function buildSyncDelay(): { preloadPath: string } | { skipped: string } {
   if (process.platform !== 'linux') return { skipped: `slow-disk profiles need LD_PRELOAD on Linux (this is ${process.platform})` };
-  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= statSync(SOURCE).mtimeMs) return { library: BUILT };
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= statSync(SOURCE).mtimeMs) return { preloadPath: BUILT };
   mkdirSync(fileURLToPath(new URL('.', `file://${BUILT}`)), { recursive: true });
   const cc = process.env['CC'] ?? 'cc';
   const r = spawnSync(cc, ['-O2', '-Wall', '-shared', '-fPIC', '-o', BUILT, SOURCE, '-ldl'], { encoding: 'utf8' });
   if (r.error !== undefined) return { skipped: `cannot build the slow-disk library: ${cc} not found (${r.error.message})` };
   if (r.status !== 0) return { skipped: `cannot build the slow-disk library: ${cc} failed: ${r.stderr.trim().split('\n')[0] ?? ''}` };
-  return { library: BUILT };
+  return { preloadPath: BUILT };
 }
 
 /** Environment for a process that runs on `profile`'s disk (the local disk: unchanged). */
-export function profileEnv(profile: DiskProfile, library: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function profileEnv(profile: DiskProfile, preloadPath: string, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   if (profile.syncDelayUs === 0) return { ...base };
-  const preload = [library, base['LD_PRELOAD']].filter((x) => x !== undefined && x !== '').join(' ');
+  const preload = [preloadPath, base['LD_PRELOAD']].filter((x) => x !== undefined && x !== '').join(' ');
   return { ...base, LD_PRELOAD: preload, TURNLOG_SYNC_DELAY_US: String(profile.syncDelayUs) };
 }

@@ -14,8 +14,8 @@ import { tempDir } from './support/harness.js';
  */
 const WRITER = join(ROOT, 'test/fixtures/slow-sync-writer.mjs');
 const SYNC_DELAY = join(ROOT, 'dist-dev/bench/sync-delay.js');
-type Built = { library: string } | { skipped: string };
-let library: string | undefined;
+type Built = { preloadPath: string } | { skipped: string };
+let preloadPath: string | undefined;
 let skipped = '';
 
 beforeAll(async () => {
@@ -23,7 +23,7 @@ beforeAll(async () => {
   if (!existsSync(SYNC_DELAY)) throw new Error('dist-dev/ is missing: run `npm run build:dev` first (npm test does)');
   const mod = (await import(pathToFileURL(SYNC_DELAY).href)) as { buildSyncDelay(): Built };
   const built = mod.buildSyncDelay();
-  if ('library' in built) library = built.library;
+  if ('preloadPath' in built) preloadPath = built.preloadPath;
   else skipped = built.skipped;
 });
 
@@ -31,12 +31,12 @@ let dir: string;
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 it("the event loop runs while a write's commit syncs (every sync made to take 300 ms)", async (ctx) => {
-  if (library === undefined) {
+  if (preloadPath === undefined) {
     console.warn(`skipped: ${skipped}`);
     ctx.skip();
   }
   dir = tempDir();
-  const env = { ...process.env, LD_PRELOAD: library, TURNLOG_SYNC_DELAY_US: '300000' };
+  const env = { ...process.env, LD_PRELOAD: preloadPath, TURNLOG_SYNC_DELAY_US: '300000' };
   const r = await runNode([WRITER, join(dir, 'store')], { env });
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);

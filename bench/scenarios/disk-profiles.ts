@@ -102,7 +102,7 @@ export async function diskProfiles(plan: DiskPlan, profiles: readonly DiskProfil
   let server: ProfilePgServer | undefined;
   let pgSkip: string | undefined;
   if (peers.some((p) => p.name === PG_PEER)) {
-    const made = 'library' in built ? await makeProfilePgServer(built.library) : { skipped: built.skipped };
+    const made = 'preloadPath' in built ? await makeProfilePgServer(built.preloadPath) : { skipped: built.skipped };
     if ('skipped' in made) {
       pgSkip = made.skipped;
       process.stderr.write(`PostgreSQL rows of the slow-disk profiles skipped: ${pgSkip}\n`);
@@ -119,7 +119,7 @@ export async function diskProfiles(plan: DiskPlan, profiles: readonly DiskProfil
         result.skipped = built.skipped;
         continue;
       }
-      const env = 'library' in built ? profileEnv(profile, built.library) : { ...process.env };
+      const env = 'preloadPath' in built ? profileEnv(profile, built.preloadPath) : { ...process.env };
       // What the PostgreSQL store's child adds to its environment; undefined: no row on this profile.
       let pgEnv: Record<string, string> | undefined;
       if (server !== undefined) {
