@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
-import type { SessionLog } from '../engine/session-log.js';
+import { expect, it } from 'vitest';
+import type { StoreHarnessFactory } from './harness.js';
+import { perTestStore } from './per-test.js';
 import type { SessionDiff } from '../types.js';
 import { expectCode, texts } from './messages.js';
 import { collect } from './collect.js';
@@ -36,15 +36,8 @@ function expected(key: string, views: PlacedView[], from: number, to: number): S
 
 /** diff on every store: what changed between two versions, told by position. */
 export function diffConformance(factory: StoreHarnessFactory): void {
-  let h: StoreHarness;
-  let now: number;
-  const clock = (): number => now;
-  const open = (o: StoreHarnessOptions = {}): Promise<SessionLog> => h.open({ clock, checkpointEvery: 4, ...o });
-  beforeEach(() => {
-    h = factory();
-    now = 1_700_000_000_000;
-  });
-  afterEach(() => h.dispose());
+  const t = perTestStore(factory);
+  const open = t.open;
 
   it('reports each event type exactly, one step and across any two versions, both ways', async () => {
     const log = await open();
@@ -97,7 +90,7 @@ export function diffConformance(factory: StoreHarnessFactory): void {
     for (const bad of [-1, 1.5, '1']) await expectCode(log.diff('k', { fromVersion: bad as number }), 'INVALID_ARGUMENT');
     await expectCode(log.diff('k', { from: 1 } as never), 'INVALID_ARGUMENT');
     await expectCode(log.diff(''), 'INVALID_ARGUMENT');
-    now += 2 * HOUR;
+    t.now += 2 * HOUR;
     await log.gc();
     await expectCode(log.diff('k', { fromVersion: 1, toVersion: 9 }), 'PRUNED');
     // Version 0 is empty whatever GC collected: the diff from it is the whole current view.

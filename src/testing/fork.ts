@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
+import { expect, it } from 'vitest';
+import type { StoreHarnessFactory } from './harness.js';
+import { perTestStore } from './per-test.js';
 import type { SessionLog } from '../engine/session-log.js';
 import type { Message } from '../types.js';
 import { expectCode, texts, toolTurn } from './messages.js';
@@ -41,15 +42,8 @@ export async function everyEventType(log: SessionLog, key: string): Promise<numb
 
 /** forkSession on every store: an exact copy at a version, with its lineage, the source untouched. */
 export function forkConformance(factory: StoreHarnessFactory): void {
-  let h: StoreHarness;
-  let now: number;
-  const clock = (): number => now;
-  const open = (o: StoreHarnessOptions = {}): Promise<SessionLog> => h.open({ clock, checkpointEvery: 4, ...o });
-  beforeEach(() => {
-    h = factory();
-    now = 1_700_000_000_000;
-  });
-  afterEach(() => h.dispose());
+  const t = perTestStore(factory);
+  const open = t.open;
 
   const viewAt = async (log: SessionLog, key: string, atVersion?: number) => {
     const o = atVersion === undefined ? {} : { atVersion };
@@ -62,13 +56,13 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     const head = await everyEventType(log, 'src');
     const sourceEvents = await collect(log.readEvents('src'));
     for (let v = 0; v <= head; v++) {
-      now += 1000;
+      t.now += 1000;
       const r = await log.forkSession('src', `f${v}`, { atVersion: v });
       expect(r).toEqual({ version: 1, forkedFrom: { key: 'src', version: v }, messageCount: (await log.getHistory('src', { atVersion: v })).length });
       expect(await viewAt(log, `f${v}`), `fork at v${v}`).toEqual(await viewAt(log, 'src', v));
       const events = await collect(log.readEvents(`f${v}`));
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ version: 1, at: now, type: 'session.forked', forkedFrom: { key: 'src', version: v } });
+      expect(events[0]).toMatchObject({ version: 1, at: t.now, type: 'session.forked', forkedFrom: { key: 'src', version: v } });
       // The fork event alone folds to the copy (readers without the engine see the same).
       expect(replayEvents(events)[1]?.history).toEqual(await log.getHistory('src', { atVersion: v }));
       const [step] = await collect(log.replay(`f${v}`));
@@ -229,7 +223,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     await log.forkSession('a', 'b', { eventId: 'f' });
     for (let i = 0; i < 6; i++) await log.addMessage('b', 'user', `n${i}`);
     const before = await viewAt(log, 'b');
-    now += 2 * HOUR;
+    t.now += 2 * HOUR;
     expect((await log.gc()).sessionsCompacted).toBeGreaterThan(0);
     expect(await viewAt(log, 'b')).toEqual(before);
     await expectCode(log.getHistory('b', { atVersion: 1 }), 'PRUNED');
@@ -241,7 +235,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
   it('after an export and an import that renumbers the compacted source, forkedFrom still names the version in the original store', async () => {
     const log = await open({ replayWindow: '1h' });
     for (let i = 0; i < 6; i++) await log.addMessage('s', i % 2 ? 'assistant' : 'user', `s${i}`);
-    now += 2 * HOUR;
+    t.now += 2 * HOUR;
     expect(await log.forkSession('s', 'f')).toMatchObject({ forkedFrom: { key: 's', version: 6 } });
     const copied = await log.getHistory('s', { atVersion: 6 });
     expect((await log.gc()).sessionsCompacted).toBeGreaterThan(0); // s now starts at its base, v6
@@ -251,7 +245,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     writeFileSync(file, text);
     const other = factory();
     try {
-      const copy = await other.open({ clock });
+      const copy = await other.open({ clock: () => t.now });
       const report = await importTurnlogJsonl(copy, file);
       expect(report.sessions.map((r) => r.status)).toEqual(['imported', 'imported']);
       // the import renumbered the source (its base line is its first version now) ...
@@ -271,7 +265,7 @@ export function forkConformance(factory: StoreHarnessFactory): void {
     const log = await open({ replayWindow: '1h' });
     for (let i = 0; i < 10; i++) await log.addMessage('a', i % 2 ? 'assistant' : 'user', `m${i}`);
     await log.setSummary('a', 'S', { through: 4 });
-    now += 2 * HOUR;
+    t.now += 2 * HOUR;
     expect((await log.gc()).eventsRemoved).toBeGreaterThan(0);
     const e = await expectCode(log.forkSession('a', 'b', { atVersion: 1 }), 'PRUNED');
     expect(e.oldestReadable).toBeGreaterThan(1);

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { StoreHarnessFactory } from './harness.js';
+import { perTestStore } from './per-test.js';
 import type { SessionLog } from '../engine/session-log.js';
 import { hasOrphanToolResult } from '../core/history-rules.js';
 import { expectCode, texts, toolTurn } from './messages.js';
@@ -9,15 +10,8 @@ const HOUR = 3_600_000;
 
 /** Expiry, caps and the replay window: GC must never change what an agent sees. */
 export function lifecycleConformance(factory: StoreHarnessFactory): void {
-  let h: StoreHarness;
-  let now: number;
-  const clock = (): number => now;
-  const open = (o: StoreHarnessOptions = {}): Promise<SessionLog> => h.open({ clock, checkpointEvery: 4, ...o });
-  beforeEach(async () => {
-    h = factory();
-    now = 1_700_000_000_000;
-  });
-  afterEach(() => h.dispose());
+  const t = perTestStore(factory);
+  const open = t.open;
 
   const snapshot = (log: SessionLog, keys: string[]) =>
     Promise.all(keys.map(async (k) => ({ history: await log.getHistory(k), summary: await log.getSummary(k), session: await log.getSession(k) })));
@@ -27,9 +21,9 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       const log = await open({ ttl: '1h' });
       await log.addMessage('idle', 'user', 'x');
       await log.addMessage('busy', 'user', 'x');
-      now += 50 * 60_000;
+      t.now += 50 * 60_000;
       await log.addMessage('busy', 'user', 'still here');
-      now += 20 * 60_000; // idle: 70 min, busy: 20 min
+      t.now += 20 * 60_000; // idle: 70 min, busy: 20 min
       const report = await log.gc();
       expect(report).toMatchObject({ sessionsExpired: 1, eventsRemoved: 1, dryRun: false });
       expect(await log.getSession('idle')).toBeUndefined();
@@ -44,9 +38,9 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
     it('a session idle exactly the ttl is kept', async () => {
       const log = await open({ ttl: 1000 });
       await log.addMessage('k', 'user', 'x');
-      now += 1000;
+      t.now += 1000;
       expect((await log.gc()).sessionsExpired).toBe(0);
-      now += 1;
+      t.now += 1;
       expect((await log.gc()).sessionsExpired).toBe(1);
     });
   });
@@ -84,7 +78,7 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
     async function workload(log: SessionLog): Promise<void> {
       for (let i = 0; i < 10; i++) {
         await log.addMessage('k', i % 2 ? 'assistant' : 'user', `m${i}`);
-        now += 1000;
+        t.now += 1000;
       }
       await log.truncateHistory('k', 4);
       await log.setSummary('k', 'first summary');
@@ -92,7 +86,7 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       await log.updateMetadata('k', { a: 1 });
       for (let i = 0; i < 6; i++) {
         await log.addMessage('k', 'user', `n${i}`);
-        now += 1000;
+        t.now += 1000;
       }
     }
 
@@ -101,11 +95,11 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       await workload(log);
       const before = await snapshot(log, ['k']);
       const v1 = await log.getHistory('k', { atVersion: 1 });
-      now += 30 * 60_000;
+      t.now += 30 * 60_000;
       const inside = await log.gc();
       expect(inside.eventsRemoved).toBe(0);
       expect(await log.getHistory('k', { atVersion: 1 })).toEqual(v1);
-      now += 2 * HOUR;
+      t.now += 2 * HOUR;
       const after = await log.gc();
       expect(after.sessionsCompacted).toBe(1);
       expect(after.eventsRemoved).toBeGreaterThan(0);
@@ -134,7 +128,7 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
     it('replayWindow 0 collects everything not current at the next GC; Infinity keeps all', async () => {
       const keep = await open({ replayWindow: Infinity });
       await workload(keep);
-      now += 1000 * HOUR;
+      t.now += 1000 * HOUR;
       expect((await keep.gc()).eventsRemoved).toBe(0);
       await keep.close();
       const log = await open({ replayWindow: 0 });
@@ -149,9 +143,9 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
     it('GC is idempotent and a dry run predicts the real run without changing anything', async () => {
       const log = await open({ replayWindow: '1h', ttl: '3h' });
       await workload(log);
-      now += HOUR;
+      t.now += HOUR;
       await log.addMessage('other', 'user', 'x');
-      now += 2.5 * HOUR; // k idle 3.5h: expires; other idle 2.5h: compacted
+      t.now += 2.5 * HOUR; // k idle 3.5h: expires; other idle 2.5h: compacted
       await log.addMessage('third', 'user', 'x');
       const before = await snapshot(log, ['k', 'other', 'third']);
       const statsBefore = await log.stats();
@@ -186,7 +180,7 @@ export function lifecycleConformance(factory: StoreHarnessFactory): void {
       try {
         const log = await open({ ttl: '1m', autoGc: { interval: '5m' } });
         await log.addMessage('k', 'user', 'x');
-        now += 2 * 60_000;
+        t.now += 2 * 60_000;
         vi.advanceTimersByTime(5 * 60_000);
         await vi.waitFor(async () => expect(await log.getSession('k')).toBeUndefined());
         await log.close();

@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { StoreHarness, StoreHarnessFactory, StoreHarnessOptions } from './harness.js';
-import type { SessionLog } from '../engine/session-log.js';
+import { expect, it } from 'vitest';
+import type { StoreHarnessFactory } from './harness.js';
+import { perTestStore } from './per-test.js';
 import { expectCode } from './messages.js';
 import { everyEventType } from './fork.js';
 
@@ -8,15 +8,8 @@ const HOUR = 3_600_000;
 
 /** getSessionSize on every store: what one session occupies, and only that session. */
 export function sizeConformance(factory: StoreHarnessFactory): void {
-  let h: StoreHarness;
-  let now: number;
-  const clock = (): number => now;
-  const open = (o: StoreHarnessOptions = {}): Promise<SessionLog> => h.open({ clock, checkpointEvery: 4, ...o });
-  beforeEach(() => {
-    h = factory();
-    now = 1_700_000_000_000;
-  });
-  afterEach(() => h.dispose());
+  const t = perTestStore(factory);
+  const open = t.open;
 
   it('is undefined for an unknown key, and grows with each append by at least what was written', async () => {
     const log = await open();
@@ -55,7 +48,7 @@ export function sizeConformance(factory: StoreHarnessFactory): void {
     const full = await keep.getSessionSize('k');
     expect(full?.events).toBe(head + 20);
     await keep.close();
-    now += 2 * HOUR;
+    t.now += 2 * HOUR;
     const log = await open({ replayWindow: 0, ttl: '1h' });
     await log.addMessage('k', 'user', 'keeps it alive');
     const grown = await log.getSessionSize('k');
