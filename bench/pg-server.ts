@@ -23,7 +23,8 @@ export interface ProfilePgServer {
   remove(): void;
 }
 
-function binDir(): string | undefined {
+/** The newest PostgreSQL server binaries on this machine (Debian's layout), if any. Also used by the tests' throwaway server. */
+export function binDir(): string | undefined {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return undefined;
   const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
@@ -38,7 +39,8 @@ function userIds(name: string): { uid: number; gid: number } | undefined {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port free at the time of asking. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.listen(0, '127.0.0.1', () => {
