@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSessionLog } from '../src/open.js';
 import { openPostgresSessionLog } from '../src/postgres/open-postgres.js';
@@ -74,9 +74,19 @@ it('without --json names the store and prints the URL; --open that fails is a wa
   expect(r.stderr()).toMatch(/^turnlog: could not open a browser \(.*\); open the address above\n$/);
 });
 
-/** Resolves once `file` exists (written by another process). */
-async function appeared(file: string): Promise<void> {
-  while (!existsSync(file)) await new Promise((r) => setTimeout(r, 20));
+/** Resolves once `file` exists (moved into place by another process): woken by the directory's change events, no polling. */
+function appeared(file: string): Promise<void> {
+  return new Promise((resolve) => {
+    const watcher = watch(dirname(file), () => {
+      if (!existsSync(file)) return;
+      watcher.close();
+      resolve();
+    });
+    if (existsSync(file)) {
+      watcher.close();
+      resolve();
+    }
+  });
 }
 
 it('--open never puts the secret URL on a command line: the opener gets a private file (0600 in a 0700 directory) that redirects to it, removed on stop', async () => {

@@ -179,9 +179,19 @@ describe.skipIf(!run)('inspector page behaviour', () => {
     const log = lib.openMemorySessionLog();
     await log.addMessage('k', 'user', 'hi');
     let down = false;
+    // Failed polls are counted, so the test waits for them instead of for a stretch of time.
+    let failures = 0;
+    const waiting: Array<{ count: number; wake: () => void }> = [];
+    const failuresReach = (count: number): Promise<void> => new Promise((wake) => (failures >= count ? wake() : waiting.push({ count, wake })));
     const flaky = new Proxy(log, {
       get(target, p, receiver) {
-        if (down && (p === 'listSessions' || p === 'getSession')) return () => Promise.reject(new Error('connection refused'));
+        if (down && (p === 'listSessions' || p === 'getSession')) {
+          return () => {
+            failures++;
+            for (const w of waiting) if (failures >= w.count) w.wake();
+            return Promise.reject(new Error('connection refused'));
+          };
+        }
         return Reflect.get(target, p, receiver) as unknown;
       },
     });
@@ -191,8 +201,8 @@ describe.skipIf(!run)('inspector page behaviour', () => {
     down = true;
     await page.waitForSelector('#live.error');
     expect(await page.textContent('#live')).toBe('store unreachable');
-    // many more polls fail (pollMs 50) while the page shows the error: still one report
-    await page.waitForFunction(() => new Promise((r) => setTimeout(() => r(true), 300)));
+    // many more polls fail while the page shows the error: still one report
+    await failuresReach(failures + 5);
     expect(reported).toEqual(['Error: connection refused']);
     down = false;
     await page.waitForSelector('#live.on');
