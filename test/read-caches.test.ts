@@ -9,7 +9,7 @@ import { CountingBackend } from './support/counting-backend.js';
 const message = (i: number) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i} `.padEnd(200, 'x') });
 
 describe('history read caches', () => {
-  it('a read after another log appended reads the directory, the head, the checkpoint and the new event only', async () => {
+  it('a read after another log appended reads the directory, the head and the new event only', async () => {
     const backend = new CountingBackend();
     const log = openSessionLogOn(backend, { checkpointEvery: 32 });
     const other = openSessionLogOn(backend, { checkpointEvery: 32 });
@@ -19,21 +19,70 @@ describe('history read caches', () => {
     backend.reset();
     const history = await log.getHistory('k');
     expect(history).toHaveLength(121);
-    expect(backend.rowsRead).toBe(4);
+    // The cached history of version 120 moved on by event 121: no checkpoint, no chunk.
+    expect(backend.rowsRead).toBe(3);
     await log.close();
     await other.close();
   });
 
-  it('a read after an append by the same log reads the directory, the head and the checkpoint only', async () => {
+  it('a read after an append by the same log reads the directory and the head only', async () => {
     const backend = new CountingBackend();
     const log = openSessionLogOn(backend, { checkpointEvery: 32 });
     for (let i = 0; i < 120; i++) await log.addFullMessage('k', message(i));
     await log.getHistory('k');
-    await log.addFullMessage('k', message(120));
-    backend.reset();
-    expect(await log.getHistory('k')).toHaveLength(121);
-    expect(backend.rowsRead).toBe(3);
+    for (let i = 120; i < 130; i++) {
+      // Version 128 is a checkpoint: the cached history moves on past it all the same.
+      await log.addFullMessage('k', message(i));
+      backend.reset();
+      expect(await log.getHistory('k')).toHaveLength(i + 1);
+      expect(backend.rowsRead).toBe(2);
+    }
     await log.close();
+  });
+
+  it('a read of an unchanged session reads the directory and the head only, also for the newest few', async () => {
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend, { checkpointEvery: 32 });
+    for (let i = 0; i < 120; i++) await log.addFullMessage('k', message(i));
+    const first = await log.getHistory('k');
+    backend.reset();
+    expect(await log.getHistory('k')).toEqual(first);
+    expect(backend.rowsRead).toBe(2);
+    backend.reset();
+    expect(await log.getHistory('k', { last: 5 })).toEqual(first.slice(-5));
+    expect(backend.rowsRead).toBe(2);
+    await log.close();
+  });
+
+  it('callers changing what a read returned change nothing a later read returns', async () => {
+    const log = openSessionLogOn(new CountingBackend(), { checkpointEvery: 4 });
+    const call = { id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } };
+    for (let i = 0; i < 10; i++) await log.addFullMessage('k', i === 5 ? { role: 'assistant', content: null, tool_calls: [call] } : message(i));
+    const before = JSON.stringify(await log.getHistory('k'));
+    for (const got of [await log.getHistory('k'), await log.getHistory('k', { last: 6 })]) {
+      ((got.find((m) => m['tool_calls'] !== undefined)?.['tool_calls'] as Array<typeof call>)[0] as typeof call).function.name = 'changed';
+      for (const m of got) m.content = 'changed';
+      got.push(message(99));
+      got.splice(0, 2);
+      expect(JSON.stringify(await log.getHistory('k'))).toBe(before);
+    }
+    await log.addFullMessage('k', message(10));
+    expect(JSON.stringify((await log.getHistory('k')).slice(0, 10))).toBe(before);
+    await log.close();
+  });
+
+  it('a cached history older than what GC kept is read again from the checkpoint, not moved on over collected events', async () => {
+    let now = 1_000;
+    const backend = new CountingBackend();
+    const log = openSessionLogOn(backend, { checkpointEvery: 32, replayWindow: 0, clock: () => (now += 1) });
+    const other = openSessionLogOn(backend, { checkpointEvery: 32, replayWindow: 0, clock: () => (now += 1) });
+    for (let i = 0; i < 60; i++) await other.addFullMessage('k', message(i));
+    await log.getHistory('k'); // version 60 cached
+    for (let i = 60; i < 70; i++) await other.addFullMessage('k', message(i));
+    await other.gc(); // the base moves to the checkpoint at 64: events 61..64 are gone
+    const plain = openSessionLogOn(backend, { readCacheBytes: 0 });
+    expect(await log.getHistory('k')).toEqual(await plain.getHistory('k'));
+    for (const l of [log, other, plain]) await l.close();
   });
 
   it.each([

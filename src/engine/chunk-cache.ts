@@ -18,13 +18,18 @@ export class ChunkCache {
 
   /** The chunk's messages (shared: read-only) when cached; marks them most recently used. */
   lookup(sid: number, from: number): Message[] | undefined {
+    return this.entry(sid, from)?.messages;
+  }
+
+  /** The cached chunk with its stored bytes; marks it most recently used. */
+  entry(sid: number, from: number): { bytes: number; messages: Message[] } | undefined {
     const key = `${sid}:${from}`;
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
     // Map order is insertion order: re-inserting marks the entry most recently used.
     this.entries.delete(key);
     this.entries.set(key, hit);
-    return hit.messages;
+    return hit;
   }
 
   /**
@@ -33,7 +38,7 @@ export class ChunkCache {
    * where the previous one stopped) and are never rewritten, so the cached chunk holding a
    * position is the one a range read would find: a read then needs no range read of the table.
    */
-  covering(sid: number, start: number, end: number): Array<{ from: number; messages: Message[] }> | undefined {
+  covering(sid: number, start: number, end: number): Array<{ from: number; bytes: number; messages: Message[] }> | undefined {
     const starts = this.starts.get(sid);
     if (starts === undefined || start >= end) return undefined;
     // The greatest cached first position at or below `start`.
@@ -46,12 +51,12 @@ export class ChunkCache {
     }
     if (lo === 0) return undefined;
     let from = starts[lo - 1] as number;
-    const out: Array<{ from: number; messages: Message[] }> = [];
+    const out: Array<{ from: number; bytes: number; messages: Message[] }> = [];
     for (;;) {
-      const messages = this.lookup(sid, from);
-      if (messages === undefined || from + messages.length <= start) return undefined;
-      out.push({ from, messages });
-      from += messages.length;
+      const hit = this.entry(sid, from);
+      if (hit === undefined || from + hit.messages.length <= start) return undefined;
+      out.push({ from, bytes: hit.bytes, messages: hit.messages });
+      from += hit.messages.length;
       if (from >= end) return out;
     }
   }

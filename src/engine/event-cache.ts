@@ -62,11 +62,16 @@ export class EventCache {
 
   /** A copy of the `index`-th message of `event` (an event this cache handed out, or any other). */
   message(event: LogEvent, messagesJson: readonly string[], index: number, what: () => string): Message {
+    return cloneJson(this.messages(event, messagesJson, what)[index] as Message);
+  }
+
+  /** The messages `event` carries, parsed once per event and shared: read-only, callers copy them. */
+  messages(event: LogEvent, messagesJson: readonly string[], what: () => string): readonly Message[] {
     let messages = this.parsed.get(event);
     if (messages === undefined) {
       messages = messagesJson.map((json) => parseMessage(json, what));
       this.parsed.set(event, messages);
     }
-    return cloneJson(messages[index] as Message);
+    return messages;
   }
 }

@@ -13,7 +13,8 @@ import type { SessionLogStats } from './stats.js';
 import { verifyStore } from './verify.js';
 import type { VerifyReport } from './verify.js';
 import { findHead, messagesOf, readState, snapshotAt } from './reader.js';
-import { eventPages, keptEventIds, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import { eventPages, keptEventIds, newestMessages, sessionInfo, sessionInfoAt, versionRange } from './session-reads.js';
+import type { HistoryCaches } from './session-reads.js';
 import type { KeptEventId } from './session-reads.js';
 import { replaySteps } from './replay.js';
 import type { ReplayStep } from './replay.js';
@@ -25,6 +26,7 @@ import { GroupCommit } from './group-commit.js';
 import { ChunkCache } from './chunk-cache.js';
 import { InfoCache, noteWrite } from './info-cache.js';
 import { EventCache } from './event-cache.js';
+import { HistoryCache } from './history-cache.js';
 import { listPage } from './listing.js';
 import { sessionSize } from './session-size.js';
 import { viewAt, viewPair } from './views.js';
@@ -34,6 +36,8 @@ import type { BackupOptions } from './maintenance-options.js';
 /** Session states and tail events each get this fraction of `readCacheBytes` (chunks are what most reads need). */
 const INFO_CACHE_SHARE = 8;
 const EVENT_CACHE_SHARE = 8;
+/** Newest histories: mostly the chunk and event caches' own messages, held again only when those let them go. */
+const HISTORY_CACHE_SHARE = 4;
 
 /** What the key-value store needs of the log's options. */
 export interface KvStoreConfig {
@@ -55,6 +59,7 @@ export class KvSessionStore implements SessionStore {
   private readonly chunks: ChunkCache | undefined;
   private readonly infos: InfoCache | undefined;
   private readonly tailEvents: EventCache | undefined;
+  private readonly histories: HistoryCaches | undefined;
   /** Aborted by close(): background purges stop at their next transaction. */
   private readonly closing = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
@@ -68,6 +73,10 @@ export class KvSessionStore implements SessionStore {
     this.chunks = config.readCacheBytes > 0 ? new ChunkCache(config.readCacheBytes) : undefined;
     this.infos = config.readCacheBytes > 0 ? new InfoCache(Math.ceil(config.readCacheBytes / INFO_CACHE_SHARE)) : undefined;
     this.tailEvents = config.readCacheBytes > 0 ? new EventCache(Math.ceil(config.readCacheBytes / EVENT_CACHE_SHARE)) : undefined;
+    if (this.chunks !== undefined && this.tailEvents !== undefined) {
+      const histories = new HistoryCache(Math.ceil(config.readCacheBytes / HISTORY_CACHE_SHARE));
+      this.histories = { chunks: this.chunks, events: this.tailEvents, histories, followAtMost: config.checkpointEvery };
+    }
     this.writes = new GroupCommit(batchTransaction(backend));
     // A deletion interrupted by a crash finishes in the background.
     if (hasPendingPurges(backend)) this.purgeInBackground();
@@ -103,6 +112,8 @@ export class KvSessionStore implements SessionStore {
   async history(key: string, atVersion: number | undefined, last: number | undefined): Promise<Message[]> {
     return this.at(key, atVersion, (tx, head, version) => {
       if (head === undefined || version === 0 || last === 0) return [];
+      const newest = version === head.version && this.histories !== undefined ? newestMessages(tx, head, this.histories, last) : undefined;
+      if (newest !== undefined) return newest;
       const snap = snapshotAt(tx, head, version, this.tailEvents);
       return messagesOf(tx, head.sid, snap, this.chunks, last === undefined ? undefined : snap.projection.next - last, this.tailEvents);
     });

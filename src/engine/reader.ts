@@ -142,18 +142,36 @@ export function sealedEnd(snap: Snapshot): number {
   return end;
 }
 
+/** Messages gathered for a read, with the stored bytes they stand for (a chunk's bytes are shared by its messages). */
+export interface Gathered {
+  messages: Message[];
+  bytes: number;
+}
+
 /**
  * The visible messages of a snapshot, or only those from position `from` on (the newest ones):
  * positions below `sealedEnd` come from sealed chunks, the rest from the tail events' payloads
- * (the last event that placed a position holds its message).
+ * (the last event that placed a position holds its message). Callers get their own objects.
  */
 export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number, events?: EventCache): Message[] {
+  const { messages } = gatherMessages(tx, sid, snap, cache, from, events);
+  if (cache === undefined && events === undefined) return messages;
+  // What the caches hold is shared: the caller gets copies (strings shared, a fraction of parsing).
+  for (let i = 0; i < messages.length; i++) messages[i] = cloneJson(messages[i] as Message);
+  return messages;
+}
+
+/**
+ * messagesOf without the copies: with `cache` and `events`, the messages are the caches' own
+ * objects (read-only; whoever hands them out copies them), with the stored bytes they stand for.
+ */
+export function gatherMessages(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number, events?: EventCache): Gathered {
   const { next, regions } = snap.projection;
   const start = Math.max(snap.projection.start, from ?? 0);
   const sealed = sealedEnd(snap);
-  const out: Message[] = [];
+  const got: Gathered = { messages: [], bytes: 0 };
   const chunkEnd = Math.min(sealed, next);
-  for (const piece of regionPieces(regions, start, chunkEnd)) readChunks(tx, sid, piece.from + piece.offset, piece.to + piece.offset, out, cache);
+  for (const piece of regionPieces(regions, start, chunkEnd)) readChunks(tx, sid, piece.from + piece.offset, piece.to + piece.offset, got, cache);
   const lo = Math.max(start, sealed);
   // For each position from `lo`: the tail event that placed it last, and where in that event.
   const slots: Array<LogEvent | undefined> = new Array<LogEvent | undefined>(Math.max(0, next - lo));
@@ -168,9 +186,11 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
     if (e === undefined || span === undefined) return corrupt(`message ${lo + i} of session #${sid} is missing`);
     const what = () => `message ${lo + i} of session #${sid}`;
     const index = lo + i - span.from;
-    out.push(events === undefined ? parseMessage(span.messagesJson[index] as string, what) : events.message(e, span.messagesJson, index, what));
+    const json = span.messagesJson[index] as string;
+    got.messages.push(events === undefined ? parseMessage(json, what) : (events.messages(e, span.messagesJson, what)[index] as Message));
+    got.bytes += json.length;
   }
-  return out;
+  return got;
 }
 
 /**
@@ -202,12 +222,15 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
   };
 }
 
-/** Reads the chunks holding key positions [start, end) (one region) into `out`. */
-function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: Message[], cache: ChunkCache | undefined): void {
+/** Reads the chunks holding key positions [start, end) (one region) into `got` (with a cache: its own objects). */
+function readChunks(tx: ReadTxn, sid: number, start: number, end: number, got: Gathered, cache: ChunkCache | undefined): void {
+  const out = got.messages;
   const cached = cache?.covering(sid, start, end);
   if (cached !== undefined) {
-    for (const { from, messages } of cached) {
-      for (let p = Math.max(start, from); p < end && p < from + messages.length; p++) out.push(cloneJson(messages[p - from] as Message));
+    for (const { from, bytes, messages } of cached) {
+      const stop = Math.min(end, from + messages.length);
+      for (let p = Math.max(start, from); p < stop; p++) out.push(messages[p - from] as Message);
+      got.bytes += share(bytes, stop - Math.max(start, from), messages.length);
     }
     return;
   }
@@ -221,25 +244,25 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, out: M
   for (const e of tx.range('chunks', { low: chunkKey(sid, first), high: chunkKey(sid, end), keysOnly: cache !== undefined })) {
     const from = keyNumber(e.key, 1, 'chunks');
     if (from > pos) corrupt(`messages ${pos}..${from - 1} of session #${sid} are in no chunk`);
-    if (cache === undefined) {
-      const msgs = decodeChunk(e.value, () => `chunk ${from} of session #${sid}`);
-      const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
-      for (const m of msgs.slice(pos - from, pos - from + count)) out.push(m);
-      pos += count;
-      continue;
-    }
-    let msgs = cache.lookup(sid, from);
-    if (msgs === undefined) {
-      const bytes = tx.get('chunks', e.key);
+    let chunk = cache?.entry(sid, from);
+    if (chunk === undefined) {
+      const bytes = cache === undefined ? e.value : tx.get('chunks', e.key);
       if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
-      msgs = decodeChunk(bytes, () => `chunk ${from} of session #${sid}`);
-      cache.store(sid, from, bytes.byteLength, msgs);
+      chunk = { bytes: bytes.byteLength, messages: decodeChunk(bytes, () => `chunk ${from} of session #${sid}`) };
+      cache?.store(sid, from, chunk.bytes, chunk.messages);
     }
+    const msgs = chunk.messages;
     const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
-    for (const m of msgs.slice(pos - from, pos - from + count)) out.push(cloneJson(m));
+    for (let p = pos; p < pos + count; p++) out.push(msgs[p - from] as Message);
+    got.bytes += share(chunk.bytes, count, msgs.length);
     pos += count;
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
+}
+
+/** The stored bytes `count` of a chunk's `length` messages stand for. */
+function share(bytes: number, count: number, length: number): number {
+  return count <= 0 || length === 0 ? 0 : (bytes * count) / length;
 }
 
 /**

@@ -1,12 +1,17 @@
 import { toPublicEvent } from './public-events.js';
-import type { SessionEvent, SessionInfo } from '../types.js';
+import type { Message, SessionEvent, SessionInfo } from '../types.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
 import { decodeEventIdEntry, decodeState } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { sidKey } from '../core/layout.js';
-import { assertReadable, findHead, readEventPage, snapshotAt } from './reader.js';
+import { assertReadable, findHead, gatherMessages, readEventPage, readEventRange, snapshotAt } from './reader.js';
 import { HEAD_BYTES } from './info-cache.js';
 import type { InfoCache } from './info-cache.js';
+import { cloneJson } from './chunk-cache.js';
+import type { ChunkCache } from './chunk-cache.js';
+import type { EventCache } from './event-cache.js';
+import { followEvents } from './history-cache.js';
+import type { HistoryCache } from './history-cache.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
 const EVENT_PAGE = 256;
@@ -42,6 +47,45 @@ export function eventPages(backend: Backend, { head, from, to }: VersionRange): 
       }
     },
   };
+}
+
+/** The caches a read of the newest history goes through. */
+export interface HistoryCaches {
+  chunks: ChunkCache;
+  events: EventCache;
+  histories: HistoryCache;
+  /** A cached older history is moved on by at most this many events (a read from the checkpoint folds fewer). */
+  followAtMost: number;
+}
+
+/**
+ * The visible messages at the head's version (only the newest `last` with `last`), the
+ * caller's own copies, through the history cache: a cached history of this version is copied; an
+ * older one is moved on by the events after it (usually one, decoded once by the event cache),
+ * when GC kept them and there are not more than a read from the checkpoint could fold; else the
+ * history is read from the checkpoint and kept — except for a `last` read, which stays O(last)
+ * and gives undefined instead.
+ */
+export function newestMessages(tx: ReadTxn, head: HeadRecord, c: HistoryCaches, last: number | undefined): Message[] | undefined {
+  let messages: readonly Message[];
+  const hit = c.histories.lookup(head.sid);
+  const at = hit?.projection.version ?? -1;
+  if (hit !== undefined && at === head.version) messages = hit.messages;
+  else if (hit !== undefined && at < head.version && at >= head.base && head.version - at <= c.followAtMost) {
+    const what = (e: { version: number }) => () => `a message of event ${e.version} of session #${head.sid}`;
+    const moved = followEvents(hit, readEventRange(tx, head.sid, at, head.version, c.events), (e, json) => c.events.messages(e, json, what(e)));
+    c.histories.store(head.sid, moved);
+    messages = moved.messages;
+  } else if (last === undefined) {
+    const snap = snapshotAt(tx, head, head.version, c.events);
+    const got = gatherMessages(tx, head.sid, snap, c.chunks, undefined, c.events);
+    c.histories.store(head.sid, { projection: snap.projection, messages: got.messages, bytes: got.bytes });
+    messages = got.messages;
+  } else return undefined;
+  // The cached messages are shared: callers get their own objects (strings shared).
+  const out = new Array<Message>(last === undefined ? messages.length : Math.min(last, messages.length));
+  for (let i = 0, from = messages.length - out.length; i < out.length; i++) out[i] = cloneJson(messages[from + i] as Message);
+  return out;
 }
 
 /** The session's current state; from `cache` when it holds this version, else read (and cached). */
