@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { open } from 'lmdb';
+import type { Key } from 'lmdb';
 import { decodeFormat } from '../src/core/codec.js';
 import { unpackMap } from '../src/core/codec-fields.js';
 import { join } from 'node:path';
@@ -103,13 +104,13 @@ function records(path: string): { events: Map<string, string>; stubs: Set<string
   try {
     const events = new Map<string, string>();
     const stubs = new Set<string>();
-    for (const { key, value } of env.openDB<Uint8Array, unknown[]>({ name: 'events', encoding: 'binary' }).getRange({})) {
+    for (const { key, value } of env.openDB<Uint8Array, Key>({ name: 'events', encoding: 'binary' }).getRange({})) {
       const k = JSON.stringify(key);
       events.set(k, createHash('sha256').update(value).digest('hex'));
       if (unpackMap(value, 'event')['c'] !== undefined) stubs.add(k);
     }
     let compressedChunks = 0;
-    for (const { value } of env.openDB<Uint8Array, unknown[]>({ name: 'chunks', encoding: 'binary' }).getRange({})) if (value[0] === 0x01) compressedChunks++;
+    for (const { value } of env.openDB<Uint8Array, Key>({ name: 'chunks', encoding: 'binary' }).getRange({})) if (value[0] === 0x01) compressedChunks++;
     return { events, stubs, compressedChunks };
   } finally {
     void env.close();

@@ -84,7 +84,7 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
     current.messages.push(json);
     size += json.length;
   }
-  const chunks = runs.map((r) => ({ from: r.from, bytes: encodeChunk(r.messages) }));
+  const chunks = runs.flatMap((r) => fitChunks(r.from, r.messages));
   const sizes = [...raw.map((r) => r.bytes), ...freshBytes.map((b) => b.byteLength)];
   const stubs = new Map<number, { stub: Uint8Array; bytes: number }>();
   events.forEach((e, i) => {
@@ -95,6 +95,43 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
     if (stub.byteLength < bytes) stubs.set(e.version, { stub, bytes });
   });
   return { chunks, chunkBytes: chunks.reduce((n, c) => n + c.bytes.byteLength, 0), deadBytes, stubs };
+}
+
+/**
+ * LMDB keeps a value too large for a leaf page in whole overflow pages (4,096 bytes, 16 of them
+ * a header): a compressed chunk just over a page boundary would leave most of its last page
+ * empty. So a run whose compressed bytes waste more than a quarter page is cut where the first
+ * part fills one page fewer, and the rest is sealed as the next chunk (small ones share leaf pages).
+ */
+const PAGE_DATA = 4096 - 16;
+
+function fitChunks(from: number, texts: string[]): Array<{ from: number; bytes: Uint8Array }> {
+  const out: Array<{ from: number; bytes: Uint8Array }> = [];
+  let at = 0;
+  while (at < texts.length) {
+    const rest = texts.slice(at);
+    const bytes = encodeChunk(rest);
+    const pages = Math.ceil(bytes.byteLength / PAGE_DATA);
+    let fit: { count: number; bytes: Uint8Array } | undefined;
+    if (pages > 1 && pages * PAGE_DATA - bytes.byteLength > PAGE_DATA / 4) {
+      // Compressed size grows about in proportion to the messages kept: aim just under, then shrink.
+      let count = Math.floor((rest.length * (pages - 1) * PAGE_DATA) / bytes.byteLength);
+      for (let tries = 0; tries < 4 && count >= 1; tries++, count = Math.floor(count * 0.9)) {
+        const part = encodeChunk(rest.slice(0, count));
+        if (part.byteLength <= (pages - 1) * PAGE_DATA) {
+          fit = { count, bytes: part };
+          break;
+        }
+      }
+    }
+    if (fit === undefined) {
+      out.push({ from: from + at, bytes });
+      break;
+    }
+    out.push({ from: from + at, bytes: fit.bytes });
+    at += fit.count;
+  }
+  return out;
 }
 
 /**
