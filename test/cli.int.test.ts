@@ -199,7 +199,7 @@ describe('turnlog CLI', () => {
   it('stats, gc --dry-run, backup: human and --json', async () => {
     const s = await cli('stats');
     expect(s.stdout).toMatch(/sessions\s+2/);
-    expect(JSON.parse((await cli('stats', '--json')).stdout)).toMatchObject({ sessions: 2, format: { store: 1 } });
+    expect(JSON.parse((await cli('stats', '--json')).stdout)).toMatchObject({ sessions: 2, format: { store: 2 } });
     const g = await cli('gc', '--dry-run', '--replay-window', '0');
     expect(g.stdout).toContain('dry run: nothing was removed');
     const gj = JSON.parse((await cli('gc', '--dry-run', '--replay-window', '0', '--json')).stdout) as { dryRun: boolean; sessionsCompacted: number };

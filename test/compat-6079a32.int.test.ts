@@ -1,5 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { open } from 'lmdb';
+import type { Key } from 'lmdb';
+import { decodeFormat } from '../src/core/codec.js';
+import { unpackMap } from '../src/core/codec-fields.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,10 +14,12 @@ import { tempDir } from './support/harness.js';
 
 /**
  * A store written by the release at commit 6079a32 (its src taken with `git archive` and built
- * here against the same node_modules) keeps opening and working with this code: every read
- * returns what the old code read, verify, GC, backup and export work, new writes mix with the
- * old records, and the old code still reads the store afterwards (recency entries now carry
- * the session's version, which it ignores). Needs the repository's history.
+ * here against the same node_modules) keeps opening and working with this code: opening upgrades
+ * it to store format 2 (its format record alone: old whole chunks and events stay as they are),
+ * every read returns what the old code read, verify, GC, backup and export work, and new writes
+ * (compressed chunks, stub events) mix with the old records. From then on the old code refuses
+ * the store with UNSUPPORTED_FORMAT, before writing anything, instead of misreading the new
+ * records. Needs the repository's history.
  */
 const BASELINE = '6079a32';
 const ROOT = join(import.meta.dirname, '..');
@@ -80,8 +87,38 @@ async function writeOldStore(path: string): Promise<void> {
   await log.close();
 }
 
+/** The store's format number, read from its file beside any open handle. */
+function rawFormat(path: string): number {
+  const env = open<Uint8Array, string>({ path, encoding: 'binary', readOnly: true });
+  try {
+    const raw = env.get('turnlog:format');
+    return raw === undefined ? 0 : decodeFormat(raw).format;
+  } finally {
+    void env.close();
+  }
+}
+
+/** Digests of the stored events, which of them are stubs, and how many chunks are compressed. */
+function records(path: string): { events: Map<string, string>; stubs: Set<string>; compressedChunks: number } {
+  const env = open<Uint8Array, string>({ path, encoding: 'binary', readOnly: true, maxDbs: 20 });
+  try {
+    const events = new Map<string, string>();
+    const stubs = new Set<string>();
+    for (const { key, value } of env.openDB<Uint8Array, Key>({ name: 'events', encoding: 'binary' }).getRange({})) {
+      const k = JSON.stringify(key);
+      events.set(k, createHash('sha256').update(value).digest('hex'));
+      if (unpackMap(value, 'event')['c'] !== undefined) stubs.add(k);
+    }
+    let compressedChunks = 0;
+    for (const { value } of env.openDB<Uint8Array, Key>({ name: 'chunks', encoding: 'binary' }).getRange({})) if (value[0] === 0x01) compressedChunks++;
+    return { events, stubs, compressedChunks };
+  } finally {
+    void env.close();
+  }
+}
+
 describe(`a store written by ${BASELINE}`, () => {
-  it('reads the same, verifies, collects, backs up and exports with this code, takes new writes, and stays readable by the old code', async () => {
+  it('is upgraded on open, reads the same, verifies, collects, backs up and exports with this code, takes new writes, and is then refused by the old code', async () => {
     const dir = tempDir();
     const path = join(dir, 'store');
     await writeOldStore(path);
@@ -90,9 +127,16 @@ describe(`a store written by ${BASELINE}`, () => {
     const seenByOld = await snapshot(before, old.exportJsonl);
     await before.close();
 
+    expect(rawFormat(path)).toBe(1);
     let log = openSessionLog({ path, checkpointEvery: 4 });
+    await log.close();
+    expect(rawFormat(path)).toBe(2);
+    log = openSessionLog({ path, checkpointEvery: 4 });
     expect(await snapshot(log, exportJsonl)).toEqual(seenByOld);
     expect((await log.verify()).mismatches).toEqual([]);
+    await log.close();
+    const oldRecords = records(path);
+    log = openSessionLog({ path, checkpointEvery: 4 });
 
     // New writes beside the old records: appends across checkpoints, a removal into sealed
     // messages, metadata (recency entries with a version beside old ones without).
@@ -100,10 +144,27 @@ describe(`a store written by ${BASELINE}`, () => {
     await log.removeLast('a', 5);
     await log.updateMetadata('s3', { n: 'three' });
     await log.addFullMessage('b', message(0), { eventId: 'b-0' }); // a retry under an old id: a duplicate
-    expect((await log.getSession('b'))?.version).toBe(9);
-    expect((await log.listSessions({ limit: 2 })).sessions.map((s) => s.key)).toEqual(['s3', 'a']);
+    for (let i = 9; i < 20; i++) await log.addFullMessage('b', message(i), { eventId: `b-${i}` });
+    expect((await log.getSession('b'))?.version).toBe(20);
+    expect((await log.listSessions({ limit: 2 })).sessions.map((s) => s.key)).toEqual(['b', 's3']);
     expect((await log.verify()).mismatches).toEqual([]);
+    // The old records were not rewritten (but the old events after the last old checkpoint, which
+    // the first new checkpoint sealed: stubs now); the new ones use format 2's encodings.
+    await log.close();
+    const newRecords = records(path);
+    log = openSessionLog({ path, checkpointEvery: 4 });
+    for (const [k, digest] of oldRecords.events) if (newRecords.events.has(k) && !newRecords.stubs.has(k)) expect(newRecords.events.get(k)).toBe(digest);
+    expect([...newRecords.stubs].some((k) => !oldRecords.events.has(k))).toBe(true);
+    expect(newRecords.compressedChunks).toBeGreaterThan(0);
+    expect(oldRecords.compressedChunks + oldRecords.stubs.size).toBe(0);
     const afterWrites = await snapshot(log, exportJsonl);
+    // Every version the old code wrote still reads as the old code read it, stubbed or not.
+    type Seen = { sessions: Record<string, { versions: unknown[]; events: unknown[] }> };
+    for (const [key, was] of Object.entries((seenByOld as Seen).sessions)) {
+      const now = (afterWrites as Seen).sessions[key];
+      expect(now?.versions.slice(0, was.versions.length)).toEqual(was.versions);
+      expect(now?.events.slice(0, was.events.length)).toEqual(was.events);
+    }
 
     // GC with a window of 0 collects everything not current; reads of the current state stay the same.
     await log.close();
@@ -121,14 +182,19 @@ describe(`a store written by ${BASELINE}`, () => {
     expect(await copy.getHistory('a')).toEqual(((afterWrites as { sessions: Record<string, { history: unknown }> }).sessions['a'])?.history);
     await copy.close();
 
-    // The old code still opens the store this code wrote, and reads the same.
+    // The old code refuses the upgraded store before writing anything.
+    const fileBefore = createHash('sha256').update(readFileSync(join(path, 'data.mdb'))).digest('hex');
+    let refused: unknown;
+    try {
+      old.openSessionLog({ path, create: false } as never);
+    } catch (error) {
+      refused = error;
+    }
+    expect((refused as { code?: string }).code).toBe('UNSUPPORTED_FORMAT');
+    expect(createHash('sha256').update(readFileSync(join(path, 'data.mdb'))).digest('hex')).toBe(fileBefore);
     log = openSessionLog({ path, create: false });
-    const now = await snapshot(log, exportJsonl);
+    expect(await log.getHistory('a')).toEqual(((afterWrites as { sessions: Record<string, { history: unknown }> }).sessions['a'])?.history);
     await log.close();
-    const again = old.openSessionLog({ path, create: false } as never);
-    expect(await snapshot(again, old.exportJsonl)).toEqual(now);
-    expect((await again.verify()).mismatches).toEqual([]);
-    await again.close();
     expect(existsSync(join(path, 'data.mdb'))).toBe(true);
   }, 120_000);
 });

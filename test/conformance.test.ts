@@ -23,7 +23,7 @@ describe.each([
       const log = await h.open({ checkpointEvery: 4 });
       for (let i = 0; i < 9; i++) await log.addMessage('k', 'user', `m${i}`);
       const s = await log.stats();
-      expect(s.format).toEqual({ store: 1, projection: 1 });
+      expect(s.format).toEqual({ store: 2, projection: 1 });
       expect(s.deadBytes).toBeGreaterThan(0); // events 1–8, behind the checkpoint at 8
       expect(s.deadBytes).toBeLessThan(s.logBytes);
     } finally {

@@ -9,13 +9,17 @@ import type { LogEvent, SessionForked } from './events.js';
  * { t, sk, sv, m, s, p, v, at, id?, f }). `n` is
  * the count a removal removes, `rg` the chunk region it starts. A turnlog from before removals
  * existed reads their types as an unknown event type: CORRUPT, never a misread history.
+ *
+ * A stub (store format 2) is an event whose messages were sealed into chunks: instead of `m` it
+ * has `c`, the chunk key position of its first message, and `mc`, how many; its messages are
+ * those chunk positions' JSON texts, byte for byte (see `stubAt` in checkpoint.ts).
  */
-export function encodeEvent(e: LogEvent): Uint8Array {
+export function encodeEvent(e: LogEvent, stub?: number): Uint8Array {
   const r: Fields = { t: e.type };
   switch (e.type) {
     case 'messages.added':
     case 'history.replaced':
-      r['m'] = e.messagesJson;
+      encodeMessages(e.messagesJson, r, stub);
       break;
     case 'summary.set':
       r['s'] = e.summary;
@@ -35,12 +39,12 @@ export function encodeEvent(e: LogEvent): Uint8Array {
       if (e.region !== undefined) r['rg'] = e.region;
       break;
     case 'messages.replaced':
-      r['m'] = e.messagesJson;
+      encodeMessages(e.messagesJson, r, stub);
       r['n'] = e.removed;
       if (e.region !== undefined) r['rg'] = e.region;
       break;
     case 'session.forked':
-      encodeForkFields(e, r);
+      encodeForkFields(e, r, stub);
       break;
   }
   r['v'] = e.version;
@@ -50,8 +54,15 @@ export function encodeEvent(e: LogEvent): Uint8Array {
   return pack(r);
 }
 
-export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event'): LogEvent {
+/**
+ * The messages of a stub: the JSON texts at chunk key positions [at, at + count) of the event's
+ * session. Without one, a stub is CORRUPT (no store that writes stubs decodes without one).
+ */
+export type StubResolver = (at: number, count: number) => string[];
+
+export function decodeEvent(bytes: Uint8Array, what: RecordName = 'event', resolve?: StubResolver): LogEvent {
   const r = unpackMap(bytes, what);
+  if (r['c'] !== undefined) r['m'] = resolveStub(r, what, resolve);
   const version = int(r, 'v', what);
   if (version < 1) damaged(what, 'version below 1');
   const at = num(r, 'at', what);
@@ -104,16 +115,34 @@ function decodeEventBody(r: Fields, version: number, at: number, what: RecordNam
  * A fork's own fields: `sk`/`sv` the source key and version, `m` the messages, `s` the summary, `p`
  * the whole metadata (JSON text); `f`, the first position, follows with the other positions.
  */
-function encodeForkFields(e: SessionForked, r: Fields): void {
+function encodeForkFields(e: SessionForked, r: Fields, stub: number | undefined): void {
   r['sk'] = e.sourceKey;
   r['sv'] = e.sourceVersion;
-  r['m'] = e.messagesJson;
+  encodeMessages(e.messagesJson, r, stub);
   r['s'] = e.summary;
   r['p'] = e.metadataJson;
 }
 
 function decodeForkFields(r: Fields, version: number, at: number, what: RecordName): SessionForked {
   return { version, at, type: 'session.forked', sourceKey: str(r, 'sk', what), sourceVersion: int(r, 'sv', what), from: int(r, 'f', what), messagesJson: jsonTexts(r, what), summary: str(r, 's', what), metadataJson: str(r, 'p', what) };
+}
+
+function encodeMessages(messagesJson: string[], r: Fields, stub: number | undefined): void {
+  if (stub === undefined) r['m'] = messagesJson;
+  else {
+    r['c'] = stub;
+    r['mc'] = messagesJson.length;
+  }
+}
+
+function resolveStub(r: Fields, what: RecordName, resolve: StubResolver | undefined): string[] {
+  if (r['m'] !== undefined) damaged(what, 'both messages and a chunk reference');
+  if (resolve === undefined) return damaged(what, 'a stub event where none can be resolved');
+  const at = int(r, 'c', what);
+  const count = int(r, 'mc', what);
+  const texts = resolve(at, count);
+  if (texts.length !== count) damaged(what, `its chunks hold ${texts.length} of its ${count} messages`);
+  return texts;
 }
 
 function jsonTexts(r: Fields, what: RecordName): string[] {

@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Message } from '../types.js';
 import { damaged, isPlainObject, parseJsonText } from './codec-fields.js';
 import type { RecordName } from './codec-fields.js';
@@ -25,15 +26,76 @@ function isMessage(v: unknown): v is Message {
 // ------------------------------------------------------------------ chunks
 
 /**
- * A chunk is a run of consecutive messages, stored as one JSON array text: sealing copies the
- * messages' JSON from their events byte for byte, and reading parses the whole run in one call.
+ * A chunk is a run of consecutive messages as one JSON array text: sealing copies the messages'
+ * JSON from their events byte for byte, and reading parses the whole run in one call. Format 1
+ * stored that text as it is (its first byte is `[`); format 2 stores DEFLATED followed by the
+ * text compressed with raw deflate, unless that would not be smaller. Both read back the same.
  */
+const DEFLATED = 0x01;
+
 export function encodeChunk(messagesJson: readonly string[]): Uint8Array {
-  return Buffer.from(`[${messagesJson.join(',')}]`, 'utf8');
+  const text = Buffer.from(`[${messagesJson.join(',')}]`, 'utf8');
+  const packed = deflateRawSync(text);
+  if (packed.byteLength + 1 >= text.byteLength) return text;
+  const out = Buffer.allocUnsafe(packed.byteLength + 1);
+  out[0] = DEFLATED;
+  packed.copy(out, 1);
+  return out;
+}
+
+/** The chunk's JSON array text, inflated when it is stored compressed. */
+export function chunkText(bytes: Uint8Array, what: RecordName = 'chunk'): string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.byteLength === 0 || buf[0] !== DEFLATED) return buf.toString('utf8');
+  try {
+    return inflateRawSync(buf.subarray(1)).toString('utf8');
+  } catch (error) {
+    return damaged(what, 'not deflate data', error);
+  }
 }
 
 export function decodeChunk(bytes: Uint8Array, what: RecordName = 'chunk'): Message[] {
-  const v = parseJsonText(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), what);
+  return decodeChunkText(chunkText(bytes, what), what);
+}
+
+/** A chunk's messages and the length of its JSON text (what a cache of decoded chunks holds). */
+export function decodeChunkSized(bytes: Uint8Array, what: RecordName = 'chunk'): { messages: Message[]; textBytes: number } {
+  const text = chunkText(bytes, what);
+  return { messages: decodeChunkText(text, what), textBytes: text.length };
+}
+
+function decodeChunkText(text: string, what: RecordName): Message[] {
+  const v = parseJsonText(text, what);
   if (!Array.isArray(v) || v.length === 0 || !v.every(isMessage)) damaged(what, 'not a non-empty list of messages');
   return v;
+}
+
+/**
+ * The messages of a chunk as the exact JSON texts sealing joined (what a stub event stands for):
+ * the array text cut at its top-level commas. Checked like a parse: the text must be one array
+ * of message objects, else CORRUPT.
+ */
+export function chunkTexts(bytes: Uint8Array, what: RecordName = 'chunk'): string[] {
+  const text = chunkText(bytes, what);
+  const count = decodeChunkText(text, what).length;
+  const out: string[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) depth++;
+    else if (c === 0x5d || c === 0x7d) {
+      if (--depth === 0) out.push(text.slice(start, i));
+    } else if (c === 0x2c && depth === 1) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (out.length !== count) damaged(what, 'its messages could not be told apart');
+  return out;
 }

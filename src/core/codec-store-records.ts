@@ -1,8 +1,12 @@
 import { pack, damaged, int, isInt, unpackAny, unpackMap } from './codec-fields.js';
 import type { RecordName } from './codec-fields.js';
 
-/** Format of the whole store; a newer number on disk means a newer turnlog wrote it. */
-export const STORE_FORMAT = 1;
+/**
+ * Format of the whole store; a newer number on disk means a newer turnlog wrote it. Format 2
+ * added compressed chunks and stub events (codec-json.ts, codec-events.ts); every format-1
+ * record reads the same in it, so a format-1 store is upgraded by rewriting this record alone.
+ */
+export const STORE_FORMAT = 2;
 export interface FormatRecord {
   format: number;
   createdAt: number;

@@ -1,4 +1,4 @@
-import { encodeChunk } from '../core/codec.js';
+import { encodeChunk, encodeEvent } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { messageSpan } from '../core/events.js';
 import type { LogEvent } from '../core/events.js';
@@ -12,8 +12,14 @@ import { checkpointAtOrBefore, decodeRawEvents } from './reader.js';
 export interface SealPlan {
   chunks: Array<{ from: number; bytes: Uint8Array }>;
   chunkBytes: number;
-  /** Bytes that this checkpoint makes unnecessary for the current state. */
+  /** Bytes that this checkpoint makes unnecessary for the current state (its events as they were stored before `stubs`). */
   deadBytes: number;
+  /**
+   * The events since the previous checkpoint (stored ones and fresh ones) whose messages this
+   * seal copied into chunks whole, re-encoded as stubs that name those chunk positions instead
+   * of carrying the JSON a second time; `bytes` is what each was (or would have been) stored as.
+   */
+  stubs: Map<number, { stub: Uint8Array; bytes: number }>;
 }
 
 /**
@@ -54,10 +60,15 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
   if (head !== undefined && head.cp > 0) deadBytes += tx.get('checkpoints', checkpointKey(sid, head.cp))?.byteLength ?? 0;
   const from = Math.max(after.start, unsealedFrom(prev?.projection, after.regions));
   const placed: Array<string | undefined> = new Array<string | undefined>(Math.max(0, after.next - from));
-  for (const e of [...raw.map((r) => r.event), ...fresh]) {
+  const placer: Array<LogEvent | undefined> = new Array<LogEvent | undefined>(placed.length);
+  const events = [...raw.map((r) => r.event), ...fresh];
+  for (const e of events) {
     const span = messageSpan(e);
     if (span === undefined) continue;
-    for (let pos = Math.max(from, span.from); pos < span.to && pos < after.next; pos++) placed[pos - from] = span.messagesJson[pos - span.from];
+    for (let pos = Math.max(from, span.from); pos < span.to && pos < after.next; pos++) {
+      placed[pos - from] = span.messagesJson[pos - span.from];
+      placer[pos - from] = e;
+    }
   }
   const runs: Array<{ from: number; messages: string[] }> = [];
   let current: { from: number; messages: string[] } | undefined;
@@ -73,6 +84,67 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
     current.messages.push(json);
     size += json.length;
   }
-  const chunks = runs.map((r) => ({ from: r.from, bytes: encodeChunk(r.messages) }));
-  return { chunks, chunkBytes: chunks.reduce((n, c) => n + c.bytes.byteLength, 0), deadBytes };
+  const chunks = runs.flatMap((r) => fitChunks(r.from, r.messages));
+  const sizes = [...raw.map((r) => r.bytes), ...freshBytes.map((b) => b.byteLength)];
+  const stubs = new Map<number, { stub: Uint8Array; bytes: number }>();
+  events.forEach((e, i) => {
+    const at = stubAt(e, from, after, placer);
+    if (at === undefined) return;
+    const stub = encodeEvent(e, at);
+    const bytes = sizes[i] as number;
+    if (stub.byteLength < bytes) stubs.set(e.version, { stub, bytes });
+  });
+  return { chunks, chunkBytes: chunks.reduce((n, c) => n + c.bytes.byteLength, 0), deadBytes, stubs };
+}
+
+/**
+ * LMDB keeps a value too large for a leaf page in whole overflow pages (4,096 bytes, 16 of them
+ * a header): a compressed chunk just over a page boundary would leave most of its last page
+ * empty. So a run whose compressed bytes waste more than a quarter page is cut where the first
+ * part fills one page fewer, and the rest is sealed as the next chunk (small ones share leaf pages).
+ */
+const PAGE_DATA = 4096 - 16;
+
+function fitChunks(from: number, texts: string[]): Array<{ from: number; bytes: Uint8Array }> {
+  const out: Array<{ from: number; bytes: Uint8Array }> = [];
+  let at = 0;
+  while (at < texts.length) {
+    const rest = texts.slice(at);
+    const bytes = encodeChunk(rest);
+    const pages = Math.ceil(bytes.byteLength / PAGE_DATA);
+    let fit: { count: number; bytes: Uint8Array } | undefined;
+    if (pages > 1 && pages * PAGE_DATA - bytes.byteLength > PAGE_DATA / 4) {
+      // Compressed size grows about in proportion to the messages kept: aim just under, then shrink.
+      let count = Math.floor((rest.length * (pages - 1) * PAGE_DATA) / bytes.byteLength);
+      for (let tries = 0; tries < 4 && count >= 1; tries++, count = Math.floor(count * 0.9)) {
+        const part = encodeChunk(rest.slice(0, count));
+        if (part.byteLength <= (pages - 1) * PAGE_DATA) {
+          fit = { count, bytes: part };
+          break;
+        }
+      }
+    }
+    if (fit === undefined) {
+      out.push({ from: from + at, bytes });
+      break;
+    }
+    out.push({ from: from + at, bytes: fit.bytes });
+    at += fit.count;
+  }
+  return out;
+}
+
+/**
+ * The chunk key position of an event's first message when the seal copied all of its messages:
+ * each of its positions was sealed (visible, not sealed before) and no later event placed it
+ * again. Its positions then have consecutive chunk keys: a region starts only where a removal
+ * cut, and a removal inside the event's span would have handed those positions to a later
+ * event. Undefined otherwise: the event keeps its JSON.
+ */
+function stubAt(e: LogEvent, from: number, after: Projection, placer: ReadonlyArray<LogEvent | undefined>): number | undefined {
+  const span = messageSpan(e);
+  if (span === undefined || span.to <= span.from || span.from < from || span.to > after.next) return undefined;
+  for (let pos = span.from; pos < span.to; pos++) if (placer[pos - from] !== e) return undefined;
+  const at = chunkPosition(after.regions, span.from);
+  return chunkPosition(after.regions, span.to - 1) === at + span.to - 1 - span.from ? at : undefined;
 }

@@ -1,5 +1,5 @@
-import { decodeCheckpoint, decodeChunk, decodeEvent, decodeHead, decodeNumber, decodeState, parseMessage } from '../core/codec.js';
-import type { CheckpointRecord, HeadRecord, StateRecord } from '../core/codec.js';
+import { chunkTexts, decodeCheckpoint, decodeChunk, decodeChunkSized, decodeEvent, decodeHead, decodeNumber, decodeState, parseMessage } from '../core/codec.js';
+import type { CheckpointRecord, HeadRecord, StateRecord, StubResolver } from '../core/codec.js';
 import type { LogEvent } from '../core/events.js';
 import { messageSpan, rewindOf } from '../core/events.js';
 import { checkpointKey, chunkKey, chunkPosition, dirKey, eventKey, keyNumber, regionPieces, sidKey } from '../core/layout.js';
@@ -53,12 +53,38 @@ export function checkpointAtOrBefore(tx: ReadTxn, head: HeadRecord, version: num
   return undefined;
 }
 
-/** Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. */
+/**
+ * Resolves the stub events of one session (codec-events.ts) from its chunks: the messages at
+ * chunk key positions [at, at + count), as the JSON texts sealing copied there. The chunk last
+ * split is kept, since consecutive stubs name consecutive positions of the same chunks.
+ */
+export function stubResolver(tx: ReadTxn, sid: number): StubResolver {
+  let held: { from: number; texts: string[] } | undefined;
+  return (at, count) => {
+    const out: string[] = [];
+    for (let key = at; key < at + count; key++) {
+      if (held === undefined || key < held.from || key >= held.from + held.texts.length) {
+        held = undefined;
+        for (const e of tx.range('chunks', { low: chunkKey(sid, 0), high: chunkKey(sid, key + 1), reverse: true, limit: 1 })) {
+          const from = keyNumber(e.key, 1, 'chunks');
+          held = { from, texts: chunkTexts(e.value, () => `chunk ${from} of session #${sid}`) };
+        }
+        if (held === undefined || key >= held.from + held.texts.length) return out; // the caller reports the shortfall
+      }
+      out.push(held.texts[key - held.from] as string);
+    }
+    return out;
+  };
+}
+
+/** Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. Stubs are resolved. */
 export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): Array<{ event: LogEvent; bytes: number }> {
   const out: Array<{ event: LogEvent; bytes: number }> = [];
   if (upTo <= after) return out;
+  let resolve: StubResolver | undefined;
+  const resolver: StubResolver = (at, count) => (resolve ??= stubResolver(tx, sid))(at, count);
   for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) {
-    const e = decodeEvent(entry.value, () => `event ${after + out.length + 1} of session #${sid}`);
+    const e = decodeEvent(entry.value, () => `event ${after + out.length + 1} of session #${sid}`, resolver);
     if (e.version !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
     out.push({ event: e, bytes: entry.value.byteLength });
   }
@@ -248,7 +274,9 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, got: G
     if (chunk === undefined) {
       const bytes = cache === undefined ? e.value : tx.get('chunks', e.key);
       if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
-      chunk = { bytes: bytes.byteLength, messages: decodeChunk(bytes, () => `chunk ${from} of session #${sid}`) };
+      // Held by the size of its JSON, not of its compressed bytes: the caches bound memory.
+      const decoded = decodeChunkSized(bytes, () => `chunk ${from} of session #${sid}`);
+      chunk = { bytes: decoded.textBytes, messages: decoded.messages };
       cache?.store(sid, from, chunk.bytes, chunk.messages);
     }
     const msgs = chunk.messages;

@@ -116,7 +116,8 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     put('dir', dirKey(req.key), encodeNumber(sid));
   }
-  for (const e of encoded) put('events', eventKey(sid, e.version), e.bytes);
+  // Where each event's put is among the ops: a checkpoint below may store it as a stub instead.
+  const eventOps = new Map(encoded.map((e) => [e.version, ops.push({ put: true, table: 'events', key: checkKey('events', eventKey(sid, e.version)), value: e.bytes }) - 1]));
   if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeEventIdEntry({ version: event.version, fingerprint: req.fingerprint }));
   for (const id of req.restored?.ids ?? []) {
     if (tx.get('eventIds', [sid, id.digest]) === undefined) put('eventIds', [sid, id.digest], encodeEventIdEntry(id.fingerprint === undefined ? { version: id.version } : { version: id.version, fingerprint: id.fingerprint }));
@@ -145,6 +146,17 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
     put('checkpoints', checkpointKey(sid, after.version), checkpointBytes);
     cp = after.version;
+    // Events whose messages are now in chunks keep only a reference to them, in this same
+    // transaction. A stored one is deleted first: a delete lets LMDB merge the page it leaves
+    // under-full, a smaller put in place never does. Counted bytes follow what is stored.
+    for (const [version, s] of seal.stubs) {
+      const saved = s.bytes - s.stub.byteLength;
+      logBytes -= saved;
+      deadBytes -= saved;
+      const fresh = eventOps.get(version);
+      if (fresh !== undefined) ops[fresh] = { put: true, table: 'events', key: eventKey(sid, version), value: s.stub };
+      else ops.push({ put: false, table: 'events', key: eventKey(sid, version) }, { put: true, table: 'events', key: eventKey(sid, version), value: s.stub });
+    }
   }
   const newHead: HeadRecord = {
     key: req.key,

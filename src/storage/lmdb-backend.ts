@@ -2,7 +2,7 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { encodeFormat, STORE_FORMAT } from '../core/codec.js';
+import { decodeFormat, encodeFormat, STORE_FORMAT } from '../core/codec.js';
 import { TABLES } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { TurnlogError } from '../errors.js';
@@ -145,9 +145,9 @@ export class LmdbBackend implements Backend {
   }
 
   /**
-   * Refuses foreign and newer stores before anything is written; stamps a new one. A plain data
-   * file was already looked at in JavaScript before the lock file was made (format-check.ts);
-   * this check covers encrypted ones and whatever that look left unclear.
+   * Refuses foreign and newer stores before anything is written; stamps a new one and upgrades
+   * an older one. A plain data file was already looked at in JavaScript before the lock file was
+   * made (format-check.ts); this check covers encrypted ones and whatever that look left unclear.
    */
   private initFormat(): void {
     const raw = this.root.get(FORMAT_KEY);
@@ -160,6 +160,23 @@ export class LmdbBackend implements Backend {
       return;
     }
     checkFormatNumber(this.options.path, raw);
+    if (decodeFormat(raw).format < STORE_FORMAT) this.upgradeFormat();
+  }
+
+  /**
+   * An older store becomes the current format by rewriting its format record alone: every
+   * older record reads the same (format 1's whole chunks and events included), and only what is
+   * written from now on uses the new encodings. From then on an older turnlog refuses the store
+   * (UNSUPPORTED_FORMAT) instead of misreading those. One small synchronous commit, before the
+   * store is used; a crash leaves it wholly old or wholly upgraded.
+   */
+  private upgradeFormat(): void {
+    this.root.transactionSync(() => {
+      const now = this.root.get(FORMAT_KEY);
+      if (now === undefined) return;
+      const f = decodeFormat(now);
+      if (f.format < STORE_FORMAT) this.root.putSync(FORMAT_KEY, encodeFormat({ format: STORE_FORMAT, createdAt: f.createdAt }));
+    });
   }
 
   private restrictModes(): void {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { TurnlogError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
@@ -5,6 +6,19 @@ import type { Message } from '../types.js';
 
 /** The contents of messages, for comparing histories by what they say. */
 export const texts = (messages: Message[]): unknown[] => messages.map((m) => m.content);
+
+/**
+ * `length` characters that do not compress (base64 of a SHA-256 chain, the same for the same
+ * seed): for sizes that must reflect what was written on a store that compresses what it seals.
+ */
+export function noiseText(seed: string, length: number): string {
+  let out = '';
+  for (let h = seed; out.length < length; ) {
+    h = createHash('sha256').update(h).digest('base64');
+    out += h;
+  }
+  return out.slice(0, length);
+}
 
 /** A user turn with one tool call and its result. */
 export function toolTurn(question: string, callId: string): Message[] {

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { StoreHarnessFactory } from './harness.js';
 import { perTestStore } from './per-test.js';
-import { expectCode } from './messages.js';
+import { expectCode, noiseText } from './messages.js';
 import { everyEventType } from './fork.js';
 
 const HOUR = 3_600_000;
@@ -11,17 +11,19 @@ export function sizeConformance(factory: StoreHarnessFactory): void {
   const t = perTestStore(factory);
   const open = t.open;
 
-  it('is undefined for an unknown key, and grows with each append by at least what was written', async () => {
+  it('is undefined for an unknown key, and holds at least what was written (compressed: 70% of text that does not compress)', async () => {
     const log = await open();
     expect(await log.getSessionSize('none')).toBeUndefined();
-    let before = 0;
+    let written = 0;
     for (let i = 1; i <= 12; i++) {
-      const text = `message ${i} `.repeat(20);
+      const text = noiseText(`k${i}`, 240);
       await log.addMessage('k', 'user', text);
+      written += text.length;
       const size = await log.getSessionSize('k');
       expect(size?.events).toBe(i);
-      expect(size?.bytes ?? 0, `after append ${i}`).toBeGreaterThan(before + text.length);
-      before = size?.bytes ?? 0;
+      // A store may compress what it seals and drop a sealed event's copy of it: base64 text
+      // compresses to about 3/4 at best.
+      expect(size?.bytes ?? 0, `after append ${i}`).toBeGreaterThan(0.7 * written);
     }
     await expectCode(() => log.getSessionSize(''), 'INVALID_ARGUMENT');
     await expectCode(() => log.getSessionSize(42 as unknown as string), 'INVALID_ARGUMENT');
@@ -31,9 +33,9 @@ export function sizeConformance(factory: StoreHarnessFactory): void {
     const log = await open();
     await log.addMessages('a', [{ role: 'user', content: 'hello' }]);
     const alone = await log.getSessionSize('a');
-    for (let i = 0; i < 10; i++) await log.addMessage('b', 'user', 'x'.repeat(1000));
+    for (let i = 0; i < 10; i++) await log.addMessage('b', 'user', noiseText(`b${i}`, 1000));
     expect(await log.getSessionSize('a')).toEqual(alone);
-    expect((await log.getSessionSize('b'))?.bytes).toBeGreaterThan(10_000);
+    expect((await log.getSessionSize('b'))?.bytes).toBeGreaterThan(7_000);
     // Reopened, the same records give the same size.
     await log.close();
     await expectCode(() => log.getSessionSize('a'), 'CLOSED');
@@ -52,7 +54,8 @@ export function sizeConformance(factory: StoreHarnessFactory): void {
     const log = await open({ replayWindow: 0, ttl: '1h' });
     await log.addMessage('k', 'user', 'keeps it alive');
     const grown = await log.getSessionSize('k');
-    expect(grown?.bytes).toBeGreaterThan(full?.bytes ?? Infinity);
+    // Not more bytes: an append that checkpoints may leave the events it sealed smaller.
+    expect(grown?.events).toBe((full?.events ?? 0) + 1);
     const report = await log.gc();
     expect(report.eventsRemoved).toBeGreaterThan(0);
     expect(report.sessionsExpired).toBe(1);
