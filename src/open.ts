@@ -6,7 +6,7 @@ import { resolveOptions } from './engine/options.js';
 import type { MemorySessionLogOptions, SessionLogOptions } from './engine/options.js';
 import { invalid } from './errors.js';
 import { checkOptionKeys, optionNames, readClock } from './core/validate.js';
-import { LmdbBackend } from './storage/lmdb-backend.js';
+import { openLmdbBackend } from './storage/open-stores.js';
 import { MemoryBackend } from './storage/memory-backend.js';
 import type { Backend } from './storage/backend.js';
 
@@ -62,7 +62,7 @@ export function openSessionLog(options: SessionLogOptions): SessionLog {
   const check = options.checkOnOpen ?? 'auto';
   if (check !== 'auto' && check !== 'full' && check !== 'quick') invalid("checkOnOpen must be 'auto', 'full' or 'quick'");
   const resolved = resolveOptions(options);
-  const backend = new LmdbBackend({ path: options.path, create: options.create ?? true, now: readClock(resolved.clock), checkOnOpen: check, encryptionKey: options.encryptionKey });
+  const backend = openLmdbBackend({ path: options.path, create: options.create ?? true, now: readClock(resolved.clock), checkOnOpen: check, encryptionKey: options.encryptionKey });
   return onBackend(backend, resolved);
 }
 

@@ -3,12 +3,13 @@ import { ChunkCache, cloneJson } from '../src/engine/chunk-cache.js';
 import type { Message } from '../src/types.js';
 
 const chunk = (tag: string): Message[] => [{ role: 'user', content: tag }];
+const sized = (bytes: number, messages: Message[]) => ({ bytes, messages, sizes: messages.map(() => bytes / messages.length) });
 
 describe('chunk cache', () => {
   it('keeps chunks by session and position', () => {
     const c = new ChunkCache(1000);
     const a = chunk('a');
-    c.store(1, 0, 100, a);
+    c.store(1, 0, sized(100, a));
     expect(c.lookup(1, 0)).toBe(a);
     expect(c.lookup(2, 0)).toBeUndefined(); // another session's chunk at the same position
     expect(c.lookup(1, 10)).toBeUndefined();
@@ -16,10 +17,10 @@ describe('chunk cache', () => {
 
   it('evicts the least recently used chunks beyond its capacity', () => {
     const c = new ChunkCache(250);
-    c.store(1, 0, 100, chunk('0'));
-    c.store(1, 10, 100, chunk('10'));
+    c.store(1, 0, sized(100, chunk('0')));
+    c.store(1, 10, sized(100, chunk('10')));
     c.lookup(1, 0); // touched: now the newest
-    c.store(1, 20, 100, chunk('20')); // over capacity: (1, 10) goes
+    c.store(1, 20, sized(100, chunk('20'))); // over capacity: (1, 10) goes
     expect(c.lookup(1, 10)).toBeUndefined();
     expect(c.lookup(1, 0)?.[0]?.content).toBe('0');
     expect(c.lookup(1, 20)?.[0]?.content).toBe('20');
@@ -27,7 +28,7 @@ describe('chunk cache', () => {
 
   it('does not keep a chunk larger than the whole cache', () => {
     const c = new ChunkCache(50);
-    c.store(1, 0, 100, chunk('big'));
+    c.store(1, 0, sized(100, chunk('big')));
     expect(c.lookup(1, 0)).toBeUndefined();
   });
 });

@@ -58,10 +58,18 @@ export function decodeChunk(bytes: Uint8Array, what: RecordName = 'chunk'): Mess
   return decodeChunkText(chunkText(bytes, what), what);
 }
 
-/** A chunk's messages and the length of its JSON text (what a cache of decoded chunks holds). */
-export function decodeChunkSized(bytes: Uint8Array, what: RecordName = 'chunk'): { messages: Message[]; textBytes: number } {
+/**
+ * A chunk's messages with the length of its JSON text and of each message's text (what caches of
+ * decoded messages hold: their memory follows the text, not the compressed bytes).
+ */
+export function decodeChunkSized(bytes: Uint8Array, what: RecordName = 'chunk'): { messages: Message[]; textBytes: number; sizes: number[] } {
   const text = chunkText(bytes, what);
-  return { messages: decodeChunkText(text, what), textBytes: text.length };
+  const messages = decodeChunkText(text, what);
+  const cuts = messageCuts(text);
+  if (cuts.length !== messages.length + 1) damaged(what, 'its messages could not be told apart');
+  const sizes = new Array<number>(messages.length);
+  for (let i = 0; i < messages.length; i++) sizes[i] = (cuts[i + 1] as number) - (cuts[i] as number) - 1;
+  return { messages, textBytes: text.length, sizes };
 }
 
 function decodeChunkText(text: string, what: RecordName): Message[] {
@@ -78,10 +86,21 @@ function decodeChunkText(text: string, what: RecordName): Message[] {
 export function chunkTexts(bytes: Uint8Array, what: RecordName = 'chunk'): string[] {
   const text = chunkText(bytes, what);
   const count = decodeChunkText(text, what).length;
-  const out: string[] = [];
+  const cuts = messageCuts(text);
+  if (cuts.length !== count + 1) damaged(what, 'its messages could not be told apart');
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = text.slice((cuts[i] as number) + 1, cuts[i + 1]);
+  return out;
+}
+
+/**
+ * Where a JSON array text is cut between its elements: the offset of its `[`, of each top-level
+ * comma, and of its closing `]` (one more cut than elements). Only for text that parsed.
+ */
+function messageCuts(text: string): number[] {
+  const cuts = [0];
   let depth = 0;
   let inString = false;
-  let start = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
@@ -90,12 +109,8 @@ export function chunkTexts(bytes: Uint8Array, what: RecordName = 'chunk'): strin
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) depth++;
     else if (c === 0x5d || c === 0x7d) {
-      if (--depth === 0) out.push(text.slice(start, i));
-    } else if (c === 0x2c && depth === 1) {
-      out.push(text.slice(start, i));
-      start = i + 1;
-    }
+      if (--depth === 0) cuts.push(i);
+    } else if (c === 0x2c && depth === 1) cuts.push(i);
   }
-  if (out.length !== count) damaged(what, 'its messages could not be told apart');
-  return out;
+  return cuts;
 }

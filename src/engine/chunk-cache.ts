@@ -1,5 +1,12 @@
 import type { Message } from '../types.js';
 
+/** A decoded chunk: its messages (shared, read-only), its JSON text's length and each message's. */
+export interface CachedChunk {
+  bytes: number;
+  messages: Message[];
+  sizes: readonly number[];
+}
+
 /**
  * Decoded sealed chunks, kept for reads. A chunk is immutable once written and its key
  * ([sid, first position]) is never reused — sids are never reused and positions only grow — so
@@ -8,7 +15,7 @@ import type { Message } from '../types.js';
  * parsing the JSON again.
  */
 export class ChunkCache {
-  private readonly entries = new Map<string, { bytes: number; messages: Message[] }>();
+  private readonly entries = new Map<string, CachedChunk>();
   /** Per session, the first positions of its cached chunks, ascending: finds the one holding a position. */
   private readonly starts = new Map<number, number[]>();
   private size = 0;
@@ -22,7 +29,7 @@ export class ChunkCache {
   }
 
   /** The cached chunk with its stored bytes; marks it most recently used. */
-  entry(sid: number, from: number): { bytes: number; messages: Message[] } | undefined {
+  entry(sid: number, from: number): CachedChunk | undefined {
     const key = `${sid}:${from}`;
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
@@ -38,7 +45,7 @@ export class ChunkCache {
    * where the previous one stopped) and are never rewritten, so the cached chunk holding a
    * position is the one a range read would find: a read then needs no range read of the table.
    */
-  covering(sid: number, start: number, end: number): Array<{ from: number; bytes: number; messages: Message[] }> | undefined {
+  covering(sid: number, start: number, end: number): Array<CachedChunk & { from: number }> | undefined {
     const starts = this.starts.get(sid);
     if (starts === undefined || start >= end) return undefined;
     // The greatest cached first position at or below `start`.
@@ -51,23 +58,24 @@ export class ChunkCache {
     }
     if (lo === 0) return undefined;
     let from = starts[lo - 1] as number;
-    const out: Array<{ from: number; bytes: number; messages: Message[] }> = [];
+    const out: Array<CachedChunk & { from: number }> = [];
     for (;;) {
       const hit = this.entry(sid, from);
       if (hit === undefined || from + hit.messages.length <= start) return undefined;
-      out.push({ from, bytes: hit.bytes, messages: hit.messages });
+      out.push({ from, ...hit });
       from += hit.messages.length;
       if (from >= end) return out;
     }
   }
 
-  /** Keeps a decoded chunk of `bytes` stored bytes, evicting the least recently used beyond capacity. */
-  store(sid: number, from: number, bytes: number, messages: Message[]): void {
+  /** Keeps a decoded chunk (held by its text's length), evicting the least recently used beyond capacity. */
+  store(sid: number, from: number, chunk: CachedChunk): void {
+    const { bytes } = chunk;
     if (bytes > this.capacity) return;
     const key = `${sid}:${from}`;
     const old = this.entries.get(key);
     if (old !== undefined) this.forget(key, old.bytes);
-    this.entries.set(key, { bytes, messages });
+    this.entries.set(key, chunk);
     this.size += bytes;
     const starts = this.starts.get(sid) ?? [];
     let i = starts.length;

@@ -7,12 +7,30 @@ import type { Message } from '../types.js';
 
 /** A session's visible history at one version, its messages shared with the other read caches. */
 export interface HistoryEntry {
-  /** The projection at the entry's version. */
+  /** The projection at the entry's version, without its summary and metadata (see `historyEntry`). */
   projection: Projection;
   /** The visible messages, positions [projection.start, projection.next); read-only. */
   messages: readonly Message[];
-  /** Stored bytes the messages stand for. */
+  /** The length of each message's stored JSON text. */
+  sizes: readonly number[];
+  /** What the entry is charged against the cache's capacity. */
   bytes: number;
+}
+
+/** Charged per entry and per message besides the messages' text: the objects holding them. */
+const ENTRY_OVERHEAD = 256;
+const MESSAGE_OVERHEAD = 64;
+
+/**
+ * An entry for the cache. The summary and metadata are left out: placing messages never needs
+ * them, and a session whose history is short or empty could otherwise hold any amount of memory
+ * while charged for almost none. Every entry is charged a fixed overhead, so the number of
+ * entries is bounded too.
+ */
+export function historyEntry(projection: Projection, messages: readonly Message[], sizes: readonly number[]): HistoryEntry {
+  let bytes = ENTRY_OVERHEAD + MESSAGE_OVERHEAD * messages.length;
+  for (const n of sizes) bytes += n;
+  return { projection: { ...projection, summary: '', metadata: {} }, messages, sizes, bytes };
 }
 
 /**
@@ -71,24 +89,26 @@ export class HistoryCache {
 export function followEvents(entry: HistoryEntry, events: readonly LogEvent[], carried: (e: LogEvent, messagesJson: string[]) => readonly Message[]): HistoryEntry {
   let p = entry.projection;
   let messages = entry.messages.slice();
-  let bytes = entry.bytes;
-  // Dropped messages give back their share of the bytes (no per-message size is kept).
-  const keepOnly = (kept: Message[]) => {
-    if (messages.length > 0) bytes -= (bytes * (messages.length - kept.length)) / messages.length;
-    messages = kept;
-  };
+  let sizes = entry.sizes.slice();
   for (const e of events) {
     const q = applyEvent(p, e);
     const rewind = rewindOf(e);
-    if (rewind !== undefined) keepOnly(messages.slice(0, rewind.from - p.start));
+    if (rewind !== undefined) {
+      messages = messages.slice(0, rewind.from - p.start);
+      sizes = sizes.slice(0, rewind.from - p.start);
+    }
     const span = messageSpan(e);
     if (span !== undefined) {
       for (const m of carried(e, span.messagesJson)) messages.push(m);
-      for (const json of span.messagesJson) bytes += json.length;
+      for (const json of span.messagesJson) sizes.push(json.length);
     }
-    if (q.start > p.start) keepOnly(messages.slice(q.start - p.start));
-    p = q;
+    if (q.start > p.start) {
+      messages = messages.slice(q.start - p.start);
+      sizes = sizes.slice(q.start - p.start);
+    }
+    // Only positions are needed: a summary or metadata folded in is not kept.
+    p = q.summary === '' && Object.keys(q.metadata).length === 0 ? q : { ...q, summary: '', metadata: {} };
   }
-  if (messages.length !== p.next - p.start) corrupt(`the history of version ${p.version} does not add up: ${messages.length} messages for positions ${p.start}..${p.next - 1}`);
-  return { projection: p, messages, bytes: Math.max(0, bytes) };
+  if (messages.length !== p.next - p.start || sizes.length !== messages.length) corrupt(`the history of version ${p.version} does not add up: ${messages.length} messages for positions ${p.start}..${p.next - 1}`);
+  return historyEntry(p, messages, sizes);
 }

@@ -9,7 +9,7 @@ import { corrupt, TurnlogError } from '../errors.js';
 import type { Message } from '../types.js';
 import type { ReadTxn } from '../storage/backend.js';
 import { cloneJson } from './chunk-cache.js';
-import type { ChunkCache } from './chunk-cache.js';
+import type { CachedChunk, ChunkCache } from './chunk-cache.js';
 import type { EventCache } from './event-cache.js';
 
 /**
@@ -168,10 +168,11 @@ export function sealedEnd(snap: Snapshot): number {
   return end;
 }
 
-/** Messages gathered for a read, with the stored bytes they stand for (a chunk's bytes are shared by its messages). */
+/** Messages gathered for a read, with the length of each one's stored JSON text. */
 export interface Gathered {
   messages: Message[];
-  bytes: number;
+  /** The length of each message's stored JSON text. */
+  sizes: number[];
 }
 
 /**
@@ -189,13 +190,13 @@ export function messagesOf(tx: ReadTxn, sid: number, snap: Snapshot, cache?: Chu
 
 /**
  * messagesOf without the copies: with `cache` and `events`, the messages are the caches' own
- * objects (read-only; whoever hands them out copies them), with the stored bytes they stand for.
+ * objects (read-only; whoever hands them out copies them), with the length of each one's JSON text.
  */
 export function gatherMessages(tx: ReadTxn, sid: number, snap: Snapshot, cache?: ChunkCache, from?: number, events?: EventCache): Gathered {
   const { next, regions } = snap.projection;
   const start = Math.max(snap.projection.start, from ?? 0);
   const sealed = sealedEnd(snap);
-  const got: Gathered = { messages: [], bytes: 0 };
+  const got: Gathered = { messages: [], sizes: [] };
   const chunkEnd = Math.min(sealed, next);
   for (const piece of regionPieces(regions, start, chunkEnd)) readChunks(tx, sid, piece.from + piece.offset, piece.to + piece.offset, got, cache);
   const lo = Math.max(start, sealed);
@@ -214,7 +215,7 @@ export function gatherMessages(tx: ReadTxn, sid: number, snap: Snapshot, cache?:
     const index = lo + i - span.from;
     const json = span.messagesJson[index] as string;
     got.messages.push(events === undefined ? parseMessage(json, what) : (events.messages(e, span.messagesJson, what)[index] as Message));
-    got.bytes += json.length;
+    got.sizes.push(json.length);
   }
   return got;
 }
@@ -250,14 +251,15 @@ export function messageAt(tx: ReadTxn, sid: number, snap: Snapshot): (pos: numbe
 
 /** Reads the chunks holding key positions [start, end) (one region) into `got` (with a cache: its own objects). */
 function readChunks(tx: ReadTxn, sid: number, start: number, end: number, got: Gathered, cache: ChunkCache | undefined): void {
-  const out = got.messages;
+  const take = (chunk: CachedChunk, from: number, lo: number, hi: number): void => {
+    for (let p = lo; p < hi; p++) {
+      got.messages.push(chunk.messages[p - from] as Message);
+      got.sizes.push(chunk.sizes[p - from] as number);
+    }
+  };
   const cached = cache?.covering(sid, start, end);
   if (cached !== undefined) {
-    for (const { from, bytes, messages } of cached) {
-      const stop = Math.min(end, from + messages.length);
-      for (let p = Math.max(start, from); p < stop; p++) out.push(messages[p - from] as Message);
-      got.bytes += share(bytes, stop - Math.max(start, from), messages.length);
-    }
+    for (const chunk of cached) take(chunk, chunk.from, Math.max(start, chunk.from), Math.min(end, chunk.from + chunk.messages.length));
     return;
   }
   let first: number | undefined;
@@ -276,21 +278,14 @@ function readChunks(tx: ReadTxn, sid: number, start: number, end: number, got: G
       if (bytes === undefined) return corrupt(`chunk ${from} of session #${sid} vanished`);
       // Held by the size of its JSON, not of its compressed bytes: the caches bound memory.
       const decoded = decodeChunkSized(bytes, () => `chunk ${from} of session #${sid}`);
-      chunk = { bytes: decoded.textBytes, messages: decoded.messages };
-      cache?.store(sid, from, chunk.bytes, chunk.messages);
+      chunk = { bytes: decoded.textBytes, messages: decoded.messages, sizes: decoded.sizes };
+      cache?.store(sid, from, chunk);
     }
-    const msgs = chunk.messages;
-    const count = Math.max(0, Math.min(from + msgs.length, end) - pos);
-    for (let p = pos; p < pos + count; p++) out.push(msgs[p - from] as Message);
-    got.bytes += share(chunk.bytes, count, msgs.length);
-    pos += count;
+    const stop = Math.min(from + chunk.messages.length, end);
+    take(chunk, from, pos, Math.max(pos, stop));
+    pos = Math.max(pos, stop);
   }
   if (pos < end) corrupt(`messages ${pos}..${end - 1} of session #${sid} are in no chunk`);
-}
-
-/** The stored bytes `count` of a chunk's `length` messages stand for. */
-function share(bytes: number, count: number, length: number): number {
-  return count <= 0 || length === 0 ? 0 : (bytes * count) / length;
 }
 
 /**

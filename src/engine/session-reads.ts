@@ -10,7 +10,7 @@ import type { InfoCache } from './info-cache.js';
 import { cloneJson } from './chunk-cache.js';
 import type { ChunkCache } from './chunk-cache.js';
 import type { EventCache } from './event-cache.js';
-import { followEvents } from './history-cache.js';
+import { followEvents, historyEntry } from './history-cache.js';
 import type { HistoryCache } from './history-cache.js';
 
 /** Events returned per read transaction by readEvents: long reads never pin one snapshot. */
@@ -79,7 +79,7 @@ export function newestMessages(tx: ReadTxn, head: HeadRecord, c: HistoryCaches, 
   } else if (last === undefined) {
     const snap = snapshotAt(tx, head, head.version, c.events);
     const got = gatherMessages(tx, head.sid, snap, c.chunks, undefined, c.events);
-    c.histories.store(head.sid, { projection: snap.projection, messages: got.messages, bytes: got.bytes });
+    c.histories.store(head.sid, historyEntry(snap.projection, got.messages, got.sizes));
     messages = got.messages;
   } else return undefined;
   // The cached messages are shared: callers get their own objects (strings shared).

@@ -33,13 +33,15 @@ const AUTO_FULL_CHECK_BYTES = 512 * 1024 * 1024;
 
 type Db = Database<Uint8Array, Key>;
 
-/** LMDB's own damage reports (MDB_CORRUPTED, MDB_PAGE_NOTFOUND…) become CORRUPT; ours pass through. */
+/** LMDB's own damage reports (MDB_CORRUPTED, MDB_PAGE_NOTFOUND…) become CORRUPT, its other failures IO_ERROR; ours pass through. */
 function storageError(error: unknown): unknown {
   if (error instanceof TurnlogError) return error;
   const message = (error as Error)?.message ?? String(error);
   if (/MDB_CORRUPTED|MDB_PAGE_NOTFOUND|MDB_BAD_TXN|MDB_INVALID|MDB_VERSION_MISMATCH/.test(message)) {
     return new TurnlogError('CORRUPT', `the store's data file is damaged: ${message}`, { cause: error });
   }
+  // Any other failure LMDB reports (a full reader table, a full map…) is the engine's, not damage.
+  if (/^MDB_|: MDB_/.test(message)) return new TurnlogError('IO_ERROR', `the storage engine failed: ${message}`, { cause: error });
   return error;
 }
 
@@ -97,7 +99,8 @@ function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
 /** All LMDB access of turnlog lives in this file. */
 export class LmdbBackend implements Backend {
   readonly kind = 'lmdb';
-  private readonly root: RootDatabase<Uint8Array, Key | string>;
+  /** Set once by openRoot(), from the constructor. */
+  private root!: RootDatabase<Uint8Array, Key | string>;
   private readonly dbs = new Map<Table, Db>();
   private closing: Promise<void> | undefined;
   /** Writes whose commit has not settled yet. */
@@ -106,7 +109,11 @@ export class LmdbBackend implements Backend {
   private commitFailed = false;
 
   constructor(private readonly options: LmdbBackendOptions) {
-    const state = prepareStorePath(options.path, options.create);
+    this.openRoot(prepareStorePath(options.path, options.create));
+  }
+
+  private openRoot(state: ReturnType<typeof prepareStorePath>): void {
+    const options = this.options;
     const key = state.kind === 'new' ? createStore(options.path, state, options.encryptionKey, options.now) : prepareEncryption(options.path, state, options.encryptionKey);
     // Every check that can refuse runs before anything is written, the lock file included.
     // Encrypted pages are ciphertext on disk: only LMDB can read them, so only the meta pages are checked.
@@ -213,7 +220,12 @@ export class LmdbBackend implements Backend {
 
   read<T>(fn: (tx: ReadTxn) => T): T {
     this.assertOpen();
-    const txn = this.root.useReadTransaction();
+    let txn;
+    try {
+      txn = this.root.useReadTransaction();
+    } catch (error) {
+      throw storageError(error);
+    }
     try {
       return fn(this.txnView(txn));
     } catch (error) {
