@@ -304,7 +304,7 @@ export class LmdbBackend implements Backend {
       abandonBackup(partial, dest, destExisted);
       throw ioError(`backup to ${dest} failed`, error);
     }
-    finishBackup(partial, dest);
+    await finishBackup(partial, dest);
   }
 
   /**
