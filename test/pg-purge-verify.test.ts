@@ -134,6 +134,37 @@ describe.skipIf(skip !== undefined)(`postgres: purges, verify, stale heads${skip
     }
   });
 
+  it('verify reads a long history in parts, and finds what one read of it would', async () => {
+    const schema = await fresh();
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    let historyReads = 0;
+    const counting = {
+      connect: () => pool.connect(),
+      query: (q: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+        if ((typeof q === 'string' ? q : q.text).includes('string_agg')) historyReads++;
+        return pool.query(q as string, values);
+      },
+    };
+    const log = await openPostgresSessionLog({ pool: counting, schema });
+    try {
+      // Every 1,000th message a result that answers no call; calls answered across the parts' edges.
+      const message = (i: number) => {
+        if (i % 1000 === 999) return { role: 'tool', tool_call_id: `nobody-${i}`, content: 'lost' };
+        if (i % 2000 === 1998) return { role: 'assistant', content: '', tool_calls: [{ id: `c${i}`, type: 'function', function: { name: 'f', arguments: '{}' } }] };
+        if (i % 2000 === 0 && i > 0) return { role: 'tool', tool_call_id: `c${i - 2}`, content: 'ok' };
+        return { role: i % 2 ? 'assistant' : 'user', content: `m${i}` };
+      };
+      for (let i = 0; i < 7000; i += 500) await log.addMessages('long', Array.from({ length: 500 }, (_, j) => message(i + j)));
+      historyReads = 0;
+      const report = await log.verify();
+      expect(historyReads).toBeGreaterThanOrEqual(4);
+      expect(report).toMatchObject({ ok: true, sessions: 1, mismatches: [], orphanedResults: [{ key: 'long', indexes: [999, 1999, 2999, 3999, 4999, 5999, 6999] }] });
+    } finally {
+      await log.close();
+      await pool.end();
+    }
+  });
+
   it('a write that changes nothing decides on the current head, not the one the handle remembers', async () => {
     const schema = await fresh();
     const a = await open(schema);

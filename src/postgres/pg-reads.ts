@@ -56,6 +56,30 @@ export function historyRows(pg: PgSession, key: string, head: PgHead, first: Rec
   const next = atVersion === undefined ? head.next : int(first, 'r_next');
   if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const from = last === undefined ? start : Math.max(start, next - last);
+  return placed(key, first, from, next);
+}
+
+/**
+ * Positions [from, to) of the history at `version` (clamped to its range): a part of what
+ * pgHistoryOf reads, checked the same way, for a check that reads a long history in parts.
+ */
+export async function pgHistoryPart(pg: PgSession, key: string, version: number, from: number, to: number): Promise<{ head: PgHead | undefined; messages: Message[] }> {
+  const rows = await pg.query('historyRange', [pg.skey(key), version, from, to]);
+  const first = rows[0];
+  if (first === undefined) {
+    pg.remember(key, undefined);
+    return { head: undefined, messages: [] };
+  }
+  const head = headOf(first);
+  pg.remember(key, head);
+  checkVersion(key, head, version);
+  if (first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
+  const lo = Math.max(from, int(first, 'r_start'));
+  return { head, messages: placed(key, first, lo, Math.max(lo, Math.min(to, int(first, 'r_next')))) };
+}
+
+/** The messages of positions [from, next) a `history` row holds: each exactly once, each a JSON object. */
+function placed(key: string, first: Record<string, unknown>, from: number, next: number): Message[] {
   const n = first['n'] === null || first['n'] === undefined ? 0 : int(first, 'n');
   if (n !== next - from) corrupt(`messages ${from}..${next - 1} of ${JSON.stringify(key)} are missing (${n} found)`);
   if (n === 0) return [];

@@ -1,11 +1,11 @@
 import { TurnlogError, isTurnlogError } from '../errors.js';
-import { orphanResults } from '../core/message-shapes.js';
+import { OrphanScan } from '../core/message-shapes.js';
 import { applyEvent, emptyProjection } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import type { StopSignal } from '../engine/gc-report.js';
 import type { VerifyReport } from '../engine/verify.js';
 import { bytes, headOf, int, parseJsonColumn } from './pg-rows.js';
-import { eventRows, pgHistoryOf, pgStateAt } from './pg-reads.js';
+import { eventRows, pgHistoryPart, pgStateAt } from './pg-reads.js';
 import { messageSpan, rewindOf } from '../core/events.js';
 import { placedDigest } from './pg-write.js';
 import type { PgHead } from './pg-rows.js';
@@ -13,6 +13,8 @@ import type { PgSession } from './pg-session.js';
 
 /** Sessions listed per statement. */
 const PAGE = 100;
+/** Messages of a history read per statement. */
+const HISTORY_PART = 2000;
 
 /**
  * Re-folds every session from its base with the shared fold and compares the result with its
@@ -111,11 +113,19 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   }
   const missing = [...stateAt.keys()];
   if (missing.length > 0) return `no summary/metadata row for version ${missing[0]}`;
-  const read = await pgHistoryOf(pg, key, head.version, undefined);
-  same(read.head);
-  const history = read.messages;
-  if (history.length !== head.next - head.start) return `the history has ${history.length} messages, the head says ${head.next - head.start}`;
-  const orphans = orphanResults(history);
-  if (orphans.length > 0) report.orphanedResults.push({ key, indexes: orphans });
+  // The history a reader gets, in parts: one statement and one JSON parse of a long history
+  // would hold the event loop for as long; between two parts it runs.
+  const orphans = new OrphanScan();
+  let read = 0;
+  let from = head.start;
+  do {
+    const part = await pgHistoryPart(pg, key, head.version, from, Math.min(head.next, from + HISTORY_PART));
+    same(part.head);
+    read += part.messages.length;
+    for (const m of part.messages) orphans.add(m);
+    from += HISTORY_PART;
+  } while (from < head.next);
+  if (read !== head.next - head.start) return `the history has ${read} messages, the head says ${head.next - head.start}`;
+  if (orphans.found.length > 0) report.orphanedResults.push({ key, indexes: orphans.found });
   return undefined;
 }
