@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSessionLog } from '../src/open.js';
+import { openPostgresSessionLog } from '../src/postgres/open-postgres.js';
+import { dropSchema, PG_URL, pgUnavailable, schemaFor } from './pg.js';
 import { blockFigures, blocking } from './loop-delay.js';
 import type { Blocking } from './loop-delay.js';
 
@@ -14,6 +16,8 @@ import type { Blocking } from './loop-delay.js';
  * - one session of many events (default 200,000): verify, a GC dry run, GC (compaction with a
  *   replay window of 0), verify again (now from a base checkpoint holding every message), a
  *   backup, and its deletion (the purge of its rows).
+ * - on PostgreSQL (TURNLOG_PG_URL, skipped with the reason when none answers), one session of
+ *   the same number of messages, 1,000 per write: verify, a GC dry run, GC, deletion.
  * Per operation: the longest block (largest gap between two turns of a setImmediate loop, or
  * perf_hooks' delay maximum, whichever is larger), the CPU time of the longest gap, and the
  * operation's total time in ms.
@@ -99,6 +103,29 @@ async function oneSession(): Promise<Figures> {
   });
 }
 
+async function postgresSession(): Promise<Figures | { skipped: string }> {
+  const why = await pgUnavailable();
+  if (why !== undefined) return { skipped: why };
+  return inTemp(async (dir) => {
+    const schema = schemaFor(dir);
+    let now = 1_700_000_000_000;
+    const log = await openPostgresSessionLog({ connectionString: PG_URL, schema, clock: () => now, replayWindow: 0 });
+    try {
+      for (let i = 0; i < EVENTS; i += 1000) await log.addMessages('big', Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) => ({ role: j % 2 ? 'assistant' : 'user', content: `message ${i + j}` })));
+      now += 1000;
+      const verify = await blocking(() => log.verify());
+      if (!verify.result.ok) throw new Error('verify found mismatches');
+      const dry = await blocking(() => log.gc({ dryRun: true }));
+      const gc = await blocking(() => log.gc());
+      const purge = await blocking(() => log.deleteSession('big'));
+      return { messages: EVENTS, ...figures('verify', verify), ...figures('dryRun', dry), ...figures('gc', gc), ...figures('purge', purge) };
+    } finally {
+      await log.close();
+      await dropSchema(schema);
+    }
+  });
+}
+
 const out = {
   date: new Date().toISOString(),
   command: `node dist-dev/bench/maintenance-blocks.js ${SESSIONS} ${EVENTS}`,
@@ -107,5 +134,6 @@ const out = {
   loadAverage: Number((loadavg()[0] ?? 0).toFixed(1)),
   manySessions: await manySessions(),
   oneSession: await oneSession(),
+  postgresSession: await postgresSession(),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

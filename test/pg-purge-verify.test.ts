@@ -134,15 +134,29 @@ describe.skipIf(skip !== undefined)(`postgres: purges, verify, stale heads${skip
     }
   });
 
-  it('verify reads a long history in parts, and finds what one read of it would', async () => {
+  it('verify folds a long session and reads its history in parts, and finds what one pass would', async () => {
     const schema = await fresh();
     const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
     let historyReads = 0;
+    // Event-loop turns between a page of events arriving and the next statement: its fold's yields.
+    let turns = 0;
+    let turnsAtEvents: number | undefined;
+    const turnsAfterEvents: number[] = [];
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
     const counting = {
       connect: () => pool.connect(),
-      query: (q: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
-        if ((typeof q === 'string' ? q : q.text).includes('string_agg')) historyReads++;
-        return pool.query(q as string, values);
+      query: async (q: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+        const text = typeof q === 'string' ? q : q.text;
+        if (turnsAtEvents !== undefined) turnsAfterEvents.push(turns - turnsAtEvents);
+        turnsAtEvents = undefined;
+        if (text.includes('string_agg')) historyReads++;
+        const result = await pool.query(q as string, values);
+        if (text.includes('placed_digest, ARRAY(') || text.includes('e.placed_digest,')) turnsAtEvents = turns;
+        return result;
       },
     };
     const log = await openPostgresSessionLog({ pool: counting, schema });
@@ -156,8 +170,13 @@ describe.skipIf(skip !== undefined)(`postgres: purges, verify, stale heads${skip
       };
       for (let i = 0; i < 7000; i += 500) await log.addMessages('long', Array.from({ length: 500 }, (_, j) => message(i + j)));
       historyReads = 0;
+      setImmediate(tick);
       const report = await log.verify();
+      ticking = false;
       expect(historyReads).toBeGreaterThanOrEqual(4);
+      // 14 events placing 7,000 messages arrive in one page; their fold yields once per 2,000.
+      expect(turnsAfterEvents.length).toBeGreaterThan(0);
+      expect(Math.max(...turnsAfterEvents)).toBeGreaterThanOrEqual(3);
       expect(report).toMatchObject({ ok: true, sessions: 1, mismatches: [], orphanedResults: [{ key: 'long', indexes: [999, 1999, 2999, 3999, 4999, 5999, 6999] }] });
     } finally {
       await log.close();

@@ -2,6 +2,8 @@ import { TurnlogError, isTurnlogError } from '../errors.js';
 import { OrphanScan } from '../core/message-shapes.js';
 import { applyEvent, emptyProjection } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
+import { monotonicClock, READ_MS, READ_ROWS, Slices } from '../engine/budget.js';
+import type { BudgetClock } from '../engine/budget.js';
 import type { StopSignal } from '../engine/gc-report.js';
 import type { VerifyReport } from '../engine/verify.js';
 import { bytes, headOf, int, parseJsonColumn } from './pg-rows.js';
@@ -22,13 +24,17 @@ const HISTORY_PART = 2000;
  * would (every visible position must have its message). Writes may land meanwhile: a session
  * whose head moved during its check is checked again against the newer head, once; a session
  * deleted meanwhile is skipped. Once `stop` is aborted, the next statement rejects with CLOSED.
+ * The JavaScript between two statements is bounded too: the fold yields to the event loop once
+ * it spent a read budget (READ_ROWS events and messages, about READ_MS by `clock`), and a long
+ * history is read in parts.
  */
-export async function pgVerify(pg: PgSession, onProgress: ((done: number, total: number) => void) | undefined, stop: StopSignal): Promise<VerifyReport> {
+export async function pgVerify(pg: PgSession, onProgress: ((done: number, total: number) => void) | undefined, stop: StopSignal, clock: BudgetClock = monotonicClock): Promise<VerifyReport> {
   const s = `"${pg.schema}"`;
   const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [], orphanedResults: [] };
   const [count] = await pg.run(`SELECT count(*) AS n FROM ${s}.sessions`, [], 'counting sessions');
   const total = int(count ?? {}, 'n');
   let after: Buffer = Buffer.alloc(0);
+  const slices = new Slices(READ_ROWS, READ_MS, clock);
   for (;;) {
     if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
     const rows = await pg.run(
@@ -40,7 +46,7 @@ export async function pgVerify(pg: PgSession, onProgress: ((done: number, total:
       if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
       const key = bytes(row, 'key').toString('utf8');
       try {
-        const problem = await checkSession(pg, key, row, report);
+        const problem = await checkSession(pg, key, row, report, slices);
         if (problem !== undefined) report.mismatches.push({ key, problem });
       } catch (error) {
         // Deleted (maybe created again), or collected by a GC run on another handle, since it was listed: not damage.
@@ -67,7 +73,7 @@ class Replaced extends Error {}
  * row's range and recency, every summary/metadata row, the version of the last removal, and the
  * history a reader gets. Reads by key check that they still read the session listed (`sid`).
  */
-async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport): Promise<string | undefined> {
+async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport, slices: Slices): Promise<string | undefined> {
   const head = headOf(row);
   const same = (h: PgHead | undefined): void => {
     if (h === undefined || h.sid !== head.sid) throw new Replaced();
@@ -92,6 +98,9 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
     if (rewindOf(r.event) !== undefined) lastRemoval = p.version;
     const span = messageSpan(r.event);
     if (span !== undefined && (r.digest === undefined || !r.digest.equals(placedDigest(span.messagesJson)))) return `the messages event ${p.version} placed were changed or lost`;
+    // A page of events arrives whole: its fold is what would hold the event loop.
+    slices.current.spend(1 + (span?.messagesJson.length ?? 0));
+    await slices.next();
   }
   const summary = parseJsonColumn(row, 'summary');
   const metadata = parseJsonColumn(row, 'metadata');
