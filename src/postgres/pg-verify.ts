@@ -46,7 +46,7 @@ export async function pgVerify(pg: PgSession, onProgress: ((done: number, total:
       if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
       const key = bytes(row, 'key').toString('utf8');
       try {
-        const problem = await checkSession(pg, key, row, report, slices);
+        const problem = await checkSession(pg, key, row, report, slices, stop);
         if (problem !== undefined) report.mismatches.push({ key, problem });
       } catch (error) {
         // Deleted (maybe created again), or collected by a GC run on another handle, since it was listed: not damage.
@@ -73,7 +73,7 @@ class Replaced extends Error {}
  * row's range and recency, every summary/metadata row, the version of the last removal, and the
  * history a reader gets. Reads by key check that they still read the session listed (`sid`).
  */
-async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport, slices: Slices): Promise<string | undefined> {
+async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport, slices: Slices, stop: StopSignal): Promise<string | undefined> {
   const head = headOf(row);
   const same = (h: PgHead | undefined): void => {
     if (h === undefined || h.sid !== head.sid) throw new Replaced();
@@ -101,6 +101,7 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
     // A page of events arrives whole: its fold is what would hold the event loop.
     slices.current.spend(1 + (span?.messagesJson.length ?? 0));
     await slices.next();
+    if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
   }
   const summary = parseJsonColumn(row, 'summary');
   const metadata = parseJsonColumn(row, 'metadata');
