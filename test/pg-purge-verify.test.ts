@@ -174,9 +174,10 @@ describe.skipIf(skip !== undefined)(`postgres: purges, verify, stale heads${skip
       const report = await log.verify();
       ticking = false;
       expect(historyReads).toBeGreaterThanOrEqual(4);
-      // 14 events placing 7,000 messages arrive in one page; their fold yields once per 2,000.
-      expect(turnsAfterEvents.length).toBeGreaterThan(0);
-      expect(Math.max(...turnsAfterEvents)).toBeGreaterThanOrEqual(3);
+      // 14 events placing 7,000 messages: read in pages of about 2,000 messages (one page of 14
+      // before), and the fold of a page yields once it has spent 2,000.
+      expect(turnsAfterEvents.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...turnsAfterEvents)).toBeGreaterThanOrEqual(1);
       expect(report).toMatchObject({ ok: true, sessions: 1, mismatches: [], orphanedResults: [{ key: 'long', indexes: [999, 1999, 2999, 3999, 4999, 5999, 6999] }] });
     } finally {
       await log.close();

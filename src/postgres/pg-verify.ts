@@ -88,7 +88,7 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   }
   const stateAt = new Map<number, { summary?: string; metadata?: string }>();
   let lastRemoval: number | undefined;
-  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version)) {
+  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version, READ_ROWS)) {
     p = applyEvent(p, r.event);
     report.events++;
     if (r.start !== p.start || r.next !== p.next || r.updatedAt !== p.updatedAt) return `event ${p.version} records the range [${r.start}, ${r.next}) at ${r.updatedAt}; the fold gives [${p.start}, ${p.next}) at ${p.updatedAt}`;
