@@ -10,7 +10,8 @@ import type { Blocking } from './loop-delay.js';
 /**
  * The longest event-loop block of every maintenance operation on LMDB (docs/reliability.md,
  * "Maintenance never blocks the event loop for long"): `npm run build:dev && nice node
- * dist-dev/bench/maintenance-blocks.js [sessions] [events]`.
+ * dist-dev/bench/maintenance-blocks.js [sessions] [events] [lmdb|postgres]` (the last: only
+ * those stores; default both).
  * - many small sessions (default 20,000): verify, a GC dry run, GC (compaction, then expiry and
  *   the purge of every expired session), a backup;
  * - one session of many events (default 200,000): verify, a GC dry run, GC (compaction with a
@@ -24,6 +25,7 @@ import type { Blocking } from './loop-delay.js';
  */
 const SESSIONS = Number(process.argv[2] ?? 20_000);
 const EVENTS = Number(process.argv[3] ?? 200_000);
+const ONLY = process.argv[4];
 
 type Figures = Record<string, number>;
 
@@ -128,12 +130,12 @@ async function postgresSession(): Promise<Figures | { skipped: string }> {
 
 const out = {
   date: new Date().toISOString(),
-  command: `node dist-dev/bench/maintenance-blocks.js ${SESSIONS} ${EVENTS}`,
+  command: `node dist-dev/bench/maintenance-blocks.js ${SESSIONS} ${EVENTS}${ONLY === undefined ? '' : ` ${ONLY}`}`,
   node: process.version,
   cpu: cpus()[0]?.model,
   loadAverage: Number((loadavg()[0] ?? 0).toFixed(1)),
-  manySessions: await manySessions(),
-  oneSession: await oneSession(),
-  postgresSession: await postgresSession(),
+  manySessions: ONLY === 'postgres' ? undefined : await manySessions(),
+  oneSession: ONLY === 'postgres' ? undefined : await oneSession(),
+  postgresSession: ONLY === 'lmdb' ? undefined : await postgresSession(),
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -15,8 +15,12 @@ import type { PgSession } from './pg-session.js';
 
 /** Sessions listed per statement. */
 const PAGE = 100;
-/** Messages of a history read per statement. */
+/**
+ * Messages per statement of a history read, and (about) per page of events: the driver parses a
+ * result's rows without the event loop running between them.
+ */
 const HISTORY_PART = 2000;
+const EVENT_PAGE_MESSAGES = 2000;
 
 /**
  * Re-folds every session from its base with the shared fold and compares the result with its
@@ -88,7 +92,7 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   }
   const stateAt = new Map<number, { summary?: string; metadata?: string }>();
   let lastRemoval: number | undefined;
-  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version, READ_ROWS)) {
+  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version, EVENT_PAGE_MESSAGES)) {
     p = applyEvent(p, r.event);
     report.events++;
     if (r.start !== p.start || r.next !== p.next || r.updatedAt !== p.updatedAt) return `event ${p.version} records the range [${r.start}, ${r.next}) at ${r.updatedAt}; the fold gives [${p.start}, ${p.next}) at ${p.updatedAt}`;
