@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +11,15 @@ import type { Blocking } from './loop-delay.js';
 /**
  * The longest event-loop block of every maintenance operation on LMDB (docs/reliability.md,
  * "Maintenance never blocks the event loop for long"): `npm run build:dev && nice node
- * dist-dev/bench/maintenance-blocks.js [sessions] [events] [lmdb|postgres]` (the last: only
- * those stores; default both).
+ * dist-dev/bench/maintenance-blocks.js [sessions] [events] [many|one|encrypted|postgres]` (the
+ * last: only that part; default all).
  * - many small sessions (default 20,000): verify, a GC dry run, GC (compaction, then expiry and
  *   the purge of every expired session), a backup;
  * - one session of many events (default 200,000): verify, a GC dry run, GC (compaction with a
  *   replay window of 0), verify again (now from a base checkpoint holding every message), a
  *   backup, and its deletion (the purge of its rows).
+ * - an encrypted store (the same number of 200-byte messages in one session, and 5,000 small
+ *   sessions): a backup, which is a logical copy, read and written in batches on this thread;
  * - on PostgreSQL (TURNLOG_PG_URL, skipped with the reason when none answers), one session of
  *   the same number of messages, 1,000 per write: verify, a GC dry run, GC, deletion.
  * Per operation: the longest block (largest gap between two turns of a setImmediate loop, or
@@ -105,6 +108,19 @@ async function oneSession(): Promise<Figures> {
   });
 }
 
+async function encryptedStore(): Promise<Figures> {
+  return inTemp(async (dir) => {
+    const log = openSessionLog({ path: join(dir, 's'), encryptionKey: randomBytes(16).toString('hex') });
+    try {
+      for (let i = 0; i < EVENTS; i += 1000) await log.addMessages('big', Array.from({ length: Math.min(1000, EVENTS - i) }, (_, j) => ({ role: 'user', content: `message ${i + j} ${'x'.repeat(200)}` })));
+      for (let s = 0; s < 5000; s += 500) await Promise.all(Array.from({ length: 500 }, (_, i) => log.addMessage(`s${s + i}`, 'user', 'hi')));
+      return { messages: EVENTS, ...figures('backup', await blocking(() => log.backup(join(dir, 'copy')))) };
+    } finally {
+      await log.close();
+    }
+  });
+}
+
 async function postgresSession(): Promise<Figures | { skipped: string }> {
   const why = await pgUnavailable();
   if (why !== undefined) return { skipped: why };
@@ -134,8 +150,9 @@ const out = {
   node: process.version,
   cpu: cpus()[0]?.model,
   loadAverage: Number((loadavg()[0] ?? 0).toFixed(1)),
-  manySessions: ONLY === 'postgres' ? undefined : await manySessions(),
-  oneSession: ONLY === 'postgres' ? undefined : await oneSession(),
-  postgresSession: ONLY === 'lmdb' ? undefined : await postgresSession(),
+  manySessions: ONLY === undefined || ONLY === 'many' ? await manySessions() : undefined,
+  oneSession: ONLY === undefined || ONLY === 'one' ? await oneSession() : undefined,
+  encryptedStore: ONLY === undefined || ONLY === 'encrypted' ? await encryptedStore() : undefined,
+  postgresSession: ONLY === undefined || ONLY === 'postgres' ? await postgresSession() : undefined,
 };
 process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
