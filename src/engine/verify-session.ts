@@ -1,14 +1,14 @@
-import { decodeCheckpoint, decodeNumber, decodeRecentEntry, parseMessage } from '../core/codec.js';
+import { decodeCheckpoint, parseMessage } from '../core/codec.js';
 import type { CheckpointRecord, HeadRecord } from '../core/codec.js';
-import { checkpointKey, dirKey, recentKey } from '../core/layout.js';
+import { checkpointKey } from '../core/layout.js';
 import { messageSpan } from '../core/events.js';
 import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
-import { TurnlogError } from '../errors.js';
 import type { Message } from '../types.js';
 import type { Budget } from './budget.js';
-import { headBySid, messagesOf, readEventRange, readState } from './reader.js';
+import { headBySid, messagesOf, readEventRange } from './reader.js';
+import { describeError, headProblems } from './verify-head.js';
 import { HistoryCheck } from './verify-history.js';
 import type { VerifyReport } from './verify.js';
 
@@ -173,39 +173,10 @@ export class SessionCheck {
     for (; this.low < p.start; this.low++) this.messages.delete(this.low);
   }
 
-  /**
-   * The comparisons against the head, the state and the indexes, at the version the fold reached
-   * (the head of this step), as problems: reported with the history comparison's, once it ends.
-   */
+  /** The checks against the head, state and indexes, then the history comparison (unless the state is unreadable). */
   private compare(tx: ReadTxn, head: HeadRecord): { problems: string[]; history: HistoryCheck | undefined } {
-    const problems: string[] = [];
-    const p = this.p as Projection;
-    const dir = tx.get('dir', dirKey(head.key));
-    if (dir === undefined || decodeNumber(dir, 'directory') !== head.sid) problems.push('directory entry missing or pointing elsewhere');
-    const recent = tx.get('recent', recentKey(head.updatedAt, head.sid));
-    if (recent === undefined) problems.push('missing from the recency index');
-    else {
-      // Listings trust the version an entry names (entries from before it was stored name none).
-      const named = decodeRecentEntry(recent, () => `recency entry of session #${head.sid}`);
-      if (named !== undefined && named !== head.version) problems.push(`the recency index names version ${named}, the head is at ${head.version}`);
-    }
-    if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
-      problems.push(`head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
-    }
-    if (JSON.stringify(head.regions ?? []) !== JSON.stringify(p.regions ?? [])) problems.push('chunk regions of the head differ from the fold of the events');
-    // `through` cuts trust the head's last removal: it must name the newest one the log holds.
-    const recorded = head.lastRemoval ?? 0;
-    if (this.lastRemoval > 0 ? recorded !== this.lastRemoval : recorded > head.base) problems.push(`the head's last removal (v${recorded}) differs from the log (v${this.lastRemoval})`);
-    try {
-      const state = readState(tx, head.sid);
-      if (state.summary !== p.summary) problems.push('summary differs from the fold of the events');
-      if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) problems.push('metadata differs from the fold of the events');
-    } catch (error) {
-      // Unreadable state ends the check here, as a failed read does anywhere else.
-      problems.push(describeError(error));
-      return { problems, history: undefined };
-    }
-    return { problems, history: this.historyCheck() };
+    const found = headProblems(tx, head, this.p as Projection, this.lastRemoval);
+    return { problems: found.problems, history: found.complete ? this.historyCheck() : undefined };
   }
 
   /** Reports what the finished comparison found. */
@@ -218,10 +189,6 @@ export class SessionCheck {
     if (outcome.differs) this.problem(head, 'history read through checkpoints differs from the full replay');
     if (outcome.orphans.length > 0) this.report.orphanedResults.push({ key: head.key, indexes: outcome.orphans });
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof TurnlogError ? `${error.code}: ${error.message}` : String(error);
 }
 
 function headKeyOf(tx: ReadTxn, sid: number): string {
