@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { openSessionLog } from '../src/open.js';
+import { blockFigures, blocking } from './loop-delay.js';
 
 /**
  * Scale figures for docs/reliability.md (part of `npm run soak`, or alone:
@@ -15,60 +15,6 @@ import { openSessionLog } from '../src/open.js';
  */
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const SESSIONS = Number(process.argv[3] ?? 200_000);
-
-interface Blocking<T> {
-  result: T;
-  ms: number;
-  /** The largest wall-clock gap between two turns of a setImmediate loop. */
-  longestGapMs: number;
-  /** The largest CPU time the process used between two turns: the block the work itself caused (the wall gap also holds time the OS gave to other processes). */
-  longestGapCpuMs: number;
-  /** 99th percentile of the wall-clock gaps. */
-  p99GapMs: number;
-  /** perf_hooks' event-loop delay maximum. */
-  delayMaxMs: number;
-}
-
-/** Runs `work` while measuring how long the event loop was kept from turning. */
-async function blocking<T>(work: () => Promise<T>): Promise<Blocking<T>> {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  histogram.enable();
-  let last = performance.now();
-  let lastCpu = process.cpuUsage();
-  const gaps: number[] = [];
-  let longestGapCpuMs = 0;
-  let running = true;
-  const tick = (): void => {
-    const t = performance.now();
-    const cpu = process.cpuUsage(lastCpu);
-    gaps.push(t - last);
-    longestGapCpuMs = Math.max(longestGapCpuMs, (cpu.user + cpu.system) / 1000);
-    last = t;
-    lastCpu = process.cpuUsage();
-    if (running) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const started = performance.now();
-  const result = await work();
-  const ms = performance.now() - started;
-  running = false;
-  histogram.disable();
-  gaps.sort((a, b) => a - b);
-  return {
-    result,
-    ms,
-    longestGapMs: gaps.at(-1) ?? 0,
-    longestGapCpuMs,
-    p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? 0,
-    delayMaxMs: histogram.max / 1e6,
-  };
-}
-
-const blockFigures = (prefix: string, b: Blocking<unknown>): Record<string, number> => ({
-  [`${prefix}LongestBlockMs`]: round(Math.max(b.longestGapMs, b.delayMaxMs)),
-  [`${prefix}LongestBlockCpuMs`]: round(b.longestGapCpuMs),
-  [`${prefix}P99BlockMs`]: round(b.p99GapMs),
-});
 
 const round = (x: number, d = 1): number => Number(x.toFixed(d));
 

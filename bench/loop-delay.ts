@@ -49,3 +49,59 @@ export async function idleLoopDelay(ms: number): Promise<LoopDelay> {
   await new Promise((r) => setTimeout(r, ms));
   return probe.stop();
 }
+
+export interface Blocking<T> {
+  result: T;
+  ms: number;
+  /** The largest wall-clock gap between two turns of a setImmediate loop. */
+  longestGapMs: number;
+  /** The largest CPU time the process used between two turns: the block the work itself caused (the wall gap also holds time the OS gave to other processes). */
+  longestGapCpuMs: number;
+  /** 99th percentile of the wall-clock gaps. */
+  p99GapMs: number;
+  /** perf_hooks' event-loop delay maximum. */
+  delayMaxMs: number;
+}
+
+/** Runs `work` while measuring how long the event loop was kept from turning. */
+export async function blocking<T>(work: () => Promise<T>): Promise<Blocking<T>> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  let last = performance.now();
+  let lastCpu = process.cpuUsage();
+  const gaps: number[] = [];
+  let longestGapCpuMs = 0;
+  let running = true;
+  const tick = (): void => {
+    const t = performance.now();
+    const cpu = process.cpuUsage(lastCpu);
+    gaps.push(t - last);
+    longestGapCpuMs = Math.max(longestGapCpuMs, (cpu.user + cpu.system) / 1000);
+    last = t;
+    lastCpu = process.cpuUsage();
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const started = performance.now();
+  const result = await work();
+  const ms = performance.now() - started;
+  running = false;
+  histogram.disable();
+  gaps.sort((a, b) => a - b);
+  return {
+    result,
+    ms,
+    longestGapMs: gaps.at(-1) ?? 0,
+    longestGapCpuMs,
+    p99GapMs: gaps[Math.floor(gaps.length * 0.99)] ?? 0,
+    delayMaxMs: histogram.max / 1e6,
+  };
+}
+
+export const blockFigures = (prefix: string, b: Blocking<unknown>): Record<string, number> => ({
+  [`${prefix}LongestBlockMs`]: round1(Math.max(b.longestGapMs, b.delayMaxMs)),
+  [`${prefix}LongestBlockCpuMs`]: round1(b.longestGapCpuMs),
+  [`${prefix}P99BlockMs`]: round1(b.p99GapMs),
+});
+
+const round1 = (x: number): number => Number(x.toFixed(1));

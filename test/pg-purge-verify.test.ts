@@ -134,6 +134,57 @@ describe.skipIf(skip !== undefined)(`postgres: purges, verify, stale heads${skip
     }
   });
 
+  it('verify folds a long session and reads its history in parts, and finds what one pass would', async () => {
+    const schema = await fresh();
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+    let historyReads = 0;
+    // Event-loop turns between a page of events arriving and the next statement: its fold's yields.
+    let turns = 0;
+    let turnsAtEvents: number | undefined;
+    const turnsAfterEvents: number[] = [];
+    let ticking = true;
+    const tick = (): void => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    const counting = {
+      connect: () => pool.connect(),
+      query: async (q: string | { text: string; values?: unknown[] }, values?: unknown[]) => {
+        const text = typeof q === 'string' ? q : q.text;
+        if (turnsAtEvents !== undefined) turnsAfterEvents.push(turns - turnsAtEvents);
+        turnsAtEvents = undefined;
+        if (text.includes('string_agg')) historyReads++;
+        const result = await pool.query(q as string, values);
+        if (text.includes('placed_digest, ARRAY(') || text.includes('e.placed_digest,')) turnsAtEvents = turns;
+        return result;
+      },
+    };
+    const log = await openPostgresSessionLog({ pool: counting, schema });
+    try {
+      // Every 1,000th message a result that answers no call; calls answered across the parts' edges.
+      const message = (i: number) => {
+        if (i % 1000 === 999) return { role: 'tool', tool_call_id: `nobody-${i}`, content: 'lost' };
+        if (i % 2000 === 1998) return { role: 'assistant', content: '', tool_calls: [{ id: `c${i}`, type: 'function', function: { name: 'f', arguments: '{}' } }] };
+        if (i % 2000 === 0 && i > 0) return { role: 'tool', tool_call_id: `c${i - 2}`, content: 'ok' };
+        return { role: i % 2 ? 'assistant' : 'user', content: `m${i}` };
+      };
+      for (let i = 0; i < 7000; i += 500) await log.addMessages('long', Array.from({ length: 500 }, (_, j) => message(i + j)));
+      historyReads = 0;
+      setImmediate(tick);
+      const report = await log.verify();
+      ticking = false;
+      expect(historyReads).toBeGreaterThanOrEqual(4);
+      // 14 events placing 7,000 messages: read in pages of about 2,000 messages (one page of 14
+      // before), and the fold of a page yields once it has spent 2,000.
+      expect(turnsAfterEvents.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...turnsAfterEvents)).toBeGreaterThanOrEqual(1);
+      expect(report).toMatchObject({ ok: true, sessions: 1, mismatches: [], orphanedResults: [{ key: 'long', indexes: [999, 1999, 2999, 3999, 4999, 5999, 6999] }] });
+    } finally {
+      await log.close();
+      await pool.end();
+    }
+  });
+
   it('a write that changes nothing decides on the current head, not the one the handle remembers', async () => {
     const schema = await fresh();
     const a = await open(schema);

@@ -162,14 +162,24 @@ function responsesItem(item: Obj, type: string): MessageShape {
  * AI SDK provider-executed tools) counts as made before its result.
  */
 export function orphanResults(messages: readonly unknown[]): number[] {
-  const open = new Set<string>();
-  const out: number[] = [];
-  messages.forEach((m, i) => {
-    const s = classifyMessage(m);
-    for (const id of s.opens) open.add(id);
-    if (s.closes.some((id) => !open.has(id)) || (s.follows && i === 0)) out.push(i);
-  });
-  return out;
+  const scan = new OrphanScan();
+  for (const m of messages) scan.add(m);
+  return scan.found;
+}
+
+/** `orphanResults` fed one message at a time, so a long history can be scanned in slices. */
+export class OrphanScan {
+  private readonly open = new Set<string>();
+  private index = 0;
+  /** Positions (from the first message added) of the orphaned results so far. */
+  readonly found: number[] = [];
+
+  add(message: unknown): void {
+    const s = classifyMessage(message);
+    for (const id of s.opens) this.open.add(id);
+    if (s.closes.some((id) => !this.open.has(id)) || (s.follows && this.index === 0)) this.found.push(this.index);
+    this.index++;
+  }
 }
 
 /** A position → shape lookup that classifies each message once (cuts may look at one several times). */

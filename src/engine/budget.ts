@@ -1,14 +1,30 @@
 /**
- * A bound on one write transaction's work, so GC and purges never hold LMDB's write lock (shared
- * by every process) for long: at most `rows` row operations and about `ms` milliseconds.
+ * Where a budget reads the time: milliseconds from any fixed origin. Injectable, so tests can
+ * drive a budget deterministically (a clock that moves one ms per reading runs out after that
+ * many checks).
+ */
+export type BudgetClock = () => number;
+
+export const monotonicClock: BudgetClock = () => performance.now();
+
+/**
+ * A bound on one stretch of maintenance work: at most `rows` row operations (events folded,
+ * messages compared, rows removed) and about `ms` milliseconds. It keeps GC and purges from
+ * holding LMDB's write lock (shared by every process) for long, and every maintenance operation
+ * from holding the host's event loop for long: the work yields once its budget is spent.
  */
 export class Budget {
   private left: number;
   private readonly deadline: number;
-  readonly startedAt = performance.now();
+  readonly startedAt: number;
 
-  constructor(rows: number, ms: number) {
+  constructor(
+    rows: number,
+    ms: number,
+    private readonly clock: BudgetClock = monotonicClock,
+  ) {
     this.left = rows;
+    this.startedAt = clock();
     this.deadline = this.startedAt + ms;
   }
 
@@ -19,7 +35,7 @@ export class Budget {
   }
 
   get exhausted(): boolean {
-    return this.left <= 0 || performance.now() >= this.deadline;
+    return this.left <= 0 || this.clock() >= this.deadline;
   }
 
   /** Row operations left (at least 1, so every transaction makes some progress). */
@@ -28,7 +44,7 @@ export class Budget {
   }
 
   elapsedMs(): number {
-    return performance.now() - this.startedAt;
+    return this.clock() - this.startedAt;
   }
 }
 
@@ -52,10 +68,47 @@ export const TXN_ROWS = 2000;
 export const TXN_MS = 20;
 
 /**
+ * Work between two turns of the event loop for read-only maintenance (verify, a GC dry run):
+ * rows read or compared, and about this many ms.
+ */
+export const READ_ROWS = 2000;
+export const READ_MS = 10;
+
+/**
  * Lets the event loop run (timers, I/O, other requests) between two bounded transactions. A
  * backend may commit synchronously, and awaiting an already-settled promise only yields to
  * microtasks: without this, a long GC or purge would hold the host process for its whole run.
  */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * Successive budgets with a turn of the event loop between two, for work made of many short
+ * steps (reads of a dry run, pages of a count): each step spends from `current`, then awaits
+ * `next()`, which yields only once the budget is spent.
+ */
+export class Slices {
+  private budget: Budget;
+  /** Turns of the event loop given so far. */
+  yields = 0;
+
+  constructor(
+    private readonly rows: number,
+    private readonly ms: number,
+    private readonly clock: BudgetClock = monotonicClock,
+  ) {
+    this.budget = new Budget(rows, ms, clock);
+  }
+
+  get current(): Budget {
+    return this.budget;
+  }
+
+  async next(): Promise<void> {
+    if (!this.budget.exhausted) return;
+    await yieldToEventLoop();
+    this.yields++;
+    this.budget = new Budget(this.rows, this.ms, this.clock);
+  }
 }

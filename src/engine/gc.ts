@@ -2,7 +2,8 @@ import { clockJumpGuard } from '../core/gc-plan.js';
 import { KEY_BOTTOM, keyNumber, keyAfter } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
-import { Budget, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
+import { Budget, monotonicClock, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
+import type { BudgetClock } from './budget.js';
 import { adjustCounters, readCounters, zeroCounts } from './counters.js';
 import { compactSome } from './gc-compact.js';
 import { dryRunCount } from './gc-dry-run.js';
@@ -23,9 +24,9 @@ const COUNT_PAGE = 4096;
  * Every step is a bounded transaction, a session of any size included; interrupted at any
  * point, the next run carries on. A dry run reads in short pages and yields between them.
  * `stop` (aborted by `close()`) is checked before every transaction and read page: the run then
- * resolves at once with what it did so far and `stopped: true`.
+ * resolves at once with what it did so far and `stopped: true`. `clock` times the budgets.
  */
-export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void, stop?: StopSignal): Promise<GcReport> {
+export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean, onProgress?: (r: GcReport) => void, stop?: StopSignal, clock: BudgetClock = monotonicClock): Promise<GcReport> {
   const started = performance.now();
   const report = emptyReport(dryRun);
   const finish = (): GcReport => {
@@ -52,7 +53,7 @@ export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean,
     await dryRunCount(backend, policy, report, { expiring, compacting }, stop, () => {
       report.durationMs = performance.now() - started;
       onProgress?.({ ...report });
-    });
+    }, clock);
     return finish();
   }
   /** Runs `fn` in bounded transactions until it says it is done; false when `stop` cut it short. */
@@ -60,7 +61,7 @@ export async function runGc(backend: Backend, policy: GcPolicy, dryRun: boolean,
     for (;;) {
       if (stop?.aborted === true) return false;
       const { done, ms } = await backend.write((tx) => {
-        const budget = new Budget(TXN_ROWS, TXN_MS);
+        const budget = new Budget(TXN_ROWS, TXN_MS, clock);
         const d = fn(tx, budget);
         return { done: d, ms: budget.elapsedMs() };
       });

@@ -2,7 +2,8 @@ import type { HeadRecord } from '../core/codec.js';
 import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import type { Backend, WriteTxn } from '../storage/backend.js';
-import { Budget, takeWithin, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
+import { Budget, monotonicClock, takeWithin, TXN_MS, TXN_ROWS, yieldToEventLoop } from './budget.js';
+import type { BudgetClock } from './budget.js';
 import { adjustCounters } from './counters.js';
 import type { Counts } from './counters.js';
 import type { StopSignal } from './gc-report.js';
@@ -86,12 +87,13 @@ function* keysAndSizes(tx: WriteTxn, table: Table, sid: number, limit: number): 
 /**
  * Purges until no dead session is left, or until `stop` (aborted by `close()`) is seen at a
  * transaction boundary: the sids left in `dead` are purged by the next GC or the next open.
+ * `clock` times each transaction's budget.
  */
-export async function purgeAll(backend: Backend, stop?: StopSignal): Promise<PurgeCount> {
+export async function purgeAll(backend: Backend, stop?: StopSignal, clock: BudgetClock = monotonicClock): Promise<PurgeCount> {
   const total = { rows: 0, bytes: 0, events: 0, sessionsFinished: 0 };
   for (;;) {
     if (stop?.aborted === true) return total;
-    const r = await backend.write((tx) => purgeSome(tx, new Budget(TXN_ROWS, TXN_MS)));
+    const r = await backend.write((tx) => purgeSome(tx, new Budget(TXN_ROWS, TXN_MS, clock)));
     await yieldToEventLoop();
     total.rows += r.rows;
     total.bytes += r.bytes;

@@ -1,21 +1,26 @@
-import { decodeCheckpoint, decodeNumber, decodeRecentEntry, parseMessage } from '../core/codec.js';
-import type { HeadRecord } from '../core/codec.js';
-import { checkpointKey, dirKey, recentKey } from '../core/layout.js';
+import { decodeCheckpoint, parseMessage } from '../core/codec.js';
+import type { CheckpointRecord, HeadRecord } from '../core/codec.js';
+import { checkpointKey } from '../core/layout.js';
 import { messageSpan } from '../core/events.js';
-import { orphanResults } from '../core/message-shapes.js';
 import { emptyProjection, foldEvents, projectionsEqual, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
-import { TurnlogError } from '../errors.js';
 import type { Message } from '../types.js';
 import type { Budget } from './budget.js';
-import { headBySid, messagesOf, readEventRange, readState, snapshotAt } from './reader.js';
+import { headBySid, messagesOf, readEventRange } from './reader.js';
+import { describeError, headProblems } from './verify-head.js';
+import { HistoryCheck } from './verify-history.js';
 import type { VerifyReport } from './verify.js';
+
+/** Events folded, or base messages loaded, per slice: the budget is checked between two. */
+const SLICE = 256;
 
 /**
  * One session's check, as a fold carried across read transactions. Each step re-reads the head:
  * a session written meanwhile is folded on to its new version; one whose base GC moved past the
- * fold starts again from the new base; one deleted meanwhile is dropped.
+ * fold starts again from the new base; one deleted meanwhile is dropped. Every phase (loading
+ * the base checkpoint's messages, folding the events, comparing the history) works in slices
+ * and stops once the budget is spent, so a session of any size is spread over several steps.
  */
 export class SessionCheck {
   private p: Projection | undefined;
@@ -26,13 +31,18 @@ export class SessionCheck {
   private lastRemoval = 0;
   private events = 0;
   private checkpoints = 0;
+  /** The base checkpoint while its messages are loaded, and the next position to load. */
+  private base: CheckpointRecord | undefined;
+  private loaded = 0;
+  /** Once the fold reached the head: the problems found so far and the history comparison. */
+  private finishing: { problems: string[]; history: HistoryCheck | undefined } | undefined;
 
   constructor(
     private readonly sid: number,
     private readonly report: VerifyReport,
   ) {}
 
-  /** Works within the budget; true when this session is done. */
+  /** Works within the budget (at least one slice); true when this session is done. */
   step(tx: ReadTxn, budget: Budget): boolean {
     let head: HeadRecord | undefined;
     try {
@@ -47,13 +57,15 @@ export class SessionCheck {
         if (!this.begin(tx, head)) return this.done();
         budget.spend(1);
       }
-      const p0 = this.p as Projection;
-      const upTo = Math.min(head.version, p0.version + budget.rowsLeft);
-      this.fold(tx, p0.version, upTo);
-      budget.spend(upTo - p0.version);
-      if ((this.p as Projection).version < head.version) return false;
-      this.finish(tx, head);
+      if (!this.loadBase(tx, budget)) return false;
+      if (this.finishing === undefined) {
+        if (!this.foldTo(tx, head.version, budget)) return false;
+        this.finishing = this.compare(tx, head);
+      }
+      if (this.finishing.history !== undefined && !this.finishing.history.step(tx, head, budget)) return false;
+      this.settle(head);
     } catch (error) {
+      this.flushProblems(head);
       this.problem(head, describeError(error));
     }
     return this.done();
@@ -70,12 +82,19 @@ export class SessionCheck {
     this.report.mismatches.push({ key: head.key, problem });
   }
 
+  private flushProblems(head: HeadRecord): void {
+    for (const problem of this.finishing?.problems ?? []) this.problem(head, problem);
+    this.finishing = undefined;
+  }
+
   /** Starts (or restarts) the fold at the head's base; false when the base is unusable. */
   private begin(tx: ReadTxn, head: HeadRecord): boolean {
     this.messages.clear();
     this.lastRemoval = 0;
     this.events = 0;
     this.checkpoints = 0;
+    this.base = undefined;
+    this.finishing = undefined;
     let start = emptyProjection();
     if (head.base > 0) {
       const raw = tx.get('checkpoints', checkpointKey(head.sid, head.base));
@@ -83,76 +102,93 @@ export class SessionCheck {
       const cp = decodeCheckpoint(raw);
       if (cp.projectionFormat !== PROJECTION_FORMAT) return void this.problem(head, `base checkpoint ${head.base} has fold format ${cp.projectionFormat}`), false;
       start = cp.projection;
-      const baseMessages = messagesOf(tx, head.sid, { projection: start, base: cp, tail: [] });
-      baseMessages.forEach((m, i) => this.messages.set(start.start + i, m));
+      this.base = cp;
     }
     this.p = start;
     this.low = start.start;
+    this.loaded = start.start;
     return true;
   }
 
-  /** Folds events (after, upTo], checking each checkpoint on the way and keeping the payloads. */
-  private fold(tx: ReadTxn, after: number, upTo: number): void {
+  /** Loads the base checkpoint's messages from its chunks, slice by slice; true when all are in. */
+  private loadBase(tx: ReadTxn, budget: Budget): boolean {
+    const cp = this.base;
+    if (cp === undefined) return true;
+    const start = cp.projection;
+    do {
+      const hi = Math.min(start.next, this.loaded + Math.min(SLICE, budget.rowsLeft));
+      const page = messagesOf(tx, this.sid, { projection: { ...start, next: hi }, base: cp, tail: [] }, undefined, this.loaded);
+      page.forEach((m, i) => this.messages.set(this.loaded + i, m));
+      budget.spend(hi - this.loaded);
+      this.loaded = hi;
+      if (hi >= start.next) {
+        this.base = undefined;
+        return true;
+      }
+    } while (!budget.exhausted);
+    return false;
+  }
+
+  /** Folds towards `version`, slice by slice (at least one); true once the fold is there. */
+  private foldTo(tx: ReadTxn, version: number, budget: Budget): boolean {
+    for (;;) {
+      const at = (this.p as Projection).version;
+      if (at >= version) return true;
+      this.fold(tx, at, Math.min(version, at + Math.min(SLICE, budget.rowsLeft)), budget);
+      if (budget.exhausted) return (this.p as Projection).version >= version;
+    }
+  }
+
+  private historyCheck(): HistoryCheck {
+    const p = this.p as Projection;
+    return new HistoryCheck(p.version, p.start, p.next, (pos) => this.messages.get(pos));
+  }
+
+  /**
+   * Folds events (after, upTo], checking each checkpoint on the way and keeping the payloads;
+   * stops after the event that spends the budget (an event and each message it places count one).
+   */
+  private fold(tx: ReadTxn, after: number, upTo: number, budget: Budget): void {
     const checkpoints = new Map<number, Projection>();
     for (const e of tx.range('checkpoints', { low: checkpointKey(this.sid, after + 1), high: checkpointKey(this.sid, upTo + 1) })) {
       const cp = decodeCheckpoint(e.value);
       if (cp.projectionFormat === PROJECTION_FORMAT) checkpoints.set(cp.projection.version, cp.projection);
     }
-    this.checkpoints += checkpoints.size;
     let p = this.p as Projection;
-    const events = readEventRange(tx, this.sid, after, upTo);
-    this.events += events.length;
-    for (const e of events) {
+    for (const e of readEventRange(tx, this.sid, after, upTo)) {
       p = foldEvents(p, [e]);
+      this.events++;
       if (e.type === 'messages.removed' || e.type === 'messages.replaced') this.lastRemoval = e.version;
       const span = messageSpan(e);
       if (span !== undefined) span.messagesJson.forEach((json, i) => this.messages.set(span.from + i, parseMessage(json)));
       const cp = checkpoints.get(e.version);
-      if (cp !== undefined && !projectionsEqual(cp, p)) this.report.mismatches.push({ key: headKeyOf(tx, this.sid), problem: `checkpoint ${e.version} differs from the fold of the events` });
+      if (cp !== undefined) {
+        this.checkpoints++;
+        if (!projectionsEqual(cp, p)) this.report.mismatches.push({ key: headKeyOf(tx, this.sid), problem: `checkpoint ${e.version} differs from the fold of the events` });
+      }
+      if (!budget.spend(1 + (span?.messagesJson.length ?? 0))) break;
     }
     this.p = p;
     // Messages cut from the front are no longer needed.
     for (; this.low < p.start; this.low++) this.messages.delete(this.low);
   }
 
-  /** The comparisons against the head, the state, the indexes and a reader's history. */
-  private finish(tx: ReadTxn, head: HeadRecord): void {
-    const p = this.p as Projection;
-    const dir = tx.get('dir', dirKey(head.key));
-    if (dir === undefined || decodeNumber(dir, 'directory') !== head.sid) this.problem(head, 'directory entry missing or pointing elsewhere');
-    const recent = tx.get('recent', recentKey(head.updatedAt, head.sid));
-    if (recent === undefined) this.problem(head, 'missing from the recency index');
-    else {
-      // Listings trust the version an entry names (entries from before it was stored name none).
-      const named = decodeRecentEntry(recent, () => `recency entry of session #${head.sid}`);
-      if (named !== undefined && named !== head.version) this.problem(head, `the recency index names version ${named}, the head is at ${head.version}`);
-    }
-    if (p.version !== head.version || p.start !== head.start || p.next !== head.next || p.createdAt !== head.createdAt || p.updatedAt !== head.updatedAt) {
-      this.problem(head, `head (v${head.version} [${head.start}, ${head.next})) differs from the fold (v${p.version} [${p.start}, ${p.next}))`);
-    }
-    if (JSON.stringify(head.regions ?? []) !== JSON.stringify(p.regions ?? [])) this.problem(head, 'chunk regions of the head differ from the fold of the events');
-    // `through` cuts trust the head's last removal: it must name the newest one the log holds.
-    const recorded = head.lastRemoval ?? 0;
-    if (this.lastRemoval > 0 ? recorded !== this.lastRemoval : recorded > head.base) this.problem(head, `the head's last removal (v${recorded}) differs from the log (v${this.lastRemoval})`);
-    const state = readState(tx, head.sid);
-    if (state.summary !== p.summary) this.problem(head, 'summary differs from the fold of the events');
-    if (JSON.stringify(state.metadata) !== JSON.stringify(p.metadata)) this.problem(head, 'metadata differs from the fold of the events');
-    // The history a reader gets (newest checkpoint + tail) against base chunks + every event.
-    const viaCheckpoints = JSON.stringify(messagesOf(tx, head.sid, snapshotAt(tx, head, head.version)));
-    const replayed: Message[] = [];
-    for (let pos = p.start; pos < p.next; pos++) {
-      const m = this.messages.get(pos);
-      if (m === undefined) return this.problem(head, `message ${pos} is in neither the base checkpoint nor an event`);
-      replayed.push(m);
-    }
-    if (viaCheckpoints !== JSON.stringify(replayed)) this.problem(head, 'history read through checkpoints differs from the full replay');
-    const orphans = orphanResults(replayed);
-    if (orphans.length > 0) this.report.orphanedResults.push({ key: head.key, indexes: orphans });
+  /** The checks against the head, state and indexes, then the history comparison (unless the state is unreadable). */
+  private compare(tx: ReadTxn, head: HeadRecord): { problems: string[]; history: HistoryCheck | undefined } {
+    const found = headProblems(tx, head, this.p as Projection, this.lastRemoval);
+    return { problems: found.problems, history: found.complete ? this.historyCheck() : undefined };
   }
-}
 
-function describeError(error: unknown): string {
-  return error instanceof TurnlogError ? `${error.code}: ${error.message}` : String(error);
+  /** Reports what the finished comparison found. */
+  private settle(head: HeadRecord): void {
+    const outcome = this.finishing?.history?.outcome();
+    this.flushProblems(head);
+    if (outcome === undefined) return;
+    if (outcome.problem !== undefined) return this.problem(head, describeError(outcome.problem));
+    if (outcome.missing !== undefined) return this.problem(head, `message ${outcome.missing} is in neither the base checkpoint nor an event`);
+    if (outcome.differs) this.problem(head, 'history read through checkpoints differs from the full replay');
+    if (outcome.orphans.length > 0) this.report.orphanedResults.push({ key: head.key, indexes: outcome.orphans });
+  }
 }
 
 function headKeyOf(tx: ReadTxn, sid: number): string {

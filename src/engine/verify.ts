@@ -1,7 +1,8 @@
 import { KEY_BOTTOM, KEY_TOP, META_NEXT_SID, keyNumber } from '../core/layout.js';
 import type { Key } from '../core/layout.js';
 import type { Backend, ReadTxn } from '../storage/backend.js';
-import { Budget, yieldToEventLoop } from './budget.js';
+import { Budget, monotonicClock, READ_MS, READ_ROWS, yieldToEventLoop } from './budget.js';
+import type { BudgetClock } from './budget.js';
 import { readCounters } from './counters.js';
 import { SessionCheck } from './verify-session.js';
 import { TurnlogError } from '../errors.js';
@@ -27,13 +28,6 @@ export interface VerifyReport {
   orphanedResults: Array<{ key: string; indexes: number[] }>;
 }
 
-/**
- * Work per read transaction: at most this many events folded (or index entries counted), and
- * about this many ms. Between two, the event loop runs (lmdb-js reuses one read transaction
- * within a tick, so yielding is also what lets each page read a fresh snapshot).
- */
-const READ_ROWS = 2000;
-const READ_MS = 10;
 /** Sessions listed per read of the heads table. */
 const HEADS_PAGE = 64;
 
@@ -45,8 +39,13 @@ const HEADS_PAGE = 64;
  * meanwhile: each session is compared with its head as of the page that finishes its fold, and
  * the store-wide counts are compared only when no session was created or deleted during the run.
  * Once `stop` is aborted (by `close()`), the next page boundary rejects with CLOSED.
+ *
+ * Work per read transaction: READ_ROWS events folded, messages loaded or compared (or index
+ * entries counted), and about READ_MS by `clock`; a session of any size is split within its own
+ * phases. Between two, the event loop runs (lmdb-js reuses one read transaction within a tick, so
+ * yielding is also what lets each page read a fresh snapshot).
  */
-export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void, stop?: StopSignal): Promise<VerifyReport> {
+export async function verifyStore(backend: Backend, onProgress?: (done: number, total: number) => void, stop?: StopSignal, clock: BudgetClock = monotonicClock): Promise<VerifyReport> {
   const stopped = (): void => {
     if (stop?.aborted === true) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
   };
@@ -59,7 +58,7 @@ export async function verifyStore(backend: Backend, onProgress?: (done: number, 
   for (;;) {
     stopped();
     const finished = backend.read((tx) => {
-      const budget = new Budget(READ_ROWS, READ_MS);
+      const budget = new Budget(READ_ROWS, READ_MS, clock);
       for (;;) {
         if (current === undefined) {
           if (listed.length === 0) {

@@ -16,6 +16,8 @@ import type { PgSession } from './pg-session.js';
 
 /** Events per round trip of readEvents and replay: a long read is many short statements. */
 const EVENT_PAGE = 256;
+/** Events of a sized page's first statement (see eventRows). */
+const FIRST_SIZED_PAGE = 8;
 
 function pruned(key: string, version: number, base: number): never {
   throw new TurnlogError('PRUNED', `version ${version} of ${JSON.stringify(key)} was garbage-collected; the oldest readable is ${base}`, { oldestReadable: base });
@@ -56,6 +58,30 @@ export function historyRows(pg: PgSession, key: string, head: PgHead, first: Rec
   const next = atVersion === undefined ? head.next : int(first, 'r_next');
   if (atVersion !== undefined && first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
   const from = last === undefined ? start : Math.max(start, next - last);
+  return placed(key, first, from, next);
+}
+
+/**
+ * Positions [from, to) of the history at `version` (clamped to its range): a part of what
+ * pgHistoryOf reads, checked the same way, for a check that reads a long history in parts.
+ */
+export async function pgHistoryPart(pg: PgSession, key: string, version: number, from: number, to: number): Promise<{ head: PgHead | undefined; messages: Message[] }> {
+  const rows = await pg.query('historyRange', [pg.skey(key), version, from, to]);
+  const first = rows[0];
+  if (first === undefined) {
+    pg.remember(key, undefined);
+    return { head: undefined, messages: [] };
+  }
+  const head = headOf(first);
+  pg.remember(key, head);
+  checkVersion(key, head, version);
+  if (first['r_found'] !== true) corrupt(`event ${version} of ${JSON.stringify(key)} is missing`);
+  const lo = Math.max(from, int(first, 'r_start'));
+  return { head, messages: placed(key, first, lo, Math.max(lo, Math.min(to, int(first, 'r_next')))) };
+}
+
+/** The messages of positions [from, next) a `history` row holds: each exactly once, each a JSON object. */
+function placed(key: string, first: Record<string, unknown>, from: number, next: number): Message[] {
   const n = first['n'] === null || first['n'] === undefined ? 0 : int(first, 'n');
   if (n !== next - from) corrupt(`messages ${from}..${next - 1} of ${JSON.stringify(key)} are missing (${n} found)`);
   if (n === 0) return [];
@@ -153,10 +179,17 @@ export async function* eventPages(pg: PgSession, key: string, sid: number | unde
   for await (const row of eventRows(pg, key, sid, from, to)) yield row.event;
 }
 
-/** The stored events `from`..`to` with their rows' ranges; see eventPages. */
-export async function* eventRows(pg: PgSession, key: string, sid: number | undefined, from: number, to: number): AsyncGenerator<EventRow> {
-  for (let v = from; v <= to; v += EVENT_PAGE) {
-    const upTo = Math.min(to, v + EVENT_PAGE - 1);
+/**
+ * The stored events `from`..`to` with their rows' ranges; see eventPages. Pages of EVENT_PAGE
+ * events, or with `messagesPerPage`, pages sized from the previous one's messages to about that
+ * many (at least one event): the driver parses a page's rows as they arrive, without the event
+ * loop running between them, so a page of events placing thousands of messages each would hold
+ * it for as long.
+ */
+export async function* eventRows(pg: PgSession, key: string, sid: number | undefined, from: number, to: number, messagesPerPage?: number): AsyncGenerator<EventRow> {
+  let size = messagesPerPage === undefined ? EVENT_PAGE : FIRST_SIZED_PAGE;
+  for (let v = from; v <= to; ) {
+    const upTo = Math.min(to, v + size - 1);
     const rows = await pg.query('events', [pg.skey(key), v, upTo]);
     const first = rows[0];
     if (first === undefined || (sid !== undefined && int(first, 'sid') !== sid)) throw new TurnlogError('NOT_FOUND', `session ${JSON.stringify(key)} was deleted while it was being read`);
@@ -164,12 +197,14 @@ export async function* eventRows(pg: PgSession, key: string, sid: number | undef
     const base = int(first, 'base');
     if (v - 1 < base) pruned(key, v - 1, base);
     let expect = v;
+    let placed = 0;
     for (const row of rows) {
       if (row['version'] === null) continue;
       const stored = decodeEvent(bytes(row, 'body'), () => `event ${expect} of ${JSON.stringify(key)}`);
       if (stored.version !== expect || int(row, 'version') !== expect) corrupt(`event ${expect} of ${JSON.stringify(key)} is missing`);
       const messages = row['messages'];
       if (!Array.isArray(messages)) corrupt(`messages of event ${expect} of ${JSON.stringify(key)} are damaged`);
+      placed += messages.length;
       if (stored.type === 'messages.added' || stored.type === 'history.replaced' || stored.type === 'messages.replaced' || stored.type === 'session.forked') {
         stored.messagesJson = messages as string[];
       }
@@ -177,6 +212,8 @@ export async function* eventRows(pg: PgSession, key: string, sid: number | undef
       yield { event: stored, digest: row['placed_digest'] === null ? undefined : bytes(row, 'placed_digest'), start: int(row, 'start'), next: int(row, 'next'), updatedAt: float(row, 'updated_at') };
     }
     if (expect !== upTo + 1) corrupt(`events ${expect}..${upTo} of ${JSON.stringify(key)} are missing`);
+    if (messagesPerPage !== undefined) size = Math.max(1, Math.min(EVENT_PAGE, Math.floor((messagesPerPage * (upTo - v + 1)) / Math.max(1, placed))));
+    v = upTo + 1;
   }
 }
 

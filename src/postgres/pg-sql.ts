@@ -22,12 +22,12 @@ export function statements(schema: string) {
    * come from a backward index scan (no sort: an ordered aggregate of a long history sorted
    * megabytes); the positions say the order they were joined in, so the reader never assumes it.
    */
-  const visible = (last: string): string => `LEFT JOIN LATERAL (
+  const visible = (last: string, range?: { from: string; to: string }): string => `LEFT JOIN LATERAL (
         SELECT count(*) AS n, '[' || string_agg(d.body, ',') || ']' AS json, string_agg(d.pos::text, ',') AS positions FROM (
           SELECT DISTINCT ON (m.pos) m.pos, m.body FROM ${s}.messages m
           WHERE m.skey = s.skey AND m.sid = s.sid AND m.version <= coalesce($2::bigint, s.version)
             AND m.pos < coalesce(r.next, s.next)
-            AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce(${last}, 9007199254740991))
+            AND m.pos >= greatest(coalesce(r.start, s.start), coalesce(r.next, s.next) - coalesce(${last}, 9007199254740991))${range === undefined ? '' : ` AND m.pos >= ${range.from} AND m.pos < ${range.to}`}
           ORDER BY m.pos DESC, m.version DESC
         ) d
       ) w ON coalesce($2::bigint, s.version) BETWEEN s.base AND s.version AND ($2::bigint IS NULL OR r.version IS NOT NULL)`;
@@ -88,6 +88,12 @@ export function statements(schema: string) {
       FROM ${s}.sessions s
       LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
       ${visible('$3::bigint')}
+      WHERE s.skey = $1`,
+    /** `history` at version $2 (not null), only the positions in [$3, $4): a long history read in parts (verify). */
+    historyRange: `SELECT ${head}, r.start AS r_start, r.next AS r_next, (r.version IS NOT NULL) AS r_found, w.n, w.json, w.positions
+      FROM ${s}.sessions s
+      LEFT JOIN LATERAL ${at('$2::bigint')} r ON true
+      ${visible('NULL::bigint', { from: '$3::bigint', to: '$4::bigint' })}
       WHERE s.skey = $1`,
     /** Head, the range and recency at version $2, and the summary and metadata in force then. */
     state: `SELECT ${head}, s.summary, s.metadata, r.start AS r_start, r.next AS r_next, r.updated_at AS r_updated_at, (r.version IS NOT NULL) AS r_found, ${inForce}

@@ -1,11 +1,13 @@
 import { TurnlogError, isTurnlogError } from '../errors.js';
-import { orphanResults } from '../core/message-shapes.js';
+import { OrphanScan } from '../core/message-shapes.js';
 import { applyEvent, emptyProjection } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
+import { monotonicClock, READ_MS, READ_ROWS, Slices } from '../engine/budget.js';
+import type { BudgetClock } from '../engine/budget.js';
 import type { StopSignal } from '../engine/gc-report.js';
 import type { VerifyReport } from '../engine/verify.js';
 import { bytes, headOf, int, parseJsonColumn } from './pg-rows.js';
-import { eventRows, pgHistoryOf, pgStateAt } from './pg-reads.js';
+import { eventRows, pgHistoryPart, pgStateAt } from './pg-reads.js';
 import { messageSpan, rewindOf } from '../core/events.js';
 import { placedDigest } from './pg-write.js';
 import type { PgHead } from './pg-rows.js';
@@ -13,6 +15,12 @@ import type { PgSession } from './pg-session.js';
 
 /** Sessions listed per statement. */
 const PAGE = 100;
+/**
+ * Messages per statement of a history read, and (about) per page of events: the driver parses a
+ * result's rows without the event loop running between them.
+ */
+const HISTORY_PART = 2000;
+const EVENT_PAGE_MESSAGES = 2000;
 
 /**
  * Re-folds every session from its base with the shared fold and compares the result with its
@@ -20,13 +28,17 @@ const PAGE = 100;
  * would (every visible position must have its message). Writes may land meanwhile: a session
  * whose head moved during its check is checked again against the newer head, once; a session
  * deleted meanwhile is skipped. Once `stop` is aborted, the next statement rejects with CLOSED.
+ * The JavaScript between two statements is bounded too: the fold yields to the event loop once
+ * it spent a read budget (READ_ROWS events and messages, about READ_MS by `clock`), and a long
+ * history is read in parts.
  */
-export async function pgVerify(pg: PgSession, onProgress: ((done: number, total: number) => void) | undefined, stop: StopSignal): Promise<VerifyReport> {
+export async function pgVerify(pg: PgSession, onProgress: ((done: number, total: number) => void) | undefined, stop: StopSignal, clock: BudgetClock = monotonicClock): Promise<VerifyReport> {
   const s = `"${pg.schema}"`;
   const report: VerifyReport = { ok: true, sessions: 0, events: 0, checkpoints: 0, mismatches: [], orphanedResults: [] };
   const [count] = await pg.run(`SELECT count(*) AS n FROM ${s}.sessions`, [], 'counting sessions');
   const total = int(count ?? {}, 'n');
   let after: Buffer = Buffer.alloc(0);
+  const slices = new Slices(READ_ROWS, READ_MS, clock);
   for (;;) {
     if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
     const rows = await pg.run(
@@ -38,7 +50,7 @@ export async function pgVerify(pg: PgSession, onProgress: ((done: number, total:
       if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
       const key = bytes(row, 'key').toString('utf8');
       try {
-        const problem = await checkSession(pg, key, row, report);
+        const problem = await checkSession(pg, key, row, report, slices, stop);
         if (problem !== undefined) report.mismatches.push({ key, problem });
       } catch (error) {
         // Deleted (maybe created again), or collected by a GC run on another handle, since it was listed: not damage.
@@ -65,7 +77,7 @@ class Replaced extends Error {}
  * row's range and recency, every summary/metadata row, the version of the last removal, and the
  * history a reader gets. Reads by key check that they still read the session listed (`sid`).
  */
-async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport): Promise<string | undefined> {
+async function checkSession(pg: PgSession, key: string, row: Record<string, unknown>, report: VerifyReport, slices: Slices, stop: StopSignal): Promise<string | undefined> {
   const head = headOf(row);
   const same = (h: PgHead | undefined): void => {
     if (h === undefined || h.sid !== head.sid) throw new Replaced();
@@ -80,7 +92,7 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   }
   const stateAt = new Map<number, { summary?: string; metadata?: string }>();
   let lastRemoval: number | undefined;
-  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version)) {
+  for await (const r of eventRows(pg, key, head.sid, head.base + 1, head.version, EVENT_PAGE_MESSAGES)) {
     p = applyEvent(p, r.event);
     report.events++;
     if (r.start !== p.start || r.next !== p.next || r.updatedAt !== p.updatedAt) return `event ${p.version} records the range [${r.start}, ${r.next}) at ${r.updatedAt}; the fold gives [${p.start}, ${p.next}) at ${p.updatedAt}`;
@@ -90,6 +102,10 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
     if (rewindOf(r.event) !== undefined) lastRemoval = p.version;
     const span = messageSpan(r.event);
     if (span !== undefined && (r.digest === undefined || !r.digest.equals(placedDigest(span.messagesJson)))) return `the messages event ${p.version} placed were changed or lost`;
+    // A page of events arrives whole: its fold is what would hold the event loop.
+    slices.current.spend(1 + (span?.messagesJson.length ?? 0));
+    await slices.next();
+    if (stop.aborted) throw new TurnlogError('CLOSED', 'the session log was closed during verify()');
   }
   const summary = parseJsonColumn(row, 'summary');
   const metadata = parseJsonColumn(row, 'metadata');
@@ -111,11 +127,19 @@ async function checkSession(pg: PgSession, key: string, row: Record<string, unkn
   }
   const missing = [...stateAt.keys()];
   if (missing.length > 0) return `no summary/metadata row for version ${missing[0]}`;
-  const read = await pgHistoryOf(pg, key, head.version, undefined);
-  same(read.head);
-  const history = read.messages;
-  if (history.length !== head.next - head.start) return `the history has ${history.length} messages, the head says ${head.next - head.start}`;
-  const orphans = orphanResults(history);
-  if (orphans.length > 0) report.orphanedResults.push({ key, indexes: orphans });
+  // The history a reader gets, in parts: one statement and one JSON parse of a long history
+  // would hold the event loop for as long; between two parts it runs.
+  const orphans = new OrphanScan();
+  let read = 0;
+  let from = head.start;
+  do {
+    const part = await pgHistoryPart(pg, key, head.version, from, Math.min(head.next, from + HISTORY_PART));
+    same(part.head);
+    read += part.messages.length;
+    for (const m of part.messages) orphans.add(m);
+    from += HISTORY_PART;
+  } while (from < head.next);
+  if (read !== head.next - head.start) return `the history has ${read} messages, the head says ${head.next - head.start}`;
+  if (orphans.found.length > 0) report.orphanedResults.push({ key, indexes: orphans.found });
   return undefined;
 }

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chmod, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { TurnlogError } from '../errors.js';
-import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, syncDir, syncFile, unlinkQuietly } from './store-files.js';
+import { DATA_FILE, fsError, LOCK_FILE, PARTIAL_BACKUP_DIR, unlinkQuietly } from './store-files.js';
 
 /**
  * A backup is complete or refused. It is written inside `DEST/.turnlog-backup-partial` (owner-only
@@ -61,26 +62,40 @@ export function backupMoveOrder(names: readonly string[]): string[] {
   return [DATA_FILE, ...names.filter((n) => n !== DATA_FILE)];
 }
 
-/** Makes the finished copy in `partial` DEST's store: owner-only files, synced, moved in `backupMoveOrder`. */
-export function finishBackup(partial: string, dest: string): void {
+/**
+ * Makes the finished copy in `partial` DEST's store: owner-only files, synced, moved in
+ * `backupMoveOrder`. Every sync, move and removal runs on libuv's threads: a sync of a large
+ * copy (or of a directory, on a slow disk) would otherwise hold the event loop for as long.
+ */
+export async function finishBackup(partial: string, dest: string): Promise<void> {
   try {
     unlinkQuietly(join(partial, LOCK_FILE)); // a logical copy's lock file: not part of a backup
-    const names = readdirSync(partial);
+    const names = await readdir(partial);
     if (!names.includes(DATA_FILE)) throw new Error(`the copy wrote no ${DATA_FILE}`);
     for (const name of names) {
-      chmodSync(join(partial, name), 0o600);
-      syncFile(join(partial, name));
+      await chmod(join(partial, name), 0o600);
+      await syncPath(join(partial, name));
     }
     // Each move is made durable before the next, so that a power loss keeps a prefix of the order.
     for (const name of backupMoveOrder(names)) {
-      renameSync(join(partial, name), join(dest, name));
-      syncDir(dest);
-      syncDir(partial);
+      await rename(join(partial, name), join(dest, name));
+      await syncPath(dest);
+      await syncPath(partial);
     }
-    rmSync(partial, { recursive: true, force: true });
-    syncDir(dest);
+    await rm(partial, { recursive: true, force: true });
+    await syncPath(dest);
   } catch (error) {
     throw fsError('finish the backup in', dest, error);
+  }
+}
+
+/** fsync of a file or directory, off the event loop. */
+async function syncPath(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

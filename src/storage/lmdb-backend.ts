@@ -96,6 +96,13 @@ function* takeWhileAtLeast(it: Iterable<Entry>, low: Key): Iterable<Entry> {
   }
 }
 
+/**
+ * An encrypted (logical) backup copies at most 1,000 rows per write, and stops reading a batch
+ * after this many ms: the reading and the write's puts run on the event loop, and 1,000 chunks
+ * of 64 KiB would be 64 MB copied in one go.
+ */
+const COPY_BATCH_MS = 10;
+
 /** All LMDB access of turnlog lives in this file. */
 export class LmdbBackend implements Backend {
   readonly kind = 'lmdb';
@@ -333,7 +340,7 @@ export class LmdbBackend implements Backend {
       abandonBackup(partial, dest, destExisted);
       throw ioError(`backup to ${dest} failed`, error);
     }
-    finishBackup(partial, dest);
+    await finishBackup(partial, dest);
   }
 
   /**
@@ -348,16 +355,18 @@ export class LmdbBackend implements Backend {
       const view = this.txnView(txn);
       for (const table of TABLES) {
         let batch: Array<[Key, Uint8Array]> = [];
+        let started = performance.now();
         const flush = async (): Promise<void> => {
           const rows = batch;
           batch = [];
           await copy.write((tx) => rows.forEach(([k, v]) => tx.put(table, k, v)));
           // Reading and copying a batch run on this thread: give the host's event loop a full turn between batches.
           await new Promise((resolve) => setImmediate(resolve));
+          started = performance.now();
         };
         for (const e of view.range(table, { low: [-Number.MAX_VALUE], high: ['~'] })) {
           batch.push([[...e.key], Uint8Array.from(e.value)]);
-          if (batch.length >= 1000) await flush();
+          if (batch.length >= 1000 || performance.now() - started >= COPY_BATCH_MS) await flush();
         }
         await flush();
       }
