@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openSessionLogOn } from '../src/open.js';
-import { encodeNumber } from '../src/core/codec.js';
+import { decodeChunk, encodeNumber } from '../src/core/codec.js';
 import { eventIdKey, REGION_SPAN, regionOf } from '../src/core/layout.js';
 import { findHead } from '../src/engine/reader.js';
 import { MemoryBackend } from '../src/storage/memory-backend.js';
@@ -91,7 +91,7 @@ describe('costs of the newest messages', () => {
     }
     const expected = await log.getHistory('k');
     const chunks = (): Array<{ key: number; count: number }> =>
-      backend.read((tx) => [...tx.range('chunks', { low: [1, 0], high: [1, Number.MAX_SAFE_INTEGER] })].map((e) => ({ key: e.key[1] as number, count: (JSON.parse(Buffer.from(e.value).toString()) as unknown[]).length })));
+      backend.read((tx) => [...tx.range('chunks', { low: [1, 0], high: [1, Number.MAX_SAFE_INTEGER] })].map((e) => ({ key: e.key[1] as number, count: decodeChunk(e.value).length })));
     const before = chunks().length;
     await log.gc({ now: now + 1 });
     const head = backend.read((tx) => findHead(tx, 'k'));
