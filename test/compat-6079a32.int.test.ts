@@ -3,7 +3,7 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { open } from 'lmdb';
 import type { Key } from 'lmdb';
-import { decodeFormat } from '../src/core/codec.js';
+import { decodeFormat, isPack } from '../src/core/codec.js';
 import { unpackMap } from '../src/core/codec-fields.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +17,7 @@ import { tempDir } from './support/harness.js';
  * here against the same node_modules) keeps opening and working with this code: opening upgrades
  * it to store format 2 (its format record alone: old whole chunks and events stay as they are),
  * every read returns what the old code read, verify, GC, backup and export work, and new writes
- * (compressed chunks, stub events) mix with the old records. From then on the old code refuses
+ * (compressed chunks, packs of stub events) mix with the old records. From then on the old code refuses
  * the store with UNSUPPORTED_FORMAT, before writing anything, instead of misreading the new
  * records. Needs the repository's history.
  */
@@ -98,20 +98,21 @@ function rawFormat(path: string): number {
   }
 }
 
-/** Digests of the stored events, which of them are stubs, and how many chunks are compressed. */
-function records(path: string): { events: Map<string, string>; stubs: Set<string>; compressedChunks: number } {
+/** Digests of the stored events rows, which of them are packs of events, and how many chunks are compressed. */
+function records(path: string): { events: Map<string, string>; packs: Set<string>; compressedChunks: number } {
   const env = open<Uint8Array, string>({ path, encoding: 'binary', readOnly: true, maxDbs: 20 });
   try {
     const events = new Map<string, string>();
-    const stubs = new Set<string>();
+    const packs = new Set<string>();
     for (const { key, value } of env.openDB<Uint8Array, Key>({ name: 'events', encoding: 'binary' }).getRange({})) {
       const k = JSON.stringify(key);
       events.set(k, createHash('sha256').update(value).digest('hex'));
-      if (unpackMap(value, 'event')['c'] !== undefined) stubs.add(k);
+      if (isPack(value)) packs.add(k);
+      else unpackMap(value, 'event');
     }
     let compressedChunks = 0;
     for (const { value } of env.openDB<Uint8Array, Key>({ name: 'chunks', encoding: 'binary' }).getRange({})) if (value[0] === 0x01) compressedChunks++;
-    return { events, stubs, compressedChunks };
+    return { events, packs, compressedChunks };
   } finally {
     void env.close();
   }
@@ -149,14 +150,14 @@ describe(`a store written by ${BASELINE}`, () => {
     expect((await log.listSessions({ limit: 2 })).sessions.map((s) => s.key)).toEqual(['b', 's3']);
     expect((await log.verify()).mismatches).toEqual([]);
     // The old records were not rewritten (but the old events after the last old checkpoint, which
-    // the first new checkpoint sealed: stubs now); the new ones use format 2's encodings.
+    // the first new checkpoint packed: deleted); the new ones use format 2's encodings.
     await log.close();
     const newRecords = records(path);
     log = openSessionLog({ path, checkpointEvery: 4 });
-    for (const [k, digest] of oldRecords.events) if (newRecords.events.has(k) && !newRecords.stubs.has(k)) expect(newRecords.events.get(k)).toBe(digest);
-    expect([...newRecords.stubs].some((k) => !oldRecords.events.has(k))).toBe(true);
+    for (const [k, digest] of oldRecords.events) if (newRecords.events.has(k) && !newRecords.packs.has(k)) expect(newRecords.events.get(k)).toBe(digest);
+    expect([...newRecords.packs].some((k) => !oldRecords.events.has(k))).toBe(true);
     expect(newRecords.compressedChunks).toBeGreaterThan(0);
-    expect(oldRecords.compressedChunks + oldRecords.stubs.size).toBe(0);
+    expect(oldRecords.compressedChunks + oldRecords.packs.size).toBe(0);
     const afterWrites = await snapshot(log, exportJsonl);
     // Every version the old code wrote still reads as the old code read it, stubbed or not.
     type Seen = { sessions: Record<string, { versions: unknown[]; events: unknown[] }> };

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeNumber } from '../src/core/codec.js';
+import { decodeNumber, decodePack, encodePack } from '../src/core/codec.js';
 import { digest, dirKey, eventIdKey, sidKey } from '../src/core/layout.js';
 import type { Key, Table } from '../src/core/layout.js';
 import type { SessionLog } from '../src/engine/session-log.js';
@@ -89,6 +89,13 @@ const field = (f: (r: Record<string, unknown>) => void) => (old: Uint8Array): Ui
   f(r);
   return pack(r);
 };
+/** A change of the pack a checkpoint made of its events (versions 5-8 here): its list, or one event in it. */
+const inPack = (f: (events: Uint8Array[]) => void, first?: number) => (old: Uint8Array): Uint8Array => {
+  const p = decodePack(old);
+  f(p.events);
+  return encodePack(first ?? p.first, p.events);
+};
+const packed = (version: number, change: (old: Uint8Array) => Uint8Array) => inPack((events) => void (events[version - 5] = change(events[version - 5] as Uint8Array)));
 const firstKey = (backend: Backend, table: Table, sid: number): Key =>
   backend.read((tx) => {
     for (const e of tx.range(table, { low: [sid], high: [sid + 1], limit: 1 })) return [...e.key];
@@ -124,9 +131,22 @@ const DAMAGES: Record<string, Damage> = {
     ],
     mustFail: ['getHistory', 'readEvents', 'replay'],
   },
-  'metadata event': {
+  'metadata event (in the pack of checkpoint 8)': {
     record: (sid) => ({ table: 'events', key: [sid, 8] }),
-    variants: [['patch not JSON', field((r) => (r['p'] = '{'))], ['patch an array', field((r) => (r['p'] = '[]'))], ['patch missing', field((r) => delete r['p'])]],
+    variants: [['patch not JSON', packed(8, field((r) => (r['p'] = '{')))], ['patch an array', packed(8, field((r) => (r['p'] = '[]')))], ['patch missing', packed(8, field((r) => delete r['p']))]],
+    mustFail: ['readEvents', 'replay'],
+  },
+  'event pack': {
+    record: (sid) => ({ table: 'events', key: [sid, 8] }),
+    variants: [
+      ...garbage,
+      ['not deflate data', (old) => Uint8Array.from([old[0] as number, 0xff, 0xff, 0xff])],
+      ['an event short', inPack((events) => void events.pop())],
+      ['an event too many', inPack((events) => void events.push(events[0] as Uint8Array))],
+      ['starting a version late', inPack(() => undefined, 6)],
+      ['an event of another version', packed(6, field((r) => (r['v'] = 7)))],
+      ['a stub past its chunks', packed(6, field((r) => (r['c'] = 99)))],
+    ],
     mustFail: ['readEvents', 'replay'],
   },
   checkpoint: {

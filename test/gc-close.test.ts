@@ -104,7 +104,8 @@ describe('close() during a long GC', () => {
 
   it('a purge of a deleted session stops at close() and is finished by the next handle', async () => {
     const backend = new Reopenable();
-    const log = openSessionLogOn(backend, { clock: () => 1000 });
+    // A checkpoint every 4 events: each packs its events into one row, so the rows to purge are many.
+    const log = openSessionLogOn(backend, { clock: () => 1000, checkpointEvery: 4 });
     for (let i = 0; i < 12_000; i += 1000) await Promise.all(Array.from({ length: 1000 }, (_, j) => log.addMessage('big', 'user', `m${i + j}`)));
     await log.addMessage('small', 'user', 'x');
     const writes = backend.writes;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint, decodeHead, encodeCheckpoint } from '../src/core/codec.js';
 import { PROJECTION_FORMAT } from '../src/core/projection.js';
 import { unpackMap } from '../src/core/codec-fields.js';
+import { decodePack, eventsInRow, isPack } from '../src/core/codec-packs.js';
 import { exportJsonl } from '../src/index.js';
 import type { SessionLog } from '../src/engine/session-log.js';
 import { openSessionLogOn } from '../src/open.js';
@@ -52,8 +53,20 @@ async function everything(log: SessionLog): Promise<unknown> {
     const info = await log.getSession(key);
     const versions: unknown[] = [];
     for (let v = 1; v <= (info?.version ?? 0); v++) versions.push([await log.getHistory(key, { atVersion: v }), await log.getHistory(key, { atVersion: v, last: 2 }), await log.diff(key, { toVersion: v })]);
-    out[key] = { info, history: await log.getHistory(key), versions, events: await collect(log.readEvents(key)), page: await collect(log.readEvents(key, { fromVersion: 5, toVersion: 9 })), replay: await collect(log.replay(key)) };
+    const pages: unknown[] = [];
+    for (let from = 1; from <= (info?.version ?? 0); from += 2) pages.push(await collect(log.readEvents(key, { fromVersion: from, toVersion: from + 3 })));
+    out[key] = {
+      info,
+      history: await log.getHistory(key),
+      versions,
+      events: await collect(log.readEvents(key)),
+      page: await collect(log.readEvents(key, { fromVersion: 5, toVersion: 9 })),
+      pages,
+      replay: await collect(log.replay(key)),
+      sizeEvents: (await log.getSessionSize(key))?.events,
+    };
   }
+  out['storedEvents'] = (await log.stats()).events;
   let text = '';
   await exportJsonl(log, ['a', 'f', 'b'], (t) => void (text += t));
   out['export'] = text;
@@ -64,13 +77,35 @@ function rows(tx: ReadTxn, table: 'events' | 'chunks' | 'checkpoints'): Array<{ 
   return [...tx.range(table, ALL)].map((e) => ({ key: [...e.key], value: Uint8Array.from(e.value) }));
 }
 
+/** The events the rows of the events table hold, counted as GC, purges and sizes count them. */
+const heldEvents = (tx: ReadTxn): number => rows(tx, 'events').reduce((n, r) => n + eventsInRow(r.key[1] as number, r.value), 0);
+
+/**
+ * Every pack rewritten as one row per event, as store format 2's first layout kept them (a stub
+ * where the checkpoint sealed all of an event's messages, else the whole event): what a store
+ * written before packs holds.
+ */
+async function unpackAll(backend: Backend): Promise<number> {
+  return backend.write((tx) => {
+    let n = 0;
+    for (const r of rows(tx, 'events')) {
+      if (!isPack(r.value)) continue;
+      const { first, events } = decodePack(r.value);
+      tx.del('events', r.key as never);
+      events.forEach((e, i) => tx.put('events', [r.key[0] as number, first + i], e));
+      n++;
+    }
+    return n;
+  });
+}
+
 const backends: Array<[string, () => Backend]> = [
   ['memory', () => new MemoryBackend()],
   ['lmdb', () => new LmdbBackend({ path: join(tempDir(), 'store'), create: true, now: 0, checkOnOpen: 'auto', encryptionKey: undefined })],
 ];
 
 describe.each(backends)('stub events: %s', (_name, make) => {
-  it('sealed events become stubs, chunks are compressed, and every reader reads what a store without checkpoints reads', async () => {
+  it('the events each checkpoint closed become one pack (mostly stubs), chunks are compressed, and every reader reads what a store without checkpoints reads', async () => {
     const plainBackend = make();
     const plain = openSessionLogOn(plainBackend, { clock: () => 1_700_000_000_000, checkpointEvery: 1_000_000 });
     await writeHistory(plain);
@@ -80,8 +115,11 @@ describe.each(backends)('stub events: %s', (_name, make) => {
     const backend = make();
     const log = openSessionLogOn(backend, { clock: () => 1_700_000_000_000, checkpointEvery: 3 });
     await writeHistory(log);
-    const stubs = backend.read((tx) => rows(tx, 'events').filter((r) => unpackMap(r.value, 'event')['c'] !== undefined));
-    expect(stubs.length).toBeGreaterThan(20);
+    // The events each checkpoint closed are one row, and inside it most are stubs.
+    const packed = backend.read((tx) => rows(tx, 'events').filter((r) => isPack(r.value)).map((r) => decodePack(r.value).events));
+    expect(packed.length).toBeGreaterThan(8);
+    expect(packed.flat().filter((e) => unpackMap(e, 'event')['c'] !== undefined).length).toBeGreaterThan(20);
+    expect(backend.read((tx) => rows(tx, 'events').length)).toBeLessThan(backend.read((tx) => heldEvents(tx)) / 2);
     expect(backend.read((tx) => rows(tx, 'chunks').some((r) => r.value[0] === 0x01))).toBe(true);
     expect(await everything(log)).toEqual(want);
     expect((await log.verify()).mismatches).toEqual([]);
@@ -91,6 +129,84 @@ describe.each(backends)('stub events: %s', (_name, make) => {
     await fresh.close();
     await plain.close();
     await log.close();
+  });
+
+  it('a store whose sealed events are rows of their own (format 2 before packs) reads the same, and its new checkpoints pack what follows', async () => {
+    const more = async (log: SessionLog): Promise<void> => {
+      for (let i = 40; i < 47; i++) await log.addFullMessage('a', msg(i));
+      await log.removeLast('b', 3);
+      for (let i = 0; i < 5; i++) await log.addFullMessage('b', msg(i, ' later'));
+    };
+    const plain = openSessionLogOn(make(), { clock: () => 1_700_000_000_000, checkpointEvery: 1_000_000 });
+    await writeHistory(plain);
+    const want = await everything(plain);
+    const backend = make();
+    const writer = openSessionLogOn(backend, { clock: () => 1_700_000_000_000, checkpointEvery: 3 });
+    await writeHistory(writer);
+    expect(await unpackAll(backend)).toBeGreaterThan(8);
+    // A second handle on the same backend: nothing it reads was cached by the writer.
+    const log = openSessionLogOn(backend, { clock: () => 1_700_000_000_000, checkpointEvery: 3, readCacheBytes: 0 });
+    expect(await everything(log)).toEqual(want);
+    await more(log);
+    await more(plain);
+    expect(await everything(log)).toEqual(await everything(plain));
+    expect(backend.read((tx) => rows(tx, 'events').filter((r) => isPack(r.value)).length)).toBeGreaterThan(2);
+    expect((await log.verify()).mismatches).toEqual([]);
+    await plain.close();
+    await log.close();
+    await writer.close();
+  });
+
+  it('GC with its base inside a pack keeps the pack whole: every version from the base on reads as before, events are counted by what the rows hold', async () => {
+    const t0 = 1_700_000_000_000;
+    const clock = { now: t0 };
+    const write = async (log: SessionLog): Promise<void> => {
+      for (let i = 0; i < 24; i++) {
+        clock.now = t0 + i * 1000;
+        await log.addFullMessage('k', msg(i));
+      }
+    };
+    // The twin checkpoints every version: its checkpoint 12 is the one a base inside pack (8, 16] needs.
+    const twinBackend = make();
+    const twin = openSessionLogOn(twinBackend, { clock: () => clock.now, checkpointEvery: 1 });
+    await write(twin);
+    const backend = make();
+    const writer = openSessionLogOn(backend, { clock: () => clock.now, checkpointEvery: 8 });
+    await write(writer);
+    const cp12 = twinBackend.read((tx) => tx.get('checkpoints', [1, 12]));
+    expect(cp12).toBeDefined();
+    await backend.write((tx) => tx.put('checkpoints', [1, 12], cp12 as Uint8Array));
+    expect(backend.read((tx) => rows(tx, 'events').map((r) => r.key[1]))).toEqual([8, 16, 24]);
+    clock.now = t0 + 30_000;
+    const log = openSessionLogOn(backend, { clock: () => clock.now, checkpointEvery: 8, replayWindow: 17_000, readCacheBytes: 0 });
+    const dry = await log.gc({ dryRun: true });
+    const report = await log.gc();
+    expect(report.eventsRemoved).toBe(8);
+    expect(dry.eventsRemoved).toBe(8);
+    expect(backend.read((tx) => rows(tx, 'events').map((r) => r.key[1]))).toEqual([16, 24]);
+    await expectCode(log.getHistory('k', { atVersion: 11 }), 'PRUNED');
+    for (let v = 12; v <= 24; v++) expect(await log.getHistory('k', { atVersion: v })).toEqual(await twin.getHistory('k', { atVersion: v }));
+    const events = await collect(twin.readEvents('k'));
+    expect(await collect(log.readEvents('k'))).toEqual(events.slice(12));
+    expect(await collect(log.readEvents('k', { fromVersion: 13, toVersion: 14 }))).toEqual(events.slice(12, 14));
+    expect(await collect(log.replay('k'))).toEqual((await collect(twin.replay('k'))).slice(12));
+    // The kept pack still holds versions 9..16: the store and the session count them while it is stored.
+    expect((await log.stats()).events).toBe(backend.read((tx) => heldEvents(tx)));
+    expect((await log.getSessionSize('k'))?.events).toBe(16);
+    expect((await log.verify()).mismatches).toEqual([]);
+    // Appends from the base on check out against the twin, and deleting the session purges what the rows hold.
+    for (let i = 24; i < 30; i++) {
+      await log.addFullMessage('k', msg(i));
+      await twin.addFullMessage('k', msg(i));
+    }
+    expect(await log.getHistory('k')).toEqual(await twin.getHistory('k'));
+    await log.deleteSession('k');
+    await log.gc();
+    expect((await log.stats()).events).toBe(0);
+    expect(backend.read((tx) => rows(tx, 'events'))).toEqual([]);
+    await twin.close();
+    await log.close();
+    await writer.close();
   });
 
   it('byte counters follow what is stored: log bytes are the events, checkpoints and chunks; dead bytes the events and checkpoints behind the newest checkpoint', async () => {

@@ -9,6 +9,7 @@
 export type { RecordName } from './codec-fields.js';
 export { encodeEvent, decodeEvent } from './codec-events.js';
 export type { StubResolver } from './codec-events.js';
+export { encodePack, decodePack, isPack, eventsInRow } from './codec-packs.js';
 export { parseMessage, parsePatch, encodeChunk, decodeChunk, decodeChunkSized, chunkTexts } from './codec-json.js';
 export type { HeadRecord, StateRecord, CheckpointRecord } from './codec-session-records.js';
 export { encodeHead, decodeHead, encodeState, decodeState, encodeCheckpoint, decodeCheckpoint } from './codec-session-records.js';

@@ -1,4 +1,4 @@
-import { encodeChunk, encodeEvent } from '../core/codec.js';
+import { encodeChunk, encodeEvent, encodePack } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { messageSpan } from '../core/events.js';
 import type { LogEvent } from '../core/events.js';
@@ -8,18 +8,21 @@ import { corrupt, TurnlogError } from '../errors.js';
 import type { Projection } from '../core/projection.js';
 import type { ReadTxn } from '../storage/backend.js';
 import { checkpointAtOrBefore, decodeRawEvents } from './reader.js';
+import type { RawEvent } from './reader.js';
 
 export interface SealPlan {
   chunks: Array<{ from: number; bytes: Uint8Array }>;
   chunkBytes: number;
-  /** Bytes that this checkpoint makes unnecessary for the current state (its events as they were stored before `stubs`). */
+  /** Bytes that this checkpoint makes unnecessary for the current state (its events as they were stored before `pack`). */
   deadBytes: number;
   /**
-   * The events since the previous checkpoint (stored ones and fresh ones) whose messages this
-   * seal copied into chunks whole, re-encoded as stubs that name those chunk positions instead
-   * of carrying the JSON a second time; `bytes` is what each was (or would have been) stored as.
+   * The events after the session's newest checkpoint (stored ones and fresh ones) as one events
+   * row keyed at this checkpoint's version (codec-packs.ts): each a stub naming its chunk
+   * positions where this seal copied all of its messages, else whole. `deletes` are the stored
+   * rows it replaces, `replacedBytes` what they and the fresh events would have been stored as.
+   * Undefined when the pack would not be smaller.
    */
-  stubs: Map<number, { stub: Uint8Array; bytes: number }>;
+  pack?: { first: number; bytes: Uint8Array; deletes: number[]; replacedBytes: number };
 }
 
 /**
@@ -85,16 +88,35 @@ export function sealPlan(tx: ReadTxn, head: HeadRecord | undefined, sid: number,
     size += json.length;
   }
   const chunks = runs.flatMap((r) => fitChunks(r.from, r.messages));
-  const sizes = [...raw.map((r) => r.bytes), ...freshBytes.map((b) => b.byteLength)];
-  const stubs = new Map<number, { stub: Uint8Array; bytes: number }>();
-  events.forEach((e, i) => {
+  const sealed = chunks.reduce((n, c) => n + c.bytes.byteLength, 0);
+  return { chunks, chunkBytes: sealed, deadBytes, ...packOf(head?.cp ?? 0, raw, fresh, freshBytes, from, after, placer) };
+}
+
+/**
+ * The pack of the events after version `cp` (the session's newest checkpoint: every event after
+ * it is a row of its own, packs end at checkpoints). Versions (cp, …] are contiguous in `raw`
+ * followed by `fresh`: `raw` starts at or below cp + 1.
+ */
+function packOf(cp: number, raw: RawEvent[], fresh: LogEvent[], freshBytes: Uint8Array[], from: number, after: Projection, placer: ReadonlyArray<LogEvent | undefined>): Pick<SealPlan, 'pack'> {
+  const items: Uint8Array[] = [];
+  const deletes: number[] = [];
+  let replacedBytes = 0;
+  const add = (e: LogEvent, own: () => Uint8Array, bytes: number): void => {
     const at = stubAt(e, from, after, placer);
-    if (at === undefined) return;
-    const stub = encodeEvent(e, at);
-    const bytes = sizes[i] as number;
-    if (stub.byteLength < bytes) stubs.set(e.version, { stub, bytes });
-  });
-  return { chunks, chunkBytes: chunks.reduce((n, c) => n + c.bytes.byteLength, 0), deadBytes, stubs };
+    const stub = at === undefined ? undefined : encodeEvent(e, at);
+    items.push(stub !== undefined && stub.byteLength < bytes ? stub : own());
+    replacedBytes += bytes;
+  };
+  for (const r of raw) {
+    if (r.event.version <= cp) continue;
+    if (r.packed) return {}; // never packed twice (packs end at checkpoints)
+    add(r.event, () => encodeEvent(r.event), r.bytes);
+    deletes.push(r.event.version);
+  }
+  fresh.forEach((e, i) => add(e, () => freshBytes[i] as Uint8Array, (freshBytes[i] as Uint8Array).byteLength));
+  if (items.length === 0 || items.length !== after.version - cp) return {};
+  const bytes = encodePack(cp + 1, items);
+  return bytes.byteLength < replacedBytes ? { pack: { first: cp + 1, bytes, deletes, replacedBytes } } : {};
 }
 
 /**

@@ -1,4 +1,4 @@
-import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead } from '../core/codec.js';
+import { decodeCheckpoint, decodeChunk, encodeCheckpoint, encodeHead, eventsInRow } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { CHECKPOINT_SCAN, chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import type { CheckpointTime } from '../core/gc-plan.js';
@@ -86,8 +86,11 @@ export function rangesBelow(tx: ReadTxn, sid: number, base: number, start: numbe
   return out;
 }
 
-function* keysAndSizes(tx: ReadTxn, r: { table: Table; low: Key; high: Key }): Iterable<{ key: Key; bytes: number }> {
-  for (const e of tx.range(r.table, { low: r.low, high: r.high })) yield { key: [...e.key], bytes: e.value.byteLength };
+/** A row's key, stored bytes and, in the events table, how many events it holds (a pack: several). */
+function* keysAndSizes(tx: ReadTxn, r: { table: Table; low: Key; high: Key }): Iterable<{ key: Key; bytes: number; events: number }> {
+  for (const e of tx.range(r.table, { low: r.low, high: r.high })) {
+    yield { key: [...e.key], bytes: e.value.byteLength, events: r.table === 'events' ? eventsInRow(keyNumber(e.key, 1, 'events'), e.value) : 0 };
+  }
 }
 
 /** Compacts due sessions within the budget; returns true when none is left due. */
@@ -156,7 +159,7 @@ function removeBelowBase(tx: WriteTxn, head: HeadRecord, budget: Budget, report:
       budget.spend();
       deleted++;
       removedBytes += row.bytes;
-      if (range.table === 'events') eventsRemoved++;
+      if (range.table === 'events') eventsRemoved += row.events;
       else if (range.table === 'checkpoints') report.checkpointsRemoved++;
       else report.chunksRemoved++;
       if (range.table !== 'chunks') deadRemoved += row.bytes;

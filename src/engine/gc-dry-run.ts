@@ -1,3 +1,4 @@
+import { eventsInRow } from '../core/codec.js';
 import { chooseBase, nextReviewAt } from '../core/gc-plan.js';
 import { KEY_BOTTOM, keyNumber, keyAfter } from '../core/layout.js';
 import type { Key, Regions, Table } from '../core/layout.js';
@@ -130,7 +131,7 @@ async function countRange(backend: Backend, range: { table: Table; low: Key; hig
         n++;
         budget.spend();
         report.bytesRemoved += e.value.byteLength;
-        if (range.table === 'events') report.eventsRemoved++;
+        if (range.table === 'events') report.eventsRemoved += eventsInRow(keyNumber(e.key, 1, 'events'), e.value);
         else if (range.table === 'checkpoints') report.checkpointsRemoved++;
         else report.chunksRemoved++;
         if (budget.exhausted) break;

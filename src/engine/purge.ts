@@ -1,3 +1,4 @@
+import { eventsInRow } from '../core/codec.js';
 import type { HeadRecord } from '../core/codec.js';
 import { dirKey, gcqKey, KEY_BOTTOM, KEY_TOP, PER_SESSION_TABLES, recentKey, sidKey, keyNumber } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
@@ -59,7 +60,7 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
         tx.del(table, r.key);
         out.rows++;
         out.bytes += r.bytes;
-        if (table === 'events') events++;
+        events += r.events;
         if (table !== 'eventIds') logBytes += r.bytes;
         budget.spend();
       }
@@ -80,8 +81,11 @@ export function purgeSome(tx: WriteTxn, budget: Budget): PurgeCount & { done: bo
   return out;
 }
 
-function* keysAndSizes(tx: WriteTxn, table: Table, sid: number, limit: number): Iterable<{ key: Key; bytes: number }> {
-  for (const e of tx.range(table, { low: [sid], high: [sid + 1], limit })) yield { key: [...e.key], bytes: e.value.byteLength };
+/** A row's key, stored bytes and, in the events table, how many events it holds (a pack: several). */
+function* keysAndSizes(tx: WriteTxn, table: Table, sid: number, limit: number): Iterable<{ key: Key; bytes: number; events: number }> {
+  for (const e of tx.range(table, { low: [sid], high: [sid + 1], limit })) {
+    yield { key: [...e.key], bytes: e.value.byteLength, events: table === 'events' ? eventsInRow(keyNumber(e.key, 1, 'events'), e.value) : 0 };
+  }
 }
 
 /**

@@ -1,8 +1,9 @@
-import { chunkTexts, decodeCheckpoint, decodeChunk, decodeChunkSized, decodeEvent, decodeHead, decodeNumber, decodeState, parseMessage } from '../core/codec.js';
+import { chunkTexts, decodeCheckpoint, decodeChunk, decodeChunkSized, decodeEvent, decodeHead, decodeNumber, decodePack, decodeState, isPack, parseMessage } from '../core/codec.js';
 import type { CheckpointRecord, HeadRecord, StateRecord, StubResolver } from '../core/codec.js';
 import type { LogEvent } from '../core/events.js';
 import { messageSpan, rewindOf } from '../core/events.js';
 import { checkpointKey, chunkKey, chunkPosition, dirKey, eventKey, keyNumber, regionPieces, sidKey } from '../core/layout.js';
+import type { Key } from '../core/layout.js';
 import { emptyProjection, foldEvents, PROJECTION_FORMAT } from '../core/projection.js';
 import type { Projection } from '../core/projection.js';
 import { corrupt, TurnlogError } from '../errors.js';
@@ -77,16 +78,49 @@ export function stubResolver(tx: ReadTxn, sid: number): StubResolver {
   };
 }
 
-/** Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. Stubs are resolved. */
-export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): Array<{ event: LogEvent; bytes: number }> {
-  const out: Array<{ event: LogEvent; bytes: number }> = [];
+/**
+ * An event as read, with the stored bytes it stands for (a packed event: its share of the pack's
+ * bytes, the remainder on the pack's last event) and whether it was read from a pack.
+ */
+export interface RawEvent {
+  event: LogEvent;
+  bytes: number;
+  packed: boolean;
+}
+
+/** The last key of any session's events table: a pack holding the newest versions asked for is keyed at or below it. */
+const LAST_VERSION = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Events (after, upTo] of a session, with their stored sizes; throws CORRUPT on a gap. Stubs are
+ * resolved, packs (codec-packs.ts) opened: a pack keyed at or after `after + 1` may start below it
+ * (only its events in range are decoded), and the pack holding `upTo` may be keyed above it.
+ */
+export function decodeRawEvents(tx: ReadTxn, sid: number, after: number, upTo: number): RawEvent[] {
+  const out: RawEvent[] = [];
   if (upTo <= after) return out;
   let resolve: StubResolver | undefined;
   const resolver: StubResolver = (at, count) => (resolve ??= stubResolver(tx, sid))(at, count);
-  for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) {
-    const e = decodeEvent(entry.value, () => `event ${after + out.length + 1} of session #${sid}`, resolver);
-    if (e.version !== after + out.length + 1) corrupt(`event ${after + out.length + 1} of session #${sid} is missing`);
-    out.push({ event: e, bytes: entry.value.byteLength });
+  const one = (bytes: Uint8Array, share: number, packed: boolean): void => {
+    const want = after + out.length + 1;
+    const e = decodeEvent(bytes, () => `event ${want} of session #${sid}`, resolver);
+    if (e.version !== want) corrupt(`event ${want} of session #${sid} is missing`);
+    out.push({ event: e, bytes: share, packed });
+  };
+  const row = (key: Key, value: Uint8Array): void => {
+    if (!isPack(value)) return one(value, value.byteLength, false);
+    const last = keyNumber(key, 1, 'events');
+    const what = () => `event pack ${last} of session #${sid}`;
+    const { first, events } = decodePack(value, what);
+    if (first + events.length - 1 !== last) corrupt(`event pack ${last} of session #${sid} does not end at its key`);
+    const share = Math.floor(value.byteLength / events.length);
+    for (let v = Math.max(first, after + out.length + 1); v <= Math.min(last, upTo); v++) {
+      one(events[v - first] as Uint8Array, v === last ? value.byteLength - share * (events.length - 1) : share, true);
+    }
+  };
+  for (const entry of tx.range('events', { low: eventKey(sid, after + 1), high: eventKey(sid, upTo + 1) })) row(entry.key, entry.value);
+  if (out.length < upTo - after) {
+    for (const entry of tx.range('events', { low: eventKey(sid, upTo + 1), high: eventKey(sid, LAST_VERSION), limit: 1 })) if (isPack(entry.value)) row(entry.key, entry.value);
   }
   if (out.length !== upTo - after) corrupt(`events ${after + out.length + 1}..${upTo} of session #${sid} are missing`);
   return out;

@@ -1,4 +1,5 @@
-import { dirKey, gcqKey, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
+import { eventsInRow } from '../core/codec.js';
+import { dirKey, gcqKey, keyNumber, PER_SESSION_TABLES, recentKey, sidKey } from '../core/layout.js';
 import type { Key, Table } from '../core/layout.js';
 import { storedKeyBytes } from '../core/record-size.js';
 import type { ReadTxn } from '../storage/backend.js';
@@ -29,7 +30,7 @@ export function sessionSize(tx: ReadTxn, key: string): SessionSize | undefined {
   for (const table of PER_SESSION_TABLES) {
     for (const e of tx.range(table, { low: [head.sid], high: [head.sid + 1] })) {
       bytes += storedKeyBytes(e.key) + e.value.byteLength;
-      if (table === 'events') events++;
+      if (table === 'events') events += eventsInRow(keyNumber(e.key, 1, 'events'), e.value);
     }
   }
   return { bytes, events };

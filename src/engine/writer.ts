@@ -111,13 +111,14 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   let logBytes = encoded.reduce((n, e) => n + e.bytes.byteLength, 0);
   let deadBytes = 0;
   const ops: Op[] = [];
+  const dropped = new Set<number>();
   const put = (table: Table, key: Key, value: Uint8Array): void => void ops.push({ put: true, table, key: checkKey(table, key), value });
   if (head === undefined) {
     put('meta', META_NEXT_SID, encodeNumber(sid + 1));
     put('dir', dirKey(req.key), encodeNumber(sid));
   }
-  // Where each event's put is among the ops: a checkpoint below may store it as a stub instead.
-  const eventOps = new Map(encoded.map((e) => [e.version, ops.push({ put: true, table: 'events', key: checkKey('events', eventKey(sid, e.version)), value: e.bytes }) - 1]));
+  // Where each event's put is among the ops: a checkpoint below may store them in a pack instead.
+  const eventOps = encoded.map((e) => ops.push({ put: true, table: 'events', key: checkKey('events', eventKey(sid, e.version)), value: e.bytes }) - 1);
   if (req.eventId !== undefined) put('eventIds', eventIdKey(sid, req.eventId), encodeEventIdEntry({ version: event.version, fingerprint: req.fingerprint }));
   for (const id of req.restored?.ids ?? []) {
     if (tx.get('eventIds', [sid, id.digest]) === undefined) put('eventIds', [sid, id.digest], encodeEventIdEntry(id.fingerprint === undefined ? { version: id.version } : { version: id.version, fingerprint: id.fingerprint }));
@@ -146,16 +147,16 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
     for (const chunk of seal.chunks) put('chunks', chunkKey(sid, chunk.from), chunk.bytes);
     put('checkpoints', checkpointKey(sid, after.version), checkpointBytes);
     cp = after.version;
-    // Events whose messages are now in chunks keep only a reference to them, in this same
-    // transaction. A stored one is deleted first: a delete lets LMDB merge the page it leaves
-    // under-full, a smaller put in place never does. Counted bytes follow what is stored.
-    for (const [version, s] of seal.stubs) {
-      const saved = s.bytes - s.stub.byteLength;
+    // The events since the previous checkpoint become one row, in this same transaction: their
+    // rows are deleted (a delete lets LMDB merge the pages it leaves under-full) and the fresh
+    // ones never stored alone. Counted bytes follow what is stored.
+    if (seal.pack !== undefined) {
+      const saved = seal.pack.replacedBytes - seal.pack.bytes.byteLength;
       logBytes -= saved;
       deadBytes -= saved;
-      const fresh = eventOps.get(version);
-      if (fresh !== undefined) ops[fresh] = { put: true, table: 'events', key: eventKey(sid, version), value: s.stub };
-      else ops.push({ put: false, table: 'events', key: eventKey(sid, version) }, { put: true, table: 'events', key: eventKey(sid, version), value: s.stub });
+      for (const index of eventOps) dropped.add(index);
+      for (const version of seal.pack.deletes) ops.push({ put: false, table: 'events', key: eventKey(sid, version) });
+      put('events', eventKey(sid, after.version), seal.pack.bytes);
     }
   }
   const newHead: HeadRecord = {
@@ -185,7 +186,8 @@ export function decideWrite({ tx, counts }: BatchContext, req: WriteRequest, cfg
   return {
     value: { version: event.version, ...(removed === undefined ? {} : { removed }), written },
     apply() {
-      for (const op of ops) {
+      for (const [i, op] of ops.entries()) {
+        if (dropped.has(i)) continue;
         if (op.put) tx.put(op.table, op.key, op.value);
         else tx.del(op.table, op.key);
       }
