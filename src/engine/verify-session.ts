@@ -16,6 +16,13 @@ import type { VerifyReport } from './verify.js';
 const SLICE = 256;
 
 /**
+ * Restarts after which a session is checked to the end in one read transaction. A session that
+ * GC moves past the fold faster than a sliced check can finish (a huge one, collected often)
+ * would otherwise be restarted for ever: progress beats a short block in that case.
+ */
+export const MAX_RESTARTS = 2;
+
+/**
  * One session's check, as a fold carried across read transactions. Each step re-reads the head:
  * a session written meanwhile is folded on to its new version; one whose base GC moved past the
  * fold starts again from the new base; one deleted meanwhile is dropped. Every phase (loading
@@ -36,11 +43,18 @@ export class SessionCheck {
   private loaded = 0;
   /** Once the fold reached the head: the problems found so far and the history comparison. */
   private finishing: { problems: string[]; history: HistoryCheck | undefined } | undefined;
+  /** Times GC moved the base past the fold, so that it started again. */
+  private restarts = 0;
 
   constructor(
     private readonly sid: number,
     private readonly report: VerifyReport,
   ) {}
+
+  /** True once GC restarted this check MAX_RESTARTS times: the rest should run unsliced. */
+  get churned(): boolean {
+    return this.restarts >= MAX_RESTARTS;
+  }
 
   /** Works within the budget (at least one slice); true when this session is done. */
   step(tx: ReadTxn, budget: Budget): boolean {
@@ -54,6 +68,7 @@ export class SessionCheck {
     if (head === undefined) return true; // deleted since it was listed
     try {
       if (this.p === undefined || head.base > this.p.version) {
+        if (this.p !== undefined) this.restarts++;
         if (!this.begin(tx, head)) return this.done();
         budget.spend(1);
       }
@@ -67,6 +82,10 @@ export class SessionCheck {
     } catch (error) {
       this.flushProblems(head);
       this.problem(head, describeError(error));
+      // How far the fold got depends on where the slices fell: a session that could not be read
+      // through counts none of its events, so the report is the same however it was sliced.
+      this.events = 0;
+      this.checkpoints = 0;
     }
     return this.done();
   }
