@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { openSessionLog } from '../../src/open.js';
 import { SqliteHistoryStore } from '../peers/sqlite.js';
 import { inTempDir, progress } from '../measure.js';
-import { conversation, message, sessionEntry } from '../workload.js';
+import { sessionEntry } from '../workload.js';
+import { realisticHistory } from '../realistic-messages.js';
+import type { Message } from '../../src/types.js';
 
 /**
  * Scenario 6: a store of `sessions` × `perSession` events, opened by a fresh process that then
@@ -40,6 +42,9 @@ export async function coldStart(sessions: number, perSession: number): Promise<{
   const key = `s:${Math.floor(sessions / 2)}`;
   return inTempDir(async (dir) => {
     const rows: ColdStartRow[] = [];
+    // Every session holds the same varied conversation (word-list text, tool calls with JSON
+    // arguments): a filler repeated in every message would flatter every compressing store.
+    const convo = realisticHistory(1, perSession);
     // turnlog: every event a single-message append, as a gateway writes them.
     const path = join(dir, 'turnlog');
     const log = openSessionLog({ path });
@@ -48,7 +53,7 @@ export async function coldStart(sessions: number, perSession: number): Promise<{
       const n = Math.min(BATCH / perSession, sessions - s);
       await Promise.all(
         Array.from({ length: n }, async (_, j) => {
-          for (let i = 0; i < perSession; i++) await log.addFullMessage(`s:${s + j}`, message(i));
+          for (let i = 0; i < perSession; i++) await log.addFullMessage(`s:${s + j}`, convo[i] as Message);
         }),
       );
     }
@@ -61,7 +66,6 @@ export async function coldStart(sessions: number, perSession: number): Promise<{
     progress('cold start: writing sqlite');
     const db = join(dir, 'sessions.db');
     const sqlite = new SqliteHistoryStore(db, 'NORMAL');
-    const convo = conversation(perSession);
     for (let s = 0; s < sessions; s++) await sqlite.seed(`s:${s}`, convo);
     await sqlite.close();
     rows.push({ peer: 'sqlite', ...measureChild('sqlite', db, key, perSession), fileMb: statSync(db).size / 1048576 });
