@@ -1,4 +1,5 @@
 import type { Message } from '../src/types.js';
+import { prng } from '../src/demo/turns.js';
 
 /**
  * Varied conversation messages for byte measurements: compression is only measured honestly on
@@ -30,17 +31,8 @@ const WORDS = (
 const TOOLS = ['run_shell', 'read_file', 'search_logs', 'query_db', 'http_get', 'edit_file', 'list_dir'];
 const COMMANDS = ['kubectl logs deploy/%s --tail=%n', 'grep -rn "%w" src/%s', 'psql -c "select count(*) from %s where %w_id = %n"', 'curl -s https://api.example.com/v%n/%s', 'git log --oneline -n %n -- %s', 'df -h /var/lib/%s', 'journalctl -u %s --since "-%nm"'];
 
-/** Deterministic pseudo-random numbers in [0, 1) from a 32-bit seed (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) from a 32-bit seed: the demo's generator. */
+export { prng };
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)] as T;

@@ -68,7 +68,9 @@ export function checkTargets(r: Results): TargetCheck[] {
   const rSmall = ratio(row(rd, 'turnlog flushed')?.ms[small], sqliteRead);
   push(`Read ${small} messages, turnlog ÷ sqlite (ms)`, '≤ 1×', rSmall, rSmall <= 1);
   const bytes = ratio(row(r.scenarios.coldStart.rows, 'turnlog')?.fileMb, row(r.scenarios.coldStart.rows, 'sqlite')?.fileMb);
-  push(`Bytes on disk for the same ${r.scenarios.coldStart.events.toLocaleString('en-US')} events, turnlog ÷ sqlite`, '≤ 1×', bytes, bytes <= 1);
+  // Sessions this short never reach a checkpoint: every event is stored whole (the bytes after a
+  // checkpoint cycle are measured by bench/layout-bytes.ts; see the analysis).
+  push(`Bytes on disk for the same ${r.scenarios.coldStart.events.toLocaleString('en-US')} events in sessions of ${r.sizes.coldStartEventsPerSession} messages (before any checkpoint), turnlog ÷ sqlite`, '≤ 1×', bytes, bytes <= 1);
 
   // Commits off the event loop (issue 17, section 1): this checkout against the commit before.
   const off = r.scenarios.commitOffLoop;
