@@ -52,6 +52,7 @@ function normalise(line: string, dir: string): string {
     .replace(/^(data file|readers) .*$/, '$1 N')
     // sealed events are packed and deflated with their real timestamps: a few bytes either way
     .replace(/^(bytes removed +)[\d,]+$/, '$1N')
+    .replace(/^(log bytes +)\d+ KB \(live \d+ KB, dead \d+ KB\)$/, '$1N KB (live N KB, dead N KB)')
     .replace(/\d+ days ago, \d{4}-\d\d-\d\d/g, 'N days ago, DATE'); // the fixtures' age
 }
 
