@@ -49,10 +49,37 @@ describe('several logs on one store in one process', () => {
     await again.close();
   });
 
+  it('an open racing the close of the last log either shares it or is refused, never a second handle', async () => {
+    // Before, an open a few microtasks into a close made a second handle on the environment being
+    // closed: its reads failed with MDB_BAD_RSLOT and its first write never settled.
+    for (let turns = 0; turns <= 8; turns++) {
+      const path = join(tempDir(), 's');
+      const a = openSessionLog({ path });
+      await a.addMessage('k', 'user', 'one');
+      const closing = a.close();
+      for (let i = 0; i < turns; i++) await Promise.resolve();
+      let b: ReturnType<typeof openSessionLog> | undefined;
+      try {
+        b = openSessionLog({ path });
+      } catch (error) {
+        expect(error, `after ${turns} turns`).toMatchObject({ code: 'INVALID_ARGUMENT' });
+        expect((error as Error).message).toContain('being closed');
+      }
+      await closing;
+      b ??= openSessionLog({ path });
+      await appendElsewhere(path, 'two');
+      await b.addMessage('k', 'assistant', 'three');
+      expect((await b.getHistory('k')).map((m) => m.content), `after ${turns} turns`).toEqual(['one', 'two', 'three']);
+      await b.close();
+    }
+  });
+
   it('refuses another encryption key for a store already open, and opens nothing', async () => {
     const path = join(tempDir(), 's');
     const plain = openSessionLog({ path });
     await plain.addMessage('k', 'user', 'hello');
+    // A malformed key is the same error as on a store nobody has open.
+    await expectCode(() => openSessionLog({ path, encryptionKey: Buffer.alloc(31, 7) }), 'INVALID_ARGUMENT');
     await expectCode(() => openSessionLog({ path, encryptionKey: Buffer.alloc(32, 7) }), 'WRONG_KEY');
     expect(await plain.getHistory('k')).toHaveLength(1);
     await plain.close();

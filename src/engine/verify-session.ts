@@ -18,7 +18,9 @@ const SLICE = 256;
 /**
  * Restarts after which a session is checked to the end in one read transaction. A session that
  * GC moves past the fold faster than a sliced check can finish (a huge one, collected often)
- * would otherwise be restarted for ever: progress beats a short block in that case.
+ * would otherwise be restarted for ever. The price is one block of the event loop as long as an
+ * unsliced check of that session (about 0.8 s for 20,000 messages on a 2-core VM), paid only
+ * when GC collected the session twice during its check.
  */
 export const MAX_RESTARTS = 2;
 
@@ -63,6 +65,9 @@ export class SessionCheck {
       head = headBySid(tx, this.sid);
     } catch (error) {
       this.report.mismatches.push({ key: `#${this.sid}`, problem: describeError(error) });
+      // As for any session that cannot be read through: none of its events are counted.
+      this.events = 0;
+      this.checkpoints = 0;
       return this.done();
     }
     if (head === undefined) return true; // deleted since it was listed

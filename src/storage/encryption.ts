@@ -20,7 +20,7 @@ const CHECK_TEXT = 'turnlog encryption key check v1';
 
 export type EncryptionKey = Buffer | Uint8Array | string;
 
-function keyBytes(key: EncryptionKey): Buffer {
+export function keyBytes(key: EncryptionKey): Buffer {
   const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : Buffer.from(key.buffer, key.byteOffset, key.byteLength);
   if (bytes.length !== 32) invalid('encryptionKey must be 32 bytes (a Buffer/Uint8Array of 32 bytes or a string of 32 UTF-8 bytes)');
   return bytes;

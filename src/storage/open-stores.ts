@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { TurnlogError } from '../errors.js';
 import type { Backend, BackendStats, ReadTxn, WriteTxn } from './backend.js';
+import { keyBytes } from './encryption.js';
 import type { EncryptionKey } from './encryption.js';
 import { LmdbBackend } from './lmdb-backend.js';
 import type { LmdbBackendOptions } from './lmdb-backend.js';
@@ -13,19 +14,29 @@ import type { LmdbBackendOptions } from './lmdb-backend.js';
  * the reader table, which fails (MDB_BAD_RSLOT) once another process has used it. So a second
  * open of a store this process has open — by the same path or any other (a symbolic link, a
  * relative path: stores are told apart by their directory's device and inode) — gets a view of
- * the same backend; the backend closes when its last view does.
+ * the same backend; the backend closes when its last view does. Until that close has finished,
+ * the store is not opened again in this process: a second backend opened meanwhile would be a
+ * second handle on the environment the first is still closing — the same failure, or a write
+ * that never settles — so such an open is refused with a clear error instead.
  */
 interface Shared {
   backend: LmdbBackend;
   views: number;
   key: EncryptionKey | undefined;
+  /** Set once the last view closed: the backend is closing. */
+  closing?: Promise<void>;
 }
 const open = new Map<string, Shared>();
 
 /** The backend for `options.path`: this process's open one when there is one, else a new one. */
 export function openLmdbBackend(options: LmdbBackendOptions): Backend {
+  // A malformed key is INVALID_ARGUMENT whether or not the store is open here already.
+  if (options.encryptionKey !== undefined) keyBytes(options.encryptionKey);
   const id = storeId(options.path);
   const held = id === undefined ? undefined : open.get(id);
+  if (held?.closing !== undefined) {
+    throw new TurnlogError('INVALID_ARGUMENT', `the store at ${options.path} is being closed in this process: open it again once close() has resolved`);
+  }
   if (held !== undefined) {
     if (!sameKey(held.key, options.encryptionKey)) {
       throw new TurnlogError('WRONG_KEY', `the store at ${options.path} is already open in this process with another encryption key (or without one)`);
@@ -43,9 +54,11 @@ export function openLmdbBackend(options: LmdbBackendOptions): Backend {
 
 function release(id: string, shared: Shared): Promise<void> {
   if (--shared.views > 0) return Promise.resolve();
-  // Forgotten at once: an open after this close starts has a backend of its own.
-  if (open.get(id) === shared) open.delete(id);
-  return shared.backend.close();
+  // Forgotten only once the environment is closed: an open meanwhile is refused (see above).
+  shared.closing = shared.backend.close().finally(() => {
+    if (open.get(id) === shared) open.delete(id);
+  });
+  return shared.closing;
 }
 
 function storeId(path: string): string | undefined {
