@@ -10,26 +10,26 @@ describe('chunk cache', () => {
     const c = new ChunkCache(1000);
     const a = chunk('a');
     c.store(1, 0, sized(100, a));
-    expect(c.lookup(1, 0)).toBe(a);
-    expect(c.lookup(2, 0)).toBeUndefined(); // another session's chunk at the same position
-    expect(c.lookup(1, 10)).toBeUndefined();
+    expect(c.entry(1, 0)?.messages).toBe(a);
+    expect(c.entry(2, 0)).toBeUndefined(); // another session's chunk at the same position
+    expect(c.entry(1, 10)).toBeUndefined();
   });
 
   it('evicts the least recently used chunks beyond its capacity', () => {
     const c = new ChunkCache(250);
     c.store(1, 0, sized(100, chunk('0')));
     c.store(1, 10, sized(100, chunk('10')));
-    c.lookup(1, 0); // touched: now the newest
+    c.entry(1, 0); // touched: now the newest
     c.store(1, 20, sized(100, chunk('20'))); // over capacity: (1, 10) goes
-    expect(c.lookup(1, 10)).toBeUndefined();
-    expect(c.lookup(1, 0)?.[0]?.content).toBe('0');
-    expect(c.lookup(1, 20)?.[0]?.content).toBe('20');
+    expect(c.entry(1, 10)).toBeUndefined();
+    expect(c.entry(1, 0)?.messages[0]?.content).toBe('0');
+    expect(c.entry(1, 20)?.messages[0]?.content).toBe('20');
   });
 
   it('does not keep a chunk larger than the whole cache', () => {
     const c = new ChunkCache(50);
     c.store(1, 0, sized(100, chunk('big')));
-    expect(c.lookup(1, 0)).toBeUndefined();
+    expect(c.entry(1, 0)).toBeUndefined();
   });
 });
 

@@ -23,11 +23,6 @@ export class ChunkCache {
   /** `capacity` in stored bytes of the chunks held; 0 keeps nothing. */
   constructor(private readonly capacity: number) {}
 
-  /** The chunk's messages (shared: read-only) when cached; marks them most recently used. */
-  lookup(sid: number, from: number): Message[] | undefined {
-    return this.entry(sid, from)?.messages;
-  }
-
   /** The cached chunk with its stored bytes; marks it most recently used. */
   entry(sid: number, from: number): CachedChunk | undefined {
     const key = `${sid}:${from}`;

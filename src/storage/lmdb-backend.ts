@@ -16,6 +16,7 @@ import { checkFormatNumber, checkFormatRecord, FORMAT_KEY, foreignDatabase } fro
 import { DATA_FILE, KEY_CHECK_FILE, LOCK_FILE } from './store-files.js';
 import { abandonBackup, finishBackup, startBackup, withPrivateUmask } from './backup-files.js';
 import { compareKeys } from './memory-backend.js';
+import { trackPending } from './pending.js';
 
 export interface LmdbBackendOptions {
   path: string;
@@ -294,10 +295,7 @@ export class LmdbBackend implements Backend {
         throw mapped instanceof TurnlogError || bodyFailed ? mapped : ioError('write failed (is the disk full?)', failure);
       }
     })();
-    this.writing.add(written);
-    const settled = (): void => void this.writing.delete(written);
-    written.then(settled, settled);
-    return written;
+    return trackPending(this.writing, written);
   }
 
   stats(): BackendStats {

@@ -5,6 +5,7 @@ import { keyBytes } from './encryption.js';
 import type { EncryptionKey } from './encryption.js';
 import { LmdbBackend } from './lmdb-backend.js';
 import type { LmdbBackendOptions } from './lmdb-backend.js';
+import { trackPending } from './pending.js';
 
 /**
  * One LMDB handle per store and process, shared by every log this process opens on it.
@@ -104,11 +105,7 @@ class BackendView implements Backend {
     } catch (error) {
       return Promise.reject(error);
     }
-    const written = this.shared.backend.write(fn);
-    this.writing.add(written);
-    const settled = (): void => void this.writing.delete(written);
-    written.then(settled, settled);
-    return written;
+    return trackPending(this.writing, this.shared.backend.write(fn));
   }
 
   stats(): BackendStats {
